@@ -1,0 +1,4 @@
+"""CNO Atlas: an offline teaching atlas of chronic nonbacterial osteomyelitis and its WB-MRI."""
+
+__version__ = "0.1.0"
+APP_NAME = "CNO Atlas"

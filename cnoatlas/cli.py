@@ -1,0 +1,131 @@
+"""The `cnoatlas` command: starts the GUI, or runs one headless sub-command.
+
+Every sub-command exits 0 on success and, on bad input, prints one line to stderr naming
+the file/field and the problem and exits 2. Tracebacks go to the log file only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from cnoatlas import APP_NAME, __version__, paths
+from cnoatlas.domain.errors import AtlasError
+from cnoatlas.logsetup import configure_logging
+
+EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
+log = logging.getLogger("cnoatlas.cli")
+
+Handler = Callable[[argparse.Namespace], int]
+_COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Handler, str]] = {}
+
+
+def command(name: str, help: str):
+    """Register a sub-command: the decorated function adds its arguments, ``run`` does the work."""
+
+    def decorator(add_arguments: Callable[[argparse.ArgumentParser], None]):
+        def bind(run: Handler) -> Handler:
+            _COMMANDS[name] = (add_arguments, run, help)
+            return run
+
+        add_arguments.run = bind  # type: ignore[attr-defined]
+        return add_arguments
+
+    return decorator
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2, as the contract asks
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _size(text: str) -> tuple[int, int]:
+    match = re.fullmatch(r"(\d{2,5})x(\d{2,5})", text.strip().lower())
+    if not match:
+        raise argparse.ArgumentTypeError(f"size '{text}' must look like 1920x1080")
+    width, height = int(match[1]), int(match[2])
+    if not (64 <= width <= 8192 and 64 <= height <= 8192):
+        raise argparse.ArgumentTypeError(f"size '{text}' must be between 64 and 8192 pixels a side")
+    return width, height
+
+
+# --- screenshot ---------------------------------------------------------------------------
+@command("screenshot", "render a view to a PNG, offscreen (no display needed)")
+def _screenshot_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--view", required=True, help="home, map, overlay:DATASET_ID, case:CASE_ID, …")
+    p.add_argument("--out", required=True, type=Path, help="PNG file to write")
+    p.add_argument("--size", type=_size, default=(1920, 1080), help="WIDTHxHEIGHT (1920x1080)")
+    p.add_argument("--theme", choices=("dark", "light", "contrast"), default="dark")
+    p.add_argument("--select", metavar="SITE_ID", help="site to select (map views)")
+    p.add_argument("--slice", type=int, metavar="N", help="slice to show (image views)")
+
+
+@_screenshot_args.run
+def _screenshot(args: argparse.Namespace) -> int:
+    if args.out.suffix.lower() != ".png":
+        raise AtlasError(f"{args.out}: --out must name a .png file")
+    # Offscreen always: a screenshot must not depend on, or flash up on, a display.
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from cnoatlas.ui.views import ViewRequest, render_view
+
+    request = ViewRequest.parse(
+        args.view, size=args.size, theme=args.theme, select=args.select, slice=args.slice
+    )
+    image = render_view(request, args.out)
+    print(f"wrote {args.out} ({image.width()}x{image.height()}, view {args.view})")
+    return EXIT_OK
+
+
+# --- entry point --------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="cnoatlas",
+        description=f"{APP_NAME}: an offline atlas of chronic nonbacterial osteomyelitis (CNO/CRMO) "
+        "and its whole-body MRI. Without a sub-command it opens the atlas window.",
+        epilog=f"User data: {paths.user_data_dir()}  ·  log: {paths.log_file()}",
+    )
+    parser.add_argument("--version", action="version", version=f"cnoatlas {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, (add_arguments, _run, help_text) in _COMMANDS.items():
+        add_arguments(sub.add_parser(name, help=help_text, description=help_text))
+    return parser
+
+
+def _start_gui() -> int:
+    from cnoatlas.ui.app import has_display, run_gui
+
+    if not has_display():
+        print(
+            "cnoatlas: no display found (DISPLAY is not set). Run it under a virtual screen with "
+            "'xvfb-run cnoatlas', or render views with 'cnoatlas screenshot'.",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    return run_gui()
+
+
+def main(argv: list[str] | None = None) -> int:
+    configure_logging()
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command is None:
+            return _start_gui()
+        return _COMMANDS[args.command][1](args)
+    except AtlasError as exc:
+        log.info("bad input: %s", exc)
+        print(f"cnoatlas: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        log.exception("internal error in %s", args.command or "gui")
+        print(
+            f"cnoatlas: internal error ({type(exc).__name__}: {exc}); details in {paths.log_file()}",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL

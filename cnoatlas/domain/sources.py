@@ -1,0 +1,77 @@
+"""The bibliography: every source the atlas cites, read from assets/sources.json."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from cnoatlas import paths
+from cnoatlas.domain.errors import DataFileError
+
+_REQUIRED = ("id", "authors", "title", "journal", "year")
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    authors: str
+    title: str
+    journal: str
+    year: int
+    details: str = ""
+    doi: str = ""
+    role: str = ""
+
+    @property
+    def citation(self) -> str:
+        """A full reference in the Vancouver style medical journals use."""
+        text = f"{self.authors}. {self.title}. {self.journal} {self.year}"
+        if self.details:
+            text += f";{self.details}"
+        text += "."
+        if self.doi:
+            text += f" doi:{self.doi}"
+        return text
+
+    @property
+    def short(self) -> str:
+        first = self.authors.split(",")[0].split(" ")[0]
+        return f"{first} et al. {self.year}"
+
+
+def load_sources(path: Path | None = None) -> dict[str, Source]:
+    path = path or paths.assets_dir() / "sources.json"
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataFileError(path, "", "file not found") from None
+    except json.JSONDecodeError as exc:
+        raise DataFileError(path, f"line {exc.lineno}", f"not valid JSON ({exc.msg})") from None
+    entries = raw.get("sources") if isinstance(raw, dict) else None
+    if not isinstance(entries, list):
+        raise DataFileError(path, "sources", "must be a list of references")
+    result: dict[str, Source] = {}
+    for index, entry in enumerate(entries):
+        where = f"sources[{index}]"
+        if not isinstance(entry, dict):
+            raise DataFileError(path, where, "must be an object")
+        for key in _REQUIRED:
+            if not entry.get(key):
+                raise DataFileError(path, f"{where}.{key}", "is missing")
+        unknown = set(entry) - set(Source.__dataclass_fields__)
+        if unknown:
+            raise DataFileError(path, f"{where}.{sorted(unknown)[0]}", "is not a known field")
+        if entry["id"] in result:
+            raise DataFileError(path, f"{where}.id", f"duplicate id '{entry['id']}'")
+        if not isinstance(entry["year"], int):
+            raise DataFileError(path, f"{where}.year", "must be a whole number")
+        result[entry["id"]] = Source(**entry)
+    return result
+
+
+@cache
+def bibliography() -> dict[str, Source]:
+    """The shipped bibliography, read once."""
+    return load_sources()

@@ -1,0 +1,1 @@
+"""Image data without Qt: DICOM series loading, the synthetic phantom, de-identification."""

@@ -1,0 +1,1 @@
+"""Thin Qt widgets that show domain objects and emit signals."""

@@ -1,0 +1,200 @@
+"""The main window: page navigation, menus, settings, remembered window state."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QStackedWidget,
+    QWidget,
+)
+
+from cnoatlas import APP_NAME, __version__, paths
+from cnoatlas.domain.errors import AtlasError
+from cnoatlas.domain.sources import bibliography
+from cnoatlas.ui.dialogs import AboutDialog, SettingsDialog, ShortcutsDialog
+from cnoatlas.ui.pages import PAGES, build_page
+from cnoatlas.ui.settings import AppSettings
+from cnoatlas.ui.theme import apply_theme
+from cnoatlas.ui.views import ViewRequest, register_view
+
+log = logging.getLogger("cnoatlas.gui")
+
+
+class MainWindow(QMainWindow):
+    pageChanged = Signal(str)
+
+    def __init__(self, settings: AppSettings | None = None, restore_state: bool = True) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(APP_NAME)
+        self.settings = settings or AppSettings()
+        self._pages: dict[str, QWidget] = {}
+        self._keys: list[str] = []
+        self._dialogs: dict[str, object] = {}
+
+        self.navigation = QListWidget()
+        self.navigation.setObjectName("navigation")
+        self.navigation.setAccessibleName("Sections")
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("pages")
+        for spec in PAGES:
+            item = QListWidgetItem(spec.title)
+            item.setToolTip(f"{spec.intro} ({spec.shortcut})")
+            self.navigation.addItem(item)
+            page = build_page(spec)
+            self._pages[spec.key] = page
+            self._keys.append(spec.key)
+            self.stack.addWidget(page)
+        self.navigation.setFixedWidth(self.navigation.sizeHintForColumn(0) + 64)
+        self.navigation.currentRowChanged.connect(self._on_row_changed)
+
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.navigation)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self._build_menus()
+        disclaimer = QLabel("Educational tool, not for clinical diagnosis")
+        disclaimer.setObjectName("disclaimerLabel")
+        disclaimer.setProperty("role", "disclaimer")
+        self.statusBar().addPermanentWidget(disclaimer)
+        self.resize(1280, 800)
+
+        page = PAGES[0].key
+        if restore_state:
+            geometry, state, saved_page = self.settings.window_state()
+            if geometry is not None:
+                self.restoreGeometry(geometry)
+            if state is not None:
+                self.restoreState(state)
+            if saved_page in self._pages:
+                page = saved_page
+        self.show_page(page)
+
+    # --- pages -------------------------------------------------------------------------
+    @property
+    def page_keys(self) -> list[str]:
+        return list(self._keys)
+
+    def page(self, key: str) -> QWidget:
+        return self._pages[key]
+
+    def current_page(self) -> str:
+        return self._keys[self.stack.currentIndex()]
+
+    def show_page(self, key: str) -> None:
+        if key not in self._pages:
+            raise AtlasError(f"unknown page '{key}' (pages: {', '.join(self._keys)})")
+        self.navigation.setCurrentRow(self._keys.index(key))
+
+    def _on_row_changed(self, row: int) -> None:
+        if row < 0:
+            return
+        self.stack.setCurrentIndex(row)
+        spec = PAGES[row]
+        self.setWindowTitle(f"{spec.title} — {APP_NAME}")
+        self.pageChanged.emit(spec.key)
+
+    # --- menus and actions -------------------------------------------------------------
+    def _action(self, text: str, slot, shortcut: QKeySequence | str | None = None) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName("action" + "".join(w.capitalize() for w in text.split()).strip("&."))
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        self.addAction(action)  # shortcuts work even when the menu bar is hidden (full screen)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self._action("Open log folder", self._open_log_folder))
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
+
+        view_menu = bar.addMenu("&View")
+        for spec in PAGES:
+            view_menu.addAction(
+                self._action(f"Go to {spec.title}", lambda _=False, k=spec.key: self.show_page(k),
+                             spec.shortcut)
+            )
+        view_menu.addSeparator()
+        self.fullscreen_action = self._action("Full screen", self.toggle_full_screen, "F11")
+        self.fullscreen_action.setCheckable(True)
+        view_menu.addAction(self.fullscreen_action)
+        view_menu.addAction(self._action("Settings…", self.open_settings, "Ctrl+,"))
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self._action("Keyboard shortcuts", self.open_shortcuts, "F1"))
+        help_menu.addAction(self._action(f"About {APP_NAME}", self.open_about))
+
+    def shortcut_actions(self) -> list[QAction]:
+        return [a for a in self.actions() if not a.shortcut().isEmpty()]
+
+    def toggle_full_screen(self) -> None:
+        if self.isFullScreen():
+            self.showNormal()
+        else:
+            self.showFullScreen()
+        self.fullscreen_action.setChecked(self.isFullScreen())
+
+    def _show_dialog(self, key: str, factory):
+        dialog = self._dialogs.get(key)
+        if dialog is None:
+            dialog = factory()
+            self._dialogs[key] = dialog
+        dialog.show()
+        dialog.raise_()
+        return dialog
+
+    def open_about(self) -> AboutDialog:
+        return self._show_dialog("about", lambda: AboutDialog(bibliography(), self))
+
+    def open_shortcuts(self) -> ShortcutsDialog:
+        return self._show_dialog("shortcuts", lambda: ShortcutsDialog(self.shortcut_actions(), self))
+
+    def open_settings(self) -> SettingsDialog:
+        def make() -> SettingsDialog:
+            dialog = SettingsDialog(self.settings.theme, self.settings.scale, self)
+            dialog.themeChanged.connect(self.set_theme)
+            dialog.scaleChanged.connect(self.set_scale)
+            return dialog
+
+        return self._show_dialog("settings", make)
+
+    def set_theme(self, name: str) -> None:
+        self.settings.theme = name
+        apply_theme(QApplication.instance(), name, self.settings.scale)
+
+    def set_scale(self, scale: float) -> None:
+        self.settings.scale = scale
+        apply_theme(QApplication.instance(), self.settings.theme, self.settings.scale)
+
+    def _open_log_folder(self) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.user_log_dir())))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.save_window_state(self.saveGeometry(), self.saveState(), self.current_page())
+        self.settings.sync()
+        super().closeEvent(event)
+
+
+@register_view("home", "the main window as it opens")
+def _home_view(request: ViewRequest) -> QWidget:
+    # A screenshot shows the window as a first-time user sees it, not the last session's state.
+    return MainWindow(restore_state=False)
+
+
+log.debug("%s %s main window module loaded", APP_NAME, __version__)

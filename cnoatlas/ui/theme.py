@@ -1,0 +1,116 @@
+"""The three looks of the atlas (dark, light, high contrast) and the UI scale, applied app-wide."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtWidgets import QApplication
+
+THEME_NAMES = ("dark", "light", "contrast")
+THEME_LABELS = {"dark": "Dark", "light": "Light", "contrast": "High contrast"}
+MIN_SCALE, MAX_SCALE = 1.0, 3.0
+BASE_POINT_SIZE = 10.0
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    window: str
+    base: str
+    alt_base: str
+    text: str
+    muted: str
+    accent: str
+    accent_text: str
+    border: str
+    warning: str
+
+
+THEMES: dict[str, Theme] = {
+    # Dark is the default: reading rooms and lecture halls are dim.
+    "dark": Theme("dark", "#1e2126", "#15171b", "#262a30", "#e8eaed", "#a3a9b3",
+                  "#4da3ff", "#0b1016", "#3a3f47", "#ffb347"),
+    "light": Theme("light", "#f4f5f7", "#ffffff", "#eceef1", "#15181d", "#555c66",
+                   "#0b62c4", "#ffffff", "#c9ced6", "#9a5b00"),
+    # Pure black and white with yellow accents: legible on a washed-out projector.
+    "contrast": Theme("contrast", "#000000", "#000000", "#101010", "#ffffff", "#ffffff",
+                      "#ffff00", "#000000", "#ffffff", "#ffff00"),
+}
+
+
+def theme(name: str) -> Theme:
+    return THEMES.get(name, THEMES["dark"])
+
+
+def clamp_scale(scale: float) -> float:
+    return max(MIN_SCALE, min(MAX_SCALE, float(scale)))
+
+
+def _palette(t: Theme) -> QPalette:
+    pal = QPalette()
+    roles = {
+        QPalette.ColorRole.Window: t.window,
+        QPalette.ColorRole.WindowText: t.text,
+        QPalette.ColorRole.Base: t.base,
+        QPalette.ColorRole.AlternateBase: t.alt_base,
+        QPalette.ColorRole.Text: t.text,
+        QPalette.ColorRole.Button: t.alt_base,
+        QPalette.ColorRole.ButtonText: t.text,
+        QPalette.ColorRole.Highlight: t.accent,
+        QPalette.ColorRole.HighlightedText: t.accent_text,
+        QPalette.ColorRole.ToolTipBase: t.base,
+        QPalette.ColorRole.ToolTipText: t.text,
+        QPalette.ColorRole.PlaceholderText: t.muted,
+        QPalette.ColorRole.Link: t.accent,
+        QPalette.ColorRole.BrightText: t.warning,
+    }
+    for role, colour in roles.items():
+        pal.setColor(role, QColor(colour))
+    pal.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor(t.muted))
+    pal.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor(t.muted))
+    return pal
+
+
+def style_sheet(t: Theme, scale: float) -> str:
+    pad = round(8 * scale)
+    heading = round(BASE_POINT_SIZE * scale * 2.0)
+    lead = round(BASE_POINT_SIZE * scale * 1.25)
+    width = 2 if t.name == "contrast" else 1
+    return f"""
+QListWidget#navigation {{
+    background: {t.base}; border: none; border-right: {width}px solid {t.border};
+    font-size: {round(BASE_POINT_SIZE * scale * 1.2)}pt; outline: 0;
+}}
+QListWidget#navigation::item {{ padding: {pad}px {pad * 2}px; color: {t.text}; }}
+QListWidget#navigation::item:selected {{ background: {t.accent}; color: {t.accent_text}; }}
+QListWidget#navigation::item:hover:!selected {{ background: {t.alt_base}; }}
+QLabel[role="heading"] {{ font-size: {heading}pt; font-weight: 600; }}
+QLabel[role="lead"] {{ font-size: {lead}pt; color: {t.text}; }}
+QLabel[role="muted"] {{ color: {t.muted}; }}
+QLabel[role="disclaimer"] {{ color: {t.warning}; }}
+QFrame[role="card"] {{
+    background: {t.alt_base}; border: {width}px solid {t.border}; border-radius: {pad}px;
+}}
+QToolTip {{ background: {t.base}; color: {t.text}; border: 1px solid {t.border}; }}
+"""
+
+
+def apply_theme(app: QApplication, name: str, scale: float) -> Theme:
+    """Set palette, font size and style sheet for the whole application."""
+    t = theme(name)
+    scale = clamp_scale(scale)
+    app.setStyle("Fusion")
+    app.setPalette(_palette(t))
+    font = QFont(app.font())
+    font.setPointSizeF(BASE_POINT_SIZE * scale)
+    app.setFont(font)
+    app.setStyleSheet(style_sheet(t, scale))
+    app.setProperty("cnoatlas_theme", t.name)
+    app.setProperty("cnoatlas_scale", scale)
+    return t
+
+
+def current_theme() -> Theme:
+    app = QApplication.instance()
+    return theme(app.property("cnoatlas_theme") if app else "dark")
