@@ -127,8 +127,11 @@ class MainWindow(QMainWindow):
         view_menu = bar.addMenu("&View")
         for spec in PAGES:
             view_menu.addAction(
-                self._action(f"Go to {spec.title}", lambda _=False, k=spec.key: self.show_page(k),
-                             spec.shortcut)
+                self._action(
+                    f"Go to {spec.title}",
+                    lambda _=False, k=spec.key: self.show_page(k),
+                    spec.shortcut,
+                )
             )
         view_menu.addSeparator()
         self.fullscreen_action = self._action("Full screen", self.toggle_full_screen, "F11")
@@ -163,7 +166,9 @@ class MainWindow(QMainWindow):
         return self._show_dialog("about", lambda: AboutDialog(bibliography(), self))
 
     def open_shortcuts(self) -> ShortcutsDialog:
-        return self._show_dialog("shortcuts", lambda: ShortcutsDialog(self.shortcut_actions(), self))
+        return self._show_dialog(
+            "shortcuts", lambda: ShortcutsDialog(self.shortcut_actions(), self)
+        )
 
     def open_settings(self) -> SettingsDialog:
         def make() -> SettingsDialog:

@@ -25,7 +25,9 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec(
-        "atlas", "Atlas", "Ctrl+1",
+        "atlas",
+        "Atlas",
+        "Ctrl+1",
         "A child's skeleton you can click, bone by bone and down to the growth plate.",
         (
             "Click a bone to see what CNO usually does there and which cases show it.",
@@ -34,7 +36,9 @@ PAGES: tuple[PageSpec, ...] = (
         ),
     ),
     PageSpec(
-        "cases", "Cases", "Ctrl+2",
+        "cases",
+        "Cases",
+        "Ctrl+2",
         "Teaching cases with whole-body MRI you can scroll, window and annotate.",
         (
             "Filter by diagnosis, site, age and lesion pattern, or search the text.",
@@ -43,7 +47,9 @@ PAGES: tuple[PageSpec, ...] = (
         ),
     ),
     PageSpec(
-        "quiz", "Quiz", "Ctrl+3",
+        "quiz",
+        "Quiz",
+        "Ctrl+3",
         "Test yourself: tell CNO from infection, Langerhans cell histiocytosis and tumours.",
         (
             "Practice with instant feedback, or sit a timed exam and see a report by topic.",
@@ -52,7 +58,9 @@ PAGES: tuple[PageSpec, ...] = (
         ),
     ),
     PageSpec(
-        "reading", "Reading", "Ctrl+4",
+        "reading",
+        "Reading",
+        "Ctrl+4",
         "Short chapters on CNO and its whole-body MRI, each fact with its source.",
         (
             "Clinical picture, laboratory findings and the diagnostic pathway.",
@@ -61,7 +69,9 @@ PAGES: tuple[PageSpec, ...] = (
         ),
     ),
     PageSpec(
-        "progress", "Progress", "Ctrl+5",
+        "progress",
+        "Progress",
+        "Ctrl+5",
         "Your scores over time and what to review next.",
         (
             "Accuracy over time and per topic.",

@@ -12,7 +12,9 @@ class AppSettings:
     """Typed access to the few settings the atlas keeps."""
 
     def __init__(self) -> None:
-        self._qs = QSettings(str(paths.user_config_dir() / "settings.ini"), QSettings.Format.IniFormat)
+        self._qs = QSettings(
+            str(paths.user_config_dir() / "settings.ini"), QSettings.Format.IniFormat
+        )
 
     @property
     def theme(self) -> str:

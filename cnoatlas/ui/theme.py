@@ -29,13 +29,43 @@ class Theme:
 
 THEMES: dict[str, Theme] = {
     # Dark is the default: reading rooms and lecture halls are dim.
-    "dark": Theme("dark", "#1e2126", "#15171b", "#262a30", "#e8eaed", "#a3a9b3",
-                  "#4da3ff", "#0b1016", "#3a3f47", "#ffb347"),
-    "light": Theme("light", "#f4f5f7", "#ffffff", "#eceef1", "#15181d", "#555c66",
-                   "#0b62c4", "#ffffff", "#c9ced6", "#9a5b00"),
+    "dark": Theme(
+        "dark",
+        "#1e2126",
+        "#15171b",
+        "#262a30",
+        "#e8eaed",
+        "#a3a9b3",
+        "#4da3ff",
+        "#0b1016",
+        "#3a3f47",
+        "#ffb347",
+    ),
+    "light": Theme(
+        "light",
+        "#f4f5f7",
+        "#ffffff",
+        "#eceef1",
+        "#15181d",
+        "#555c66",
+        "#0b62c4",
+        "#ffffff",
+        "#c9ced6",
+        "#9a5b00",
+    ),
     # Pure black and white with yellow accents: legible on a washed-out projector.
-    "contrast": Theme("contrast", "#000000", "#000000", "#101010", "#ffffff", "#ffffff",
-                      "#ffff00", "#000000", "#ffffff", "#ffff00"),
+    "contrast": Theme(
+        "contrast",
+        "#000000",
+        "#000000",
+        "#101010",
+        "#ffffff",
+        "#ffffff",
+        "#ffff00",
+        "#000000",
+        "#ffffff",
+        "#ffff00",
+    ),
 }
 
 

@@ -1,0 +1,106 @@
+"""The main window as a user drives it: navigation, menus, dialogs, settings, errors."""
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox, QTextBrowser
+
+from cnoatlas import __version__
+from cnoatlas.ui import errors
+from cnoatlas.ui.dialogs import DISCLAIMER, AboutDialog, SettingsDialog, ShortcutsDialog
+from cnoatlas.ui.main_window import MainWindow
+from cnoatlas.ui.pages import PAGES
+from cnoatlas.ui.settings import AppSettings
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow(restore_state=False)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+def test_clicking_each_navigation_item_shows_its_page(qtbot, window):
+    nav = window.navigation
+    window.show_page(PAGES[-1].key)  # start elsewhere so the first click changes the page
+    for row, spec in enumerate(PAGES):
+        rect = nav.visualItemRect(nav.item(row))
+        with qtbot.waitSignal(window.pageChanged) as signal:
+            qtbot.mouseClick(nav.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        assert signal.args == [spec.key]
+        assert window.stack.currentWidget() is window.page(spec.key)
+        assert window.stack.currentWidget().objectName() == f"page-{spec.key}"
+        assert spec.title in window.windowTitle()
+
+
+def test_page_shortcuts_switch_pages(qtbot, window):
+    for spec in reversed(PAGES):
+        action = next(a for a in window.actions() if a.shortcut().toString() == spec.shortcut)
+        action.trigger()
+        assert window.current_page() == spec.key
+
+
+def test_every_interactive_widget_is_named(window):
+    assert window.navigation.objectName() and window.navigation.accessibleName()
+    for action in window.actions():
+        assert action.objectName(), action.text()
+
+
+def test_about_names_version_sources_and_disclaimer(qtbot, window):
+    dialog = window.open_about()
+    assert isinstance(dialog, AboutDialog)
+    text = dialog.findChild(QTextBrowser, "aboutText").toPlainText()
+    assert __version__ in text
+    assert "Insights Imaging 2022" in text and "Andronikou" in text
+    assert DISCLAIMER.split(".")[0] in text
+
+
+def test_shortcuts_dialog_lists_the_window_actions(window):
+    dialog = window.open_shortcuts()
+    assert isinstance(dialog, ShortcutsDialog)
+    table = dialog.findChild(object, "shortcutsTable")
+    keys = {table.item(r, 0).text() for r in range(table.rowCount())}
+    assert {"Ctrl+1", "Ctrl+5", "F1", "F11"} <= keys
+
+
+def test_settings_change_theme_and_scale_and_persist(qtbot, window):
+    dialog = window.open_settings()
+    assert isinstance(dialog, SettingsDialog)
+    combo = dialog.findChild(object, "themeCombo")
+    combo.setCurrentIndex(combo.findData("contrast"))
+    app = QApplication.instance()
+    assert app.property("cnoatlas_theme") == "contrast"
+    assert app.palette().window().color().name() == "#000000"
+    dialog.findChild(object, "scaleSpin").setValue(2.0)
+    assert app.font().pointSizeF() == pytest.approx(20.0)
+    fresh = AppSettings()
+    assert (fresh.theme, fresh.scale) == ("contrast", 2.0)
+    window.set_theme("dark")
+    window.set_scale(1.0)
+
+
+def test_window_state_is_remembered(qtbot):
+    first = MainWindow(restore_state=False)
+    qtbot.addWidget(first)
+    first.resize(640, 480)  # the offscreen screen is 800x600
+    first.show_page("quiz")
+    first.close()
+    second = MainWindow()
+    qtbot.addWidget(second)
+    assert second.current_page() == "quiz"
+    assert (second.width(), second.height()) == (640, 480)
+
+
+def test_uncaught_exception_is_logged_and_shown(qtbot, window, monkeypatch, caplog):
+    shown = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()) or 0)
+    try:
+        raise ValueError("broken case file")
+    except ValueError as exc:
+        with caplog.at_level("ERROR", logger="cnoatlas.gui"):
+            errors.handle_exception(type(exc), exc, exc.__traceback__)
+    assert len(shown) == 1 and "broken case file" in shown[0]
+    assert "still running" in shown[0]
+    assert any("Traceback" in r.getMessage() for r in caplog.records)
+    assert window.isVisible()

@@ -1,0 +1,50 @@
+"""The command line's own rules, run in-process (no Qt needed)."""
+
+import subprocess
+import sys
+
+import pytest
+
+from cnoatlas import __version__, cli
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"cnoatlas {__version__}"
+
+
+def test_parsing_arguments_does_not_import_qt():
+    # --version and data commands must answer fast: Qt is imported only to draw.
+    code = (
+        "import sys; from cnoatlas import cli; cli.build_parser(); print('PySide6' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
+
+
+def test_unknown_command_is_one_line_exit_2(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["no-such-command"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "invalid choice" in err[0]
+
+
+@pytest.mark.parametrize("size", ["1920", "10x10", "axb", "99999x2"])
+def test_bad_size_is_rejected(capsys, size):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["screenshot", "--view", "home", "--out", "x.png", "--size", size])
+    assert exit_info.value.code == 2
+    assert "--size" in capsys.readouterr().err
+
+
+def test_gui_without_display_explains_itself(monkeypatch, capsys):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    assert cli.main([]) == 2
+    assert "xvfb-run" in capsys.readouterr().err
