@@ -23,6 +23,7 @@ class Source:
     details: str = ""
     doi: str = ""
     role: str = ""
+    verified: bool = True  # False: details not yet checked against the article ("citation to check")
 
     @property
     def citation(self) -> str:
@@ -67,6 +68,8 @@ def load_sources(path: Path | None = None) -> dict[str, Source]:
             raise DataFileError(path, f"{where}.id", f"duplicate id '{entry['id']}'")
         if not isinstance(entry["year"], int):
             raise DataFileError(path, f"{where}.year", "must be a whole number")
+        if not isinstance(entry.get("verified", True), bool):
+            raise DataFileError(path, f"{where}.verified", "must be true or false")
         result[entry["id"]] = Source(**entry)
     return result
 
