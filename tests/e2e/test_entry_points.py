@@ -1,0 +1,74 @@
+"""The three ways to start the atlas agree, and the screenshot command draws the real window."""
+
+import subprocess
+import sys
+
+from PySide6.QtGui import QImage
+
+from cnoatlas import __version__
+from tests.e2e.conftest import ROOT
+
+
+def test_three_entry_points_report_the_same_version(run_cli):
+    script = run_cli("--version")
+    as_main = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "--version"], capture_output=True, text=True
+    )
+    as_module = subprocess.run(
+        [sys.executable, "-m", "cnoatlas", "--version"], capture_output=True, text=True, cwd=ROOT
+    )
+    outputs = {r.stdout.strip() for r in (script, as_main, as_module)}
+    assert outputs == {f"cnoatlas {__version__}"}
+    assert all(r.returncode == 0 for r in (script, as_main, as_module))
+
+
+def test_help_lists_the_screenshot_command(run_cli):
+    result = run_cli("--help")
+    assert result.returncode == 0
+    assert "screenshot" in result.stdout
+
+
+def _distinct_colours(image: QImage, step: int = 7) -> int:
+    colours = set()
+    for y in range(0, image.height(), step):
+        for x in range(0, image.width(), step):
+            colours.add(image.pixel(x, y))
+    return len(colours)
+
+
+def test_screenshot_home_writes_the_window_at_the_requested_size(run_cli, tmp_path):
+    out = tmp_path / "home.png"
+    result = run_cli("screenshot", "--view", "home", "--out", str(out), "--size", "1280x720")
+    assert result.returncode == 0, result.stderr
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1280, 720)
+    # Readable text needs fonts: without any, Qt draws empty boxes in two colours.
+    assert _distinct_colours(image) > 20
+
+
+def test_screenshot_themes_differ(run_cli, tmp_path):
+    backgrounds = {}
+    for theme in ("dark", "light", "contrast"):
+        out = tmp_path / f"{theme}.png"
+        result = run_cli(
+            "screenshot", "--view", "home", "--out", str(out), "--size", "640x400", "--theme", theme
+        )
+        assert result.returncode == 0, result.stderr
+        backgrounds[theme] = QImage(str(out)).pixelColor(600, 380).name()
+    assert backgrounds["contrast"] == "#000000"
+    assert len(set(backgrounds.values())) == 3
+
+
+def test_bad_input_is_one_line_without_traceback(run_cli, tmp_path):
+    result = run_cli("screenshot", "--view", "nonsense", "--out", str(tmp_path / "x.png"))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "unknown view 'nonsense'" in lines[0] and "home" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_gui_without_display_says_how_to_run_it(run_cli):
+    result = run_cli(display=False, timeout=30)
+    assert result.returncode == 2
+    assert "xvfb-run" in result.stderr and "Traceback" not in result.stderr
