@@ -1,0 +1,132 @@
+"""Colour scales for evidence overlays: viridis for numbers, three ordinal levels, and 'no data'.
+
+Viridis is perceptually uniform (equal steps in value look like equal steps in colour), keeps its
+order in greyscale and stays readable with the common colour-vision deficiencies. It has no grey,
+so a neutral grey is free to mean "this source says nothing about the site". Pure Python/numpy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+RGB = tuple[int, int, int]
+
+# matplotlib's viridis (CC0, Smith, van der Walt and Firing), every 8th of its 256 entries plus
+# the last; linear interpolation between them stays within 1/255 of the full table.
+_VIRIDIS_ANCHORS = np.array(
+    [
+        (0.2670, 0.0049, 0.3294), (0.2770, 0.0503, 0.3757), (0.2823, 0.0950, 0.4173),
+        (0.2829, 0.1359, 0.4534), (0.2788, 0.1755, 0.4834), (0.2706, 0.2141, 0.5071),
+        (0.2590, 0.2515, 0.5247), (0.2450, 0.2877, 0.5373), (0.2297, 0.3224, 0.5457),
+        (0.2143, 0.3556, 0.5512), (0.1994, 0.3876, 0.5546), (0.1856, 0.4186, 0.5568),
+        (0.1727, 0.4488, 0.5579), (0.1607, 0.4785, 0.5581), (0.1490, 0.5081, 0.5573),
+        (0.1378, 0.5375, 0.5549), (0.1276, 0.5669, 0.5506), (0.1206, 0.5964, 0.5436),
+        (0.1206, 0.6258, 0.5335), (0.1323, 0.6550, 0.5197), (0.1579, 0.6838, 0.5017),
+        (0.1966, 0.7118, 0.4792), (0.2461, 0.7389, 0.4520), (0.3041, 0.7647, 0.4199),
+        (0.3692, 0.7889, 0.3829), (0.4401, 0.8111, 0.3410), (0.5160, 0.8312, 0.2943),
+        (0.5958, 0.8487, 0.2433), (0.6785, 0.8637, 0.1895), (0.7624, 0.8764, 0.1371),
+        (0.8456, 0.8873, 0.0997), (0.9261, 0.8973, 0.1041), (0.9932, 0.9062, 0.1439),
+    ]
+)  # fmt: skip
+_ANCHOR_POSITIONS = np.append(np.arange(0, 256, 8), 255) / 255.0
+
+NO_DATA: RGB = (128, 128, 128)
+"""Neutral grey for sites a dataset does not cover; viridis never produces a grey."""
+
+# Ordinal levels sampled from viridis so they keep their order in greyscale and for colour-blind
+# viewers: "typical" is the brightest, "rare" the darkest.
+_LEVEL_POSITIONS = {"typical": 1.0, "possible": 0.55, "rare": 0.12}
+
+
+def viridis(t: float | np.ndarray) -> np.ndarray:
+    """Viridis at positions ``t`` in [0, 1] (clipped), as floats in [0, 1], shape (..., 3)."""
+    t = np.clip(np.asarray(t, dtype=float), 0.0, 1.0)
+    return np.stack(
+        [np.interp(t, _ANCHOR_POSITIONS, _VIRIDIS_ANCHORS[:, c]) for c in range(3)], axis=-1
+    )
+
+
+def to_rgb8(colour: np.ndarray) -> RGB:
+    r, g, b = (round(float(c) * 255) for c in colour)
+    return (r, g, b)
+
+
+def hex_colour(rgb: RGB) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+def relative_luminance(rgb: RGB) -> float:
+    """WCAG relative luminance of an 8-bit sRGB colour (0 black … 1 white)."""
+
+    def channel(c: int) -> float:
+        s = c / 255.0
+        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(a: RGB, b: RGB) -> float:
+    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def readable_text_on(background: RGB) -> RGB:
+    """Black or white, whichever contrasts more with the background."""
+    black, white = (0, 0, 0), (255, 255, 255)
+    return (
+        black if contrast_ratio(background, black) >= contrast_ratio(background, white) else white
+    )
+
+
+@dataclass(frozen=True)
+class NumericScale:
+    """Maps values in [minimum, maximum] onto viridis; values outside are clipped."""
+
+    minimum: float = 0.0
+    maximum: float = 100.0
+
+    def __post_init__(self) -> None:
+        if not self.maximum > self.minimum:
+            raise ValueError(f"scale maximum {self.maximum} must exceed minimum {self.minimum}")
+
+    def position(self, value: float) -> float:
+        return float(np.clip((value - self.minimum) / (self.maximum - self.minimum), 0.0, 1.0))
+
+    def rgb(self, value: float | None) -> RGB:
+        """The colour of a value; ``None`` (no data) is the neutral grey."""
+        if value is None:
+            return NO_DATA
+        return to_rgb8(viridis(self.position(value)))
+
+    def ticks(self, count: int = 5) -> list[float]:
+        """Evenly spaced legend ticks from minimum to maximum inclusive."""
+        return [float(v) for v in np.linspace(self.minimum, self.maximum, count)]
+
+    def gradient(self, steps: int = 64) -> list[tuple[float, RGB]]:
+        """(position 0…1, colour) stops for drawing a legend bar."""
+        return [(float(t), to_rgb8(viridis(t))) for t in np.linspace(0.0, 1.0, steps)]
+
+
+@dataclass(frozen=True)
+class LevelScale:
+    """Distinct, ordered colours for the qualitative levels typical / possible / rare."""
+
+    levels: tuple[str, ...] = ("typical", "possible", "rare")
+
+    def __post_init__(self) -> None:
+        unknown = [level for level in self.levels if level not in _LEVEL_POSITIONS]
+        if unknown:
+            raise ValueError(f"no colour for level(s) {', '.join(unknown)}")
+
+    def rgb(self, level: str | None) -> RGB:
+        if level is None:
+            return NO_DATA
+        if level not in self.levels:
+            raise ValueError(f"unknown level '{level}' (levels: {', '.join(self.levels)})")
+        return to_rgb8(viridis(_LEVEL_POSITIONS[level]))
+
+    def entries(self) -> list[tuple[str, RGB]]:
+        return [(level, self.rgb(level)) for level in self.levels]
