@@ -81,6 +81,26 @@ def _screenshot(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- evidence -----------------------------------------------------------------------------
+@command("evidence", "list the evidence datasets (site frequencies and typical sites) with sources")
+def _evidence_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print JSON only")
+
+
+@_evidence_args.run
+def _evidence(args: argparse.Namespace) -> int:
+    import json
+
+    from cnoatlas.domain.evidence import evidence_library, format_evidence_table
+
+    datasets = list(evidence_library().values())
+    if args.json:
+        print(json.dumps([d.to_json() for d in datasets], ensure_ascii=False, indent=2))
+    else:
+        print(format_evidence_table(datasets))
+    return EXIT_OK
+
+
 # --- entry point --------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(

@@ -126,9 +126,9 @@ class Dataset:
         """How a value is written on the map: '68 %' or 'typical'."""
         if not self.quantitative:
             return str(value.value)
-        number = float(value.value)
-        text = f"{number:g}" if number != int(number) else f"{int(number)}"
-        return f"{text} {self.symbol}".rstrip()
+        # Keep the precision the source used: 64.0 stays 64.0 beside 61.3, 68 stays 68.
+        decimals = max((_decimals(v.value) for v in self.values), default=0)
+        return f"{float(value.value):.{decimals}f} {self.symbol}".rstrip()
 
     def source_of(self, value: EvidenceValue) -> Source:
         """The reference behind one value: its own, or the dataset's."""
@@ -162,6 +162,12 @@ class Dataset:
                 for v in self.values
             ],
         }
+
+
+def _decimals(value: float | str) -> int:
+    if isinstance(value, int) or not isinstance(value, float):
+        return 0
+    return min(2, max(1, len(repr(value).partition(".")[2].rstrip("0"))))
 
 
 # --- loading ------------------------------------------------------------------------------
@@ -455,3 +461,19 @@ def load_facts(
 def fact_cards() -> tuple[FactCard, ...]:
     """The shipped fact cards, read once."""
     return tuple(load_facts())
+
+
+# --- plain-text listing (the `evidence` command) ------------------------------------------
+def format_evidence_table(datasets: list[Dataset]) -> str:
+    """A readable listing: one block per dataset, one aligned row per value."""
+    blocks = []
+    for d in datasets:
+        lines = [f"{d.id}  ({d.kind})  {d.title}", f"  unit: {d.unit}", f"  source: {d.caption}"]
+        width = max(len(v.label) for v in d.values)
+        for v in d.values:
+            sites = ", ".join(v.site_ids[:3])
+            if len(v.site_ids) > 3:
+                sites += f" (+{len(v.site_ids) - 3} more)"
+            lines.append(f"    {v.label:<{width}}  {d.display(v):>9}  {sites}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)

@@ -299,3 +299,28 @@ def test_readable_text_picks_the_higher_contrast():
     assert readable_text_on((253, 231, 37)) == (0, 0, 0)
     assert readable_text_on((68, 1, 84)) == (255, 255, 255)
     assert contrast_ratio((0, 0, 0), (255, 255, 255)) == pytest.approx(21.0)
+
+
+# --- the `evidence` command --------------------------------------------------------------
+def test_evidence_command_json_follows_the_contract(capsys):
+    from cnoatlas.cli import main
+
+    assert main(["evidence", "--json"]) == 0
+    listing = json.loads(capsys.readouterr().out)
+    by_id = {d["id"]: d for d in listing}
+    andronikou = by_id["andronikou2020"]
+    assert andronikou["citation"].startswith("Andronikou S, Kraft JK")
+    assert andronikou["population"]["patients"] == 37
+    tibia = next(v for v in andronikou["values"] if v["label"] == "Tibia")
+    assert (tibia["value"], tibia["site_ids"]) == (68, ["tibia"])
+    lch = by_id["lch-typical-sites"]
+    assert {v["value"] for v in lch["values"]} <= {"typical", "possible", "rare"}
+
+
+def test_evidence_command_table_keeps_source_precision(capsys):
+    from cnoatlas.cli import main
+
+    assert main(["evidence"]) == 0
+    out = capsys.readouterr().out
+    assert "Andronikou et al. 2020, via Nico et al. 2022 — 37 children, 317 lesions" in out
+    assert "64.0 %" in out and "68 %" in out
