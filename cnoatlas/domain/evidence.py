@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from cnoatlas import paths
+from cnoatlas.domain.colormap import RGB, LevelScale, NumericScale
 from cnoatlas.domain.errors import AtlasError, DataFileError
 from cnoatlas.domain.sources import Source, bibliography
 
@@ -477,3 +478,29 @@ def format_evidence_table(datasets: list[Dataset]) -> str:
             lines.append(f"    {v.label:<{width}}  {d.display(v):>9}  {sites}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
+
+
+# --- what an overlay shows ----------------------------------------------------------------
+def site_colours(dataset: Dataset) -> dict[str, RGB]:
+    """The colour of every leaf site the dataset covers; uncovered sites are left out (no data)."""
+    if dataset.quantitative:
+        numeric = NumericScale(*dataset.scale)
+        return {leaf: numeric.rgb(float(v.value)) for leaf, v in dataset.coverage.items()}
+    levels = LevelScale(LEVELS)
+    return {leaf: levels.rgb(str(v.value)) for leaf, v in dataset.coverage.items()}
+
+
+def hover_text(dataset: Dataset, leaf_id: str, site_name: str) -> str:
+    """What hovering a site says: the site, the value and its label, the unit, the source."""
+    value = dataset.value_at(leaf_id)
+    if value is None:
+        return f"{site_name}\nNo data in {dataset.source_line}\n(not the same as 0)"
+    source = dataset.source_of(value)
+    cited = source.short
+    if value.source is None and dataset.via is not None:
+        cited += f", via {dataset.via.short}"
+    lines = [site_name, f"{value.label}: {dataset.display(value)}", dataset.unit]
+    if value.note:
+        lines.append(value.note)
+    lines.append(f"Source: {cited}" + ("" if source.verified else " (citation to check)"))
+    return "\n".join(lines)

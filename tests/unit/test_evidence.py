@@ -18,9 +18,11 @@ from cnoatlas.domain.evidence import (
     evidence_library,
     fact_cards,
     get_dataset,
+    hover_text,
     load_dataset,
     load_evidence,
     load_facts,
+    site_colours,
 )
 from cnoatlas.domain.sites import site_model
 from cnoatlas.domain.sources import Source
@@ -324,3 +326,35 @@ def test_evidence_command_table_keeps_source_precision(capsys):
     out = capsys.readouterr().out
     assert "Andronikou et al. 2020, via Nico et al. 2022 — 37 children, 317 lesions" in out
     assert "64.0 %" in out and "68 %" in out
+
+
+# --- what the overlay shows --------------------------------------------------------------
+def test_site_colours_cover_only_the_dataset_sites(tmp_path):
+    dataset = _load(tmp_path)
+    colours = site_colours(dataset)
+    assert set(colours) == {"tibia.left.diaphysis", "tibia.right.diaphysis", "femur.left.diaphysis"}
+    assert colours["tibia.left.diaphysis"] == NumericScale(0, 100).rgb(68)
+    assert "skull.vault" not in colours  # drawn as no data by the map
+
+
+def test_hover_text_names_value_unit_and_source(tmp_path):
+    dataset = _load(tmp_path)
+    text = hover_text(dataset, "tibia.left.diaphysis", "Left tibia, shaft")
+    assert text.splitlines()[:3] == [
+        "Left tibia, shaft",
+        "Tibia: 68 %",
+        "% of patients with a lesion at the site",
+    ]
+    assert "Source: Smith et al. 2020, via Review et al. 2019" in text
+    assert "No data" in hover_text(dataset, "skull.vault", "Skull")
+
+
+def test_value_with_its_own_citation_is_credited_to_it(tmp_path):
+    values = [
+        {"label": "Tibia", "value": 68, "site_ids": ["tibia"]},
+        {"label": "Skull", "value": 5, "site_ids": ["skull.vault"], "citation": "unsure"},
+    ]
+    dataset = _load(tmp_path, values=values)
+    text = hover_text(dataset, "skull.vault", "Skull")
+    assert "Source: Maybe et al. 2018 (citation to check)" in text
+    assert not dataset.verified
