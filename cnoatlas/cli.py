@@ -101,6 +101,48 @@ def _evidence(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- quiz ---------------------------------------------------------------------------------
+@command("quiz", "the questions a quiz session would ask (same seed, same questions)")
+def _quiz_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--mode", choices=("practice", "exam", "review"), default="practice")
+    p.add_argument("--n", type=int, default=10, help="number of questions (10)")
+    p.add_argument("--seed", type=int, default=0, help="seed for the choice and order (0)")
+    p.add_argument("--topic", action="append", metavar="TOPIC",
+                   help="only this topic (repeatable): clinical, imaging, distribution, spine, "
+                   "differentials, pathway, follow-up, cases")
+    p.add_argument("--json", action="store_true", help="print JSON only")
+
+
+@_quiz_args.run
+def _quiz(args: argparse.Namespace) -> int:
+    import json
+
+    from cnoatlas.domain.quiz.session import start_session
+
+    store = None
+    if args.mode == "review":
+        from cnoatlas.domain.progress import ProgressStore
+
+        store = ProgressStore.open()
+        if store.recovery_message:
+            print(f"cnoatlas: {store.recovery_message}", file=sys.stderr)
+    try:
+        session = start_session(args.mode, args.n, args.seed, topics=args.topic, store=store)
+    finally:
+        if store is not None:
+            store.close()
+    if args.json:
+        print(json.dumps([q.to_json() for q in session.questions], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for number, q in enumerate(session.questions, 1):
+        print(f"{number}. [{q.kind}] {q.prompt}")
+        for key, option in enumerate(q.options, 1):
+            print(f"   {key}) {q.label(option)}")
+        answer = q.answer if isinstance(q.answer, str) else ", ".join(map(str, q.answer))
+        print(f"   answer: {q.label(answer)}\n")
+    return EXIT_OK
+
+
 # --- entry point --------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(

@@ -1,0 +1,308 @@
+"""The learner's answers and review cards, kept in SQLite in the user data folder.
+
+Every answer is committed in its own transaction before the caller moves on, so a killed app
+loses nothing. The schema evolves through an ordered list of migrations (PRAGMA user_version);
+a damaged database is moved aside and a fresh one started, with a message for the user.
+Statistics are aggregated in SQL so they stay fast with many thousands of answers.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import shutil
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cnoatlas import paths
+from cnoatlas.domain.quiz import schedule
+from cnoatlas.domain.quiz.scoring import Outcome
+
+log = logging.getLogger("cnoatlas.progress")
+FILE_NAME = "progress.sqlite3"
+
+# Each entry upgrades the schema by one version; never edit a shipped entry, append a new one.
+MIGRATIONS: tuple[Sequence[str], ...] = (
+    (
+        """CREATE TABLE answers (
+            id INTEGER PRIMARY KEY,
+            question_id TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            correct INTEGER NOT NULL,
+            answered_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE cards (
+            question_id TEXT PRIMARY KEY,
+            card TEXT NOT NULL,
+            due TEXT NOT NULL
+        )""",
+    ),
+    (
+        "ALTER TABLE answers ADD COLUMN mode TEXT NOT NULL DEFAULT 'practice'",
+        "ALTER TABLE answers ADD COLUMN credit REAL",
+        "ALTER TABLE answers ADD COLUMN truth TEXT",
+        "ALTER TABLE answers ADD COLUMN chosen TEXT",
+        "ALTER TABLE answers ADD COLUMN differential TEXT",
+        "ALTER TABLE answers ADD COLUMN response TEXT",
+        "ALTER TABLE answers ADD COLUMN day TEXT",
+        "UPDATE answers SET credit = correct, day = substr(answered_at, 1, 10)",
+        "CREATE INDEX answers_day ON answers (day)",
+        "CREATE INDEX answers_topic ON answers (topic)",
+        "CREATE INDEX answers_differential ON answers (differential)",
+        "CREATE INDEX cards_due ON cards (due)",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class DayAccuracy:
+    day: str  # YYYY-MM-DD (UTC)
+    correct: int
+    total: int
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.total if self.total else 0.0
+
+
+@dataclass(frozen=True)
+class TopicAccuracy:
+    topic: str
+    correct: int
+    total: int
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.total if self.total else 0.0
+
+
+@dataclass(frozen=True)
+class DifferentialErrors:
+    """How often questions setting CNO against this differential were answered wrongly."""
+
+    differential: str
+    wrong: int
+    total: int
+    mistaken_for_cno: int  # the differential was the answer and CNO was chosen
+    cno_mistaken_for_it: int  # CNO was the answer and this differential was chosen
+
+    @property
+    def error_rate(self) -> float:
+        return self.wrong / self.total if self.total else 0.0
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """One committed transaction on a connection opened in autocommit mode."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the schema up to date, one version per transaction; returns the version found."""
+    found = conn.execute("PRAGMA user_version").fetchone()[0]
+    if found > SCHEMA_VERSION:
+        raise sqlite3.DatabaseError(f"schema version {found} is newer than this atlas knows")
+    for version in range(found, SCHEMA_VERSION):
+        with transaction(conn):
+            for statement in MIGRATIONS[version]:
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+    return found
+
+
+def _iso(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat(timespec="seconds")
+
+
+class ProgressStore:
+    """One SQLite file of answers and review cards. Use ``ProgressStore.open()`` for the user's."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.recovery_message: str | None = None
+        self.conn = self._connect_or_recover()
+
+    @classmethod
+    def open(cls) -> ProgressStore:
+        return cls(paths.user_data_dir() / FILE_NAME)
+
+    # --- opening -------------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Autocommit mode: every write goes through transaction(), which commits before returning.
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            # In WAL mode NORMAL survives a crash or kill of the app (the WAL is on disk at
+            # commit); only a power cut can drop the last transactions.
+            conn.execute("PRAGMA synchronous = NORMAL")
+            check = conn.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise sqlite3.DatabaseError(f"integrity check failed: {check}")
+            migrate(conn)
+        except sqlite3.DatabaseError:
+            conn.close()
+            raise
+        return conn
+
+    def _connect_or_recover(self) -> sqlite3.Connection:
+        try:
+            return self._connect()
+        except sqlite3.DatabaseError as exc:
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+            aside = self.path.with_name(f"progress.damaged-{stamp}.sqlite3")
+            log.warning("progress database %s is damaged (%s); moved to %s", self.path, exc, aside)
+            shutil.move(self.path, aside)
+            for suffix in ("-wal", "-shm"):
+                side = self.path.with_name(self.path.name + suffix)
+                if side.exists():
+                    shutil.move(side, aside.with_name(aside.name + suffix))
+            self.recovery_message = (
+                f"Your progress file was damaged and could not be read ({exc}). It was kept as "
+                f"{aside.name} in {aside.parent} and a new, empty progress file was started."
+            )
+            return self._connect()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def journal_mode(self) -> str:
+        return self.conn.execute("PRAGMA journal_mode").fetchone()[0]
+
+    # --- recording -------------------------------------------------------------------------
+    def record(self, outcome: Outcome, mode: str, when: datetime | None = None) -> datetime:
+        """Store one answer and update its review card, in one committed transaction.
+
+        Returns when the question is due for review next.
+        """
+        when = when or schedule.utc_now()
+        stamp = _iso(when)
+        with transaction(self.conn):
+            row = self.conn.execute(
+                "SELECT card FROM cards WHERE question_id = ?", (outcome.question_id,)
+            ).fetchone()
+            card, due = schedule.review(row[0] if row else None, outcome.correct, when)
+            self.conn.execute(
+                "INSERT INTO answers (question_id, topic, correct, answered_at, mode, credit, "
+                "truth, chosen, differential, response, day) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    outcome.question_id,
+                    outcome.topic,
+                    int(outcome.correct),
+                    stamp,
+                    mode,
+                    outcome.credit,
+                    outcome.truth,
+                    outcome.chosen,
+                    outcome.differential,
+                    json.dumps(outcome.response, sort_keys=True, default=_marks_json),
+                    stamp[:10],
+                ),
+            )
+            self.conn.execute(
+                "INSERT INTO cards (question_id, card, due) VALUES (?,?,?) ON CONFLICT "
+                "(question_id) DO UPDATE SET card = excluded.card, due = excluded.due",
+                (outcome.question_id, card, _iso(due)),
+            )
+        return due
+
+    # --- reviews ---------------------------------------------------------------------------
+    def due_ids(self, now: datetime | None = None) -> list[str]:
+        """Questions due for review by ``now``, the longest overdue first."""
+        now = now or schedule.utc_now()
+        rows = self.conn.execute(
+            "SELECT question_id FROM cards WHERE due <= ? ORDER BY due, question_id", (_iso(now),)
+        )
+        return [r[0] for r in rows]
+
+    def seen_ids(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT question_id FROM cards ORDER BY 1")]
+
+    def reviews_due(self, now: datetime | None = None) -> int:
+        now = now or schedule.utc_now()
+        return self.conn.execute(
+            "SELECT count(*) FROM cards WHERE due <= ?", (_iso(now),)
+        ).fetchone()[0]
+
+    # --- statistics ------------------------------------------------------------------------
+    def answer_count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM answers").fetchone()[0]
+
+    def accuracy_by_day(self) -> list[DayAccuracy]:
+        rows = self.conn.execute(
+            "SELECT day, sum(correct), count(*) FROM answers GROUP BY day ORDER BY day"
+        )
+        return [DayAccuracy(*r) for r in rows]
+
+    def accuracy_by_topic(self) -> list[TopicAccuracy]:
+        rows = self.conn.execute(
+            "SELECT topic, sum(correct), count(*) FROM answers GROUP BY topic ORDER BY topic"
+        )
+        return [TopicAccuracy(*r) for r in rows]
+
+    def weakest_differentials(self, limit: int = 5) -> list[DifferentialErrors]:
+        """The differentials answered wrongly most often (by error rate, then by count)."""
+        rows = self.conn.execute(
+            "SELECT differential, sum(1 - correct), count(*), "
+            "sum(truth = differential AND chosen = 'cno'), "
+            "sum(truth = 'cno' AND chosen = differential) "
+            "FROM answers WHERE differential IS NOT NULL GROUP BY differential "
+            "ORDER BY 1.0 * sum(1 - correct) / count(*) DESC, sum(1 - correct) DESC, differential "
+            "LIMIT ?",
+            (limit,),
+        )
+        return [DifferentialErrors(r[0], r[1], r[2], r[3] or 0, r[4] or 0) for r in rows]
+
+    def statistics(self, now: datetime | None = None) -> dict[str, Any]:
+        """Everything the progress page shows, in one call (the benchmark times this)."""
+        return {
+            "answers": self.answer_count(),
+            "by_day": self.accuracy_by_day(),
+            "by_topic": self.accuracy_by_topic(),
+            "weakest": self.weakest_differentials(),
+            "due": self.reviews_due(now),
+        }
+
+    def export_csv(self, target: Path) -> int:
+        """Write every answer to a CSV file; returns the number of rows written."""
+        columns = (
+            "answered_at",
+            "mode",
+            "question_id",
+            "topic",
+            "correct",
+            "credit",
+            "truth",
+            "chosen",
+            "differential",
+            "response",
+        )
+        rows = self.conn.execute(f"SELECT {', '.join(columns)} FROM answers ORDER BY id")
+        count = 0
+        with Path(target).open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(columns)
+            for row in rows:
+                writer.writerow(row)
+                count += 1
+        return count
+
+
+def _marks_json(value: Any) -> Any:
+    to_json: Callable[[], Any] | None = getattr(value, "to_json", None)
+    if to_json is None:
+        raise TypeError(f"cannot store {type(value).__name__} as an answer")
+    return to_json()

@@ -1,0 +1,169 @@
+"""What a quiz question is: its kind, the answer key, the explanation and where the fact comes from.
+
+Options are stable ids wherever a vocabulary exists (diagnosis ids, site ids, pattern ids), so that
+answers can be scored, counted and compared across sessions; ``Question.label`` gives the text a
+learner reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from cnoatlas.domain.sources import bibliography
+
+# How each kind is answered: one option, several options, an ordering, or marks on images.
+KINDS: dict[str, str] = {
+    "diagnosis": "single",
+    "spot-lesion": "mark",
+    "find-all-lesions": "marks",
+    "map-sites": "multi",
+    "map-rank": "rank",
+    "map-choice": "single",
+    "feature": "single",
+    "pattern": "single",
+    "true-false": "single",
+    "single-best-answer": "single",
+}
+
+TOPICS: dict[str, str] = {
+    "clinical": "Clinical picture",
+    "imaging": "Imaging and WB-MRI",
+    "distribution": "Where lesions occur",
+    "spine": "The spine",
+    "differentials": "CNO and its mimics",
+    "pathway": "Diagnostic pathway",
+    "follow-up": "Follow-up and complications",
+    "cases": "Cases",
+}
+
+DIAGNOSES: dict[str, str] = {
+    "cno": "CNO (chronic nonbacterial osteomyelitis)",
+    "bacterial-osteomyelitis": "Bacterial osteomyelitis",
+    "brodie-abscess": "Brodie abscess",
+    "spondylodiscitis": "Infectious spondylodiscitis",
+    "lch": "Langerhans cell histiocytosis",
+    "ewing-sarcoma": "Ewing sarcoma",
+    "osteosarcoma": "Osteosarcoma",
+    "leukaemia": "Leukaemia",
+    "lymphoma": "Lymphoma",
+    "other": "Something else",
+}
+
+# The same diagnoses as they read inside a sentence.
+DIAGNOSIS_SHORT: dict[str, str] = {
+    "cno": "CNO",
+    "bacterial-osteomyelitis": "bacterial osteomyelitis",
+    "brodie-abscess": "a Brodie abscess",
+    "spondylodiscitis": "infectious spondylodiscitis",
+    "lch": "Langerhans cell histiocytosis (LCH)",
+    "ewing-sarcoma": "Ewing sarcoma",
+    "osteosarcoma": "osteosarcoma",
+    "leukaemia": "leukaemia",
+    "lymphoma": "lymphoma",
+    "other": "another condition",
+}
+
+PATTERNS: dict[str, str] = {
+    "tibio-appendicular-multifocal": "Tibio-appendicular multifocal",
+    "claviculo-spinal-pauci-focal": "Claviculo-spinal pauci-focal",
+    "tibio-clavicular-crossover": "Tibio-clavicular crossover",
+}
+
+TRUE_FALSE: dict[str, str] = {"true": "True", "false": "False"}
+
+
+@dataclass(frozen=True)
+class CaseLesion:
+    """One lesion of a case as the quiz sees it: where it is and its outline on one slice."""
+
+    site_id: str
+    series_uid: str
+    slice: int
+    outline: tuple[tuple[float, float], ...]  # (column, row) points of a closed polygon
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "site_id": self.site_id,
+            "series_uid": self.series_uid,
+            "slice": self.slice,
+            "outline": [[float(c), float(r)] for c, r in self.outline],
+        }
+
+
+class QuizCase(Protocol):
+    """The view of a teaching case the quiz needs; the case library provides objects like this."""
+
+    id: str
+    title: str
+    diagnosis: str
+    age_years: float | None
+    sex: str | None
+    history: str
+    lesions: Sequence[CaseLesion]
+    pattern: str | None
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """A plain QuizCase (tests, adapters)."""
+
+    id: str
+    title: str
+    diagnosis: str
+    age_years: float | None
+    sex: str | None
+    history: str
+    lesions: tuple[CaseLesion, ...]
+    pattern: str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Question:
+    id: str
+    kind: str
+    topic: str
+    prompt: str
+    options: tuple[str, ...]
+    answer: Any  # str, tuple[str, ...] (multi, rank), or lesion dicts (mark, marks)
+    explanation: str
+    sources: tuple[str, ...]
+    via: str | None = None  # the review that reports the sources' figures, if we read them there
+    labels: Mapping[str, str] = field(default_factory=dict)
+    differential: str | None = None  # the diagnosis this question sets against CNO
+    case_id: str | None = None
+
+    @property
+    def response(self) -> str:
+        """How the learner answers: single, multi, rank, mark or marks."""
+        return KINDS[self.kind]
+
+    def label(self, option: str) -> str:
+        return self.labels.get(option, option)
+
+    def citation(self) -> str:
+        """The sources in full, as a reader can look them up."""
+        return citation_text(self.sources, self.via)
+
+    def to_json(self) -> dict[str, Any]:
+        answer = self.answer
+        if isinstance(answer, tuple):
+            answer = list(answer)
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "prompt": self.prompt,
+            "options": list(self.options),
+            "answer": answer,
+            "explanation": self.explanation,
+            "citation": self.citation(),
+        }
+
+
+def citation_text(sources: Sequence[str], via: str | None = None) -> str:
+    books = bibliography()
+    text = " ".join(books[s].citation for s in sources)
+    if via:
+        text += f" As reported in: {books[via].citation}"
+    return text
