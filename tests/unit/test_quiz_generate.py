@@ -1,0 +1,181 @@
+"""Question generation: deterministic per seed, right counts, every mode, case questions."""
+
+import json
+
+import pytest
+
+from cnoatlas.domain.errors import AtlasError
+from cnoatlas.domain.quiz import (
+    PATTERNS,
+    CaseLesion,
+    CaseView,
+    generate,
+    question,
+    question_ids,
+)
+from cnoatlas.domain.quiz.generate import classify_pattern, pattern_lesions
+
+SQUARE = ((10.0, 10.0), (30.0, 10.0), (30.0, 30.0), (10.0, 30.0))
+
+
+def _cases():
+    return [
+        CaseView(
+            "c-cno",
+            "Knees and clavicle",
+            "cno",
+            11,
+            "female",
+            "Six months of knee pain.",
+            (
+                CaseLesion("tibia.left.proximal-metaphysis", "1.2.3", 12, SQUARE),
+                CaseLesion("clavicle.right.medial-third", "1.2.3", 4, SQUARE),
+            ),
+            "tibio-clavicular-crossover",
+        ),
+        CaseView(
+            "c-lch",
+            "Flat vertebra",
+            "lch",
+            3,
+            "male",
+            "Back pain for a month.",
+            (CaseLesion("vertebra.t7.body", "1.2.4", 8, SQUARE),),
+        ),
+    ]
+
+
+def _dump(questions):
+    return json.dumps([q.to_json() for q in questions], ensure_ascii=False, indent=2)
+
+
+@pytest.mark.parametrize("mode", ["practice", "exam", "review"])
+def test_same_arguments_give_byte_identical_questions(mode):
+    assert _dump(generate(mode, 10, 7)) == _dump(generate(mode, 10, 7))
+
+
+def test_different_seeds_give_different_sets():
+    assert _dump(generate("exam", 10, 1)) != _dump(generate("exam", 10, 2))
+
+
+def test_counts_and_no_repeats():
+    pool = question_ids()
+    for n in (1, 5, 25):
+        questions = generate("practice", n, 3)
+        assert len(questions) == n
+        assert len({q.id for q in questions}) == n
+    assert len(generate("exam", 10_000, 3)) == len(pool)
+
+
+def test_a_short_quiz_mixes_question_families():
+    families = {q.id.split(":")[0] for q in generate("exam", 5, 11)}
+    assert families == {"statement", "sba", "feature", "map", "pattern"}
+
+
+def test_topics_filter_the_pool():
+    questions = generate("practice", 50, 1, topics=["spine"])
+    assert questions and all(q.topic == "spine" for q in questions)
+    with pytest.raises(AtlasError, match="unknown topic"):
+        generate("practice", 5, 1, topics=["astrology"])
+
+
+def test_bad_mode_or_count_is_a_one_line_error():
+    with pytest.raises(AtlasError, match="unknown quiz mode"):
+        generate("marathon", 5, 1)
+    with pytest.raises(AtlasError, match="at least 1"):
+        generate("exam", 0, 1)
+
+
+def test_review_asks_due_items_first_then_new_ones():
+    due = ["feature:abscess", "statement:onset-age"]
+    seen = [*due, "map:most-frequent"]
+    questions = generate("review", 6, 5, due=due, seen=seen)
+    assert [q.id for q in questions[:2]] == due
+    rest = {q.id for q in questions[2:]}
+    assert not rest & set(seen)
+
+
+def test_review_with_an_empty_store_is_new_items():
+    assert len(generate("review", 4, 5)) == 4
+
+
+def test_every_question_can_be_rebuilt_from_its_id():
+    cases = _cases()
+    for qid in question_ids(cases):
+        assert _dump([question(qid, cases)]) == _dump([question(qid, cases)])
+    with pytest.raises(AtlasError, match="unknown question id"):
+        question("feature:does-not-exist")
+    with pytest.raises(AtlasError):
+        question("pattern:tibio-clavicular-crossover:x")
+
+
+@pytest.mark.parametrize("pattern", list(PATTERNS))
+def test_generated_distributions_classify_as_their_pattern(pattern):
+    for variant in range(1, 30):
+        lesions = pattern_lesions(pattern, variant)
+        assert classify_pattern(lesions) == pattern, lesions
+        assert pattern_lesions(pattern, variant) == lesions
+
+
+def test_pattern_rules():
+    assert classify_pattern(["clavicle.left.medial-third", "tibia.right.distal-metaphysis"]) == (
+        "tibio-clavicular-crossover"
+    )
+    assert classify_pattern(["clavicle.left.medial-third", "vertebra.t7.body"]) == (
+        "claviculo-spinal-pauci-focal"
+    )
+    many = [
+        "clavicle.left.medial-third",
+        "femur.left.distal-metaphysis",
+        "femur.right.distal-metaphysis",
+        "calcaneus.left",
+        "vertebra.t7.body",
+    ]
+    assert classify_pattern(many) is None  # a clavicle with many limb lesions fits no group
+    assert (
+        classify_pattern(
+            ["tibia.left.distal-metaphysis", "femur.left.distal-metaphysis", "talus.left"]
+        )
+        == "tibio-appendicular-multifocal"
+    )
+    assert classify_pattern(["mandible.left"]) is None
+
+
+def test_pattern_question_lists_the_sites_and_keys_the_pattern():
+    q = question("pattern:claviculo-spinal-pauci-focal:2")
+    assert q.answer == "claviculo-spinal-pauci-focal"
+    assert "clavicle, medial third" in q.prompt
+    assert q.sources == ("andronikou2020",)
+
+
+def test_map_questions_follow_the_fig11_ranking():
+    top = question("map:most-frequent")
+    assert top.answer == ("tibia", "femur", "clavicle")
+    rank = question("map:rank:tibia+femur+clavicle+pelvis+spine+mandible")
+    assert rank.answer == ("tibia", "femur", "clavicle", "pelvis", "spine", "mandible")
+    assert sorted(rank.options) == sorted(rank.answer)
+    assert question("map:clavicle-third").answer == "clavicle.right.medial-third"
+    assert question("map:pair:pelvis+spine").answer == "pelvis"
+
+
+def test_case_questions_are_made_when_cases_are_given():
+    cases = _cases()
+    ids = question_ids(cases)
+    assert "case:c-cno:diagnosis" in ids and "case:c-cno:find-all" in ids
+    assert "case:c-cno:spot-1" in ids and "case:c-lch:spot-0" in ids
+    assert "case:c-lch:find-all" not in ids  # one lesion: spotting it is the whole search
+    diagnosis = question("case:c-lch:diagnosis", cases)
+    assert diagnosis.kind == "diagnosis" and diagnosis.answer == "lch"
+    assert "cno" in diagnosis.options and len(diagnosis.options) == 5
+    assert diagnosis.differential == "lch"
+    assert "3-year-old boy" in diagnosis.prompt
+    find = question("case:c-cno:find-all", cases)
+    assert [lesion["site_id"] for lesion in find.answer] == [
+        "tibia.left.proximal-metaphysis",
+        "clavicle.right.medial-third",
+    ]
+    spot = question("case:c-cno:spot-1", cases)
+    assert spot.answer["slice"] == 4
+    case_qs = [q for q in generate("exam", 200, 1, cases=cases) if q.case_id]
+    assert len(case_qs) == 6
+    assert not [q for q in generate("exam", 200, 1) if q.case_id]
