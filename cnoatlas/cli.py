@@ -143,6 +143,36 @@ def _quiz(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- dicom --------------------------------------------------------------------------------
+@command("dicom", "inspect DICOM data: 'dicom info PATH' lists its series and unreadable files")
+def _dicom_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=("info",), help="info: series and problems (headers only)")
+    p.add_argument("path", type=Path, help="a DICOM folder (searched recursively), zip, DICOMDIR")
+    p.add_argument("--json", action="store_true", help="print JSON only")
+
+
+@_dicom_args.run
+def _dicom(args: argparse.Namespace) -> int:
+    import json
+
+    from cnoatlas.imaging.series import scan
+
+    result = scan(args.path)
+    info = {"series": [s.summary() for s in result.series],
+            "problems": [p.as_dict() for p in result.problems]}
+    if args.json:
+        print(json.dumps(info, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for s in info["series"]:
+        print(f"{s['modality'] or '?':6} {s['slices']:4} x {s['rows']}x{s['columns']}  "
+              f"{s['description'] or '(no description)'}  [{s['uid']}]")
+    for problem in info["problems"]:
+        print(f"problem: {problem['file']}: {problem['reason']}")
+    if result.skipped:
+        print(f"({len(result.skipped)} file(s) without images skipped: reports, DICOMDIR, …)")
+    return EXIT_OK
+
+
 # --- entry point --------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(

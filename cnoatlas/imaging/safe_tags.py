@@ -1,0 +1,100 @@
+"""The header elements a viewer may show: everything except what could identify a person.
+
+A deny-list of identifying elements (after DICOM PS3.15's basic confidentiality profile), the
+whole patient group (0010,xxxx) except sex, age, size and weight, every person-name (PN)
+element and every private element (their content is unknown).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from pydicom.datadict import keyword_for_tag
+from pydicom.dataset import Dataset
+from pydicom.tag import BaseTag
+
+# Patient-group elements that describe a body, not a person.
+_PATIENT_ALLOWED = {0x00100040, 0x00101010, 0x00101020, 0x00101030}  # sex, age, size, weight
+_DENY_KEYWORDS = {
+    # institution, people and places
+    "InstitutionName", "InstitutionAddress", "InstitutionalDepartmentName",
+    "InstitutionCodeSequence", "StationName", "ReferringPhysicianAddress",
+    "ReferringPhysicianTelephoneNumbers", "PhysiciansOfRecordIdentificationSequence",
+    "PerformingPhysicianIdentificationSequence", "OperatorIdentificationSequence",
+    "PersonAddress", "PersonTelephoneNumbers", "RequestingService", "ScheduledProcedureStepLocation",
+    "CurrentPatientLocation", "PatientInstitutionResidence", "DeviceSerialNumber",
+    "RegionOfResidence", "MilitaryRank", "BranchOfService",
+    # identifiers of the visit, request and study
+    "AccessionNumber", "StudyID", "AdmissionID", "IssuerOfAdmissionIDSequence",
+    "RequestedProcedureID", "PerformedProcedureStepID", "ScheduledProcedureStepID",
+    "FillerOrderNumberImagingServiceRequest", "PlacerOrderNumberImagingServiceRequest",
+    "OtherPatientIDsSequence", "ReferencedPatientSequence", "ReferencedStudySequence",
+    "RequestAttributesSequence", "ContentCreatorName", "VerifyingObserverSequence",
+    "ServiceEpisodeID", "IssuerOfServiceEpisodeIDSequence", "TextComments",
+    "AdditionalPatientHistory", "PatientComments", "ImageComments", "StudyComments",
+    "RequestedProcedureComments", "InterpretationText", "ReasonForStudy",
+    "FrameComments", "DerivationDescription",
+    # UIDs that tie the images to one patient and visit
+    "StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID", "MediaStorageSOPInstanceUID",
+    "FrameOfReferenceUID", "SynchronizationFrameOfReferenceUID", "ReferencedSOPInstanceUID",
+    "IrradiationEventUID", "StorageMediaFileSetUID", "InstanceCreatorUID", "UID",
+    "ReferencedFrameOfReferenceUID", "RelatedFrameOfReferenceUID",
+    "DimensionOrganizationUID", "ConcatenationUID", "TransactionUID",
+    # dates that, with a name, identify a visit; age is kept instead
+    "PatientBirthDate", "PatientBirthTime",
+}
+_DENY_TAGS = {t for t in (
+    0x00080080, 0x00080081, 0x00081010, 0x00081040, 0x00080050, 0x00200010, 0x0020000D,
+    0x0020000E, 0x00080018, 0x00020003, 0x00200052,
+)}
+
+
+@dataclass(frozen=True)
+class TagRow:
+    tag: str  # "(0008,0060)"
+    keyword: str
+    vr: str
+    value: str
+    depth: int = 0
+
+
+def is_identifying(tag: int | BaseTag, vr: str | None) -> bool:
+    """Whether an element could identify the patient, the visit or the staff."""
+    tag = int(tag)
+    group = tag >> 16
+    if group & 1:  # private elements: their content is unknown
+        return True
+    if group == 0x0010 and tag not in _PATIENT_ALLOWED:
+        return True
+    if vr == "PN" or tag in _DENY_TAGS:
+        return True
+    return keyword_for_tag(tag) in _DENY_KEYWORDS
+
+
+def _text(value: object, limit: int = 120) -> str:
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def safe_rows(ds: Dataset, depth: int = 0, max_depth: int = 3) -> Iterator[TagRow]:
+    """Rows for a tag browser, in tag order, with identifying elements left out."""
+    elements = []
+    if depth == 0 and getattr(ds, "file_meta", None) is not None:
+        elements.extend(ds.file_meta)
+    elements.extend(ds)
+    for elem in elements:
+        if elem.tag == 0x7FE00010 or is_identifying(elem.tag, elem.VR):
+            continue
+        tag = f"({elem.tag.group:04X},{elem.tag.element:04X})"
+        keyword = elem.keyword or "unknown"
+        if elem.VR == "SQ":
+            items = elem.value or []
+            yield TagRow(tag, keyword, "SQ", f"{len(items)} item(s)", depth)
+            if depth < max_depth:
+                for item in items:
+                    yield from safe_rows(item, depth + 1, max_depth)
+            continue
+        yield TagRow(tag, keyword, str(elem.VR), _text(elem.value), depth)

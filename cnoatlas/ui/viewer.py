@@ -1,0 +1,939 @@
+"""A DICOM series viewer a radiologist is at home in, and a grid of linked viewers.
+
+``SeriesViewer`` shows one ``cnoatlas.imaging.series.Series``: wheel / arrows / Page Up/Down /
+slider scroll, right-drag windows, left-drag pans, Ctrl+wheel or middle-drag zooms, with
+orientation markers, a scale bar, an info overlay (never a patient identifier) and teaching
+annotations. ``ViewerGrid`` lays out 1x1, 1x2 or 2x2 viewers and links their scrolling by
+position. Pixels are streamed in by ``SeriesLoadTask`` on a thread pool.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QPainter, QPen
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QSlider,
+    QToolButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cnoatlas.domain.annotations import Annotation
+from cnoatlas.domain.errors import AtlasError
+from cnoatlas.imaging.series import LoadResult, Series
+from cnoatlas.ui.annotation_items import AnnotationItem
+from cnoatlas.ui.views import ViewRequest, register_view
+
+_GREY = np.arange(256, dtype=np.uint8)
+_INVERTED = _GREY[::-1].copy()
+_OVERLAY_STYLE = (
+    "QLabel { color: #f2f2f2; background: transparent; font-family: 'DejaVu Sans Mono';"
+    " font-size: %dpt; }"
+)
+LAYOUTS = {"1x1": (1, 1), "1x2": (1, 2), "2x2": (2, 2)}
+
+
+class _SliceViewBox(pg.ViewBox):
+    """Wheel scrolls slices, right-drag windows, left-drag pans, Ctrl+wheel / middle-drag zoom."""
+
+    def __init__(self, viewer: SeriesViewer) -> None:
+        super().__init__(invertY=True, enableMenu=False)
+        self._viewer = viewer
+        self.setMouseMode(pg.ViewBox.PanMode)
+
+    def wheelEvent(self, ev, axis=None) -> None:
+        if ev.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            super().wheelEvent(ev, axis)
+            self._viewer._view_changed()
+            return
+        delta = ev.delta() if hasattr(ev, "delta") else ev.angleDelta().y()
+        steps = -1 if delta > 0 else 1
+        self._viewer.step_slice(steps)
+        ev.accept()
+
+    def mouseDragEvent(self, ev, axis=None) -> None:
+        button = ev.button()
+        if button == Qt.MouseButton.RightButton:
+            ev.accept()
+            delta = ev.screenPos() - ev.lastScreenPos()
+            self._viewer.drag_window(delta.x(), delta.y())
+            return
+        if button == Qt.MouseButton.MiddleButton:
+            ev.accept()
+            delta = ev.screenPos() - ev.lastScreenPos()
+            factor = 1.01 ** delta.y()
+            self.scaleBy((factor, factor))
+            self._viewer._view_changed()
+            return
+        super().mouseDragEvent(ev, axis)
+        self._viewer._view_changed()
+
+    def mouseClickEvent(self, ev) -> None:
+        if ev.button() == Qt.MouseButton.LeftButton:
+            point = self.mapSceneToView(ev.scenePos())
+            if self._viewer.click_at(point.x(), point.y()):
+                ev.accept()
+                return
+        ev.accept()
+
+
+class ScaleBar(QWidget):
+    """A bar of a round length (mm or cm) that follows the zoom."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("scaleBar")
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.mm_per_pixel: float | None = None
+        self.text = ""
+        self.bar_pixels = 0
+        self.resize(160, 34)
+
+    def set_scale(self, mm_per_screen_pixel: float | None) -> None:
+        self.mm_per_pixel = mm_per_screen_pixel
+        if not mm_per_screen_pixel or mm_per_screen_pixel <= 0:
+            self.text, self.bar_pixels = "", 0
+        else:
+            target = 120 * mm_per_screen_pixel
+            nice = [1, 2, 5, 10, 20, 50, 100, 200, 500]
+            length = max([n for n in nice if n <= target] or [nice[0]])
+            self.bar_pixels = round(length / mm_per_screen_pixel)
+            self.text = f"{length // 10} cm" if length >= 10 else f"{length} mm"
+        self.update()
+
+    def paintEvent(self, _event) -> None:
+        if not self.bar_pixels:
+            return
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        right = self.width() - 4
+        left = right - self.bar_pixels
+        y = self.height() - 8
+        for colour, width in ((QColor(0, 0, 0, 190), 5), (QColor("#f2f2f2"), 2)):
+            painter.setPen(QPen(colour, width))
+            painter.drawLine(left, y, right, y)
+            painter.drawLine(left, y - 6, left, y)
+            painter.drawLine(right, y - 6, right, y)
+        painter.setPen(QColor("#f2f2f2"))
+        font = QFont("DejaVu Sans Mono")
+        font.setPointSizeF(9)
+        painter.setFont(font)
+        painter.drawText(left, 0, self.bar_pixels, y - 8,
+                         Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, self.text)
+        painter.end()
+
+
+class SeriesViewer(QWidget):
+    """One series on screen, with everything needed to read it."""
+
+    sliceChanged = Signal(int)
+    annotationClicked = Signal(str)
+    windowChanged = Signal(float, float)
+
+    def __init__(self, parent: QWidget | None = None, name: str = "seriesViewer") -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setAccessibleName("Image viewer")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.series: Series | None = None
+        self._index = 0
+        self._center, self._width = 0.5, 1.0
+        self._inverted = False
+        self._annotations: list[Annotation] = []
+        self._annotation_items: list[AnnotationItem] = []
+        self._annotations_visible = True
+        self._revealed: list[str] | None = None  # None: all shown; else ids revealed so far
+        self._selected: str | None = None
+        self._lut: np.ndarray | None = None
+        self._fitted = False
+
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setObjectName(f"{name}-canvas")
+        self.graphics.setBackground("k")
+        self.graphics.ci.setContentsMargins(0, 0, 0, 0)
+        self.graphics.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.view = _SliceViewBox(self)
+        self.graphics.ci.addItem(self.view)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setPos(-0.5, -0.5)  # pixel centres at integer coordinates
+        self.view.addItem(self.image)
+        self.view.sigRangeChanged.connect(lambda *_: self._update_scale_bar())
+
+        canvas = self.graphics.viewport()
+        self._labels: dict[str, QLabel] = {}
+        for key in ("top_left", "top_right", "bottom_left", "finding",
+                    "mark_left", "mark_right", "mark_top", "mark_bottom", "status"):
+            label = QLabel(canvas)
+            label.setObjectName(f"{name}-{key}")
+            label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+            size = 13 if key.startswith("mark") else 9
+            label.setStyleSheet(_OVERLAY_STYLE % size)
+            if key.startswith("mark"):
+                label.setStyleSheet(_OVERLAY_STYLE % size + "QLabel { color: #ffd400; }")
+            if key == "finding":
+                label.setWordWrap(True)
+                label.setStyleSheet(
+                    "QLabel { color: #ffffff; background: rgba(0,0,0,170); padding: 6px;"
+                    " border-left: 3px solid #ffd400; font-size: 10pt; }")
+                label.hide()
+            self._labels[key] = label
+        self.scale_bar = ScaleBar(canvas)
+
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setObjectName(f"{name}-slider")
+        self.slider.setAccessibleName("Slice")
+        self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.slider.valueChanged.connect(self.set_slice)
+        self.counter = QLabel("–")
+        self.counter.setObjectName(f"{name}-counter")
+        self.counter.setMinimumWidth(70)
+        self.counter.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+        self.presets = QComboBox()
+        self.presets.setObjectName(f"{name}-presets")
+        self.presets.setAccessibleName("Window preset")
+        self.presets.setToolTip("Window presets for this kind of series (right-drag to adjust)")
+        self.presets.activated.connect(self._preset_chosen)
+
+        def tool(key: str, text: str, tip: str, slot, checkable: bool = False) -> QToolButton:
+            button = QToolButton()
+            button.setObjectName(f"{name}-{key}")
+            button.setAccessibleName(tip.split(" (")[0])
+            button.setText(text)
+            button.setToolTip(tip)
+            button.setCheckable(checkable)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            (button.toggled if checkable else button.clicked).connect(slot)
+            return button
+
+        self.invert_button = tool("invert", "Invert", "Invert grey scale (I)", self.set_inverted,
+                                  True)
+        self.fit_button = tool("fit", "Fit", "Fit the image to the view (F)", self.fit)
+        self.play_button = tool("play", "▶ Cine", "Play through the slices (Space)",
+                                self._toggle_play, True)
+        self.annotations_button = tool("annotations", "Findings", "Show or hide annotations (A)",
+                                       self.show_annotations, True)
+        self.annotations_button.setChecked(True)
+        self.tags_button = tool("tags", "Tags…", "Header elements of this slice, without "
+                                "identifiers (T)", self.open_tag_browser)
+
+        bar = QHBoxLayout()
+        bar.setContentsMargins(6, 2, 6, 2)
+        bar.setSpacing(6)
+        bar.addWidget(self.slider, 1)
+        bar.addWidget(self.counter)
+        bar.addWidget(self.presets)
+        for button in (self.invert_button, self.fit_button, self.play_button,
+                       self.annotations_button, self.tags_button):
+            bar.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.graphics, 1)
+        layout.addLayout(bar)
+
+        self._cine = QTimer(self)
+        self._cine.setInterval(100)
+        self._cine.timeout.connect(lambda: self.step_slice(1, wrap=True))
+        self._tag_dialog: TagBrowser | None = None
+        self._build_actions()
+        self._show_empty("No series loaded")
+
+    # --- keyboard ---------------------------------------------------------------------------
+    def _build_actions(self) -> None:
+        def action(text: str, keys: Sequence[str], slot) -> None:
+            act = QAction(text, self)
+            act.setObjectName("action" + "".join(w.capitalize() for w in text.split()))
+            act.setShortcuts([QKeySequence(k) for k in keys])
+            act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            act.triggered.connect(slot)
+            self.addAction(act)
+
+        action("Next slice", ["Down", "Right"], lambda: self.step_slice(1))
+        action("Previous slice", ["Up", "Left"], lambda: self.step_slice(-1))
+        action("Forward ten slices", ["PgDown"], lambda: self.step_slice(10))
+        action("Back ten slices", ["PgUp"], lambda: self.step_slice(-10))
+        action("First slice", ["Home"], lambda: self.set_slice(0))
+        action("Last slice", ["End"], lambda: self.set_slice(self.slice_count() - 1))
+        action("Zoom in", ["+", "="], lambda: self.zoom(1.25))
+        action("Zoom out", ["-"], lambda: self.zoom(0.8))
+        action("Fit image", ["F"], self.fit)
+        action("Reset view", ["R"], self.reset)
+        action("Invert grey", ["I"], lambda: self.set_inverted(not self._inverted))
+        action("Cine", ["Space"], lambda: self.play_button.toggle())
+        action("Toggle annotations", ["A"], lambda: self.annotations_button.toggle())
+        action("Reveal next finding", ["N"], self.reveal_next)
+        action("Header tags", ["T"], self.open_tag_browser)
+
+    # --- public API ------------------------------------------------------------------------
+    def set_series(self, series: Series | None, first_slice: int | None = None) -> None:
+        """Show a series (its pixels may still be streaming in; call ``slice_loaded``)."""
+        self.stop()
+        self.series = series
+        self._fitted = False
+        self._lut = None
+        if series is None:
+            self._show_empty("No series loaded")
+            return
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, len(series) - 1)
+        self.slider.blockSignals(False)
+        self._index = -1
+        self._inverted = series.inverted_by_default
+        self.invert_button.blockSignals(True)
+        self.invert_button.setChecked(self._inverted)
+        self.invert_button.blockSignals(False)
+        self.view.setAspectLocked(True, ratio=1.0 / series.aspect)
+        index = len(series) // 2 if first_slice is None else first_slice
+        self._window_from_series(index)
+        self.set_slice(index)
+        self.fit()
+
+    def set_annotations(self, annotations: Sequence[Annotation]) -> None:
+        self._annotations = list(annotations)
+        self._selected = None
+        self._labels["finding"].hide()
+        if self._revealed is not None:
+            self._revealed = []
+        self._draw_annotations()
+
+    def annotations(self) -> list[Annotation]:
+        return list(self._annotations)
+
+    def slice_count(self) -> int:
+        return len(self.series) if self.series is not None else 0
+
+    def slice_index(self) -> int:
+        return self._index
+
+    def set_slice(self, index: int) -> None:
+        if self.series is None:
+            return
+        index = max(0, min(int(index), len(self.series) - 1))
+        if index == self._index:
+            return
+        self._index = index
+        self.slider.blockSignals(True)
+        self.slider.setValue(index)
+        self.slider.blockSignals(False)
+        self._render()
+        self._draw_annotations()
+        self._update_overlay()
+        self.sliceChanged.emit(index)
+
+    def step_slice(self, steps: int, wrap: bool = False) -> None:
+        n = self.slice_count()
+        if not n:
+            return
+        target = self._index + steps
+        self.set_slice(target % n if wrap else target)
+
+    def window(self) -> tuple[float, float]:
+        return self._center, self._width
+
+    def set_window(self, center: float, width: float) -> None:
+        self._center, self._width = float(center), max(float(width), 1e-3)
+        self._render()
+        self._update_overlay()
+        self.windowChanged.emit(self._center, self._width)
+
+    def inverted(self) -> bool:
+        return self._inverted
+
+    def set_inverted(self, inverted: bool) -> None:
+        self._inverted = bool(inverted)
+        if self.invert_button.isChecked() != self._inverted:
+            self.invert_button.blockSignals(True)
+            self.invert_button.setChecked(self._inverted)
+            self.invert_button.blockSignals(False)
+        self._render()
+        self._update_overlay()
+
+    def drag_window(self, dx: float, dy: float) -> None:
+        """Right-drag: right widens the window, down raises the level (as on most consoles)."""
+        sensitivity = max(self._width, 1.0) / 250.0
+        self.set_window(self._center + dy * sensitivity, max(1.0, self._width + dx * sensitivity))
+
+    def zoom(self, factor: float) -> None:
+        self.view.scaleBy((1.0 / factor, 1.0 / factor))
+        self._view_changed()
+
+    def zoom_factor(self) -> float:
+        """Screen pixels per image column (1.0 = one image pixel per screen pixel)."""
+        size = self.view.viewPixelSize()
+        return 1.0 / size[0] if size[0] else 1.0
+
+    def view_range(self) -> list[list[float]]:
+        return self.view.viewRange()
+
+    def fit(self) -> None:
+        if self.series is None:
+            return
+        self.view.setRange(xRange=(-0.5, self.series.columns - 0.5),
+                           yRange=(-0.5, self.series.rows - 0.5), padding=0.02)
+        self._fitted = True
+        self._view_changed()
+
+    def reset(self) -> None:
+        """Fit, default window and default grey polarity."""
+        if self.series is None:
+            return
+        self._window_from_series(self._index)
+        self.set_inverted(self.series.inverted_by_default)
+        self.fit()
+
+    def play(self, frames_per_second: float = 10.0) -> None:
+        self._cine.setInterval(max(20, round(1000 / frames_per_second)))
+        self._cine.start()
+        if not self.play_button.isChecked():
+            self.play_button.blockSignals(True)
+            self.play_button.setChecked(True)
+            self.play_button.blockSignals(False)
+
+    def stop(self) -> None:
+        self._cine.stop()
+        if self.play_button.isChecked():
+            self.play_button.blockSignals(True)
+            self.play_button.setChecked(False)
+            self.play_button.blockSignals(False)
+
+    def is_playing(self) -> bool:
+        return self._cine.isActive()
+
+    def _toggle_play(self, on: bool) -> None:
+        if on:
+            self.play()
+        else:
+            self.stop()
+
+    # --- annotations -----------------------------------------------------------------------
+    def show_annotations(self, visible: bool = True) -> None:
+        self._annotations_visible = bool(visible)
+        if self.annotations_button.isChecked() != self._annotations_visible:
+            self.annotations_button.blockSignals(True)
+            self.annotations_button.setChecked(self._annotations_visible)
+            self.annotations_button.blockSignals(False)
+        self._draw_annotations()
+
+    def annotations_visible(self) -> bool:
+        return self._annotations_visible
+
+    def hide_all(self) -> None:
+        """Teaching mode: every finding hidden until revealed one by one."""
+        self._revealed = []
+        self._selected = None
+        self._labels["finding"].hide()
+        self._draw_annotations()
+
+    def reveal_next(self) -> Annotation | None:
+        """Reveal the next hidden finding (in file order) and go to its slice."""
+        if self._revealed is None:
+            self._revealed = []
+        for a in self._annotations:
+            if a.id not in self._revealed and self._slice_of(a) is not None:
+                self._revealed.append(a.id)
+                self.show_annotations(True)
+                target = self._slice_of(a)
+                if target is not None and target != self._index:
+                    self.set_slice(target)
+                else:
+                    self._draw_annotations()
+                return a
+        return None
+
+    def reveal_all(self) -> None:
+        self._revealed = None
+        self.show_annotations(True)
+
+    def visible_annotation_ids(self) -> list[str]:
+        """Ids of the annotations drawn on the current slice right now."""
+        return [item.annotation.id for item in self._annotation_items if item.isVisible()]
+
+    def _slice_of(self, annotation: Annotation) -> int | None:
+        """The slice an annotation sits on: by SOP instance when unique, else by its index."""
+        if self.series is None or annotation.series_uid != self.series.uid:
+            return None
+        if annotation.sop_instance_uid:
+            matches = [i for i, s in enumerate(self.series.slices)
+                       if s.sop_instance_uid == annotation.sop_instance_uid]
+            if len(matches) == 1:
+                return matches[0]
+        return annotation.slice if 0 <= annotation.slice < len(self.series) else None
+
+    def _draw_annotations(self) -> None:
+        for item in self._annotation_items:
+            self.view.removeItem(item)
+        self._annotation_items = []
+        if self.series is None or not self._annotations_visible:
+            return
+        for a in self._annotations:
+            if self._slice_of(a) != self._index:
+                continue
+            if self._revealed is not None and a.id not in self._revealed:
+                continue
+            item = AnnotationItem(a)
+            item.set_selected_look(a.id == self._selected)
+            self.view.addItem(item)
+            self._annotation_items.append(item)
+
+    def click_at(self, col: float, row: float) -> bool:
+        """A left click at image (col, row): select the annotation under it, if any."""
+        for item in reversed(self._annotation_items):
+            if item.annotation.contains(col, row, tolerance=3.0 / max(self.zoom_factor(), 0.05)):
+                self.select_annotation(item.annotation.id)
+                return True
+        if self._selected is not None:
+            self._selected = None
+            self._labels["finding"].hide()
+            self._draw_annotations()
+        return False
+
+    def select_annotation(self, annotation_id: str) -> None:
+        found = next((a for a in self._annotations if a.id == annotation_id), None)
+        if found is None:
+            return
+        self._selected = annotation_id
+        label = self._labels["finding"]
+        title = found.label or found.site_id
+        label.setText(f"<b>{_escape(title)}</b><br>{_escape(found.finding)}"
+                      f"<br><span style='color:#bbbbbb'>{_escape(found.site_id)}</span>")
+        label.show()
+        self._place_overlay()
+        self._draw_annotations()
+        self.annotationClicked.emit(annotation_id)
+
+    def finding_text(self) -> str:
+        label = self._labels["finding"]
+        return label.text() if label.isVisible() else ""
+
+    # --- streaming -------------------------------------------------------------------------
+    def slice_loaded(self, index: int | None = None) -> None:
+        """Pixels arrived (for ``index``, or some slices): repaint if the current one did."""
+        if self.series is None:
+            return
+        if index is None or index == self._index:
+            self._render()
+            self._update_overlay()
+
+    def refresh_window_from_data(self) -> None:
+        """Once pixels exist, replace a placeholder window by the series' own default."""
+        if self.series is not None and self.series.file_window() is None:
+            self._window_from_series(self._index)
+            self._render()
+            self._update_overlay()
+
+    # --- drawing ---------------------------------------------------------------------------
+    def _window_from_series(self, index: int) -> None:
+        series = self.series
+        if series is None:
+            return
+        window = series.file_window()
+        if window is None:
+            window = series.auto_window() if series.loaded.any() else (0.5, 1.0)
+        self._center, self._width = window
+        self.presets.clear()
+        for preset in series.presets():
+            self.presets.addItem(preset.name, (preset.center, preset.width))
+
+    def _preset_chosen(self, row: int) -> None:
+        data = self.presets.itemData(row)
+        if data:
+            self.set_window(*data)
+
+    def _render(self) -> None:
+        series = self.series
+        if series is None or self._index < 0:
+            return
+        i = self._index
+        if not series.loaded[i]:
+            self.image.clear()
+            self._labels["status"].setText("could not read this slice" if series.failed[i]
+                                           else "loading…")
+            self._labels["status"].adjustSize()
+            self._labels["status"].show()
+            self._place_overlay()
+            return
+        self._labels["status"].hide()
+        lut = _INVERTED if series.display_inverted(i, self._inverted) else _GREY
+        if self._lut is not lut:
+            self._lut = lut
+            self.image.setLookupTable(lut, update=False)
+        levels = series.raw_levels(i, self._center, self._width)
+        self.image.setImage(series.pixels[i], autoLevels=False, levels=levels)
+
+    def _show_empty(self, text: str) -> None:
+        self.image.clear()
+        for key, label in self._labels.items():
+            if key != "status":
+                label.setText("")
+        self._labels["status"].setText(text)
+        self._labels["status"].adjustSize()
+        self._labels["status"].show()
+        self.counter.setText("–")
+        self._place_overlay()
+
+    def _update_overlay(self) -> None:
+        series = self.series
+        if series is None or self._index < 0:
+            return
+        i, n = self._index, len(series)
+        self.counter.setText(f"{i + 1} / {n}")
+        description = series.description or "(no description)"
+        kind = f"{series.modality}" + (" · synthetic" if _is_synthetic(series) else "")
+        self._labels["top_left"].setText(f"{description}\n{kind}")
+        position = series.position_mm(i)
+        where = f"Pos {position:.1f} mm" if position is not None else "Pos –"
+        thickness = series.slice_spacing
+        spacing = f"\nSpacing {thickness:.1f} mm" if thickness else ""
+        self._labels["top_right"].setText(f"Im {i + 1}/{n}\n{where}{spacing}")
+        inverted = " · inverted" if self._inverted else ""
+        self._labels["bottom_left"].setText(
+            f"W {self._width:.0f}  L {self._center:.0f}{inverted}\n"
+            f"{series.columns}×{series.rows}  zoom {self.zoom_factor():.2f}")
+        markers = series.markers(i)
+        for side in ("left", "right", "top", "bottom"):
+            self._labels[f"mark_{side}"].setText(markers[side])
+        self._place_overlay()
+
+    def _view_changed(self) -> None:
+        self._update_scale_bar()
+        if self.series is not None and self._index >= 0:
+            self._update_overlay()
+
+    def _update_scale_bar(self) -> None:
+        spacing = self.series.pixel_spacing if self.series is not None else None
+        if spacing is None:
+            self.scale_bar.set_scale(None)
+            return
+        size = self.view.viewPixelSize()
+        self.scale_bar.set_scale(size[0] * spacing[1] if size[0] else None)
+
+    def _place_overlay(self) -> None:
+        canvas = self.graphics.viewport()
+        w, h = canvas.width(), canvas.height()
+        m = 8
+        for label in self._labels.values():
+            label.adjustSize()
+        L = self._labels
+        L["top_left"].move(m, m)
+        L["top_right"].move(w - L["top_right"].width() - m, m)
+        L["bottom_left"].move(m, h - L["bottom_left"].height() - m)
+        L["mark_left"].move(m, (h - L["mark_left"].height()) // 2)
+        L["mark_right"].move(w - L["mark_right"].width() - m, (h - L["mark_right"].height()) // 2)
+        L["mark_top"].move((w - L["mark_top"].width()) // 2, m)
+        L["mark_bottom"].move((w - L["mark_bottom"].width()) // 2,
+                              h - L["mark_bottom"].height() - m)
+        L["status"].move((w - L["status"].width()) // 2, (h - L["status"].height()) // 2)
+        finding = L["finding"]
+        finding.setFixedWidth(min(420, max(160, w - 2 * m - 180)))
+        finding.adjustSize()
+        finding.move(m, h - finding.height() - L["bottom_left"].height() - 2 * m)
+        self.scale_bar.move(w - self.scale_bar.width() - m, h - self.scale_bar.height() - m)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self._after_resize)
+
+    def _after_resize(self) -> None:
+        if self._fitted:
+            self.fit()
+        self._place_overlay()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._place_overlay()
+
+    # --- header ----------------------------------------------------------------------------
+    def open_tag_browser(self) -> TagBrowser | None:
+        if self.series is None:
+            return None
+        if self._tag_dialog is None:
+            self._tag_dialog = TagBrowser(self)
+        self._tag_dialog.show_slice(self.series, self._index)
+        self._tag_dialog.show()
+        self._tag_dialog.raise_()
+        return self._tag_dialog
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _is_synthetic(series: Series) -> bool:
+    ds = series.header(0)
+    words = " ".join(str(ds.get(k, "")) for k in ("Manufacturer", "ImageComments",
+                                                  "ManufacturerModelName")).lower()
+    return "synthetic" in words or "phantom" in words or "cnoatlas" in words
+
+
+class TagBrowser(QDialog):
+    """The header of one slice, searchable, with every identifying element left out."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("tagBrowser")
+        self.setWindowTitle("DICOM header (identifiers removed)")
+        self.resize(720, 560)
+        self.filter = QLineEdit()
+        self.filter.setObjectName("tagFilter")
+        self.filter.setAccessibleName("Filter tags")
+        self.filter.setPlaceholderText("Filter by keyword, tag or value")
+        self.filter.textChanged.connect(self._apply_filter)
+        self.tree = QTreeWidget()
+        self.tree.setObjectName("tagTree")
+        self.tree.setAccessibleName("Header elements")
+        self.tree.setHeaderLabels(["Tag", "Keyword", "VR", "Value"])
+        self.tree.header().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        note = QLabel("Names, identifiers, dates of birth, addresses, institutions, staff, "
+                      "accession numbers and patient-linked UIDs are never shown.")
+        note.setWordWrap(True)
+        note.setProperty("role", "muted")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.filter)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(note)
+
+    def show_slice(self, series: Series, index: int) -> None:
+        from cnoatlas.imaging.safe_tags import safe_rows
+
+        self.setWindowTitle(f"DICOM header of slice {index + 1} (identifiers removed)")
+        self.tree.clear()
+        parents: list[QTreeWidgetItem] = []
+        for row in safe_rows(series.header(index)):
+            item = QTreeWidgetItem([row.tag, row.keyword, row.vr, row.value])
+            del parents[row.depth:]
+            if parents:
+                parents[-1].addChild(item)
+            else:
+                self.tree.addTopLevelItem(item)
+            if row.vr == "SQ":
+                parents.append(item)
+        self.tree.resizeColumnToContents(0)
+        self.tree.resizeColumnToContents(1)
+        self._apply_filter(self.filter.text())
+
+    def rows(self) -> list[tuple[str, str, str, str]]:
+        found = []
+
+        def walk(item: QTreeWidgetItem) -> None:
+            found.append(tuple(item.text(c) for c in range(4)))
+            for k in range(item.childCount()):
+                walk(item.child(k))
+
+        for k in range(self.tree.topLevelItemCount()):
+            walk(self.tree.topLevelItem(k))
+        return found
+
+    def _apply_filter(self, text: str) -> None:
+        needle = text.strip().lower()
+        for k in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(k)
+            shown = not needle or any(needle in item.text(c).lower() for c in range(4))
+            item.setHidden(not shown)
+
+
+class ViewerGrid(QWidget):
+    """1x1, 1x2 or 2x2 viewers; linked scrolling follows the position along the slice normal."""
+
+    def __init__(self, parent: QWidget | None = None, layout: str = "1x1") -> None:
+        super().__init__(parent)
+        self.setObjectName("viewerGrid")
+        self.viewers = [SeriesViewer(self, name=f"seriesViewer{k}") for k in range(4)]
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setSpacing(2)
+        self._layout = ""
+        self._linked = False
+        self._syncing = False
+        for viewer in self.viewers:
+            viewer.sliceChanged.connect(lambda _i, v=viewer: self._follow(v))
+        self.set_layout(layout)
+
+    def set_layout(self, name: str) -> None:
+        if name not in LAYOUTS:
+            raise AtlasError(f"unknown layout '{name}' (layouts: {', '.join(LAYOUTS)})")
+        rows, cols = LAYOUTS[name]
+        for viewer in self.viewers:
+            self._grid.removeWidget(viewer)
+            viewer.hide()
+        for k in range(rows * cols):
+            self._grid.addWidget(self.viewers[k], k // cols, k % cols)
+            self.viewers[k].show()
+        self._layout = name
+
+    def layout_name(self) -> str:
+        return self._layout
+
+    def visible_viewers(self) -> list[SeriesViewer]:
+        rows, cols = LAYOUTS[self._layout]
+        return self.viewers[: rows * cols]
+
+    def viewer(self, k: int) -> SeriesViewer:
+        return self.viewers[k]
+
+    def set_linked(self, linked: bool) -> None:
+        self._linked = bool(linked)
+        if linked:
+            self._follow(self.viewers[0])
+
+    def linked(self) -> bool:
+        return self._linked
+
+    def _follow(self, source: SeriesViewer) -> None:
+        if not self._linked or self._syncing or source.series is None:
+            return
+        self._syncing = True
+        try:
+            for viewer in self.visible_viewers():
+                if viewer is source or viewer.series is None:
+                    continue
+                viewer.set_slice(linked_slice(source.series, source.slice_index(),
+                                              viewer.series))
+        finally:
+            self._syncing = False
+
+
+def linked_slice(source: Series, index: int, target: Series) -> int:
+    """The target slice matching ``index`` of ``source``: same place in space when both share a
+    frame of reference and orientation, else the same relative place (baseline vs follow-up)."""
+    position = source.position_mm(index)
+    same_frame = (source.frame_of_reference and source.frame_of_reference
+                  == target.frame_of_reference)
+    if same_frame and position is not None and target.position_mm(0) is not None:
+        normal_a, normal_b = source.normal, target.normal
+        if normal_a is not None and normal_b is not None and abs(np.dot(normal_a, normal_b)) > 0.99:
+            sign = 1.0 if np.dot(normal_a, normal_b) > 0 else -1.0
+            return target.nearest_slice(position * sign)
+    return target.slice_at_relative(source.relative_position(index))
+
+
+# --- streaming loader ---------------------------------------------------------------------
+class LoaderSignals(QObject):
+    scanned = Signal(object)  # LoadResult with unloaded series
+    sliceLoaded = Signal(int, int)  # series number, slice index
+    progress = Signal(int, int)
+    finished = Signal(object)  # LoadResult, pixels loaded
+    failed = Signal(str)
+
+
+class SeriesLoadTask(QRunnable):
+    """Scans a path, then streams every series' pixels, the slice in view first."""
+
+    def __init__(self, path: str | Path, first_slice: int | None = None) -> None:
+        super().__init__()
+        self.path = Path(path)
+        self.first_slice = first_slice
+        self.signals = LoaderSignals()
+        self.cancel = threading.Event()
+        self.setAutoDelete(False)
+
+    def run(self) -> None:
+        from cnoatlas.imaging.series import scan
+
+        try:
+            result = scan(self.path, cancel=self.cancel)
+            loaded = LoadResult(result.series, list(result.problems), result.skipped)
+            self.signals.scanned.emit(loaded)
+            total = sum(len(s) for s in result.series)
+            done = 0
+            for number, series in enumerate(result.series):
+                first = self.first_slice if number == 0 else None
+                for index in series.load_order(first):
+                    if self.cancel.is_set():
+                        return
+                    series.load_slice(index)
+                    done += 1
+                    self.signals.sliceLoaded.emit(number, index)
+                    self.signals.progress.emit(done, total)
+                loaded.problems.extend(series.problems)
+            self.signals.finished.emit(loaded)
+        except AtlasError as exc:
+            self.signals.failed.emit(str(exc))
+        except Exception as exc:  # reported in the UI; the log has the details
+            import logging
+
+            logging.getLogger("cnoatlas.viewer").exception("loading %s failed", self.path)
+            self.signals.failed.emit(f"{self.path}: could not be loaded ({exc})")
+
+
+def load_in_background(viewer: SeriesViewer, path: str | Path,
+                       first_slice: int | None = None) -> SeriesLoadTask:
+    """Stream the first series under ``path`` into ``viewer``; returns the task (cancel it)."""
+    task = SeriesLoadTask(path, first_slice)
+
+    def scanned(result: LoadResult) -> None:
+        if result.series:
+            viewer.set_series(result.series[0], first_slice)
+        else:
+            viewer._show_empty("No images found")
+
+    def arrived(number: int, index: int) -> None:
+        if number == 0 and viewer.series is not None:
+            first_pixels = int(viewer.series.loaded.sum()) == 1
+            if first_pixels:
+                viewer.refresh_window_from_data()
+            viewer.slice_loaded(index)
+
+    task.signals.scanned.connect(scanned)
+    task.signals.sliceLoaded.connect(arrived)
+    task.signals.finished.connect(lambda _r: viewer.refresh_window_from_data())
+    task.signals.failed.connect(viewer._show_empty)
+    QThreadPool.globalInstance().start(task)
+    return task
+
+
+# --- screenshot view ----------------------------------------------------------------------
+class SeriesWindow(QWidget):
+    """A top-level window holding one viewer (what ``series:PATH`` screenshots show)."""
+
+    def __init__(self, result: LoadResult, first_slice: int | None = None) -> None:
+        super().__init__()
+        self.setObjectName("seriesWindow")
+        self.setWindowTitle("Series viewer")
+        self.viewer = SeriesViewer(self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.viewer)
+        if result.problems:
+            note = QLabel(f"{len(result.problems)} file(s) could not be shown: "
+                          + "; ".join(f"{Path(p.file).name}: {p.reason}"
+                                      for p in result.problems[:3]))
+            note.setObjectName("seriesProblems")
+            note.setWordWrap(True)
+            note.setProperty("role", "muted")
+            note.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+            layout.addWidget(note)
+        self.viewer.set_series(result.series[0], first_slice)
+
+
+@register_view("series", "a DICOM folder, zip or file in the viewer (with --slice)",
+               argument="a DICOM folder, zip, DICOMDIR or file")
+def _series_view(request: ViewRequest) -> QWidget:
+    from cnoatlas.imaging.series import load_series
+
+    result = load_series(Path(request.argument or ""), first_slice=request.slice)
+    if not result.series:
+        reasons = "; ".join(f"{p.file}: {p.reason}" for p in result.problems[:3])
+        raise AtlasError(f"{request.argument}: no images to show" + (f" ({reasons})"
+                                                                    if reasons else ""))
+    series = result.series[0]
+    if request.slice is not None and not 0 <= request.slice < len(series):
+        raise AtlasError(f"--slice {request.slice}: the series has slices 0 to {len(series) - 1}")
+    return SeriesWindow(result, request.slice)
+
