@@ -301,6 +301,17 @@ class ProgressStore:
         return count
 
 
+_SHARED: dict[Path, ProgressStore] = {}
+
+
+def shared_store() -> ProgressStore:
+    """The user's store, opened once per process so every page sees the same recovery message."""
+    path = paths.user_data_dir() / FILE_NAME
+    if path not in _SHARED:
+        _SHARED[path] = ProgressStore(path)
+    return _SHARED[path]
+
+
 def _marks_json(value: Any) -> Any:
     to_json: Callable[[], Any] | None = getattr(value, "to_json", None)
     if to_json is None:

@@ -56,6 +56,7 @@ PAGES: tuple[PageSpec, ...] = (
             "Spot the lesion on the images, or find every lesion in a whole-body study.",
             "Spaced review brings back the questions you are about to forget.",
         ),
+        widget="cnoatlas.ui.quiz_page:QuizPage",
     ),
     PageSpec(
         "reading",
@@ -78,6 +79,7 @@ PAGES: tuple[PageSpec, ...] = (
             "The differentials you confuse most often with CNO.",
             "Reviews due today, and an export of your answers as CSV.",
         ),
+        widget="cnoatlas.ui.progress_page:ProgressPage",
     ),
 )
 

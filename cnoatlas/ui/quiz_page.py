@@ -1,0 +1,787 @@
+"""The Quiz page: choose a mode, answer questions with the mouse or keys 1-9, see why, get a report.
+
+All rules live in cnoatlas.domain.quiz (questions, scoring, the session) and the progress store;
+this module shows them. Practice and review explain each answer at once; an exam is timed and
+explains everything at the end, with a score by topic and CNO set against each differential.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QCheckBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QSizePolicy,
+    QSpinBox,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cnoatlas.domain.progress import ProgressStore, shared_store
+from cnoatlas.domain.quiz import DIAGNOSES, TOPICS, Outcome, Question, question_ids
+from cnoatlas.domain.quiz.scoring import ExamReport
+from cnoatlas.domain.quiz.session import QuizSession, start_session
+from cnoatlas.ui.theme import current_theme
+from cnoatlas.ui.views import ViewRequest, register_view
+
+SECONDS_PER_EXAM_QUESTION = 60
+MODE_TEXT = {
+    "practice": ("Practice", "Feedback and the explanation after every answer."),
+    "exam": ("Exam", "Timed, no feedback until the end; then a report by topic and differential."),
+    "review": ("Review", "Spaced repetition: the questions due for review first, then new ones."),
+}
+
+
+def _verdict_colours() -> tuple[str, str]:
+    """Right and wrong, readable on the current theme (the text also says it: not colour alone)."""
+    name = current_theme().name
+    if name == "light":
+        return "#1a7f37", "#c62828"
+    if name == "contrast":
+        return "#00ff66", "#ff5555"
+    return "#4cc970", "#ff6b6b"
+
+
+def _name(widget: QWidget, object_name: str, accessible: str | None = None) -> QWidget:
+    widget.setObjectName(object_name)
+    if accessible:
+        widget.setAccessibleName(accessible)
+    return widget
+
+
+def _label(text: str = "", role: str | None = None, wrap: bool = True) -> QLabel:
+    label = QLabel(text)
+    if role:
+        label.setProperty("role", role)
+    label.setWordWrap(wrap)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def _card() -> tuple[QFrame, QVBoxLayout]:
+    frame = QFrame()
+    frame.setProperty("role", "card")
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(24, 20, 24, 20)
+    layout.setSpacing(12)
+    return frame, layout
+
+
+def answer_text(question: Question, answer: Any) -> str:
+    """An answer in words: one option, a list, an order, or lesions found on images."""
+    if isinstance(answer, str):
+        return question.label(answer)
+    if isinstance(answer, dict):
+        return "the marked lesion"
+    if question.response == "rank":
+        return " › ".join(question.label(a) for a in answer)
+    if question.response == "marks":
+        return f"{len(answer)} lesions"
+    return ", ".join(question.label(a) for a in answer)
+
+
+# --- start panel -------------------------------------------------------------------------------
+class QuizStartPanel(QWidget):
+    startRequested = Signal(str, int, list)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("quizStart")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(48, 40, 48, 40)
+        layout.setSpacing(18)
+        layout.addWidget(_label("Quiz", "heading"))
+        layout.addWidget(
+            _label(
+                "Tell CNO from infection, Langerhans cell histiocytosis and tumours; learn "
+                "where its lesions sit and how the patterns look. Every answer comes with an "
+                "explanation and its source.",
+                "lead",
+            )
+        )
+
+        row = QHBoxLayout()
+        row.setSpacing(18)
+        mode_card, mode_layout = _card()
+        mode_layout.addWidget(_label("Mode", "subheading"))
+        self.mode_group = QButtonGroup(self)
+        self.mode_buttons: dict[str, QRadioButton] = {}
+        for key, (title, text) in MODE_TEXT.items():
+            button = QRadioButton(title)
+            _name(button, f"quizMode-{key}", f"{title} mode: {text}")
+            button.setToolTip(text)
+            self.mode_group.addButton(button)
+            self.mode_buttons[key] = button
+            mode_layout.addWidget(button)
+            hint = _label(text, "muted")
+            hint.setContentsMargins(28, 0, 0, 6)
+            mode_layout.addWidget(hint)
+        self.mode_buttons["practice"].setChecked(True)
+        self.due_label = _name(_label("", "muted"), "quizDueLabel")
+        mode_layout.addWidget(self.due_label)
+        mode_layout.addStretch(1)
+
+        count_row = QHBoxLayout()
+        count_row.addWidget(_label("Questions", wrap=False))
+        self.count = QSpinBox()
+        _name(self.count, "quizCount", "Number of questions")
+        self.count.setRange(1, 50)
+        self.count.setValue(10)
+        count_row.addWidget(self.count)
+        count_row.addStretch(1)
+        mode_layout.addLayout(count_row)
+        row.addWidget(mode_card, 1)
+
+        topic_card, topic_layout = _card()
+        topic_layout.addWidget(_label("Topics", "subheading"))
+        self.topic_boxes: dict[str, QCheckBox] = {}
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(24)
+        for index, (key, title) in enumerate(TOPICS.items()):
+            box = QCheckBox(title)
+            _name(box, f"quizTopic-{key}", f"Topic: {title}")
+            box.setChecked(True)
+            self.topic_boxes[key] = box
+            grid.addWidget(box, index // 2, index % 2)
+        topic_layout.addLayout(grid)
+        topic_layout.addWidget(
+            _label(
+                "Case questions (diagnosis, spot the lesion, find every lesion) appear once "
+                "the case library is installed.",
+                "muted",
+            )
+        )
+        topic_layout.addStretch(1)
+        row.addWidget(topic_card, 1)
+        layout.addLayout(row)
+
+        buttons = QHBoxLayout()
+        self.start_button = QPushButton("Start")
+        _name(self.start_button, "quizStartButton", "Start the quiz")
+        self.start_button.setProperty("role", "primary")
+        self.start_button.setMinimumHeight(48)
+        self.start_button.setMinimumWidth(200)
+        self.start_button.clicked.connect(self._start)
+        buttons.addWidget(self.start_button)
+        buttons.addSpacing(12)
+        buttons.addWidget(
+            _label("Keys: 1–9 choose an option, Enter moves on.", "muted", wrap=False)
+        )
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.message = _name(_label("", "warning"), "quizMessage")
+        self.message.hide()
+        layout.addWidget(self.message)
+        layout.addWidget(self._bank_card())
+        layout.addStretch(1)
+
+    @staticmethod
+    def _bank_card() -> QFrame:
+        frame, layout = _card()
+        frame.setObjectName("quizBankCard")
+        layout.addWidget(_label("What the questions cover", "subheading"))
+        counts: dict[str, int] = {}
+        for qid in question_ids():
+            family = qid.split(":")[0]
+            counts[family] = counts.get(family, 0) + 1
+        lines = {
+            "feature": "findings to place: do they favour CNO or the differential "
+            "(abscess, sequestrum, disc involvement, vertebra plana, soft-tissue mass…)",
+            "map": "questions on where CNO occurs: the most frequent bones, their ranking, the "
+            "medial clavicle, the thoracic spine",
+            "pattern": "lesion distributions to classify into Andronikou's three patterns",
+            "statement": "true-or-false statements on the clinical picture, imaging and follow-up",
+            "sba": "single-best-answer questions on the pathway, protocol and mimics",
+        }
+        for family, text in lines.items():
+            if counts.get(family):
+                layout.addWidget(_label(f"•  {counts[family]} {text}"))
+        layout.addWidget(
+            _label(
+                "Each answer is explained in the atlas's own words and names its source.", "muted"
+            )
+        )
+        return frame
+
+    def mode(self) -> str:
+        return next(k for k, b in self.mode_buttons.items() if b.isChecked())
+
+    def topics(self) -> list[str]:
+        return [k for k, b in self.topic_boxes.items() if b.isChecked()]
+
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    def _start(self) -> None:
+        topics = self.topics()
+        if not topics:
+            self.show_message("Choose at least one topic.")
+            return
+        self.show_message("")
+        self.startRequested.emit(self.mode(), self.count.value(), topics)
+
+
+# --- question panel ----------------------------------------------------------------------------
+class QuizQuestionPanel(QWidget):
+    """One question at a time: option buttons, then (practice, review) the feedback."""
+
+    answered = Signal(object)  # the response
+    nextRequested = Signal()
+    finishRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("quizQuestion")
+        self.question: Question | None = None
+        self.locked = False
+        self._chosen: list[str] = []
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(48, 32, 48, 32)
+        outer.setSpacing(16)
+
+        top = QHBoxLayout()
+        self.position = _name(_label("", "muted", wrap=False), "quizPosition")
+        self.topic = _name(_label("", "muted", wrap=False), "quizTopicLabel")
+        self.timer_label = _name(_label("", "lead", wrap=False), "quizTimer")
+        self.finish_button = QPushButton("Finish exam")
+        _name(self.finish_button, "quizFinishButton", "Finish the exam now")
+        self.finish_button.clicked.connect(self.finishRequested)
+        top.addWidget(self.position)
+        top.addSpacing(24)
+        top.addWidget(self.topic)
+        top.addStretch(1)
+        top.addWidget(self.timer_label)
+        top.addSpacing(16)
+        top.addWidget(self.finish_button)
+        outer.addLayout(top)
+
+        scroll = QScrollArea()
+        scroll.setObjectName("quizScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        body = QWidget()
+        body.setObjectName("quizBody")
+        self.body_layout = QVBoxLayout(body)
+        self.body_layout.setContentsMargins(0, 0, 12, 0)
+        self.body_layout.setSpacing(14)
+        self.prompt = _name(_label("", "question"), "quizPrompt")
+        self.hint = _name(_label("", "muted"), "quizHint")
+        self.body_layout.addWidget(self.prompt)
+        self.body_layout.addWidget(self.hint)
+        self.options_box = QWidget()
+        self.options_box.setObjectName("quizOptions")
+        self.options_layout = QVBoxLayout(self.options_box)
+        self.options_layout.setContentsMargins(0, 0, 0, 0)
+        self.options_layout.setSpacing(8)
+        self.body_layout.addWidget(self.options_box)
+        self.option_buttons: list[QPushButton] = []
+
+        actions = QHBoxLayout()
+        self.clear_button = QPushButton("Clear")
+        _name(self.clear_button, "quizClearButton", "Clear the selection")
+        self.clear_button.clicked.connect(self._clear)
+        self.submit_button = QPushButton("Submit")
+        _name(self.submit_button, "quizSubmitButton", "Submit the answer")
+        self.submit_button.clicked.connect(self.submit)
+        actions.addWidget(self.submit_button)
+        actions.addWidget(self.clear_button)
+        actions.addStretch(1)
+        self.body_layout.addLayout(actions)
+
+        self.feedback, feedback_layout = _card()
+        self.feedback.setObjectName("quizFeedback")
+        self.verdict = _name(_label("", "verdict"), "quizVerdict")
+        self.explanation = _name(_label(""), "quizExplanation")
+        self.citation = _name(_label("", "muted"), "quizCitation")
+        feedback_layout.addWidget(self.verdict)
+        feedback_layout.addWidget(self.explanation)
+        feedback_layout.addWidget(self.citation)
+        self.body_layout.addWidget(self.feedback)
+        self.body_layout.addStretch(1)
+        scroll.setWidget(body)
+        outer.addWidget(scroll, 1)
+
+        bottom = QHBoxLayout()
+        bottom.addStretch(1)
+        self.next_button = QPushButton("Next  ⏎")
+        _name(self.next_button, "quizNextButton", "Next question")
+        self.next_button.setMinimumHeight(44)
+        self.next_button.setMinimumWidth(180)
+        self.next_button.clicked.connect(self.nextRequested)
+        bottom.addWidget(self.next_button)
+        outer.addLayout(bottom)
+
+    # --- showing a question --------------------------------------------------------------
+    def show_question(self, question: Question, position: str, timed: bool) -> None:
+        self.question = question
+        self.locked = False
+        self._chosen = []
+        self.position.setText(position)
+        self.topic.setText(TOPICS.get(question.topic, question.topic))
+        self.timer_label.setVisible(timed)
+        self.finish_button.setVisible(timed)
+        self.prompt.setText(question.prompt)
+        self.feedback.hide()
+        self.next_button.setEnabled(False)
+        for button in self.option_buttons:
+            button.deleteLater()
+        self.option_buttons = []
+        kind = question.response
+        hints = {
+            "single": "Choose one answer.",
+            "multi": "Choose every answer that applies, then submit.",
+            "rank": "Click the options in order, the first one first, then submit.",
+            "mark": "This question is answered on the images in the case viewer.",
+            "marks": "This question is answered on the images in the case viewer.",
+        }
+        self.hint.setText(hints[kind])
+        for index, option in enumerate(question.options):
+            button = QPushButton()
+            button.setProperty("role", "option")
+            button.setMinimumHeight(52)
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            button.setCheckable(kind == "multi")
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay with the page (1-9, Enter)
+            label = question.label(option)
+            _name(button, f"quizOption{index + 1}", f"Option {index + 1}: {label}")
+            button.clicked.connect(lambda _=False, i=index: self.choose(i))
+            self.options_layout.addWidget(button)
+            self.option_buttons.append(button)
+        self._refresh_option_texts()
+        multi = kind in ("multi", "rank")
+        self.submit_button.setVisible(multi)
+        self.clear_button.setVisible(multi)
+        self.submit_button.setEnabled(False)
+        if kind in ("mark", "marks"):
+            self.next_button.setEnabled(True)
+
+    def _refresh_option_texts(self) -> None:
+        q = self.question
+        if q is None:
+            return
+        for index, (button, option) in enumerate(zip(self.option_buttons, q.options, strict=True)):
+            prefix = f"{index + 1}"
+            if q.response == "rank" and option in self._chosen:
+                prefix += f"   → {self._chosen.index(option) + 1}."
+            button.setText(f"{prefix}    {q.label(option)}")
+
+    # --- answering -------------------------------------------------------------------------
+    def choose(self, index: int) -> None:
+        q = self.question
+        if q is None or self.locked or not 0 <= index < len(q.options):
+            return
+        option = q.options[index]
+        if q.response == "single":
+            self._chosen = [option]
+            self.submit()
+            return
+        if q.response == "multi":
+            if option in self._chosen:
+                self._chosen.remove(option)
+            else:
+                self._chosen.append(option)
+            self.option_buttons[index].setChecked(option in self._chosen)
+        elif q.response == "rank" and option not in self._chosen:
+            self._chosen.append(option)
+            self.option_buttons[index].setEnabled(False)
+        self._refresh_option_texts()
+        complete = (
+            len(self._chosen) == len(q.options) if q.response == "rank" else bool(self._chosen)
+        )
+        self.submit_button.setEnabled(complete)
+
+    def _clear(self) -> None:
+        if self.locked:
+            return
+        self._chosen = []
+        for button in self.option_buttons:
+            button.setChecked(False)
+            button.setEnabled(True)
+        self._refresh_option_texts()
+        self.submit_button.setEnabled(False)
+
+    def submit(self) -> None:
+        q = self.question
+        if q is None or self.locked or not self._chosen:
+            return
+        if q.response == "rank" and len(self._chosen) != len(q.options):
+            return
+        self.locked = True
+        response = self._chosen[0] if q.response == "single" else list(self._chosen)
+        for button in self.option_buttons:
+            button.setEnabled(False)
+        self.submit_button.setEnabled(False)
+        self.clear_button.setEnabled(False)
+        self.next_button.setEnabled(True)
+        self.answered.emit(response)
+
+    def show_feedback(self, outcome: Outcome) -> None:
+        q = self.question
+        if q is None:
+            return
+        right, wrong = _verdict_colours()
+        if outcome.correct:
+            verdict = "✓  Correct."
+            colour = right
+        else:
+            verdict = f"✗  Not quite. The answer: {answer_text(q, q.answer)}."
+            colour = wrong
+            if q.response in ("multi", "rank") and outcome.credit > 0:
+                verdict += f" (partly right: {outcome.credit:.0%})"
+        self.verdict.setText(verdict)
+        self.verdict.setStyleSheet(f"color: {colour}; font-weight: 600;")
+        self.explanation.setText(q.explanation)
+        self.citation.setText(f"Source: {q.citation()}")
+        self._mark_options(outcome)
+        self.feedback.show()
+
+    def _mark_options(self, outcome: Outcome) -> None:
+        q = self.question
+        if q is None:
+            return
+        right, wrong = _verdict_colours()
+        answers = {q.answer} if isinstance(q.answer, str) else set(q.answer)
+        chosen = outcome.response if isinstance(outcome.response, list) else [outcome.response]
+        for button, option in zip(self.option_buttons, q.options, strict=True):
+            if option in answers:
+                button.setStyleSheet(f"border: 2px solid {right};")
+            elif option in chosen:
+                button.setStyleSheet(f"border: 2px solid {wrong};")
+
+
+# --- report panel --------------------------------------------------------------------------------
+class QuizReportPanel(QWidget):
+    restartRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("quizReport")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(48, 32, 48, 32)
+        layout.setSpacing(14)
+        header = QHBoxLayout()
+        header.addWidget(_label("Exam report", "heading"))
+        header.addStretch(1)
+        self.restart = QPushButton("New quiz")
+        _name(self.restart, "quizRestartButton", "Start a new quiz")
+        self.restart.setMinimumHeight(44)
+        self.restart.clicked.connect(self.restartRequested)
+        header.addWidget(self.restart)
+        layout.addLayout(header)
+        self.score = _name(_label("", "lead"), "quizScore")
+        layout.addWidget(self.score)
+
+        tables = QHBoxLayout()
+        tables.setSpacing(18)
+        topic_card, topic_layout = _card()
+        topic_layout.addWidget(_label("By topic", "subheading"))
+        self.topic_table = self._table(
+            "quizTopicTable", "Score by topic", ["Topic", "Right", "Of", "Score"]
+        )
+        topic_layout.addWidget(self.topic_table)
+        tables.addWidget(topic_card, 2)
+        confusion_card, confusion_layout = _card()
+        confusion_layout.addWidget(_label("CNO against each differential", "subheading"))
+        confusion_layout.addWidget(
+            _label(
+                "How each pairing went: when the answer was CNO, and when it was the other disease.",
+                "muted",
+            )
+        )
+        self.confusion_table = self._table(
+            "quizConfusionTable",
+            "Confusion table of CNO against each differential",
+            ["Differential", "CNO → CNO", "CNO → it", "It → it", "It → CNO", "Other"],
+        )
+        confusion_layout.addWidget(self.confusion_table)
+        tables.addWidget(confusion_card, 3)
+        layout.addLayout(tables, 2)
+
+        layout.addWidget(_label("Every question, with the explanation", "subheading"))
+        self.review = QTextBrowser()
+        _name(self.review, "quizReviewText", "All questions with answers and explanations")
+        self.review.setOpenLinks(False)
+        layout.addWidget(self.review, 3)
+
+    @staticmethod
+    def _table(name: str, accessible: str, headers: list[str]) -> QTableWidget:
+        table = QTableWidget(0, len(headers))
+        _name(table, name, accessible)
+        table.setHorizontalHeaderLabels(headers)
+        table.verticalHeader().hide()
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in range(1, len(headers)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        return table
+
+    @staticmethod
+    def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
+        table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
+                item = QTableWidgetItem(text)
+                if c:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                table.setItem(r, c, item)
+
+    def show_report(self, session: QuizSession, report: ExamReport, elapsed: str) -> None:
+        text = f"{report.correct} of {report.total} right ({report.accuracy:.0%}) in {elapsed}."
+        if report.unanswered:
+            text += f" {report.unanswered} left unanswered (counted as wrong)."
+        self.score.setText(text)
+        self._fill(
+            self.topic_table,
+            [
+                [TOPICS.get(t.topic, t.topic), str(t.correct), str(t.total), f"{t.accuracy:.0%}"]
+                for t in report.by_topic
+            ],
+        )
+        rows = [
+            [
+                DIAGNOSES[r.differential],
+                str(r.cno_as_cno),
+                str(r.cno_as_differential),
+                str(r.differential_as_differential),
+                str(r.differential_as_cno),
+                str(r.other_wrong),
+            ]
+            for r in report.confusion
+        ]
+        self._fill(
+            self.confusion_table,
+            rows or [["No CNO-versus-differential questions", "", "", "", "", ""]],
+        )
+        right, wrong = _verdict_colours()
+        parts = []
+        for number, q in enumerate(session.questions, 1):
+            outcome = session.outcomes.get(q.id)
+            if outcome is None:
+                mark, colour, given = "–", wrong, "not answered"
+            else:
+                mark, colour = ("✓", right) if outcome.correct else ("✗", wrong)
+                given = answer_text(q, outcome.response)
+            parts.append(
+                f"<p><b style='color:{colour}'>{mark}</b> <b>{number}.</b> "
+                f"{html.escape(q.prompt)}<br>Your answer: {html.escape(given)} · "
+                f"Answer: <b>{html.escape(answer_text(q, q.answer))}</b><br>"
+                f"{html.escape(q.explanation)}<br><small>{html.escape(q.citation())}</small></p>"
+            )
+        self.review.setHtml("".join(parts))
+
+
+# --- the page -----------------------------------------------------------------------------------
+class QuizPage(QWidget):
+    """Start panel → questions → (exam) report."""
+
+    sessionFinished = Signal(object)  # ExamReport
+    answerRecorded = Signal(object)  # Outcome
+
+    def __init__(self, store: ProgressStore | None = None, seed: int | None = None) -> None:
+        super().__init__()
+        self.setObjectName("page-quiz")
+        self.setAccessibleName("Quiz page")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._store = store
+        self._seed = seed
+        self.session: QuizSession | None = None
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("quizStack")
+        self.start_panel = QuizStartPanel()
+        self.question_panel = QuizQuestionPanel()
+        self.report_panel = QuizReportPanel()
+        for panel in (self.start_panel, self.question_panel, self.report_panel):
+            self.stack.addWidget(panel)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+        self.setStyleSheet(self._style())
+
+        self.start_panel.startRequested.connect(self.start)
+        self.question_panel.answered.connect(self._on_answer)
+        self.question_panel.nextRequested.connect(self.next_question)
+        self.question_panel.finishRequested.connect(self.finish_exam)
+        self.report_panel.restartRequested.connect(self.show_start)
+        self.clock = QTimer(self)
+        self.clock.setInterval(1000)
+        self.clock.timeout.connect(self._tick)
+        self._seconds = 0
+        self._limit = 0
+        self._update_due()
+
+    @staticmethod
+    def _style() -> str:
+        t = current_theme()
+        return f"""
+QLabel[role="question"] {{ font-size: 15pt; font-weight: 500; }}
+QLabel[role="subheading"] {{ font-size: 13pt; font-weight: 600; }}
+QLabel[role="verdict"] {{ font-size: 14pt; }}
+QLabel[role="warning"] {{ color: {t.warning}; }}
+QPushButton[role="option"] {{
+    text-align: left; padding: 10px 18px; font-size: 13pt; border-radius: 6px;
+    border: 1px solid {t.border}; background: {t.alt_base};
+}}
+QPushButton[role="option"]:hover:enabled {{ border-color: {t.accent}; }}
+QPushButton[role="option"]:checked {{ background: {t.accent}; color: {t.accent_text}; }}
+QPushButton[role="primary"] {{
+    background: {t.accent}; color: {t.accent_text}; font-size: 13pt; font-weight: 600;
+    border-radius: 6px; padding: 8px 24px;
+}}
+"""
+
+    @property
+    def store(self) -> ProgressStore:
+        if self._store is None:
+            self._store = shared_store()
+        return self._store
+
+    def _update_due(self) -> None:
+        due = self.store.reviews_due()
+        self.start_panel.due_label.setText(
+            f"{due} question{'s' if due != 1 else ''} due for review now."
+            if due
+            else "No reviews due: review mode starts with new questions."
+        )
+        if self.store.recovery_message:
+            self.start_panel.show_message(self.store.recovery_message)
+
+    # --- flow ------------------------------------------------------------------------------
+    def show_start(self) -> None:
+        self.clock.stop()
+        self.session = None
+        self._update_due()
+        self.stack.setCurrentWidget(self.start_panel)
+
+    def start(self, mode: str, n: int, topics: list[str]) -> None:
+        seed = self._seed if self._seed is not None else int(self.store.answer_count())
+        # The seed moves on with every answer given, so each session brings a fresh mix.
+        self.session = start_session(mode, n, seed, topics=topics, store=self.store)
+        if not self.session.questions:
+            self.start_panel.show_message("No questions match these topics yet.")
+            return
+        self._seconds = 0
+        self._limit = SECONDS_PER_EXAM_QUESTION * len(self.session.questions)
+        if mode == "exam":
+            self.clock.start()
+            self._tick(advance=False)
+        self.stack.setCurrentWidget(self.question_panel)
+        self._show_current()
+        self.setFocus()
+
+    def _show_current(self) -> None:
+        session = self.session
+        if session is None or session.current is None:
+            return
+        total = len(session.questions)
+        title = MODE_TEXT[session.mode][0]
+        self.question_panel.show_question(
+            session.current,
+            f"{title} · question {session.index + 1} of {total}",
+            timed=session.mode == "exam",
+        )
+
+    def _on_answer(self, response: Any) -> None:
+        session = self.session
+        if session is None:
+            return
+        outcome = session.answer(response)  # committed to the store before anything else
+        self.answerRecorded.emit(outcome)
+        if session.feedback_after_each:
+            self.question_panel.show_feedback(outcome)
+        else:
+            self.next_question()
+
+    def next_question(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        session.advance()
+        if session.finished:
+            self._finish()
+        else:
+            self._show_current()
+
+    def finish_exam(self) -> None:
+        if self.session is not None:
+            self.session.finish()
+            self._finish()
+
+    def _finish(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        self.clock.stop()
+        report = session.report()
+        if session.mode == "exam":
+            self.report_panel.show_report(session, report, self._clock_text(self._seconds))
+            self.stack.setCurrentWidget(self.report_panel)
+        else:
+            self.show_start()
+            self.start_panel.show_message(
+                f"Session done: {report.correct} of {report.total} right. Start another one, or "
+                "see your progress on the Progress page."
+            )
+        self.sessionFinished.emit(report)
+
+    @staticmethod
+    def _clock_text(seconds: int) -> str:
+        return f"{seconds // 60:d}:{seconds % 60:02d}"
+
+    def _tick(self, advance: bool = True) -> None:
+        if advance:
+            self._seconds += 1
+        left = max(0, self._limit - self._seconds)
+        self.question_panel.timer_label.setText(f"⏱ {self._clock_text(left)} left")
+        if left == 0:
+            self.finish_exam()
+
+    # --- keys ------------------------------------------------------------------------------
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        panel = self.question_panel
+        if self.stack.currentWidget() is panel and panel.question is not None:
+            key = event.key()
+            if Qt.Key.Key_1 <= key <= Qt.Key.Key_9:
+                panel.choose(key - Qt.Key.Key_1)
+                return
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                if panel.locked or panel.question.response in ("mark", "marks"):
+                    self.next_question()
+                else:
+                    panel.submit()
+                return
+        if self.stack.currentWidget() is self.start_panel and event.key() in (
+            Qt.Key.Key_Return,
+            Qt.Key.Key_Enter,
+        ):
+            self.start_panel.start_button.click()
+            return
+        super().keyPressEvent(event)
+
+
+@register_view("quiz", "the quiz start page")
+def _quiz_view(request: ViewRequest) -> QWidget:
+    from cnoatlas.ui.main_window import MainWindow
+
+    window = MainWindow(restore_state=False)
+    window.show_page("quiz")
+    return window
