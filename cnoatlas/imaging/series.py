@@ -42,6 +42,7 @@ __all__ = [
     "ScanResult",
     "Series",
     "SliceRef",
+    "linked_slice",
     "load_series",
     "orientation_markers",
     "scan",
@@ -480,7 +481,7 @@ class Series:
 
     def display_inverted(self, index: int, inverted: bool) -> bool:
         """Whether grey must be flipped on screen: user's choice, MONOCHROME1, negative slope."""
-        return inverted != (self.monochrome1 != (self.slope[index] < 0))
+        return bool(inverted) != (self.monochrome1 != bool(self.slope[index] < 0))
 
     def header(self, index: int) -> Dataset:
         return self.slices[index].header.dataset
@@ -494,6 +495,26 @@ class Series:
             "rows": self.rows,
             "columns": self.columns,
         }
+
+
+def linked_positions_supported(source: Series, target: Series) -> bool:
+    """Whether two series can be linked by position in space: one frame of reference, parallel
+    slices, positions known."""
+    if not source.frame_of_reference or source.frame_of_reference != target.frame_of_reference:
+        return False
+    a, b = source.normal, target.normal
+    if a is None or b is None or abs(float(np.dot(a, b))) < 0.99:
+        return False
+    return source.position_mm(0) is not None and target.position_mm(0) is not None
+
+
+def linked_slice(source: Series, index: int, target: Series) -> int:
+    """The target slice matching ``index`` of ``source``: the nearest place in space when they
+    share a frame of reference, else the same relative place (baseline versus follow-up)."""
+    if linked_positions_supported(source, target):
+        sign = 1.0 if float(np.dot(source.normal, target.normal)) > 0 else -1.0
+        return target.nearest_slice(source.position_mm(index) * sign)
+    return target.slice_at_relative(source.relative_position(index))
 
 
 def _order(slices: list[SliceRef]) -> list[SliceRef]:

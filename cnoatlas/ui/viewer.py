@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from cnoatlas.domain.annotations import Annotation
 from cnoatlas.domain.errors import AtlasError
-from cnoatlas.imaging.series import LoadResult, Series
+from cnoatlas.imaging.series import LoadResult, Series, linked_slice
 from cnoatlas.ui.annotation_items import AnnotationItem
 from cnoatlas.ui.views import ViewRequest, register_view
 
@@ -134,8 +134,14 @@ class ScaleBar(QWidget):
         font = QFont("DejaVu Sans Mono")
         font.setPointSizeF(9)
         painter.setFont(font)
-        painter.drawText(left, 0, self.bar_pixels, y - 8,
-                         Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, self.text)
+        painter.drawText(
+            left,
+            0,
+            self.bar_pixels,
+            y - 8,
+            Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
+            self.text,
+        )
         painter.end()
 
 
@@ -177,8 +183,17 @@ class SeriesViewer(QWidget):
 
         canvas = self.graphics.viewport()
         self._labels: dict[str, QLabel] = {}
-        for key in ("top_left", "top_right", "bottom_left", "finding",
-                    "mark_left", "mark_right", "mark_top", "mark_bottom", "status"):
+        for key in (
+            "top_left",
+            "top_right",
+            "bottom_left",
+            "finding",
+            "mark_left",
+            "mark_right",
+            "mark_top",
+            "mark_bottom",
+            "status",
+        ):
             label = QLabel(canvas)
             label.setObjectName(f"{name}-{key}")
             label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
@@ -190,7 +205,8 @@ class SeriesViewer(QWidget):
                 label.setWordWrap(True)
                 label.setStyleSheet(
                     "QLabel { color: #ffffff; background: rgba(0,0,0,170); padding: 6px;"
-                    " border-left: 3px solid #ffd400; font-size: 10pt; }")
+                    " border-left: 3px solid #ffd400; font-size: 10pt; }"
+                )
                 label.hide()
             self._labels[key] = label
         self.scale_bar = ScaleBar(canvas)
@@ -222,16 +238,23 @@ class SeriesViewer(QWidget):
             (button.toggled if checkable else button.clicked).connect(slot)
             return button
 
-        self.invert_button = tool("invert", "Invert", "Invert grey scale (I)", self.set_inverted,
-                                  True)
+        self.invert_button = tool(
+            "invert", "Invert", "Invert grey scale (I)", self.set_inverted, True
+        )
         self.fit_button = tool("fit", "Fit", "Fit the image to the view (F)", self.fit)
-        self.play_button = tool("play", "▶ Cine", "Play through the slices (Space)",
-                                self._toggle_play, True)
-        self.annotations_button = tool("annotations", "Findings", "Show or hide annotations (A)",
-                                       self.show_annotations, True)
+        self.play_button = tool(
+            "play", "▶ Cine", "Play through the slices (Space)", self._toggle_play, True
+        )
+        self.annotations_button = tool(
+            "annotations", "Findings", "Show or hide annotations (A)", self.show_annotations, True
+        )
         self.annotations_button.setChecked(True)
-        self.tags_button = tool("tags", "Tags…", "Header elements of this slice, without "
-                                "identifiers (T)", self.open_tag_browser)
+        self.tags_button = tool(
+            "tags",
+            "Tags…",
+            "Header elements of this slice, without identifiers (T)",
+            self.open_tag_browser,
+        )
 
         bar = QHBoxLayout()
         bar.setContentsMargins(6, 2, 6, 2)
@@ -239,8 +262,13 @@ class SeriesViewer(QWidget):
         bar.addWidget(self.slider, 1)
         bar.addWidget(self.counter)
         bar.addWidget(self.presets)
-        for button in (self.invert_button, self.fit_button, self.play_button,
-                       self.annotations_button, self.tags_button):
+        for button in (
+            self.invert_button,
+            self.fit_button,
+            self.play_button,
+            self.annotations_button,
+            self.tags_button,
+        ):
             bar.addWidget(button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -385,8 +413,11 @@ class SeriesViewer(QWidget):
     def fit(self) -> None:
         if self.series is None:
             return
-        self.view.setRange(xRange=(-0.5, self.series.columns - 0.5),
-                           yRange=(-0.5, self.series.rows - 0.5), padding=0.02)
+        self.view.setRange(
+            xRange=(-0.5, self.series.columns - 0.5),
+            yRange=(-0.5, self.series.rows - 0.5),
+            padding=0.02,
+        )
         self._fitted = True
         self._view_changed()
 
@@ -470,8 +501,11 @@ class SeriesViewer(QWidget):
         if self.series is None or annotation.series_uid != self.series.uid:
             return None
         if annotation.sop_instance_uid:
-            matches = [i for i, s in enumerate(self.series.slices)
-                       if s.sop_instance_uid == annotation.sop_instance_uid]
+            matches = [
+                i
+                for i, s in enumerate(self.series.slices)
+                if s.sop_instance_uid == annotation.sop_instance_uid
+            ]
             if len(matches) == 1:
                 return matches[0]
         return annotation.slice if 0 <= annotation.slice < len(self.series) else None
@@ -511,8 +545,10 @@ class SeriesViewer(QWidget):
         self._selected = annotation_id
         label = self._labels["finding"]
         title = found.label or found.site_id
-        label.setText(f"<b>{_escape(title)}</b><br>{_escape(found.finding)}"
-                      f"<br><span style='color:#bbbbbb'>{_escape(found.site_id)}</span>")
+        label.setText(
+            f"<b>{_escape(title)}</b><br>{_escape(found.finding)}"
+            f"<br><span style='color:#bbbbbb'>{_escape(found.site_id)}</span>"
+        )
         label.show()
         self._place_overlay()
         self._draw_annotations()
@@ -563,8 +599,9 @@ class SeriesViewer(QWidget):
         i = self._index
         if not series.loaded[i]:
             self.image.clear()
-            self._labels["status"].setText("could not read this slice" if series.failed[i]
-                                           else "loading…")
+            self._labels["status"].setText(
+                "could not read this slice" if series.failed[i] else "loading…"
+            )
             self._labels["status"].adjustSize()
             self._labels["status"].show()
             self._place_overlay()
@@ -605,7 +642,8 @@ class SeriesViewer(QWidget):
         inverted = " · inverted" if self._inverted else ""
         self._labels["bottom_left"].setText(
             f"W {self._width:.0f}  L {self._center:.0f}{inverted}\n"
-            f"{series.columns}×{series.rows}  zoom {self.zoom_factor():.2f}")
+            f"{series.columns}×{series.rows}  zoom {self.zoom_factor():.2f}"
+        )
         markers = series.markers(i)
         for side in ("left", "right", "top", "bottom"):
             self._labels[f"mark_{side}"].setText(markers[side])
@@ -637,8 +675,9 @@ class SeriesViewer(QWidget):
         L["mark_left"].move(m, (h - L["mark_left"].height()) // 2)
         L["mark_right"].move(w - L["mark_right"].width() - m, (h - L["mark_right"].height()) // 2)
         L["mark_top"].move((w - L["mark_top"].width()) // 2, m)
-        L["mark_bottom"].move((w - L["mark_bottom"].width()) // 2,
-                              h - L["mark_bottom"].height() - m)
+        L["mark_bottom"].move(
+            (w - L["mark_bottom"].width()) // 2, h - L["mark_bottom"].height() - m
+        )
         L["status"].move((w - L["status"].width()) // 2, (h - L["status"].height()) // 2)
         finding = L["finding"]
         finding.setFixedWidth(min(420, max(160, w - 2 * m - 180)))
@@ -677,8 +716,9 @@ def _escape(text: str) -> str:
 
 def _is_synthetic(series: Series) -> bool:
     ds = series.header(0)
-    words = " ".join(str(ds.get(k, "")) for k in ("Manufacturer", "ImageComments",
-                                                  "ManufacturerModelName")).lower()
+    words = " ".join(
+        str(ds.get(k, "")) for k in ("Manufacturer", "ImageComments", "ManufacturerModelName")
+    ).lower()
     return "synthetic" in words or "phantom" in words or "cnoatlas" in words
 
 
@@ -700,8 +740,10 @@ class TagBrowser(QDialog):
         self.tree.setAccessibleName("Header elements")
         self.tree.setHeaderLabels(["Tag", "Keyword", "VR", "Value"])
         self.tree.header().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        note = QLabel("Names, identifiers, dates of birth, addresses, institutions, staff, "
-                      "accession numbers and patient-linked UIDs are never shown.")
+        note = QLabel(
+            "Names, identifiers, dates of birth, addresses, institutions, staff, "
+            "accession numbers and patient-linked UIDs are never shown."
+        )
         note.setWordWrap(True)
         note.setProperty("role", "muted")
         layout = QVBoxLayout(self)
@@ -717,7 +759,7 @@ class TagBrowser(QDialog):
         parents: list[QTreeWidgetItem] = []
         for row in safe_rows(series.header(index)):
             item = QTreeWidgetItem([row.tag, row.keyword, row.vr, row.value])
-            del parents[row.depth:]
+            del parents[row.depth :]
             if parents:
                 parents[-1].addChild(item)
             else:
@@ -803,24 +845,9 @@ class ViewerGrid(QWidget):
             for viewer in self.visible_viewers():
                 if viewer is source or viewer.series is None:
                     continue
-                viewer.set_slice(linked_slice(source.series, source.slice_index(),
-                                              viewer.series))
+                viewer.set_slice(linked_slice(source.series, source.slice_index(), viewer.series))
         finally:
             self._syncing = False
-
-
-def linked_slice(source: Series, index: int, target: Series) -> int:
-    """The target slice matching ``index`` of ``source``: same place in space when both share a
-    frame of reference and orientation, else the same relative place (baseline vs follow-up)."""
-    position = source.position_mm(index)
-    same_frame = (source.frame_of_reference and source.frame_of_reference
-                  == target.frame_of_reference)
-    if same_frame and position is not None and target.position_mm(0) is not None:
-        normal_a, normal_b = source.normal, target.normal
-        if normal_a is not None and normal_b is not None and abs(np.dot(normal_a, normal_b)) > 0.99:
-            sign = 1.0 if np.dot(normal_a, normal_b) > 0 else -1.0
-            return target.nearest_slice(position * sign)
-    return target.slice_at_relative(source.relative_position(index))
 
 
 # --- streaming loader ---------------------------------------------------------------------
@@ -872,8 +899,9 @@ class SeriesLoadTask(QRunnable):
             self.signals.failed.emit(f"{self.path}: could not be loaded ({exc})")
 
 
-def load_in_background(viewer: SeriesViewer, path: str | Path,
-                       first_slice: int | None = None) -> SeriesLoadTask:
+def load_in_background(
+    viewer: SeriesViewer, path: str | Path, first_slice: int | None = None
+) -> SeriesLoadTask:
     """Stream the first series under ``path`` into ``viewer``; returns the task (cancel it)."""
     task = SeriesLoadTask(path, first_slice)
 
@@ -911,9 +939,10 @@ class SeriesWindow(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.viewer)
         if result.problems:
-            note = QLabel(f"{len(result.problems)} file(s) could not be shown: "
-                          + "; ".join(f"{Path(p.file).name}: {p.reason}"
-                                      for p in result.problems[:3]))
+            note = QLabel(
+                f"{len(result.problems)} file(s) could not be shown: "
+                + "; ".join(f"{Path(p.file).name}: {p.reason}" for p in result.problems[:3])
+            )
             note.setObjectName("seriesProblems")
             note.setWordWrap(True)
             note.setProperty("role", "muted")
@@ -922,18 +951,21 @@ class SeriesWindow(QWidget):
         self.viewer.set_series(result.series[0], first_slice)
 
 
-@register_view("series", "a DICOM folder, zip or file in the viewer (with --slice)",
-               argument="a DICOM folder, zip, DICOMDIR or file")
+@register_view(
+    "series",
+    "a DICOM folder, zip or file in the viewer (with --slice)",
+    argument="a DICOM folder, zip, DICOMDIR or file",
+)
 def _series_view(request: ViewRequest) -> QWidget:
     from cnoatlas.imaging.series import load_series
 
     result = load_series(Path(request.argument or ""), first_slice=request.slice)
     if not result.series:
         reasons = "; ".join(f"{p.file}: {p.reason}" for p in result.problems[:3])
-        raise AtlasError(f"{request.argument}: no images to show" + (f" ({reasons})"
-                                                                    if reasons else ""))
+        raise AtlasError(
+            f"{request.argument}: no images to show" + (f" ({reasons})" if reasons else "")
+        )
     series = result.series[0]
     if request.slice is not None and not 0 <= request.slice < len(series):
         raise AtlasError(f"--slice {request.slice}: the series has slices 0 to {len(series) - 1}")
     return SeriesWindow(result, request.slice)
-
