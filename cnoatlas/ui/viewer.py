@@ -55,6 +55,7 @@ class _SliceViewBox(pg.ViewBox):
     def __init__(self, viewer: SeriesViewer) -> None:
         super().__init__(invertY=True, enableMenu=False)
         self._viewer = viewer
+        self._wheel_delta = 0
         self.setMouseMode(pg.ViewBox.PanMode)
 
     def wheelEvent(self, ev, axis=None) -> None:
@@ -62,9 +63,12 @@ class _SliceViewBox(pg.ViewBox):
             super().wheelEvent(ev, axis)
             self._viewer._view_changed()
             return
-        delta = ev.delta() if hasattr(ev, "delta") else ev.angleDelta().y()
-        steps = -1 if delta > 0 else 1
-        self._viewer.step_slice(steps)
+        # One slice per notch (120); touchpads send smaller deltas, which add up.
+        self._wheel_delta += ev.delta() if hasattr(ev, "delta") else ev.angleDelta().y()
+        notches = int(self._wheel_delta / 120)
+        if notches:
+            self._wheel_delta -= notches * 120
+            self._viewer.step_slice(-notches)
         ev.accept()
 
     def mouseDragEvent(self, ev, axis=None) -> None:

@@ -1,0 +1,315 @@
+"""The series viewer as a user drives it: wheel, keys, right-drag window, zoom, linking, findings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent, QWheelEvent
+from PySide6.QtWidgets import QApplication
+
+from cnoatlas.domain.annotations import parse_annotations
+from cnoatlas.imaging.series import load_series
+from cnoatlas.ui.viewer import SeriesViewer, ViewerGrid, load_in_background
+from tests.unit.test_series import write_series
+
+
+@pytest.fixture
+def series(tmp_path):
+    rng = np.random.default_rng(1)
+    pixels = rng.integers(200, 900, (32, 24)).astype(np.uint16)
+    write_series(
+        tmp_path / "stir",
+        9,
+        rows=32,
+        columns=24,
+        pixels=pixels,
+        description="COR STIR",
+        frame_of_reference="1.5.1",
+    )
+    return load_series(tmp_path / "stir").series[0]
+
+
+@pytest.fixture
+def viewer(qtbot, series):
+    widget = SeriesViewer()
+    qtbot.addWidget(widget)
+    widget.resize(500, 450)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.set_series(series, 4)
+    return widget
+
+
+def _centre(viewer: SeriesViewer) -> QPoint:
+    return viewer.graphics.viewport().rect().center()
+
+
+def _wheel(viewer: SeriesViewer, notches: int, modifiers=Qt.KeyboardModifier.NoModifier) -> None:
+    target = viewer.graphics.viewport()
+    pos = QPointF(_centre(viewer))
+    event = QWheelEvent(
+        pos,
+        QPointF(target.mapToGlobal(pos.toPoint())),
+        QPoint(),
+        QPoint(0, 120 * notches),
+        Qt.MouseButton.NoButton,
+        modifiers,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(target, event)
+
+
+def _drag(viewer: SeriesViewer, button, dx: int, dy: int) -> None:
+    target = viewer.graphics.viewport()
+    start = QPointF(_centre(viewer))
+
+    def send(kind, pos, buttons, which):
+        event = QMouseEvent(
+            kind,
+            pos,
+            QPointF(target.mapToGlobal(pos.toPoint())),
+            which,
+            buttons,
+            Qt.KeyboardModifier.NoModifier,
+        )
+        QApplication.sendEvent(target, event)
+
+    send(QEvent.Type.MouseButtonPress, start, button, button)
+    for k in range(1, 6):
+        send(
+            QEvent.Type.MouseMove,
+            start + QPointF(dx * k / 5, dy * k / 5),
+            button,
+            Qt.MouseButton.NoButton,
+        )
+    send(QEvent.Type.MouseButtonRelease, start + QPointF(dx, dy), Qt.MouseButton.NoButton, button)
+
+
+def test_wheel_scrolls_slices_and_the_counter_follows(qtbot, viewer):
+    with qtbot.waitSignal(viewer.sliceChanged) as signal:
+        _wheel(viewer, -1)
+    assert signal.args == [5]
+    _wheel(viewer, 2)
+    assert viewer.slice_index() == 3
+    assert viewer.counter.text() == "4 / 9"
+    assert viewer.slider.value() == 3
+
+
+def test_keys_scroll_page_and_jump(qtbot, viewer):
+    viewer.activateWindow()
+    viewer.setFocus()
+    qtbot.waitUntil(viewer.hasFocus)
+    qtbot.keyClick(viewer, Qt.Key.Key_Down)
+    assert viewer.slice_index() == 5
+    qtbot.keyClick(viewer, Qt.Key.Key_Up)
+    qtbot.keyClick(viewer, Qt.Key.Key_Up)
+    assert viewer.slice_index() == 3
+    qtbot.keyClick(viewer, Qt.Key.Key_PageDown)
+    assert viewer.slice_index() == 8  # clamped at the last slice
+    qtbot.keyClick(viewer, Qt.Key.Key_Home)
+    assert viewer.slice_index() == 0
+
+
+def test_slider_moves_the_slice(viewer):
+    viewer.slider.setValue(7)
+    assert viewer.slice_index() == 7
+    assert "Im 8/9" in viewer._labels["top_right"].text()
+
+
+def test_right_drag_changes_the_window(qtbot, viewer):
+    center, width = viewer.window()
+    with qtbot.waitSignal(viewer.windowChanged):
+        _drag(viewer, Qt.MouseButton.RightButton, 60, 30)
+    new_center, new_width = viewer.window()
+    assert new_width > width and new_center > center
+    assert f"W {new_width:.0f}" in viewer._labels["bottom_left"].text()
+
+
+def test_window_api_sets_the_levels_the_image_uses(viewer, series):
+    viewer.set_window(500, 200)
+    levels = viewer.image.getLevels()
+    assert tuple(levels) == pytest.approx(series.raw_levels(viewer.slice_index(), 500, 200))
+
+
+def test_zoom_fit_and_pan(qtbot, viewer):
+    before = viewer.zoom_factor()
+    _wheel(viewer, 1, Qt.KeyboardModifier.ControlModifier)  # Ctrl+wheel zooms, not scrolls
+    assert viewer.slice_index() == 4
+    assert viewer.zoom_factor() > before * 1.05
+    viewer.zoom(2.0)
+    assert viewer.zoom_factor() > before * 2
+    range_before = viewer.view_range()
+    _drag(viewer, Qt.MouseButton.LeftButton, 40, 0)
+    assert viewer.view_range()[0][0] < range_before[0][0]  # dragged right: view moves left
+    viewer.fit()
+    assert viewer.zoom_factor() == pytest.approx(before, rel=0.02)
+
+
+def test_invert_and_dwi_default(qtbot, tmp_path, viewer):
+    assert not viewer.inverted()
+    viewer.invert_button.click()
+    assert viewer.inverted() and "inverted" in viewer._labels["bottom_left"].text()
+    write_series(tmp_path / "dwi", 3, description="AX DWI b800")
+    dwi = load_series(tmp_path / "dwi").series[0]
+    viewer.set_series(dwi)
+    assert viewer.inverted() and viewer.invert_button.isChecked()
+
+
+def test_overlay_shows_no_identifier(viewer):
+    text = " ".join(label.text() for label in viewer._labels.values())
+    for secret in ("Doe", "Jane", "ID-0042", "20150101", "St Elsewhere", "ACC-77"):
+        assert secret not in text
+    assert "COR STIR" in text and "Pos" in text
+    assert viewer._labels["mark_left"].text() == "R"
+    assert viewer._labels["mark_top"].text() == "S"
+    assert viewer.scale_bar.text.endswith(("mm", "cm"))
+
+
+def test_tag_browser_hides_identifiers(qtbot, viewer):
+    dialog = viewer.open_tag_browser()
+    qtbot.addWidget(dialog)
+    flat = " ".join(" ".join(row) for row in dialog.rows())
+    assert "Modality" in flat and "PatientSex" in flat
+    for secret in ("Doe", "ID-0042", "20150101", "St Elsewhere", "House", "ACC-77"):
+        assert secret not in flat
+    dialog.filter.setText("Modality")
+    visible = [
+        dialog.tree.topLevelItem(k)
+        for k in range(dialog.tree.topLevelItemCount())
+        if not dialog.tree.topLevelItem(k).isHidden()
+    ]
+    assert [item.text(1) for item in visible] == ["Modality"]
+
+
+def _annotations(series):
+    return parse_annotations(
+        {
+            "version": 1,
+            "annotations": [
+                {
+                    "id": "a1",
+                    "lesion_id": "l1",
+                    "series_uid": series.uid,
+                    "sop_instance_uid": "",
+                    "slice": 4,
+                    "kind": "ellipse",
+                    "geometry": {"center": [12, 16], "radii": [4, 3]},
+                    "site_id": "tibia.left.proximal-metaphysis",
+                    "finding": "bright marrow oedema",
+                    "label": "oedema",
+                },
+                {
+                    "id": "a2",
+                    "lesion_id": "l2",
+                    "series_uid": series.uid,
+                    "sop_instance_uid": series.slices[6].sop_instance_uid,
+                    "slice": 0,
+                    "kind": "arrow",
+                    "geometry": {"from": [2, 2], "to": [8, 8]},
+                    "site_id": "vertebra.t7.body",
+                    "finding": "second lesion",
+                    "label": "T7",
+                },
+            ],
+        }
+    )
+
+
+def test_annotations_toggle_reveal_and_click(qtbot, viewer, series):
+    viewer.set_annotations(_annotations(series))
+    assert viewer.visible_annotation_ids() == ["a1"]
+    viewer.annotations_button.click()  # hide all
+    assert viewer.visible_annotation_ids() == []
+    viewer.annotations_button.click()
+    assert viewer.visible_annotation_ids() == ["a1"]
+
+    viewer.hide_all()
+    assert viewer.visible_annotation_ids() == []
+    revealed = viewer.reveal_next()
+    assert revealed.id == "a1" and viewer.visible_annotation_ids() == ["a1"]
+    revealed = viewer.reveal_next()
+    # a2 names its slice by SOP instance (slice 6), which wins over the stale index 0.
+    assert revealed.id == "a2" and viewer.slice_index() == 6
+    assert viewer.visible_annotation_ids() == ["a2"]
+    assert viewer.reveal_next() is None
+
+    viewer.set_slice(4)
+    with qtbot.waitSignal(viewer.annotationClicked) as clicked:
+        assert viewer.click_at(12, 16)
+    assert clicked.args == ["a1"]
+    assert "bright marrow oedema" in viewer.finding_text()
+    assert not viewer.click_at(0, 30)
+    assert viewer.finding_text() == ""
+
+
+def test_grid_layouts_and_linked_scrolling_by_position(qtbot, tmp_path, series):
+    write_series(
+        tmp_path / "t1",
+        17,
+        rows=32,
+        columns=24,
+        spacing=2.0,
+        description="COR T1",
+        frame_of_reference="1.5.1",
+    )
+    t1 = load_series(tmp_path / "t1").series[0]
+    grid = ViewerGrid(layout="1x2")
+    qtbot.addWidget(grid)
+    grid.resize(900, 450)
+    grid.show()
+    assert len(grid.visible_viewers()) == 2
+    grid.viewer(0).set_series(series, 0)
+    grid.viewer(1).set_series(t1, 0)
+    grid.set_linked(True)
+    grid.viewer(0).set_slice(3)  # 12 mm from the first STIR slice
+    assert grid.viewer(1).slice_index() == 6  # 12 mm at 2 mm spacing
+    assert grid.viewer(1).series.position_mm(6) == pytest.approx(series.position_mm(3))
+    grid.set_linked(False)
+    grid.viewer(0).set_slice(8)
+    assert grid.viewer(1).slice_index() == 6
+    grid.set_layout("2x2")
+    assert len(grid.visible_viewers()) == 4
+    grid.set_layout("1x1")
+    assert len(grid.visible_viewers()) == 1 and not grid.viewer(1).isVisible()
+
+
+def test_baseline_and_follow_up_link_by_relative_position(qtbot, tmp_path, series):
+    write_series(
+        tmp_path / "follow",
+        5,
+        rows=32,
+        columns=24,
+        description="COR STIR",
+        frame_of_reference="7.7.7",
+    )  # another visit: another frame of reference
+    follow = load_series(tmp_path / "follow").series[0]
+    grid = ViewerGrid(layout="1x2")
+    qtbot.addWidget(grid)
+    grid.viewer(0).set_series(series, 0)
+    grid.viewer(1).set_series(follow, 0)
+    grid.set_linked(True)
+    grid.viewer(0).set_slice(8)  # last baseline slice
+    assert grid.viewer(1).slice_index() == 4  # last follow-up slice
+    grid.viewer(0).set_slice(4)
+    assert grid.viewer(1).slice_index() == 2
+
+
+def test_cine_plays_through_slices(qtbot, viewer):
+    viewer.play(frames_per_second=50)
+    qtbot.waitUntil(lambda: viewer.slice_index() != 4, timeout=2000)
+    viewer.stop()
+    assert not viewer.is_playing()
+
+
+def test_background_loading_streams_into_the_viewer(qtbot, tmp_path):
+    write_series(tmp_path / "s", 6, rows=16, columns=16)
+    viewer = SeriesViewer()
+    qtbot.addWidget(viewer)
+    task = load_in_background(viewer, tmp_path / "s", first_slice=2)
+    with qtbot.waitSignal(task.signals.finished, timeout=5000):
+        pass
+    assert viewer.series is not None and viewer.series.loaded.all()
+    assert viewer.slice_index() == 2
+    assert viewer.image.image is not None
