@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnoatlas.domain.progress import ProgressStore, shared_store
-from cnoatlas.domain.quiz import DIAGNOSES, TOPICS
+from cnoatlas.domain.quiz.questions import DIAGNOSES, TOPIC_SHORT
 from cnoatlas.ui.theme import current_theme
 
 
@@ -207,7 +207,7 @@ class ProgressPage(QWidget):
                 pen=pg.mkPen(t.border),
             )
             self.topic_plot.addItem(bars)
-            names = [(i, TOPICS.get(a.topic, a.topic).split(" ")[0]) for i, a in enumerate(topics)]
+            names = [(i, TOPIC_SHORT.get(a.topic, a.topic)) for i, a in enumerate(topics)]
             self.topic_plot.getPlotItem().getAxis("bottom").setTicks([names])
             self.topic_plot.setXRange(-0.6, len(topics) - 0.4, padding=0)
 

@@ -323,6 +323,7 @@ class QuizQuestionPanel(QWidget):
         bottom.addStretch(1)
         self.next_button = QPushButton("Next  ⏎")
         _name(self.next_button, "quizNextButton", "Next question")
+        self.next_button.setProperty("role", "primary")
         self.next_button.setMinimumHeight(44)
         self.next_button.setMinimumWidth(180)
         self.next_button.clicked.connect(self.nextRequested)
@@ -342,6 +343,8 @@ class QuizQuestionPanel(QWidget):
         self.feedback.hide()
         self.next_button.setEnabled(False)
         for button in self.option_buttons:
+            self.options_layout.removeWidget(button)
+            button.hide()  # gone from view now; Qt deletes it once the click that got here ends
             button.deleteLater()
         self.option_buttons = []
         kind = question.response
@@ -463,8 +466,10 @@ class QuizQuestionPanel(QWidget):
         for button, option in zip(self.option_buttons, q.options, strict=True):
             if option in answers:
                 button.setStyleSheet(f"border: 2px solid {right};")
+                button.setText(f"{button.text()}      ✓ answer")
             elif option in chosen:
                 button.setStyleSheet(f"border: 2px solid {wrong};")
+                button.setText(f"{button.text()}      ✗ your choice")
 
 
 # --- report panel --------------------------------------------------------------------------------
@@ -509,11 +514,18 @@ class QuizReportPanel(QWidget):
         self.confusion_table = self._table(
             "quizConfusionTable",
             "Confusion table of CNO against each differential",
-            ["Differential", "CNO → CNO", "CNO → it", "It → it", "It → CNO", "Other"],
+            [
+                "Differential",
+                "CNO:\nright",
+                "CNO taken\nfor it",
+                "It:\nright",
+                "It taken\nfor CNO",
+                "Another\ndiagnosis",
+            ],
         )
         confusion_layout.addWidget(self.confusion_table)
         tables.addWidget(confusion_card, 3)
-        layout.addLayout(tables, 2)
+        layout.addLayout(tables)
 
         layout.addWidget(_label("Every question, with the explanation", "subheading"))
         self.review = QTextBrowser()
@@ -529,6 +541,7 @@ class QuizReportPanel(QWidget):
         table.verticalHeader().hide()
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        table.setMaximumHeight(260)
         header = table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in range(1, len(headers)):
@@ -636,6 +649,7 @@ class QuizPage(QWidget):
 QLabel[role="question"] {{ font-size: 15pt; font-weight: 500; }}
 QLabel[role="subheading"] {{ font-size: 13pt; font-weight: 600; }}
 QLabel[role="verdict"] {{ font-size: 14pt; }}
+QLabel#quizExplanation {{ font-size: 12pt; }}
 QLabel[role="warning"] {{ color: {t.warning}; }}
 QPushButton[role="option"] {{
     text-align: left; padding: 10px 18px; font-size: 13pt; border-radius: 6px;

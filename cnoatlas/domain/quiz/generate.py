@@ -98,7 +98,8 @@ def _feature(b: Bank, key: str) -> Question:
         id=f"feature:{f.id}",
         kind="feature",
         topic=f.topic,
-        prompt=f"CNO or {DIAGNOSIS_SHORT[other]}? Which does this finding favour: {f.finding}?",
+        prompt=f"{f.finding[0].upper()}{f.finding[1:]}. Does this finding favour CNO or "
+        f"{DIAGNOSIS_SHORT[other]}?",
         options=("cno", other),
         answer=f.favours,
         explanation=f.explanation,

@@ -38,6 +38,18 @@ TOPICS: dict[str, str] = {
     "cases": "Cases",
 }
 
+# One word per topic, for chart axes.
+TOPIC_SHORT: dict[str, str] = {
+    "clinical": "Clinical",
+    "imaging": "Imaging",
+    "distribution": "Sites",
+    "spine": "Spine",
+    "differentials": "Mimics",
+    "pathway": "Pathway",
+    "follow-up": "Follow-up",
+    "cases": "Cases",
+}
+
 DIAGNOSES: dict[str, str] = {
     "cno": "CNO (chronic nonbacterial osteomyelitis)",
     "bacterial-osteomyelitis": "Bacterial osteomyelitis",

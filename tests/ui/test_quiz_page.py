@@ -1,0 +1,202 @@
+"""The Quiz and Progress pages driven like a learner: click, type, read the feedback and report."""
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QApplication,
+    QWidget,
+)
+
+from cnoatlas.domain.progress import ProgressStore
+from cnoatlas.domain.quiz import question
+from cnoatlas.ui.progress_page import ProgressPage
+from cnoatlas.ui.quiz_page import QuizPage
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = ProgressStore(tmp_path / "progress.sqlite3")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def page(qtbot, store):
+    p = QuizPage(store=store, seed=3)
+    qtbot.addWidget(p)
+    p.resize(1280, 900)
+    p.show()
+    qtbot.waitExposed(p)
+    return p
+
+
+def _start(qtbot, page, mode, n):
+    page.start_panel.mode_buttons[mode].click()
+    page.start_panel.count.setValue(n)
+    qtbot.mouseClick(page.start_panel.start_button, Qt.MouseButton.LeftButton)
+    assert page.stack.currentWidget() is page.question_panel
+
+
+def _answer_current(qtbot, page, right: bool):
+    """Answer the question on screen by clicking, rightly or wrongly."""
+    panel = page.question_panel
+    q = panel.question
+    if q.response == "single":
+        options = list(q.options)
+        target = q.answer if right else next(o for o in options if o != q.answer)
+        qtbot.mouseClick(panel.option_buttons[options.index(target)], Qt.MouseButton.LeftButton)
+        return
+    order = list(q.answer)
+    if not right:
+        order = (
+            list(reversed(order))
+            if q.response == "rank"
+            else [o for o in q.options if o not in q.answer][:1]
+        )
+    for option in order:
+        qtbot.mouseClick(panel.option_buttons[q.options.index(option)], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.submit_button, Qt.MouseButton.LeftButton)
+
+
+def test_every_interactive_widget_has_a_name(qtbot, page):
+    _start(qtbot, page, "practice", 1)
+    kinds = (QAbstractButton, QAbstractSpinBox, QAbstractItemView)
+    widgets = [w for w in page.findChildren(QWidget) if isinstance(w, kinds)]
+    assert len(widgets) > 15
+    for widget in widgets:
+        if isinstance(widget.parent(), QAbstractItemView):
+            continue  # Qt's own viewport children of a table
+        assert widget.objectName(), widget
+        assert widget.accessibleName(), widget.objectName()
+
+
+def test_practice_click_an_option_and_see_the_explanation(qtbot, page, store):
+    _start(qtbot, page, "practice", 3)
+    panel = page.question_panel
+    q = panel.question
+    assert panel.prompt.text() == q.prompt
+    assert not panel.feedback.isVisible()
+    _answer_current(qtbot, page, right=False)
+    assert panel.feedback.isVisible()
+    assert panel.verdict.text().startswith("✗")
+    assert q.explanation in panel.explanation.text()
+    assert panel.citation.text().startswith("Source: ")
+    assert store.answer_count() == 1  # stored before the next question is shown
+    assert store.seen_ids() == [q.id]
+    qtbot.mouseClick(panel.next_button, Qt.MouseButton.LeftButton)
+    assert panel.question.id != q.id and not panel.feedback.isVisible()
+    _answer_current(qtbot, page, right=True)
+    assert panel.verdict.text().startswith("✓")
+
+
+def test_keys_answer_and_move_on(qtbot, page, store):
+    _start(qtbot, page, "practice", 5)
+    panel = page.question_panel
+    while panel.question.response != "single":  # keys 1-9 answer single-choice questions
+        _answer_current(qtbot, page, right=True)
+        qtbot.keyClick(page, Qt.Key.Key_Return)
+    first = panel.question
+    qtbot.keyClick(page, Qt.Key.Key_1)
+    assert panel.feedback.isVisible()
+    outcome = store.conn.execute(
+        "SELECT response FROM answers WHERE question_id = ?", (first.id,)
+    ).fetchone()
+    assert outcome == (f'"{first.options[0]}"',)
+    qtbot.keyClick(page, Qt.Key.Key_Return)
+    assert panel.question is not first
+
+
+def test_a_short_exam_gives_no_feedback_then_a_report(qtbot, page, store):
+    _start(qtbot, page, "exam", 3)
+    panel = page.question_panel
+    assert panel.timer_label.isVisible() and "left" in panel.timer_label.text()
+    session = page.session
+    results = []
+    with qtbot.waitSignal(page.sessionFinished) as finished:
+        for index in range(3):
+            assert not panel.feedback.isVisible()
+            right = index != 1
+            results.append(right)
+            _answer_current(qtbot, page, right=right)
+    report = finished.args[0]
+    assert page.stack.currentWidget() is page.report_panel
+    assert (report.total, report.correct) == (3, 2)
+    assert page.report_panel.score.text().startswith("2 of 3 right")
+    topics = page.report_panel.topic_table
+    assert topics.rowCount() == len({q.topic for q in session.questions})
+    text = page.report_panel.review.toPlainText()
+    for q in session.questions:
+        assert q.explanation in text
+    assert store.answer_count() == 3
+
+
+def test_exam_confusion_table_counts_cno_against_the_differential(qtbot, store):
+    page = QuizPage(store=store, seed=1)
+    qtbot.addWidget(page)
+    page.show()
+    _start(qtbot, page, "exam", 2)
+    page.session.questions = [question("feature:vertebra-plana"), question("feature:abscess")]
+    page._show_current()
+    panel = page.question_panel
+    qtbot.mouseClick(panel.option_buttons[0], Qt.MouseButton.LeftButton)  # "cno": wrong
+    qtbot.mouseClick(panel.option_buttons[1], Qt.MouseButton.LeftButton)  # infection: right
+    table = page.report_panel.confusion_table
+    rows = {
+        table.item(r, 0).text(): [table.item(r, c).text() for c in range(1, 6)]
+        for r in range(table.rowCount())
+    }
+    assert rows["Langerhans cell histiocytosis"] == ["0", "0", "0", "1", "0"]
+    assert rows["Bacterial osteomyelitis"] == ["0", "0", "1", "0", "0"]
+
+
+def test_finishing_an_exam_early_counts_the_rest_as_unanswered(qtbot, page):
+    _start(qtbot, page, "exam", 4)
+    _answer_current(qtbot, page, right=True)
+    qtbot.mouseClick(page.question_panel.finish_button, Qt.MouseButton.LeftButton)
+    assert page.stack.currentWidget() is page.report_panel
+    assert "3 left unanswered" in page.report_panel.score.text()
+
+
+def test_progress_page_shows_statistics_and_exports(qtbot, store, tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from cnoatlas.domain.quiz import score
+
+    t0 = datetime(2026, 3, 1, tzinfo=UTC)
+    for day, (qid, response) in enumerate(
+        [
+            ("feature:vertebra-plana", "cno"),
+            ("feature:abscess", "bacterial-osteomyelitis"),
+            ("statement:onset-age", "true"),
+        ]
+    ):
+        store.record(score(question(qid), response), "practice", t0 + timedelta(days=day))
+    page = ProgressPage(store=store)
+    qtbot.addWidget(page)
+    page.show()
+    assert "3 answers so far" in page.summary.text()
+    assert page.weak_table.item(0, 0).text() == "Langerhans cell histiocytosis"
+    assert len(page.day_plot.getPlotItem().listDataItems()) == 1
+    assert "due for review" in page.due.text()
+    assert not page.damaged.isVisible()
+    with qtbot.waitSignal(page.exported) as done:
+        page.export_to(tmp_path / "out.csv")
+    assert done.args[1] == 3
+    assert (tmp_path / "out.csv").read_text(encoding="utf-8").count("\n") == 4
+
+
+def test_progress_page_shows_the_damaged_database_message(qtbot, tmp_path):
+    path = tmp_path / "progress.sqlite3"
+    path.write_bytes(b"garbage" * 500)
+    damaged = ProgressStore(path)
+    page = ProgressPage(store=damaged)
+    qtbot.addWidget(page)
+    page.show()
+    assert page.damaged.isVisible()
+    assert "damaged" in page.damaged.text()
+    assert "No answers yet" in page.summary.text()
+    damaged.close()
+    QApplication.processEvents()
