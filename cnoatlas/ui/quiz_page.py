@@ -11,7 +11,7 @@ import html
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -291,8 +291,13 @@ class QuizQuestionPanel(QWidget):
         self.options_layout = QVBoxLayout(self.options_box)
         self.options_layout.setContentsMargins(0, 0, 0, 0)
         self.options_layout.setSpacing(8)
-        self.body_layout.addWidget(self.options_box)
+        self.options_row = QHBoxLayout()
+        self.options_row.setSpacing(18)
+        self.options_row.addWidget(self.options_box, 3, Qt.AlignmentFlag.AlignTop)
+        self.body_layout.addLayout(self.options_row)
         self.option_buttons: list[QPushButton] = []
+        self.site_map: QWidget | None = None  # the skeleton map, for questions about sites
+        self._option_leaves: list[frozenset[str]] = []
 
         actions = QHBoxLayout()
         self.clear_button = QPushButton("Clear")
@@ -369,12 +374,60 @@ class QuizQuestionPanel(QWidget):
             self.options_layout.addWidget(button)
             self.option_buttons.append(button)
         self._refresh_option_texts()
+        self._show_map(question)
         multi = kind in ("multi", "rank")
         self.submit_button.setVisible(multi)
         self.clear_button.setVisible(multi)
         self.submit_button.setEnabled(False)
         if kind in ("mark", "marks"):
             self.next_button.setEnabled(True)
+
+    # --- the skeleton map, for questions whose options are sites ------------------------
+    def _show_map(self, question: Question) -> None:
+        site_map = self._ensure_map() if question.kind.startswith("map") else None
+        if self.site_map is not None:
+            self.site_map.setVisible(site_map is not None)
+        if site_map is None:
+            self._option_leaves = []
+            return
+        model = site_map.model
+        drawn = set(site_map.site_ids())
+        self._option_leaves = [
+            frozenset(model.expand(o)) & drawn if model.is_known(o) else frozenset()
+            for o in question.options
+        ]
+        muted = QColor(current_theme().accent)
+        muted.setAlpha(90)
+        site_map.set_site_fills({leaf: muted for leaves in self._option_leaves for leaf in leaves})
+        site_map.highlight_sites(set())
+        site_map.set_selection([])
+        self.hint.setText(f"{self.hint.text()} Click the bones on the skeleton or the buttons.")
+
+    def _ensure_map(self) -> QWidget | None:
+        if self.site_map is None:
+            try:
+                from cnoatlas.ui.site_map import SiteMap
+            except ImportError:  # the map widget is optional: the buttons answer every question
+                return None
+            self.site_map = SiteMap("front")
+            self.site_map.set_multi_select(True)
+            self.site_map.setMinimumSize(360, 560)
+            self.site_map.siteClicked.connect(self._on_map_click)
+            self.options_row.addWidget(self.site_map, 2)
+        return self.site_map
+
+    def _on_map_click(self, leaf: str) -> None:
+        index = next((i for i, leaves in enumerate(self._option_leaves) if leaf in leaves), None)
+        if index is not None:
+            self.choose(index)
+        self._sync_map()
+
+    def _sync_map(self) -> None:
+        q = self.question
+        if self.site_map is None or q is None or not self._option_leaves:
+            return
+        chosen = [leaf for o in self._chosen for leaf in self._option_leaves[q.options.index(o)]]
+        self.site_map.set_selection(chosen)
 
     def _refresh_option_texts(self) -> None:
         q = self.question
@@ -406,6 +459,7 @@ class QuizQuestionPanel(QWidget):
             self._chosen.append(option)
             self.option_buttons[index].setEnabled(False)
         self._refresh_option_texts()
+        self._sync_map()
         complete = (
             len(self._chosen) == len(q.options) if q.response == "rank" else bool(self._chosen)
         )
@@ -419,6 +473,7 @@ class QuizQuestionPanel(QWidget):
             button.setChecked(False)
             button.setEnabled(True)
         self._refresh_option_texts()
+        self._sync_map()
         self.submit_button.setEnabled(False)
 
     def submit(self) -> None:
@@ -454,6 +509,11 @@ class QuizQuestionPanel(QWidget):
         self.explanation.setText(q.explanation)
         self.citation.setText(f"Source: {q.citation()}")
         self._mark_options(outcome)
+        if self.site_map is not None and self._option_leaves:
+            answers = [q.answer] if isinstance(q.answer, str) else list(q.answer)
+            self.site_map.highlight_sites(
+                {leaf for a in answers for leaf in self._option_leaves[q.options.index(a)]}
+            )
         self.feedback.show()
 
     def _mark_options(self, outcome: Outcome) -> None:

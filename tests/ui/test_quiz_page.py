@@ -200,3 +200,24 @@ def test_progress_page_shows_the_damaged_database_message(qtbot, tmp_path):
     assert "No answers yet" in page.summary.text()
     damaged.close()
     QApplication.processEvents()
+
+
+def test_map_questions_are_answered_by_clicking_the_skeleton(qtbot, page, store):
+    pytest.importorskip("cnoatlas.ui.site_map")
+    _start(qtbot, page, "practice", 2)
+    page.session.questions[0] = question("map:most-frequent")
+    page._show_current()
+    panel = page.question_panel
+    site_map = panel.site_map
+    assert site_map is not None and site_map.isVisible()
+    q = panel.question
+    for bone in ("tibia", "femur", "clavicle"):
+        leaf = sorted(panel._option_leaves[q.options.index(bone)])[0]
+        qtbot.mouseClick(
+            site_map, Qt.MouseButton.LeftButton, pos=site_map.site_anchor(leaf).toPoint()
+        )
+        assert panel.option_buttons[q.options.index(bone)].isChecked()
+    assert set(panel._chosen) == {"tibia", "femur", "clavicle"}
+    qtbot.mouseClick(panel.submit_button, Qt.MouseButton.LeftButton)
+    assert panel.verdict.text().startswith("✓")
+    assert store.seen_ids() == ["map:most-frequent"]
