@@ -8,6 +8,7 @@ explains everything at the end, with a score by topic and CNO set against each d
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -35,7 +36,14 @@ from PySide6.QtWidgets import (
 )
 
 from cnoatlas.domain.progress import ProgressStore, shared_store
-from cnoatlas.domain.quiz import DIAGNOSES, TOPICS, Outcome, Question, question_ids
+from cnoatlas.domain.quiz import (
+    DIAGNOSES,
+    TOPICS,
+    Outcome,
+    Question,
+    QuizCase,
+    question_ids,
+)
 from cnoatlas.domain.quiz.scoring import ExamReport
 from cnoatlas.domain.quiz.session import QuizSession, start_session
 from cnoatlas.ui.theme import current_theme
@@ -677,6 +685,9 @@ class QuizPage(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._store = store
         self._seed = seed
+        # Teaching cases (QuizCase views) for diagnosis and lesion questions; the case library
+        # sets these once it exists.
+        self.cases: Sequence[QuizCase] = ()
         self.session: QuizSession | None = None
         self.stack = QStackedWidget()
         self.stack.setObjectName("quizStack")
@@ -749,9 +760,16 @@ QPushButton[role="primary"] {{
     def start(self, mode: str, n: int, topics: list[str]) -> None:
         seed = self._seed if self._seed is not None else int(self.store.answer_count())
         # The seed moves on with every answer given, so each session brings a fresh mix.
-        self.session = start_session(mode, n, seed, topics=topics, store=self.store)
+        self.session = start_session(
+            mode, n, seed, topics=topics, cases=self.cases, store=self.store
+        )
         if not self.session.questions:
-            self.start_panel.show_message("No questions match these topics yet.")
+            self.start_panel.show_message(
+                "Nothing is due for review and every question has been seen: well done. "
+                "Practice or an exam will mix them again."
+                if mode == "review"
+                else "No questions match these topics yet."
+            )
             return
         self._seconds = 0
         self._limit = SECONDS_PER_EXAM_QUESTION * len(self.session.questions)
@@ -825,7 +843,7 @@ QPushButton[role="primary"] {{
         if advance:
             self._seconds += 1
         left = max(0, self._limit - self._seconds)
-        self.question_panel.timer_label.setText(f"⏱ {self._clock_text(left)} left")
+        self.question_panel.timer_label.setText(f"Time left {self._clock_text(left)}")
         if left == 0:
             self.finish_exam()
 

@@ -112,7 +112,7 @@ def test_keys_answer_and_move_on(qtbot, page, store):
 def test_a_short_exam_gives_no_feedback_then_a_report(qtbot, page, store):
     _start(qtbot, page, "exam", 3)
     panel = page.question_panel
-    assert panel.timer_label.isVisible() and "left" in panel.timer_label.text()
+    assert panel.timer_label.isVisible() and "Time left" in panel.timer_label.text()
     session = page.session
     results = []
     with qtbot.waitSignal(page.sessionFinished) as finished:
