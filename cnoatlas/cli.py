@@ -173,6 +173,45 @@ def _dicom(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- cases --------------------------------------------------------------------------------
+@command("cases", "the teaching cases: 'cases list' shows them, 'cases validate [PATH]' checks them")
+def _cases_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=("list", "validate"), help="list the cases, or check them")
+    p.add_argument("path", nargs="?", type=Path, help="validate: a case folder or a library folder")
+    p.add_argument("--json", action="store_true", help="list: print JSON only")
+
+
+@_cases_args.run
+def _cases(args: argparse.Namespace) -> int:
+    import json
+
+    from cnoatlas.domain.cases import load_library, validate_path
+
+    if args.action == "validate":
+        root = args.path or paths.cases_dir()
+        checked, problems = validate_path(root)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        if problems:
+            print(f"{len(problems)} problem(s) in {root}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        print(f"{checked} case(s) checked in {root}: no problems")
+        return EXIT_OK
+    if args.path is not None:
+        raise AtlasError("cases list takes no PATH (set CNOATLAS_CASES to list another library)")
+    library = load_library()
+    for problem in library.problems:
+        print(f"cnoatlas: skipped: {problem}", file=sys.stderr)
+    if args.json:
+        print(json.dumps([c.as_contract() for c in library], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for case in library:
+        who = f"{case.patient.age_years:g} y {case.patient.sex}"
+        print(f"{case.id:32} {case.diagnosis:24} {who:8} {case.title}")
+    print(f"({len(library)} cases)")
+    return EXIT_OK
+
+
 # --- entry point --------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(

@@ -93,10 +93,11 @@ _CASE_FIELDS = {
     "pattern",
     "teaching_points",
     "differential_discussion",
+    "outcome",
     "timepoints",
     "references",
 }
-_REQUIRED = _CASE_FIELDS - {"timepoints", "pattern"}
+_REQUIRED = _CASE_FIELDS - {"timepoints", "pattern", "outcome"}
 
 
 @dataclass(frozen=True)
@@ -194,6 +195,7 @@ class Case:
     pattern: str | None
     teaching_points: tuple[CitedText, ...]
     differential_discussion: tuple[DifferentialNote, ...]
+    outcome: str | None  # how the diagnosis was confirmed; shown with the diagnosis
     timepoints: Timepoints
     references: tuple[str, ...]
     folder: Path = field(compare=False)
@@ -251,6 +253,7 @@ class Case:
                     parts.append(model.name(lesion.site_id))
             parts += [p.text for p in self.teaching_points]
             parts += [d.text for d in self.differential_discussion]
+            parts.append(self.outcome or "")
         return " ".join(parts).lower()
 
     def as_contract(self) -> dict[str, Any]:
@@ -296,6 +299,8 @@ class _Checker:
         self.problems.append(Problem(self.file, where, reason))
 
     def text(self, raw: dict, key: str, where: str, required: bool = True) -> str | None:
+        if key not in raw:  # a missing required field is reported once, by obj()
+            return None
         value = raw.get(key)
         if value is None and not required:
             return None
@@ -305,6 +310,8 @@ class _Checker:
         return value.strip()
 
     def boolean(self, raw: dict, key: str, where: str) -> bool | None:
+        if key not in raw:
+            return None
         value = raw.get(key)
         if not isinstance(value, bool):
             self.add(f"{where}{key}", "must be true or false")
@@ -312,6 +319,8 @@ class _Checker:
         return value
 
     def number(self, raw: dict, key: str, where: str, low: float, high: float) -> float | None:
+        if key not in raw:
+            return None
         value = raw.get(key)
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.add(f"{where}{key}", "must be a number")
@@ -462,7 +471,7 @@ def _parse(c: _Checker, raw: Any, folder: Path) -> Case | None:
             continue
         name = c.text(lab, "name", f"{at}.")
         unit = lab.get("unit")
-        if not isinstance(unit, str):
+        if "unit" in lab and not isinstance(unit, str):
             c.add(f"{at}.unit", "must be a text (empty for a qualitative test)")
         if isinstance(lab.get("value"), str):
             value = c.text(lab, "value", f"{at}.")
@@ -557,6 +566,7 @@ def _parse(c: _Checker, raw: Any, folder: Path) -> Case | None:
             if dx and text:
                 notes.append(DifferentialNote(dx, text, sources))
 
+    outcome = c.text(raw, "outcome", "", required=False)
     timepoints = Timepoints()
     raw_tp = raw.get("timepoints")
     if raw_tp is not None:
@@ -591,6 +601,7 @@ def _parse(c: _Checker, raw: Any, folder: Path) -> Case | None:
         pattern=pattern,
         teaching_points=tuple(points),
         differential_discussion=tuple(notes),
+        outcome=outcome,
         timepoints=timepoints,
         references=references,
         folder=folder,
