@@ -175,7 +175,12 @@ class Question:
 
 def citation_text(sources: Sequence[str], via: str | None = None) -> str:
     books = bibliography()
-    text = " ".join(books[s].citation for s in sources)
+
+    def one(source_id: str) -> str:
+        source = books[source_id]
+        return source.citation + ("" if source.verified else " (citation to check)")
+
+    text = " ".join(one(s) for s in sources)
     if via:
-        text += f" As reported in: {books[via].citation}"
+        text += f" As reported in: {one(via)}"
     return text
