@@ -178,6 +178,12 @@ class ProgressPage(QWidget):
         due = stats["due"]
         self.due.setText(f"{due} question{'s' if due != 1 else ''} due for review now.")
 
+        for plot in (self.day_plot, self.topic_plot):
+            plot.setBackground(t.base)
+            for axis in ("left", "bottom"):
+                plot.getPlotItem().getAxis(axis).setPen(pg.mkPen(t.muted))
+                plot.getPlotItem().getAxis(axis).setTextPen(pg.mkPen(t.text))
+        self.damaged.setStyleSheet(f"color: {t.warning};")
         self.day_plot.clear()
         if days:
             xs = list(range(len(days)))

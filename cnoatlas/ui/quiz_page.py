@@ -11,7 +11,7 @@ import html
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -699,6 +699,7 @@ class QuizPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
+        self._styled_for = current_theme().name
         self.setStyleSheet(self._style())
 
         self.start_panel.startRequested.connect(self.start)
@@ -712,6 +713,18 @@ class QuizPage(QWidget):
         self._seconds = 0
         self._limit = 0
         self._update_due()
+
+    def changeEvent(self, event: QEvent) -> None:
+        # A new theme arrives as style and palette changes, before the theme's name is
+        # recorded on the app: look once the event loop is back.
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+            QTimer.singleShot(0, self, self._restyle)
+        super().changeEvent(event)
+
+    def _restyle(self) -> None:
+        if current_theme().name != self._styled_for:  # once per theme: no restyle loop
+            self._styled_for = current_theme().name
+            self.setStyleSheet(self._style())
 
     @staticmethod
     def _style() -> str:

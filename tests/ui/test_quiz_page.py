@@ -221,3 +221,17 @@ def test_map_questions_are_answered_by_clicking_the_skeleton(qtbot, page, store)
     qtbot.mouseClick(panel.submit_button, Qt.MouseButton.LeftButton)
     assert panel.verdict.text().startswith("✓")
     assert store.seen_ids() == ["map:most-frequent"]
+
+
+def test_the_quiz_page_follows_a_theme_change(qtbot, page):
+    from cnoatlas.ui.theme import THEMES, apply_theme
+
+    app = QApplication.instance()
+    before = app.property("cnoatlas_theme")
+    try:
+        other = "light" if before != "light" else "dark"
+        apply_theme(app, other, 1.0)
+        QApplication.processEvents()
+        assert THEMES[other].alt_base in page.styleSheet()
+    finally:
+        apply_theme(app, before or "dark", 1.0)
