@@ -1,0 +1,164 @@
+"""The skeleton drawings (assets/skeleton/*.svg) read into plain shapes: {site id: path data}.
+
+The SVG files are written by tools/build_skeleton.py with a small set of absolute path
+commands (M, L, C, Q, Z), so a short parser suffices and the UI never reads a file. Every
+<path> with an id is a site; paths with class "decor" are decoration (body outline, sutures).
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from cnoatlas import paths
+from cnoatlas.domain.errors import DataFileError
+
+VIEWS = {"front": "front.svg", "spine-lateral": "spine-lateral.svg"}
+_SVG = "{http://www.w3.org/2000/svg}"
+_TOKEN = re.compile(r"[A-Za-z]|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+_ARITY = {"M": 1, "L": 1, "Q": 2, "C": 3, "Z": 0}
+
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One drawing command: op is M, L, Q, C or Z; points are its absolute coordinates."""
+
+    op: str
+    points: tuple[Point, ...]
+
+
+@dataclass(frozen=True)
+class Shape:
+    id: str  # a site id, or "" for decoration
+    segments: tuple[Segment, ...]
+    evenodd: bool = False  # holes (orbits, foramina) are drawn with the even-odd rule
+    classes: tuple[str, ...] = ()
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(left, top, right, bottom) around every point, control points included."""
+        xs = [p[0] for s in self.segments for p in s.points]
+        ys = [p[1] for s in self.segments for p in s.points]
+        return (min(xs), min(ys), max(xs), max(ys))
+
+    @property
+    def subpath_count(self) -> int:
+        return sum(1 for s in self.segments if s.op == "M")
+
+
+@dataclass(frozen=True)
+class SkeletonMap:
+    view: str
+    file: str
+    view_box: tuple[float, float, float, float]  # x, y, width, height
+    shapes: dict[str, Shape]  # site id -> shape, in drawing order (later paints on top)
+    decor: tuple[Shape, ...]
+
+    def problems(self, expected: Iterable[str]) -> list[str]:
+        """What differs between the drawn shapes and the sites that should be drawn."""
+        expected = set(expected)
+        drawn = set(self.shapes)
+        out = [f"site '{s}' has no shape" for s in sorted(expected - drawn)]
+        out += [f"shape '{s}' is not an expected site" for s in sorted(drawn - expected)]
+        return out
+
+
+def parse_path_data(d: str, file: str | Path = "", where: str = "d") -> tuple[Segment, ...]:
+    """Absolute M/L/Q/C/Z path data into segments; anything else is a DataFileError."""
+    tokens = _TOKEN.findall(d)
+    segments: list[Segment] = []
+    op = ""
+    i = 0
+    started = False
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.isalpha():
+            if tok not in _ARITY:
+                raise DataFileError(
+                    file, where, f"path command '{tok}' is not supported (only M, L, C, Q, Z)"
+                )
+            op = tok
+            i += 1
+            if op == "Z":
+                if not started:
+                    raise DataFileError(file, where, "Z before any M")
+                segments.append(Segment("Z", ()))
+                continue
+        elif not op or op == "Z":
+            raise DataFileError(file, where, f"number '{tok}' without a command")
+        if op != "M" and not started:
+            raise DataFileError(file, where, f"'{op}' before any M")
+        need = 2 * _ARITY[op]
+        numbers = tokens[i : i + need]
+        if len(numbers) < need or any(t.isalpha() for t in numbers):
+            raise DataFileError(file, where, f"'{op}' needs {need} numbers")
+        values = [float(t) for t in numbers]
+        points = tuple((values[k], values[k + 1]) for k in range(0, need, 2))
+        segments.append(Segment(op, points))
+        started = True
+        i += need
+        if op == "M":
+            op = "L"  # numbers after M's first pair continue as lines, as in SVG
+    if not segments:
+        raise DataFileError(file, where, "path data is empty")
+    return tuple(segments)
+
+
+def load_skeleton_map(path: Path, view: str = "") -> SkeletonMap:
+    try:
+        root = ET.parse(path).getroot()
+    except FileNotFoundError:
+        raise DataFileError(path, "", "file not found") from None
+    except ET.ParseError as exc:
+        raise DataFileError(path, f"line {exc.position[0]}", "not valid XML") from None
+    if root.tag not in (f"{_SVG}svg", "svg"):
+        raise DataFileError(path, "", "not an SVG document")
+    try:
+        box = tuple(float(v) for v in root.get("viewBox", "").replace(",", " ").split())
+    except ValueError:
+        box = ()
+    if len(box) != 4 or box[2] <= 0 or box[3] <= 0:
+        raise DataFileError(path, "viewBox", "must be four numbers with a positive size")
+    shapes: dict[str, Shape] = {}
+    decor: list[Shape] = []
+    for index, element in enumerate(root.iter()):
+        if element.tag not in (f"{_SVG}path", "path"):
+            continue
+        sid = element.get("id", "")
+        classes = tuple(element.get("class", "").split())
+        where = f"path#{sid}" if sid else f"path[{index}]"
+        segments = parse_path_data(element.get("d", ""), path, where)
+        shape = Shape(sid, segments, element.get("fill-rule") == "evenodd", classes)
+        if "decor" in classes:
+            if sid:
+                raise DataFileError(path, where, "a decor path must not carry a site id")
+            decor.append(shape)
+        elif not sid:
+            raise DataFileError(path, where, 'a path without an id must have class="decor"')
+        elif sid in shapes:
+            raise DataFileError(path, where, f"site '{sid}' has more than one shape")
+        else:
+            shapes[sid] = shape
+    return SkeletonMap(view or path.stem, str(path), box, shapes, tuple(decor))  # type: ignore[arg-type]
+
+
+def expected_sites(view: str, site_ids: Iterable[str]) -> set[str]:
+    """The sites a view must draw: all of them in front, the vertebrae in the lateral spine."""
+    ids = set(site_ids)
+    if view == "spine-lateral":
+        return {s for s in ids if s.startswith("vertebra.")}
+    return ids
+
+
+@cache
+def skeleton_map(view: str = "front") -> SkeletonMap:
+    """A shipped skeleton drawing, read once."""
+    if view not in VIEWS:
+        raise DataFileError(paths.assets_dir() / "skeleton", view, "no such skeleton view")
+    return load_skeleton_map(paths.assets_dir() / "skeleton" / VIEWS[view], view)

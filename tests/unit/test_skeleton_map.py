@@ -1,0 +1,195 @@
+"""The skeleton drawings: one shape per site and one site per shape, parsed without Qt."""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+
+import pytest
+
+from cnoatlas import paths
+from cnoatlas.domain.errors import DataFileError
+from cnoatlas.domain.sites import site_model
+from cnoatlas.domain.skeleton_map import (
+    expected_sites,
+    load_skeleton_map,
+    parse_path_data,
+    skeleton_map,
+)
+
+SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 200">{}</svg>'
+
+
+def write_svg(tmp_path, body: str, name: str = "map.svg"):
+    path = tmp_path / name
+    path.write_text(SVG.format(body), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("view", ["front", "spine-lateral"])
+def test_every_site_has_exactly_one_shape_and_every_shape_is_a_site(view):
+    drawing = skeleton_map(view)
+    expected = expected_sites(view, site_model().sites)
+    assert drawing.problems(expected) == []
+    assert set(drawing.shapes) == expected
+    raw = (paths.assets_dir() / "skeleton" / f"{view}.svg").read_text(encoding="utf-8")
+    for sid in expected:  # exactly once in the file, not merely once after parsing
+        assert raw.count(f'id="{sid}"') == 1, sid
+
+
+def test_lateral_view_holds_only_vertebrae():
+    drawing = skeleton_map("spine-lateral")
+    assert len(drawing.shapes) == 48
+    assert all(s.startswith("vertebra.") for s in drawing.shapes)
+
+
+def test_shapes_lie_inside_the_view_box():
+    for view in ("front", "spine-lateral"):
+        drawing = skeleton_map(view)
+        x, y, w, h = drawing.view_box
+        for sid, shape in drawing.shapes.items():
+            left, top, right, bottom = shape.bounds
+            assert x <= left and right <= x + w and y <= top and bottom <= y + h, sid
+
+
+def test_radiological_convention_puts_the_patients_right_on_the_left():
+    drawing = skeleton_map("front")
+    midline = drawing.view_box[0] + drawing.view_box[2] / 2
+    model = site_model()
+    for sid, shape in drawing.shapes.items():
+        left, _, right, _ = shape.bounds
+        side = model.get(sid).side
+        if side == "right":
+            assert right < midline + 1, sid
+        elif side == "left":
+            assert left > midline - 1, sid
+
+
+def test_anatomical_order_head_to_foot():
+    drawing = skeleton_map("front")
+
+    def middle_y(sid):
+        _, top, _, bottom = drawing.shapes[sid].bounds
+        return (top + bottom) / 2
+
+    chain = [
+        "skull.vault",
+        "mandible.left",
+        "vertebra.c4.body",
+        "vertebra.t7.body",
+        "vertebra.l3.body",
+        "sacrum",
+        "femur.left.proximal-epiphysis",
+        "femur.left.diaphysis",
+        "femur.left.distal-epiphysis",
+        "tibia.left.proximal-epiphysis",
+        "tibia.left.proximal-metaphysis",
+        "tibia.left.distal-epiphysis",
+        "talus.left",
+        "metatarsal-1.left.shaft",
+        "phalanges-foot.left",
+    ]
+    ys = [middle_y(s) for s in chain]
+    assert ys == sorted(ys)
+    # The vertebral bodies stacked without overlap (C2 upwards: the dens rises into C1's ring).
+    levels = [s for s in site_model().sites if s.endswith(".body") and s.startswith("vertebra.")]
+    assert len(levels) == 24
+    levels = levels[1:]
+    tops = [drawing.shapes[s].bounds for s in levels]
+    for upper, lower in itertools.pairwise(tops):
+        assert upper[3] <= lower[1] + 0.01
+
+
+def test_growth_plates_are_gaps():
+    """Epiphysis and metaphysis of a long bone do not touch: a physeal gap lies between."""
+    drawing = skeleton_map("front")
+    for bone in ("femur.left.distal", "tibia.left.proximal", "tibia.right.distal"):
+        epi = drawing.shapes[f"{bone}-epiphysis"].bounds
+        meta = drawing.shapes[f"{bone}-metaphysis"].bounds
+        if bone.endswith("distal"):
+            assert meta[3] < epi[1], bone
+        else:
+            assert epi[3] < meta[1], bone
+
+
+def test_generator_output_is_committed():
+    spec = importlib.util.spec_from_file_location(
+        "build_skeleton", paths.PROJECT_ROOT / "tools" / "build_skeleton.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    shipped = (paths.PROJECT_ROOT / "assets" / "skeleton" / "front.svg").read_text("utf-8")
+    assert module.build_front().text() == shipped
+
+
+# --- the parser ------------------------------------------------------------------------------
+def test_parse_path_data_commands():
+    segs = parse_path_data("M 1 2 L 3 4 Q 5 6 7 8 C 9 10 11 12 13 14 Z M 0 0 10 0 10 10 Z")
+    assert [s.op for s in segs] == ["M", "L", "Q", "C", "Z", "M", "L", "L", "Z"]
+    assert segs[3].points == ((9, 10), (11, 12), (13, 14))
+    assert parse_path_data("M-1.5-2e1L.5,3")[0].points == ((-1.5, -20.0),)
+
+
+@pytest.mark.parametrize(
+    ("d", "problem"),
+    [
+        ("M 0 0 l 1 1", "'l' is not supported"),
+        ("M 0 0 A 1 1 0 0 0 5 5", "'A' is not supported"),
+        ("L 1 1", "'L' before any M"),
+        ("M 0 0 C 1 1 2 2", "'C' needs 6 numbers"),
+        ("", "empty"),
+        ("Z", "Z before any M"),
+    ],
+)
+def test_parse_path_data_refuses(d, problem):
+    with pytest.raises(DataFileError, match=problem):
+        parse_path_data(d, "x.svg", "path#a")
+
+
+def test_load_small_map(tmp_path):
+    path = write_svg(
+        tmp_path,
+        '<path class="decor" d="M 0 0 L 1 1"/><path id="a.b" d="M 1 1 L 5 1 L 5 9 Z"/>'
+        '<path id="c" fill-rule="evenodd" d="M 0 0 L 9 0 L 9 9 Z M 2 2 L 3 2 L 3 3 Z"/>',
+    )
+    drawing = load_skeleton_map(path)
+    assert list(drawing.shapes) == ["a.b", "c"]
+    assert drawing.shapes["a.b"].bounds == (1, 1, 5, 9)
+    assert drawing.shapes["c"].evenodd and drawing.shapes["c"].subpath_count == 2
+    assert len(drawing.decor) == 1
+    assert drawing.view_box == (0, 0, 100, 200)
+    assert drawing.problems({"a.b", "d"}) == [
+        "site 'd' has no shape",
+        "shape 'c' is not an expected site",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "problem"),
+    [
+        ('<path id="a" d="M 0 0 L 1 1"/><path id="a" d="M 0 0 L 2 2"/>', "path#a", "more than"),
+        ('<path d="M 0 0 L 1 1"/>', "path[1]", 'class="decor"'),
+        ('<path id="a" class="decor" d="M 0 0 L 1 1"/>', "path#a", "must not carry"),
+        ('<path id="a" d="M 0 0 h 5"/>', "path#a", "'h' is not supported"),
+    ],
+)
+def test_bad_maps_are_named(tmp_path, body, field, problem):
+    path = write_svg(tmp_path, body)
+    with pytest.raises(DataFileError) as caught:
+        load_skeleton_map(path)
+    assert caught.value.file == str(path)
+    assert caught.value.field == field
+    assert problem in caught.value.problem
+
+
+def test_missing_or_broken_files(tmp_path):
+    with pytest.raises(DataFileError, match="file not found"):
+        load_skeleton_map(tmp_path / "none.svg")
+    broken = tmp_path / "broken.svg"
+    broken.write_text("<svg><path></svg>")
+    with pytest.raises(DataFileError, match="not valid XML"):
+        load_skeleton_map(broken)
+    nobox = tmp_path / "nobox.svg"
+    nobox.write_text('<svg xmlns="http://www.w3.org/2000/svg"><path id="a" d="M 0 0 Z"/></svg>')
+    with pytest.raises(DataFileError, match="viewBox"):
+        load_skeleton_map(nobox)
