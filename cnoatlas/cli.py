@@ -107,9 +107,13 @@ def _quiz_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mode", choices=("practice", "exam", "review"), default="practice")
     p.add_argument("--n", type=int, default=10, help="number of questions (10)")
     p.add_argument("--seed", type=int, default=0, help="seed for the choice and order (0)")
-    p.add_argument("--topic", action="append", metavar="TOPIC",
-                   help="only this topic (repeatable): clinical, imaging, distribution, spine, "
-                   "differentials, pathway, follow-up, cases")
+    p.add_argument(
+        "--topic",
+        action="append",
+        metavar="TOPIC",
+        help="only this topic (repeatable): clinical, imaging, distribution, spine, "
+        "differentials, pathway, follow-up, cases",
+    )
     p.add_argument("--json", action="store_true", help="print JSON only")
 
 
@@ -117,6 +121,7 @@ def _quiz_args(p: argparse.ArgumentParser) -> None:
 def _quiz(args: argparse.Namespace) -> int:
     import json
 
+    from cnoatlas.domain.quiz.cases import library_cases
     from cnoatlas.domain.quiz.session import start_session
 
     store = None
@@ -127,7 +132,9 @@ def _quiz(args: argparse.Namespace) -> int:
         if store.recovery_message:
             print(f"cnoatlas: {store.recovery_message}", file=sys.stderr)
     try:
-        session = start_session(args.mode, args.n, args.seed, topics=args.topic, store=store)
+        session = start_session(
+            args.mode, args.n, args.seed, topics=args.topic, cases=library_cases(), store=store
+        )
     finally:
         if store is not None:
             store.close()

@@ -44,6 +44,7 @@ from cnoatlas.domain.quiz import (
     QuizCase,
     question_ids,
 )
+from cnoatlas.domain.quiz.cases import library_cases
 from cnoatlas.domain.quiz.scoring import ExamReport
 from cnoatlas.domain.quiz.session import QuizSession, start_session
 from cnoatlas.ui.theme import current_theme
@@ -171,8 +172,8 @@ class QuizStartPanel(QWidget):
         topic_layout.addLayout(grid)
         topic_layout.addWidget(
             _label(
-                "Case questions (diagnosis, spot the lesion, find every lesion) appear once "
-                "the case library is installed.",
+                "Cases: name the diagnosis from a teaching case's story, tests and whole-body "
+                "MRI findings.",
                 "muted",
             )
         )
@@ -685,9 +686,9 @@ class QuizPage(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._store = store
         self._seed = seed
-        # Teaching cases (QuizCase views) for diagnosis and lesion questions; the case library
-        # sets these once it exists.
-        self.cases: Sequence[QuizCase] = ()
+        # Teaching cases (QuizCase views) for the case questions; read from the case library at
+        # the first start unless set before (tests, lecturer mode).
+        self.cases: Sequence[QuizCase] | None = None
         self.session: QuizSession | None = None
         self.stack = QStackedWidget()
         self.stack.setObjectName("quizStack")
@@ -773,6 +774,8 @@ QPushButton[role="primary"] {{
     def start(self, mode: str, n: int, topics: list[str]) -> None:
         seed = self._seed if self._seed is not None else int(self.store.answer_count())
         # The seed moves on with every answer given, so each session brings a fresh mix.
+        if self.cases is None:
+            self.cases = library_cases()
         self.session = start_session(
             mode, n, seed, topics=topics, cases=self.cases, store=self.store
         )

@@ -235,3 +235,15 @@ def test_the_quiz_page_follows_a_theme_change(qtbot, page):
         assert THEMES[other].alt_base in page.styleSheet()
     finally:
         apply_theme(app, before or "dark", 1.0)
+
+
+def test_case_questions_come_from_the_case_library(qtbot, page):
+    page.start_panel.mode_buttons["practice"].click()
+    for key, box in page.start_panel.topic_boxes.items():
+        box.setChecked(key == "cases")
+    qtbot.mouseClick(page.start_panel.start_button, Qt.MouseButton.LeftButton)
+    q = page.question_panel.question
+    assert q.kind == "diagnosis" and q.case_id
+    assert page.cases and q.case_id in {c.id for c in page.cases}
+    _answer_current(qtbot, page, right=True)
+    assert page.question_panel.verdict.text().startswith("✓")

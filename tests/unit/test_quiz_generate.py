@@ -179,3 +179,35 @@ def test_case_questions_are_made_when_cases_are_given():
     case_qs = [q for q in generate("exam", 200, 1, cases=cases) if q.case_id]
     assert len(case_qs) == 6
     assert not [q for q in generate("exam", 200, 1) if q.case_id]
+
+
+def test_the_case_library_gives_a_diagnosis_question_per_case_without_giving_it_away():
+    from cnoatlas.domain.cases import case_library
+    from cnoatlas.domain.quiz import DIAGNOSES
+    from cnoatlas.domain.quiz.cases import library_cases
+
+    cases = library_cases()
+    assert len(cases) == len(case_library())
+    ids = [i for i in question_ids(cases) if i.startswith("case:")]
+    assert ids == [f"case:{c.id}:diagnosis" for c in cases]  # no image geometry: no image items
+    for qid in ids:
+        q = question(qid, cases)
+        assert q.answer in q.options and "cno" in q.options
+        assert DIAGNOSES[q.answer].lower() not in q.prompt.lower()
+        assert "Whole-body MRI shows lesions at:" in q.prompt
+        assert q.citation() and q.explanation.startswith("The diagnosis in this case is")
+
+
+def test_lesions_without_image_geometry_ask_no_image_questions():
+    case = CaseView(
+        "c2",
+        "t",
+        "cno",
+        9,
+        None,
+        "Pain.",
+        (CaseLesion("tibia.left.distal-metaphysis"), CaseLesion("vertebra.t7.body")),
+    )
+    assert question_ids([case])[-1] == "case:c2:diagnosis"
+    assert not [i for i in question_ids([case]) if "spot" in i or "find-all" in i]
+    assert "A 9-year-old child." in question("case:c2:diagnosis", [case]).prompt

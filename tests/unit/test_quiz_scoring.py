@@ -138,3 +138,17 @@ def test_exam_report_by_topic_and_confusion_against_each_differential():
     spondylo = rows["spondylodiscitis"]
     assert (spondylo.cno_as_cno, spondylo.differential_as_cno, spondylo.total) == (1, 1, 2)
     assert rows["bacterial-osteomyelitis"].differential_as_differential == 1
+
+
+def test_a_cno_case_taken_for_a_differential_counts_against_that_differential():
+    case = CaseView(
+        "c3", "t", "cno", 12, "male", "Clavicle pain.", (CaseLesion("clavicle.left.medial-third"),)
+    )
+    q = question("case:c3:diagnosis", [case])
+    assert q.differential is None
+    wrong = score(q, "bacterial-osteomyelitis")
+    assert wrong.differential == "bacterial-osteomyelitis"
+    assert (wrong.truth, wrong.chosen) == ("cno", "bacterial-osteomyelitis")
+    assert score(q, "cno").differential is None
+    rows = report([q], [wrong]).confusion
+    assert rows[0].cno_as_differential == 1

@@ -21,6 +21,7 @@ from cnoatlas.domain.quiz.questions import (
     PATTERNS,
     TOPICS,
     TRUE_FALSE,
+    CaseLesion,
     Question,
     QuizCase,
 )
@@ -335,13 +336,13 @@ def _pattern_question(key: str) -> Question:
 
 # --- case questions ----------------------------------------------------------------------------
 def _case_intro(case: QuizCase) -> str:
-    who = []
-    if case.age_years is not None:
-        who.append(f"{case.age_years:g}-year-old")
-    if case.sex in ("female", "male"):
-        who.append("girl" if case.sex == "female" else "boy")
-    person = " ".join(who) or "child"
-    return f"A {person}. {case.history.strip()}"
+    noun = {"female": "girl", "male": "boy"}.get(case.sex or "", "child")
+    age = f"{case.age_years:g}-year-old " if case.age_years is not None else ""
+    return f"A {age}{noun}. {case.history.strip()}"
+
+
+def _on_image(case: QuizCase) -> list[CaseLesion]:
+    return [lesion for lesion in case.lesions if lesion.on_image]
 
 
 def _case_question(key: str, cases: Sequence[QuizCase]) -> Question:
@@ -351,57 +352,56 @@ def _case_question(key: str, cases: Sequence[QuizCase]) -> Question:
         raise KeyError(key)
     common = {
         "topic": "cases",
-        "sources": ("nico2022",),
+        "sources": tuple(case.sources) or ("nico2022",),
         "case_id": case.id,
         "differential": None if case.diagnosis == "cno" else case.diagnosis,
     }
     verdict = f"The diagnosis in this case is {DIAGNOSIS_SHORT[case.diagnosis]}."
+    teaching = f"{verdict} {case.teaching}".strip()
+    on_image = _on_image(case)
     if part == "diagnosis":
         rng = _rng("case-diagnosis", case.id)
         others = [d for d in DIAGNOSES if d not in ("other", case.diagnosis, "cno")]
         options = {case.diagnosis, "cno", *rng.sample(others, _CASE_DIAGNOSIS_OPTIONS - 2)}
         while len(options) < _CASE_DIAGNOSIS_OPTIONS:
             options.add(rng.choice(others))
+        sites = list(dict.fromkeys(site_label(lesion.site_id) for lesion in case.lesions))
+        findings = f" Whole-body MRI shows lesions at: {'; '.join(sites)}." if sites else ""
+        look = " Look at the images." if on_image else ""
         return Question(
             id=f"case:{key}",
             kind="diagnosis",
-            prompt=f"{_case_intro(case)} Look at the images. What is the most likely diagnosis?",
+            prompt=f"{_case_intro(case)}{findings}{look} What is the most likely diagnosis?",
             options=_shuffled(sorted(options), "case-options", case.id),
             answer=case.diagnosis,
-            explanation=f"{verdict} {_lesion_summary(case)}",
+            explanation=teaching,
             labels=DIAGNOSES,
             **common,
         )
-    if part.startswith("spot-") and part[5:].isdigit() and int(part[5:]) < len(case.lesions):
-        lesion = case.lesions[int(part[5:])]
+    if part.startswith("spot-") and part[5:].isdigit() and int(part[5:]) < len(on_image):
+        lesion = on_image[int(part[5:])]
         return Question(
             id=f"case:{key}",
             kind="spot-lesion",
             prompt=f"{_case_intro(case)} Click the lesion on this slice.",
             options=(),
             answer=lesion.to_json(),
-            explanation=f"The lesion is in the {site_label(lesion.site_id).lower()}. {verdict}",
+            explanation=f"The lesion is in the {site_label(lesion.site_id).lower()}. {teaching}",
             **common,
         )
-    if part == "find-all" and case.lesions:
+    if part == "find-all" and len(on_image) > 1:
+        sites = sorted({site_label(lesion.site_id).lower() for lesion in on_image})
         return Question(
             id=f"case:{key}",
             kind="find-all-lesions",
             prompt=f"{_case_intro(case)} Mark every lesion you can find in this study.",
             options=(),
-            answer=tuple(lesion.to_json() for lesion in case.lesions),
-            explanation=f"{_lesion_summary(case)} Whole-body MRI often shows lesions that do "
-            "not hurt.",
+            answer=tuple(lesion.to_json() for lesion in on_image),
+            explanation=f"Lesions: {', '.join(sites)}. Whole-body MRI often shows lesions that "
+            f"do not hurt. {teaching}",
             **common,
         )
     raise KeyError(key)
-
-
-def _lesion_summary(case: QuizCase) -> str:
-    sites = sorted({site_label(lesion.site_id).lower() for lesion in case.lesions})
-    if not sites:
-        return ""
-    return f"Lesions: {', '.join(sites)}."
 
 
 def _case_keys(cases: Sequence[QuizCase]) -> list[str]:
@@ -410,8 +410,9 @@ def _case_keys(cases: Sequence[QuizCase]) -> list[str]:
         if case.diagnosis not in DIAGNOSES:
             continue
         keys.append(f"{case.id}:diagnosis")
-        keys += [f"{case.id}:spot-{i}" for i in range(len(case.lesions))]
-        if len(case.lesions) > 1:
+        on_image = _on_image(case)
+        keys += [f"{case.id}:spot-{i}" for i in range(len(on_image))]
+        if len(on_image) > 1:
             keys.append(f"{case.id}:find-all")
     return keys
 

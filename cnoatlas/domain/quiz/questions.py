@@ -88,12 +88,20 @@ TRUE_FALSE: dict[str, str] = {"true": "True", "false": "False"}
 
 @dataclass(frozen=True)
 class CaseLesion:
-    """One lesion of a case as the quiz sees it: where it is and its outline on one slice."""
+    """One lesion of a case as the quiz sees it: where it is and its outline on one slice.
+
+    Without image geometry (no series yet) a lesion still names its site; only the image
+    questions (spot the lesion, find every lesion) need the outline.
+    """
 
     site_id: str
-    series_uid: str
-    slice: int
-    outline: tuple[tuple[float, float], ...]  # (column, row) points of a closed polygon
+    series_uid: str = ""
+    slice: int = -1
+    outline: tuple[tuple[float, float], ...] = ()  # (column, row) points of a closed polygon
+
+    @property
+    def on_image(self) -> bool:
+        return bool(self.series_uid) and self.slice >= 0 and len(self.outline) >= 3
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -112,9 +120,11 @@ class QuizCase(Protocol):
     diagnosis: str
     age_years: float | None
     sex: str | None
-    history: str
+    history: str  # the vignette a learner reads: presentation, history, laboratory results
     lesions: Sequence[CaseLesion]
     pattern: str | None
+    teaching: str  # what the case teaches, shown after the answer
+    sources: tuple[str, ...]  # source ids behind the teaching text
 
 
 @dataclass(frozen=True)
@@ -129,6 +139,12 @@ class CaseView:
     history: str
     lesions: tuple[CaseLesion, ...]
     pattern: str | None = None
+    teaching: str = ""
+    sources: tuple[str, ...] = ("nico2022",)
+
+    @property
+    def has_images(self) -> bool:
+        return any(len(lesion.outline) >= 3 for lesion in self.lesions)
 
 
 @dataclass(frozen=True, eq=False)

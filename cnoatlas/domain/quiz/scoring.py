@@ -169,8 +169,11 @@ def score(question: Question, response: Any) -> Outcome:
     chosen = response if isinstance(response, str) else None
     if truth not in DIAGNOSES or chosen not in DIAGNOSES:
         truth = chosen = None
+    differential = question.differential
+    if differential is None and truth == "cno" and chosen not in (None, "cno"):
+        differential = chosen  # a CNO case taken for X counts against X
     return Outcome(
-        question.id, question.topic, correct, credit, truth, chosen, question.differential, response
+        question.id, question.topic, correct, credit, truth, chosen, differential, response
     )
 
 
