@@ -211,3 +211,51 @@ def test_lesions_without_image_geometry_ask_no_image_questions():
     assert question_ids([case])[-1] == "case:c2:diagnosis"
     assert not [i for i in question_ids([case]) if "spot" in i or "find-all" in i]
     assert "A 9-year-old child." in question("case:c2:diagnosis", [case]).prompt
+
+
+def test_annotations_of_a_generated_study_turn_on_the_image_questions():
+    from cnoatlas.domain.annotations import Annotation
+    from cnoatlas.domain.cases import case_library
+    from cnoatlas.domain.quiz import Mark, score
+    from cnoatlas.domain.quiz.cases import case_view
+
+    case = next(c for c in case_library() if len(c.lesions) >= 2)
+    first, second = case.lesions[:2]
+
+    def ellipse(lesion, index, radii):
+        return Annotation(
+            f"{lesion.id}-s{index}",
+            lesion.id,
+            "1.2.9",
+            f"1.2.9.{index}",
+            index,
+            "ellipse",
+            {"center": [50.0, 60.0], "radii": radii},
+            lesion.site_id,
+            "oedema",
+        )
+
+    square = [[10.0, 10.0], [20.0, 10.0], [20.0, 20.0], [10.0, 20.0]]
+    annotations = [
+        ellipse(first, 3, [4.0, 4.0]),
+        ellipse(first, 4, [9.0, 6.0]),  # the largest: the slice the question shows
+        Annotation(
+            "p",
+            second.id,
+            "1.2.9",
+            "1.2.9.7",
+            7,
+            "polygon",
+            {"points": square},
+            second.site_id,
+            "oedema",
+        ),
+    ]
+    view = case_view(case, annotations)
+    assert view.lesions[0].slice == 4 and view.lesions[0].on_image
+    assert view.lesions[1].outline[0] == (10.0, 10.0)
+    ids = question_ids([view])
+    assert f"case:{case.id}:spot-0" in ids and f"case:{case.id}:find-all" in ids
+    spot = question(f"case:{case.id}:spot-0", [view])
+    assert score(spot, Mark("1.2.9", 4, 57.0, 60.0)).correct  # inside the 9 x 6 ellipse
+    assert not score(spot, Mark("1.2.9", 4, 70.0, 60.0)).correct

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import math
+from collections.abc import Sequence
 
+from cnoatlas.domain.annotations import Annotation
 from cnoatlas.domain.quiz.questions import CaseLesion, CaseView
 
 log = logging.getLogger("cnoatlas.quiz")
@@ -18,11 +21,47 @@ def _vignette(case) -> str:
     return f"{text} Laboratory results: {labs}." if labs else text
 
 
-def case_view(case) -> CaseView:
+def _outline(annotation: Annotation) -> tuple[tuple[float, float], ...]:
+    g = annotation.geometry
+    if annotation.kind == "polygon":
+        return tuple((float(c), float(r)) for c, r in g["points"])
+    (cx, cy), (rx, ry) = g["center"], g["radii"]
+    steps = 24
+    return tuple(
+        (cx + rx * math.cos(2 * math.pi * i / steps), cy + ry * math.sin(2 * math.pi * i / steps))
+        for i in range(steps)
+    )
+
+
+def _area(outline: Sequence[tuple[float, float]]) -> float:
+    n = len(outline)
+    return 0.5 * abs(
+        sum(
+            outline[i][0] * outline[(i + 1) % n][1] - outline[(i + 1) % n][0] * outline[i][1]
+            for i in range(n)
+        )
+    )
+
+
+def _lesion(lesion, annotations: Sequence[Annotation]) -> CaseLesion:
+    """The lesion where its outline is largest (the slice a reader would show), or its site."""
+    shapes = [
+        (a, _outline(a))
+        for a in annotations
+        if a.lesion_id == lesion.id and a.kind in ("ellipse", "polygon")
+    ]
+    if not shapes:
+        return CaseLesion(lesion.site_id)
+    best, outline = max(shapes, key=lambda item: (_area(item[1]), -item[0].slice))
+    return CaseLesion(lesion.site_id, best.series_uid, best.slice, outline)
+
+
+def case_view(case, annotations: Sequence[Annotation] = ()) -> CaseView:
     """A case of the library (cnoatlas.domain.cases.Case) as a quiz case.
 
-    Lesions carry their sites only: image questions (spot the lesion, find every lesion) need
-    the lesion outlines of a generated series, which the case library does not hold.
+    With the annotations of its generated study, each lesion gets the outline where it is
+    largest, and the image questions (spot the lesion, find every lesion) become available;
+    without them lesions carry their sites only.
     """
     teaching = " ".join(point.text for point in case.teaching_points[:1])
     if case.outcome:
@@ -35,7 +74,7 @@ def case_view(case) -> CaseView:
         age_years=case.patient.age_years,
         sex={"F": "female", "M": "male"}.get(case.patient.sex),
         history=_vignette(case),
-        lesions=tuple(CaseLesion(lesion.site_id) for lesion in case.lesions),
+        lesions=tuple(_lesion(lesion, annotations) for lesion in case.lesions),
         pattern=case.pattern,
         teaching=teaching,
         sources=sources or ("nico2022",),
