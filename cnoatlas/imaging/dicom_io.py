@@ -76,12 +76,12 @@ class UnreadableFile(Exception):
     """A file that is not usable DICOM image data; the message says why, in one line."""
 
 
-@dataclass
+@dataclass(eq=False)
 class Header:
     """What a file says about its pixels, read without loading them."""
 
     source: Source
-    dataset: Dataset
+    parsed: Dataset | None  # None when read by the fast path: parsed on first use
     rows: int
     columns: int
     frames: int
@@ -92,6 +92,15 @@ class Header:
     transfer_syntax: str
     pixel_offset: int | None  # where raw, uncompressed pixel bytes start (fast path), else None
     values: dict[str, Any]  # the few elements series building needs (see FAST_ELEMENTS)
+
+    @property
+    def dataset(self) -> Dataset:
+        """The whole header (no pixels), as pydicom reads it."""
+        if self.parsed is None:
+            with self.source.open() as fp, warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self.parsed = pydicom.dcmread(fp, stop_before_pixels=True, force=True)
+        return self.parsed
 
     @property
     def frame_bytes(self) -> int:
@@ -182,8 +191,7 @@ def find_sources(path: Path) -> tuple[list[Source], list[Problem]]:
     if not path.exists():
         raise AtlasError(f"{path}: no such file or folder")
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
-        return [Source(p) for p in files], []
+        return [Source(p) for p in sorted(_walk(path))], []
     if zipfile.is_zipfile(path):
         try:
             with zipfile.ZipFile(path) as archive:
@@ -194,6 +202,23 @@ def find_sources(path: Path) -> tuple[list[Source], list[Problem]]:
     if path.name.upper() == "DICOMDIR":
         return _dicomdir_sources(path)
     return [Source(path)], []
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    """Every visible file under ``folder``; scandir avoids a stat per file."""
+    stack = [str(folder)]
+    while stack:
+        try:
+            entries = list(os.scandir(stack.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(entry.path)
+            elif entry.is_file():
+                yield Path(entry.path)
 
 
 def _dicomdir_sources(path: Path) -> tuple[list[Source], list[Problem]]:
@@ -255,6 +280,198 @@ def _pixel_offset(fp, ds: Dataset) -> int | None:
 
 def read_header(source: Source) -> Header:
     """Read one file's header (no pixels); raise SkippedFile or UnreadableFile with a reason."""
+    try:
+        header = _read_header_fast(source)
+    except (OSError, ValueError, struct.error):
+        header = None
+    return header if header is not None else _read_header_pydicom(source)
+
+
+_EXPLICIT_LE = b"1.2.840.10008.1.2.1"
+_LONG_VRS = {
+    b"OB",
+    b"OD",
+    b"OF",
+    b"OL",
+    b"OV",
+    b"OW",
+    b"SQ",
+    b"SV",
+    b"UC",
+    b"UN",
+    b"UR",
+    b"UT",
+    b"UV",
+}
+# (tag, keyword, VR, kind) in file order: 0 text, 1 decimal/integer strings, 2 US.
+_FAST_SCAN = sorted(
+    [
+        (t, k, vr, 0)
+        for t, k, vr in (
+            (0x00080016, "SOPClassUID", b"UI"),
+            (0x00080018, "SOPInstanceUID", b"UI"),
+            (0x0020000D, "StudyInstanceUID", b"UI"),
+            (0x0020000E, "SeriesInstanceUID", b"UI"),
+            (0x00200052, "FrameOfReferenceUID", b"UI"),
+            (0x00280004, "PhotometricInterpretation", b"CS"),
+        )
+    ]
+    + [
+        (t, k, vr, 1)
+        for t, k, vr in (
+            (0x00181164, "ImagerPixelSpacing", b"DS"),
+            (0x00200013, "InstanceNumber", b"IS"),
+            (0x00200032, "ImagePositionPatient", b"DS"),
+            (0x00200037, "ImageOrientationPatient", b"DS"),
+            (0x00280008, "NumberOfFrames", b"IS"),
+            (0x00280030, "PixelSpacing", b"DS"),
+            (0x00281050, "WindowCenter", b"DS"),
+            (0x00281051, "WindowWidth", b"DS"),
+            (0x00281052, "RescaleIntercept", b"DS"),
+            (0x00281053, "RescaleSlope", b"DS"),
+        )
+    ]
+    + [
+        (t, k, b"US", 2)
+        for t, k in (
+            (0x00280002, "SamplesPerPixel"),
+            (0x00280010, "Rows"),
+            (0x00280011, "Columns"),
+            (0x00280100, "BitsAllocated"),
+            (0x00280101, "BitsStored"),
+            (0x00280103, "PixelRepresentation"),
+        )
+    ]
+)
+_FAST_HEAD_BYTES = 8192
+_FAST_HEAD_RETRY = 1 << 16
+_FAST_HEAD_LIMIT = 1 << 20
+
+
+def _scan_values(head: bytes, start: int) -> dict[str, Any] | None:
+    """The fast elements found in ``head``; ``_end`` is where the last one found ends."""
+    values: dict[str, Any] = dict.fromkeys(FAST_ELEMENTS)
+    pos = start
+    for tag, keyword, vr, kind in _FAST_SCAN:
+        # Searching onwards from the last hit keeps the tags in file order.
+        at = head.find(struct.pack("<HH", tag >> 16, tag & 0xFFFF) + vr, pos)
+        if at < 0:
+            continue
+        length = struct.unpack_from("<H", head, at + 6)[0]
+        raw = head[at + 8 : at + 8 + length]
+        if len(raw) != length:
+            return None
+        pos = at + 8 + length
+        if kind == 0:
+            values[keyword] = raw.decode("ascii", "replace").strip(" \x00")
+        elif kind == 1:
+            text = raw.decode("ascii", "replace")
+            try:
+                values[keyword] = [float(p) for p in text.split("\\") if p.strip()]
+            except ValueError:
+                return None  # a malformed number: pydicom's reader names the problem
+        elif length == 2:
+            values[keyword] = struct.unpack_from("<H", raw)[0]
+        else:
+            return None
+    values["_end"] = pos
+    return values
+
+
+def _read_header_fast(source: Source) -> Header | None:
+    """Classic single-frame, uncompressed explicit-VR-little-endian images, read by byte search
+    and accepted only when the pixel element sits exactly where the header says it must (at
+    the end of the file, with the length Rows x Columns x Bits implies). Anything else: None."""
+    with source.open() as fp:
+        head = fp.read(_FAST_HEAD_BYTES)
+        if len(head) < 144 or head[128:132] != b"DICM":
+            return None
+        # File meta: group length first, then the transfer syntax.
+        if head[132:138] != b"\x02\x00\x00\x00UL":
+            return None
+        start = 144 + struct.unpack_from("<I", head, 140)[0]
+        ts_at = head.find(b"\x02\x00\x10\x00UI", 144, start)
+        if ts_at < 0:
+            return None
+        ts_len = struct.unpack_from("<H", head, ts_at + 6)[0]
+        if head[ts_at + 8 : ts_at + 8 + ts_len].rstrip(b"\x00 ") != _EXPLICIT_LE:
+            return None
+        values = _scan_values(head, start)
+        if values is not None and values["Rows"] is None and len(head) == _FAST_HEAD_BYTES:
+            # A long header (private blocks): look further, once.
+            head += fp.read(_FAST_HEAD_RETRY - len(head))
+            values = _scan_values(head, start)
+        if values is None:
+            return None
+        rows, columns = values["Rows"], values["Columns"]
+        bits = values["BitsAllocated"]
+        frames = values["NumberOfFrames"]
+        if (
+            not rows
+            or not columns
+            or bits not in (8, 16)
+            or (values["SamplesPerPixel"] or 1) != 1
+            or (frames and frames != [1.0])
+            or values["PhotometricInterpretation"] not in ("MONOCHROME1", "MONOCHROME2")
+        ):
+            return None
+        expected = rows * columns * bits // 8
+        padded = expected + (expected & 1)
+        fp.seek(0, os.SEEK_END)
+        size = fp.tell()
+        # Usually the pixels end the file; some writers add elements (padding) after them.
+        candidates = [size - padded - 12]
+        at = head.find(b"\xe0\x7f\x10\x00", start)
+        while at >= 0 and len(candidates) < 4:
+            candidates.append(at)
+            at = head.find(b"\xe0\x7f\x10\x00", at + 4)
+        element_at = None
+        for candidate in candidates:
+            if candidate < start or candidate + 12 + padded > size:
+                continue
+            fp.seek(candidate)
+            element = fp.read(12)
+            if (
+                element[:4] == b"\xe0\x7f\x10\x00"
+                and element[4:6] in (b"OW", b"OB")
+                and struct.unpack_from("<I", element, 8)[0] == padded
+            ):
+                element_at = candidate
+                break
+        if element_at is None:
+            return None
+        rescan = values["_end"] > element_at
+        if element_at > len(head):
+            if element_at > _FAST_HEAD_LIMIT:
+                return None
+            fp.seek(0)
+            head = fp.read(element_at)
+            rescan = True
+        if rescan:
+            # Values are read only from before the pixel element (nothing after it is ours).
+            values = _scan_values(head[:element_at], start)
+            if values is None or values["Rows"] != rows or values["Columns"] != columns:
+                return None
+    del values["_end"]
+    values["NumberOfFrames"] = None
+    stored = values["BitsStored"] or bits
+    return Header(
+        source,
+        None,
+        rows,
+        columns,
+        1,
+        1,
+        bits,
+        stored,
+        values["PixelRepresentation"] == 1,
+        _EXPLICIT_LE.decode(),
+        element_at + 12,
+        values,
+    )
+
+
+def _read_header_pydicom(source: Source) -> Header:
     try:
         with source.open() as fp, warnings.catch_warnings():
             # pydicom warns about every odd value; problems that matter are raised and reported.
@@ -404,3 +621,60 @@ def iter_headers(sources: list[Source]) -> Iterator[tuple[Source, Header | Excep
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text if len(text) <= 160 else text[:157] + "…"
+
+
+# --- quick probe: enough of a header to guess a series' order before parsing it -------------
+_PROBE_BYTES = 4096  # group 0020 sits well before private headers (0029)
+_PROBE_TAGS = {
+    "SeriesInstanceUID": (0x0020, 0x000E, b"UI"),
+    "StudyDate": (0x0008, 0x0020, b"DA"),
+    "SeriesNumber": (0x0020, 0x0011, b"IS"),
+    "SeriesDescription": (0x0008, 0x103E, b"LO"),
+    "InstanceNumber": (0x0020, 0x0013, b"IS"),
+    "ImagePositionPatient": (0x0020, 0x0032, b"DS"),
+    "ImageOrientationPatient": (0x0020, 0x0037, b"DS"),
+}
+_IMPLICIT_LE = b"1.2.840.10008.1.2\x00"
+
+
+def probe(source: Source) -> dict[str, str] | None:
+    """A few header values found by byte search in the file's first bytes, without parsing.
+
+    Only a guess (a pattern could sit inside another value): used to pick the slice to show
+    first while the real headers are read. None when the file is not little-endian DICOM.
+    """
+    try:
+        with source.open() as fp:
+            head = fp.read(_PROBE_BYTES)
+    except OSError:
+        return None
+    if len(head) < 140 or head[128:132] != b"DICM":
+        return None
+    ts_at = head.find(b"\x02\x00\x10\x00UI", 132)
+    if ts_at < 0:
+        return None
+    ts_len = struct.unpack_from("<H", head, ts_at + 6)[0]
+    ts = head[ts_at + 8 : ts_at + 8 + ts_len]
+    implicit = ts == _IMPLICIT_LE or ts.rstrip(b"\x00 ") == _IMPLICIT_LE[:-1]
+    if not implicit and ts.rstrip(b"\x00 ") in (b"1.2.840.10008.1.2.2", b"1.2.840.10008.1.2.1.99"):
+        return None
+    found: dict[str, str] = {}
+    start = ts_at + 8 + ts_len
+    for keyword, (group, element, vr) in _PROBE_TAGS.items():
+        tag = struct.pack("<HH", group, element)
+        if implicit:
+            at = head.find(tag, start)
+            if at < 0 or at + 8 > len(head):
+                continue
+            length, value_at = struct.unpack_from("<I", head, at + 4)[0], at + 8
+        else:
+            at = head.find(tag + vr, start)
+            if at < 0 or at + 8 > len(head):
+                continue
+            length, value_at = struct.unpack_from("<H", head, at + 6)[0], at + 8
+        if length > 256 or value_at + length > len(head):
+            continue
+        found[keyword] = (
+            head[value_at : value_at + length].decode("ascii", "replace").strip(" \x00")
+        )
+    return found

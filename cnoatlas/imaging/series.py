@@ -9,6 +9,7 @@ are collected with the file's name and the reason; the rest still loads.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from cnoatlas.imaging.dicom_io import (
     UnreadableFile,
     decode_frames,
     find_sources,
+    probe,
     read_header,
     read_raw_frames,
 )
@@ -37,11 +39,13 @@ Progress = Callable[[int, int], None]
 Cancel = Callable[[], bool] | threading.Event | None
 
 __all__ = [
+    "FirstImage",
     "LoadResult",
     "Problem",
     "ScanResult",
     "Series",
     "SliceRef",
+    "first_image",
     "linked_slice",
     "load_series",
     "orientation_markers",
@@ -70,6 +74,23 @@ class SliceRef:
 
 
 @dataclass
+class FirstImage:
+    """The slice to paint first, read before the whole series is scanned."""
+
+    source: Source
+    pixels: np.ndarray  # stored values of frame 0 (rows, columns)
+    slope: float
+    intercept: float
+    window: tuple[float, float] | None
+    sop_instance_uid: str
+    series_uid: str
+    index_guess: int  # where the probe expects it in the sorted series
+
+    def modality_values(self) -> np.ndarray:
+        return self.pixels.astype(np.float32) * np.float32(self.slope) + np.float32(self.intercept)
+
+
+@dataclass
 class ScanResult:
     series: list[Series]
     problems: list[Problem]
@@ -93,10 +114,12 @@ def _is_cancelled(cancel: Cancel) -> bool:
 
 def _floats(value: Any, n: int) -> np.ndarray | None:
     try:
-        arr = np.array([float(v) for v in value], dtype=np.float64)
+        numbers = [float(v) for v in value]
     except (TypeError, ValueError):
         return None
-    return arr if arr.shape == (n,) and np.all(np.isfinite(arr)) else None
+    if len(numbers) != n or not all(math.isfinite(v) for v in numbers):
+        return None
+    return np.array(numbers)
 
 
 def _first_number(value: Any) -> float | None:
@@ -149,12 +172,14 @@ def _single_frame_slice(header: Header) -> SliceRef:
 
 
 def _spacing(spacing: np.ndarray | None) -> tuple[float, float] | None:
-    if spacing is None or not np.all(spacing > 0):
+    if spacing is None or not (spacing[0] > 0 and spacing[1] > 0):
         return None
     return float(spacing[0]), float(spacing[1])
 
 
 def _slices_of(header: Header) -> list[SliceRef]:
+    if header.parsed is None:  # the fast path reads classic single-frame images only
+        return [_single_frame_slice(header)]
     ds = header.dataset
     if (
         header.frames == 1
@@ -314,7 +339,7 @@ class Series:
         normal = self.normal
         if normal is None or any(s.position is None for s in self.slices):
             return None
-        return np.array([float(np.dot(s.position, normal)) for s in self.slices])
+        return np.stack([s.position for s in self.slices]) @ normal
 
     def position_mm(self, index: int) -> float | None:
         """The slice's place along the slice normal (mm), comparable within a frame of reference."""
@@ -397,6 +422,17 @@ class Series:
             self.problems.append(Problem(ref.file, reason))
             return False
         return True
+
+    def adopt(self, first: FirstImage) -> bool:
+        """Keep the pixels read for the first paint if that file is one of this series' slices."""
+        if first.series_uid != self.uid:
+            return False
+        for index, ref in enumerate(self.slices):
+            if ref.header.source == first.source and ref.frame == 0:
+                self.pixels[index] = first.pixels
+                self.loaded[index] = True
+                return True
+        return False
 
     def load_order(self, first: int | None = None) -> list[int]:
         """The slice in view first, then every eighth slice outwards, then the rest."""
@@ -523,13 +559,18 @@ def _order(slices: list[SliceRef]) -> list[SliceRef]:
     if first is not None and all(
         s.position is not None
         and s.orientation is not None
-        and np.allclose(s.orientation, first, atol=1e-3)
+        and max(abs(float(x) - float(y)) for x, y in zip(s.orientation, first, strict=True)) <= 1e-3
         for s in slices
     ):
-        normal = np.cross(first[:3], first[3:])
+        nx, ny, nz = _cross(first[:3], first[3:])
         keyed = [
             (
-                round(float(np.dot(s.position, normal)), 4),
+                round(
+                    float(s.position[0]) * nx
+                    + float(s.position[1]) * ny
+                    + float(s.position[2]) * nz,
+                    4,
+                ),
                 s.instance if s.instance is not None else 0,
                 s.frame,
                 i,
@@ -589,6 +630,81 @@ def _group(headers: list[Header]) -> tuple[list[Series], list[Problem]]:
     return series, problems
 
 
+def _cross(a, b) -> tuple[float, float, float]:
+    return (a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0])
+
+
+def _probe_key(values: dict[str, str]) -> tuple:
+    number = _first_number(values.get("SeriesNumber"))
+    return (
+        values.get("StudyDate", ""),
+        number if number is not None else 1e9,
+        values.get("SeriesDescription", ""),
+        values.get("SeriesInstanceUID", ""),
+    )
+
+
+def first_image(sources: list[Source], first_slice: int | None = None) -> FirstImage | None:
+    """Guess the file holding slice ``first_slice`` (default: the middle) of the first series
+    from a byte probe of every file, and read just that one. None when nothing can be guessed."""
+    probed = [(source, values) for source in sources if (values := probe(source))]
+    if not probed:
+        return None
+    series_key = min(_probe_key(v) for _, v in probed)
+    members = [(s, v) for s, v in probed if _probe_key(v) == series_key]
+
+    def floats(values: dict[str, str], key: str, n: int) -> list[float] | None:
+        try:
+            parts = [float(v) for v in values.get(key, "").split("\\")]
+        except ValueError:
+            return None
+        return parts if len(parts) == n else None
+
+    normal = None
+    for _, values in members:
+        cosines = floats(values, "ImageOrientationPatient", 6)
+        if cosines is not None:
+            normal = _cross(cosines[:3], cosines[3:])
+            break
+
+    def place(item: tuple[Source, dict[str, str]]) -> tuple:
+        values = item[1]
+        position = floats(values, "ImagePositionPatient", 3)
+        instance = _first_number(values.get("InstanceNumber"))
+        if position is not None and normal is not None:
+            along = position[0] * normal[0] + position[1] * normal[1] + position[2] * normal[2]
+            return (0, along, instance or 0)
+        return (1, instance if instance is not None else 0, 0)
+
+    members.sort(key=place)
+    index = len(members) // 2 if first_slice is None else min(max(first_slice, 0), len(members) - 1)
+    for candidate in (index, *range(len(members))):
+        source = members[candidate][0]
+        try:
+            header = read_header(source)
+            if header.frames != 1:
+                return None  # a multi-frame file: its frames are ordered by the full scan
+            (ref,) = _slices_of(header)
+            pixels = np.empty((1, header.rows, header.columns), dtype=header.dtype)
+            if header.pixel_offset is not None:
+                read_raw_frames(header, pixels, 0)
+            else:
+                pixels[:] = decode_frames(header)[:1]
+        except (SkippedFile, UnreadableFile, OSError):
+            continue
+        return FirstImage(
+            source,
+            pixels[0],
+            ref.slope,
+            ref.intercept,
+            ref.window,
+            ref.sop_instance_uid,
+            header.values["SeriesInstanceUID"] or "",
+            candidate,
+        )
+    return None
+
+
 def scan(path: str | Path, progress: Progress | None = None, cancel: Cancel = None) -> ScanResult:
     """Read every header under ``path`` (no pixels) and return the ordered, unloaded series."""
     sources, problems = find_sources(Path(path))
@@ -621,13 +737,20 @@ def load_series(
     first_slice: int | None = None,
     progress: Progress | None = None,
     cancel: Cancel = None,
+    on_first: Callable[[FirstImage], None] | None = None,
 ) -> LoadResult:
-    """Scan ``path`` and load every series; ``first_slice`` of the first series is read first.
+    """Scan ``path`` and load every series; ``first_slice`` of the first series comes first.
 
+    ``on_first(FirstImage)`` is called as soon as that slice is read, before the other headers
+    are parsed (its file is guessed by a byte probe; the full scan confirms or corrects it).
     ``progress(done, total)`` counts slices over all series; ``cancel`` (a callable or an Event)
     stops between slices, leaving the rest unloaded.
     """
-    result = scan(path, cancel=cancel)
+    sources, problems = find_sources(Path(path))
+    first = first_image(sources, first_slice) if on_first is not None else None
+    if first is not None and on_first is not None:
+        on_first(first)
+    result = _scan_sources(sources, problems, None, cancel)
     total = sum(len(s) for s in result.series)
     done = 0
 
@@ -638,7 +761,10 @@ def load_series(
             progress(done, total)
 
     for number, series in enumerate(result.series):
-        if not series.load(first_slice if number == 0 else None, step, cancel):
+        start = first_slice if number == 0 else None
+        if number == 0 and first is not None:
+            series.adopt(first)
+        if not series.load(start, step, cancel):
             break
     problems = list(result.problems)
     for series in result.series:

@@ -401,3 +401,31 @@ def test_identifying_rules_cover_patient_group_names_and_private_tags():
     assert is_identifying(0x00090010, "LO")  # private creator
     assert is_identifying(0x00080050, "SH")  # AccessionNumber
     assert not is_identifying(0x00180050, "DS")  # SliceThickness
+
+
+def test_fast_header_reads_long_headers_and_pixels_followed_by_padding(tmp_path):
+    from cnoatlas.imaging.dicom_io import Source, _read_header_fast
+
+    uid = generate_uid()
+    for i in range(3):
+        ds = make_slice(i, series_uid=uid, WindowCenter=321, WindowWidth=123)
+        if i != 1:
+            ds.add_new(0x00090010, "LO", "ACME private")  # 10 kB before group 0020
+            ds.add_new(0x00091010, "OB", bytes(10_000))
+        else:
+            ds.add_new(0xFFFCFFFC, "OB", bytes(64))  # trailing padding after the pixels
+        ds.save_as(tmp_path / f"long{i}.dcm", enforce_file_format=True)
+    for i in range(3):
+        fast = _read_header_fast(Source(tmp_path / f"long{i}.dcm"))
+        assert fast is not None and fast.values["WindowCenter"] == [321.0], i
+    series = scan(tmp_path).series[0]
+    assert series.file_window() == (321, 123)
+    assert [column_of_position(series, i) for i in range(3)] == [0, 1, 2]
+    series.load()
+    for i in range(3):
+        reference = pydicom.dcmread(tmp_path / f"long{i}.dcm").pixel_array
+        assert np.array_equal(series.pixels[i], reference)
+
+
+def column_of_position(series: Series, index: int) -> int:
+    return round((series.position_mm(index) - series.position_mm(0)) / 4.0)

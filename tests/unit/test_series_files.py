@@ -162,3 +162,32 @@ def test_dicom_info_on_a_missing_path_is_one_line_and_exit_2(tmp_path):
     assert out.returncode == 2
     assert out.stdout == "" and len(out.stderr.strip().splitlines()) == 1
     assert "nope" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_fast_header_path_agrees_with_pydicom_where_it_applies():
+    from cnoatlas.imaging.dicom_io import Source, _read_header_fast, _read_header_pydicom
+
+    used = 0
+    for path in sorted(FILES.glob("*.dcm")):
+        source = Source(path)
+        try:
+            fast = _read_header_fast(source)
+        except Exception as exc:  # the fast path must decline, never fail
+            pytest.fail(f"{path.name}: fast header raised {exc!r}")
+        if fast is None:
+            continue
+        used += 1
+        slow = _read_header_pydicom(source)
+        assert fast.pixel_offset == slow.pixel_offset, path.name
+        assert (fast.rows, fast.columns, fast.bits_allocated, fast.bits_stored, fast.signed) == (
+            slow.rows,
+            slow.columns,
+            slow.bits_allocated,
+            slow.bits_stored,
+            slow.signed,
+        )
+        for key, value in slow.values.items():
+            if key == "NumberOfFrames":
+                continue
+            assert fast.values[key] == value, f"{path.name}: {key}"
+    assert used >= 2  # MR_small.dcm and CT_small.dcm at least
