@@ -81,6 +81,26 @@ def _screenshot(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- sites --------------------------------------------------------------------------------
+@command("sites", "list the anatomical sites (the ids cases, evidence and quizzes share)")
+def _sites_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print JSON only")
+
+
+@_sites_args.run
+def _sites(args: argparse.Namespace) -> int:
+    import json
+
+    from cnoatlas.domain.sites import format_sites_table, site_model
+
+    sites = list(site_model().sites.values())
+    if args.json:
+        print(json.dumps([s.as_contract() for s in sites], ensure_ascii=False, indent=2))
+    else:
+        print(format_sites_table(sites))
+    return EXIT_OK
+
+
 # --- evidence -----------------------------------------------------------------------------
 @command("evidence", "list the evidence datasets (site frequencies and typical sites) with sources")
 def _evidence_args(p: argparse.ArgumentParser) -> None:

@@ -278,3 +278,12 @@ def _check_groups(path: Path, groups: dict[str, Group], sites: dict[str, Site]) 
 def site_model() -> SiteModel:
     """The shipped site model, read once."""
     return load_site_model()
+
+
+def format_sites_table(sites: Iterable[Site]) -> str:
+    """A plain-text table of sites for the terminal."""
+    rows = [("ID", "NAME", "BONE", "SIDE", "SEGMENT")]
+    rows += [(s.id, s.name, s.bone, s.side, s.segment or "-") for s in sites]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = ["  ".join(r[i].ljust(widths[i]) for i in range(4)) + "  " + r[4] for r in rows]
+    return "\n".join(line.rstrip() for line in lines)

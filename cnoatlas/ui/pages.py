@@ -34,6 +34,7 @@ PAGES: tuple[PageSpec, ...] = (
             "Colour the skeleton by how often each bone is involved, with the source of every figure.",
             "Compare CNO with where bacterial osteomyelitis, LCH and bone tumours tend to occur.",
         ),
+        widget="cnoatlas.ui.atlas_page:AtlasPage",
     ),
     PageSpec(
         "cases",

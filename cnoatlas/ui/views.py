@@ -19,7 +19,12 @@ from PySide6.QtWidgets import QApplication, QWidget
 from cnoatlas.domain.errors import AtlasError
 
 # Modules that register views when imported; a new view module adds itself here.
-VIEW_MODULES = ["cnoatlas.ui.main_window", "cnoatlas.ui.viewer", "cnoatlas.ui.quiz_page"]
+VIEW_MODULES = [
+    "cnoatlas.ui.main_window",
+    "cnoatlas.ui.viewer",
+    "cnoatlas.ui.quiz_page",
+    "cnoatlas.ui.atlas_page",
+]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,254 @@
+"""The Atlas page: the skeleton (front view and lateral spine) beside a panel on the chosen site."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cnoatlas.domain.errors import AtlasError
+from cnoatlas.domain.site_notes import notes_for
+from cnoatlas.domain.sites import site_model
+from cnoatlas.domain.sources import bibliography
+from cnoatlas.ui.site_map import SiteMap
+from cnoatlas.ui.views import ViewRequest, register_view
+
+SEGMENT_LABELS = {
+    "posterior-elements": "posterior elements",
+    "third": "third of the clavicle",
+    "column": "acetabular column",
+}
+
+
+class SitePanel(QFrame):
+    """Name, anatomy and teaching notes of one site, and the cases and chapters that show it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("sitePanel")
+        self.setProperty("role", "card")
+        self.setAccessibleName("Site details")
+        self.setMinimumWidth(340)
+        self.site_id = ""
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 18, 20, 18)
+        layout.setSpacing(10)
+        self.title = QLabel("Choose a site")
+        self.title.setObjectName("siteTitle")
+        self.title.setProperty("role", "heading")
+        self.title.setWordWrap(True)
+        self.anatomy = QLabel("Click a bone on the skeleton, or use Tab and the arrow keys.")
+        self.anatomy.setObjectName("siteAnatomy")
+        self.anatomy.setProperty("role", "muted")
+        self.anatomy.setWordWrap(True)
+        notes_heading = QLabel("What CNO typically does here")
+        notes_heading.setProperty("role", "lead")
+        self.notes = QLabel()
+        self.notes.setObjectName("siteNotes")
+        self.notes.setWordWrap(True)
+        self.notes.setTextFormat(Qt.TextFormat.RichText)
+        self.notes.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.notes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        scroll = QScrollArea()
+        scroll.setObjectName("siteNotesScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.notes)
+        related_heading = QLabel("Cases and chapters")
+        related_heading.setProperty("role", "lead")
+        self.related = QListWidget()
+        self.related.setObjectName("siteRelated")
+        self.related.setAccessibleName("Cases and chapters about this site")
+        self.related.setMaximumHeight(160)
+        for widget in (self.title, self.anatomy, notes_heading):
+            layout.addWidget(widget)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(related_heading)
+        layout.addWidget(self.related)
+        self.set_related([])
+        self.show_site("")
+
+    def show_site(self, site_id: str) -> None:
+        self.site_id = site_id
+        if not site_id:
+            self.title.setText("Choose a site")
+            self.anatomy.setText("Click a bone on the skeleton, or use Tab and the arrow keys.")
+            self.notes.setText("")
+            return
+        model = site_model()
+        site = model.get(site_id)
+        self.title.setText(site.name)
+        segment = SEGMENT_LABELS.get(site.segment or "", site.segment or "whole bone")
+        self.anatomy.setText(f"Bone: {site.bone}   ·   Segment: {segment}   ·   Side: {site.side}")
+        notes = notes_for(site_id)
+        if not notes:
+            self.notes.setText(
+                "<p>The review this atlas is built on says nothing specific about this site.</p>"
+            )
+            return
+        sources = bibliography()
+        parts = []
+        for note in notes:
+            src = sources.get(note.source)
+            cite = src.short if src else note.source
+            where = f", {note.where}" if note.where else ""
+            parts.append(f"<p>{_escape(note.text)}<br><i>{_escape(cite)}{_escape(where)}</i></p>")
+        self.notes.setText("".join(parts))
+
+    def set_related(self, items: list[str]) -> None:
+        """Cases and chapters that show this site (filled in by the case library and reading)."""
+        self.related.clear()
+        if not items:
+            empty = QListWidgetItem("No cases yet")
+            empty.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.related.addItem(empty)
+            return
+        for text in items:
+            self.related.addItem(text)
+
+    def note_text(self) -> str:
+        return self.notes.text()
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class AtlasPage(QWidget):
+    """The skeleton map page. ``siteSelected`` tells other pages which site is chosen."""
+
+    siteSelected = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("page-atlas")
+        self.setAccessibleName("Atlas page")
+        self.site_map = SiteMap("front")
+        self.spine_map = SiteMap("spine-lateral")
+        self.spine_map.setMinimumSize(150, 260)
+        self.spine_map.setMaximumWidth(260)
+        self.spine_map.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        self.panel = SitePanel()
+
+        toolbar = QHBoxLayout()
+        self.fit_button = self._button("fitButton", "Fit", "Show the whole skeleton (0)")
+        self.zoom_in = self._button("zoomInButton", "Zoom in", "Zoom in (+)")
+        self.zoom_out = self._button("zoomOutButton", "Zoom out", "Zoom out (−)")
+        self.mirror = self._button(
+            "mirrorButton", "Anatomical view", "Mirror the skeleton: radiological or anatomical"
+        )
+        self.mirror.setCheckable(True)
+        self.fit_button.clicked.connect(self._fit)
+        self.zoom_in.clicked.connect(lambda: self.site_map.zoom_by(1.25))
+        self.zoom_out.clicked.connect(lambda: self.site_map.zoom_by(1 / 1.25))
+        self.mirror.toggled.connect(self.set_anatomical_view)
+        for b in (self.fit_button, self.zoom_in, self.zoom_out, self.mirror):
+            toolbar.addWidget(b)
+        toolbar.addStretch(1)
+        hint = QLabel("Hover to name a bone · click to read about it · drag to pan · wheel to zoom")
+        hint.setProperty("role", "muted")
+        toolbar.addWidget(hint)
+
+        maps = QHBoxLayout()
+        maps.addWidget(self.site_map, 4)
+        spine_box = QVBoxLayout()
+        spine_title = QLabel("Spine, lateral")
+        spine_title.setProperty("role", "muted")
+        spine_title.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        spine_box.addWidget(spine_title)
+        spine_box.addWidget(self.spine_map, 1)
+        maps.addLayout(spine_box, 1)
+
+        left = QVBoxLayout()
+        left.addLayout(toolbar)
+        left.addLayout(maps, 1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.setSpacing(16)
+        layout.addLayout(left, 3)
+        layout.addWidget(self.panel, 1)
+
+        self.site_map.siteClicked.connect(self._on_clicked)
+        self.spine_map.siteClicked.connect(self._on_clicked)
+        self.site_map.selectionChanged.connect(self._on_selection)
+        for key, slot in (
+            ("+", lambda: self.site_map.zoom_by(1.25)),
+            ("-", lambda: self.site_map.zoom_by(1 / 1.25)),
+        ):
+            action = QAction(self)
+            action.setShortcut(QKeySequence(key))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.triggered.connect(slot)
+            self.addAction(action)
+
+    def _button(self, name: str, text: str, tip: str) -> QPushButton:
+        button = QPushButton(text)
+        button.setObjectName(name)
+        button.setAccessibleName(text)
+        button.setToolTip(tip)
+        button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        return button
+
+    def _fit(self) -> None:
+        self.site_map.fit()
+        self.spine_map.fit()
+
+    def set_anatomical_view(self, mirrored: bool) -> None:
+        self.site_map.set_anatomical_view(mirrored)
+        self.mirror.setChecked(mirrored)
+
+    def select_site(self, site_id: str) -> None:
+        """Select a site on the maps and open its panel; AtlasError for an unknown id."""
+        model = site_model()
+        if site_id not in model.sites:
+            hint = " (a group; choose one of its sites)" if site_id in model.groups else ""
+            raise AtlasError(f"unknown site '{site_id}'{hint}")
+        self._show(site_id)
+
+    def selected_site(self) -> str:
+        return self.panel.site_id
+
+    def _on_clicked(self, site_id: str) -> None:
+        self._show(site_id)
+
+    def _on_selection(self, ids: list) -> None:
+        if not ids:
+            self.spine_map.clear_selection()
+            self.panel.show_site("")
+
+    def _show(self, site_id: str) -> None:
+        for m in (self.site_map, self.spine_map):
+            if site_id in m.site_ids():
+                if m.selected_sites() != [site_id]:
+                    m.set_selection([site_id])
+            else:
+                m.clear_selection()
+        self.panel.show_site(site_id)
+        self.siteSelected.emit(site_id)
+
+
+@register_view("map", "the skeleton map (with --select: that site selected, its panel open)")
+def _map_view(request: ViewRequest) -> QWidget:
+    from cnoatlas.ui.main_window import MainWindow
+
+    if request.select is not None:
+        model = site_model()
+        if request.select not in model.sites:
+            raise AtlasError(f"--select: unknown site '{request.select}' (see 'cnoatlas sites')")
+    window = MainWindow(restore_state=False)
+    window.show_page("atlas")
+    page = window.page("atlas")
+    if request.select and isinstance(page, AtlasPage):
+        page.select_site(request.select)
+    return window

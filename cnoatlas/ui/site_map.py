@@ -1,0 +1,536 @@
+"""SiteMap: the clickable skeleton. Hover names a site, click selects it, overlays colour it.
+
+Draws the shapes of a skeleton view (cnoatlas.domain.skeleton_map) as QPainterPaths,
+scaled to the widget with the aspect ratio kept, with zoom, pan and keyboard navigation.
+Radiological convention by default (patient's right on the viewer's left); the anatomical
+view mirrors it.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPen,
+    QTransform,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QToolTip, QWidget
+
+from cnoatlas.domain.sites import SiteModel, site_model
+from cnoatlas.domain.skeleton_map import Shape, SkeletonMap, skeleton_map
+from cnoatlas.ui.theme import Theme, current_theme
+
+MIN_ZOOM, MAX_ZOOM = 1.0, 12.0
+_DRAG_START = 4.0  # pixels the mouse must move before a press becomes a pan
+
+
+def painter_path(shape: Shape) -> QPainterPath:
+    """The shape's segments as a QPainterPath in drawing (SVG) coordinates."""
+    path = QPainterPath()
+    path.setFillRule(Qt.FillRule.OddEvenFill if shape.evenodd else Qt.FillRule.WindingFill)
+    for seg in shape.segments:
+        pts = [QPointF(x, y) for x, y in seg.points]
+        if seg.op == "M":
+            path.moveTo(pts[0])
+        elif seg.op == "L":
+            path.lineTo(pts[0])
+        elif seg.op == "Q":
+            path.quadTo(pts[0], pts[1])
+        elif seg.op == "C":
+            path.cubicTo(pts[0], pts[1], pts[2])
+        else:
+            path.closeSubpath()
+    return path
+
+
+class _Colours:
+    """The map's colours for a theme: bone, outline, hover, selection, highlight."""
+
+    def __init__(self, t: Theme) -> None:
+        if t.name == "light":
+            self.bone, self.outline = QColor("#efe7d6"), QColor("#4a4034")
+            self.silhouette, self.decor = QColor("#e3e7ee"), QColor("#9aa3b0")
+        elif t.name == "contrast":
+            self.bone, self.outline = QColor("#000000"), QColor("#ffffff")
+            self.silhouette, self.decor = QColor("#000000"), QColor("#8a8a8a")
+        else:
+            self.bone, self.outline = QColor("#d9d2c3"), QColor("#1b1d21")
+            self.silhouette, self.decor = QColor("#2a2f37"), QColor("#5a616c")
+        self.accent = QColor(t.accent)
+        self.text = QColor(t.text)
+        self.muted = QColor(t.muted)
+        self.highlight = QColor(t.warning)
+        self.contrast = t.name == "contrast"
+
+
+class SiteMap(QWidget):
+    """A skeleton view whose shapes are sites; emits the ids the user picks."""
+
+    siteClicked = Signal(str)
+    selectionChanged = Signal(list)
+    siteHovered = Signal(str)  # "" when the pointer leaves every site
+    viewChanged = Signal()  # zoom, pan or mirror changed
+
+    def __init__(
+        self,
+        view: str = "front",
+        parent: QWidget | None = None,
+        *,
+        drawing: SkeletonMap | None = None,
+        model: SiteModel | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"siteMap-{view}")
+        self.setAccessibleName(
+            "Skeleton map, front view" if view == "front" else "Spine map, lateral view"
+        )
+        self.setAccessibleDescription(
+            "Arrow keys or Tab move between sites, Enter selects, plus and minus zoom, 0 fits."
+        )
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMouseTracking(True)
+        self.setMinimumSize(160, 200)
+        self.view = view
+        self.model = model or site_model()
+        self.drawing = drawing or skeleton_map(view)
+        self._paths: dict[str, QPainterPath] = {}
+        self._boxes: dict[str, QRectF] = {}
+        for sid, shape in self.drawing.shapes.items():
+            path = painter_path(shape)
+            self._paths[sid] = path
+            self._boxes[sid] = path.boundingRect()
+        self._decor = [(painter_path(s), "silhouette" in s.classes) for s in self.drawing.decor]
+        self._topmost = list(reversed(self._paths))  # hit testing: last drawn wins
+        known = [s for s in self.model.sites if s in self._paths]
+        self._order = known + [s for s in self._paths if s not in set(known)]
+        self._anchors: dict[str, QPointF] = {}
+        self._fills: dict[str, QColor] = {}
+        self._highlighted: set[str] = set()
+        self._selected: list[str] = []
+        self._hover = ""
+        self._current = ""  # keyboard cursor
+        self._multi = False
+        self._mirrored = False
+        self._zoom = 1.0
+        self._pan = QPointF(0, 0)
+        self._press: QPointF | None = None
+        self._pan_at_press = QPointF(0, 0)
+        self._dragging = False
+        self._transform = QTransform()
+        self._inverse = QTransform()
+        self._update_transform()
+
+    # --- geometry ---------------------------------------------------------------------------
+    def _update_transform(self) -> None:
+        x, y, w, h = self.drawing.view_box
+        margin = 28.0
+        avail_w = max(1.0, self.width() - 2 * margin)
+        avail_h = max(1.0, self.height() - 2 * margin)
+        scale = min(avail_w / w, avail_h / h) * self._zoom
+        cx = self.width() / 2 + self._pan.x()
+        cy = self.height() / 2 + self._pan.y()
+        t = QTransform()
+        t.translate(cx, cy)
+        t.scale(-scale if self._mirrored else scale, scale)
+        t.translate(-(x + w / 2), -(y + h / 2))
+        self._transform = t
+        self._inverse, _ = t.inverted()
+        self.update()
+
+    def scene_transform(self) -> QTransform:
+        """Drawing coordinates to widget coordinates."""
+        return QTransform(self._transform)
+
+    def site_ids(self) -> list[str]:
+        """The drawn sites in keyboard (anatomical) order."""
+        return list(self._order)
+
+    def site_path(self, site_id: str) -> QPainterPath:
+        """The shape of a site in widget coordinates."""
+        return self._transform.map(self._paths[self._require(site_id)])
+
+    def site_bounds(self, site_id: str) -> QRectF:
+        """The bounding box of a site in widget coordinates."""
+        return self._transform.mapRect(self._boxes[self._require(site_id)])
+
+    def site_anchor(self, site_id: str) -> QPointF:
+        """A point inside the site's shape (near its middle), in widget coordinates."""
+        sid = self._require(site_id)
+        if sid not in self._anchors:
+            self._anchors[sid] = _inner_point(self._paths[sid], self._boxes[sid])
+        return self._transform.map(self._anchors[sid])
+
+    def site_at(self, pos: QPointF) -> str | None:
+        """The topmost site under a widget point, or None."""
+        p = self._inverse.map(QPointF(pos))
+        for sid in self._topmost:
+            if self._boxes[sid].contains(p) and self._paths[sid].contains(p):
+                return sid
+        return None
+
+    def _require(self, site_id: str) -> str:
+        if site_id not in self._paths:
+            raise KeyError(f"site '{site_id}' is not drawn in the {self.view} view")
+        return site_id
+
+    # --- public state -------------------------------------------------------------------------
+    def set_site_fills(self, fills: dict[str, QColor]) -> None:
+        """Colour sites (an overlay); sites not in the dict keep the bone colour."""
+        self._fills = {k: QColor(v) for k, v in fills.items() if k in self._paths}
+        self.update()
+
+    def highlight_sites(self, site_ids: set[str] | frozenset[str]) -> None:
+        """Light up sites (for example the lesions of a case); an empty set clears."""
+        self._highlighted = {s for s in site_ids if s in self._paths}
+        self.update()
+
+    def highlighted_sites(self) -> set[str]:
+        return set(self._highlighted)
+
+    def set_multi_select(self, enabled: bool) -> None:
+        """In multi-select mode a click toggles a site in the selection (quizzes)."""
+        self._multi = bool(enabled)
+        if not self._multi and len(self._selected) > 1:
+            self.set_selection(self._selected[-1:])
+
+    def is_multi_select(self) -> bool:
+        return self._multi
+
+    def selected_sites(self) -> list[str]:
+        return list(self._selected)
+
+    def set_selection(self, site_ids: list[str]) -> None:
+        ids = [s for s in dict.fromkeys(site_ids) if s in self._paths]
+        if not self._multi:
+            ids = ids[-1:]
+        if ids != self._selected:
+            self._selected = ids
+            self.selectionChanged.emit(list(ids))
+        if ids:
+            self._current = ids[-1]
+        self.update()
+
+    def select(self, site_id: str) -> None:
+        """Select one site as a click would (toggles it in multi-select mode)."""
+        sid = self._require(site_id)
+        self._current = sid
+        if self._multi:
+            chosen = [s for s in self._selected if s != sid]
+            if sid not in self._selected:
+                chosen.append(sid)
+            self.set_selection(chosen)
+        else:
+            self.set_selection([sid])
+        self.siteClicked.emit(sid)
+
+    def clear_selection(self) -> None:
+        self.set_selection([])
+
+    def hovered_site(self) -> str:
+        return self._hover
+
+    def current_site(self) -> str:
+        """The site the keyboard cursor is on ("" before the first key)."""
+        return self._current
+
+    def hover_text(self) -> str:
+        """What the hover label shows: the name of the site under the pointer."""
+        return self.model.name(self._hover) if self._hover in self.model.sites else ""
+
+    def set_anatomical_view(self, mirrored: bool) -> None:
+        """False: radiological (patient's right on the left); True: mirrored, anatomical."""
+        if self._mirrored != bool(mirrored):
+            self._mirrored = bool(mirrored)
+            self._pan = QPointF(-self._pan.x(), self._pan.y())
+            self._update_transform()
+            self.viewChanged.emit()
+
+    def is_anatomical_view(self) -> bool:
+        return self._mirrored
+
+    def zoom(self) -> float:
+        return self._zoom
+
+    def zoom_by(self, factor: float, around: QPointF | None = None) -> None:
+        new = max(MIN_ZOOM, min(MAX_ZOOM, self._zoom * factor))
+        if new == self._zoom:
+            return
+        around = QPointF(around) if around is not None else QPointF(self.width(), self.height()) / 2
+        scene = self._inverse.map(around)
+        self._zoom = new
+        self._update_transform()
+        moved = self._transform.map(scene)
+        self._pan += around - moved
+        self._clamp_pan()
+        self._update_transform()
+        self.viewChanged.emit()
+
+    def fit(self) -> None:
+        """Whole skeleton in view again."""
+        self._zoom = 1.0
+        self._pan = QPointF(0, 0)
+        self._update_transform()
+        self.viewChanged.emit()
+
+    def pan_by(self, dx: float, dy: float) -> None:
+        self._pan += QPointF(dx, dy)
+        self._clamp_pan()
+        self._update_transform()
+        self.viewChanged.emit()
+
+    def _clamp_pan(self) -> None:
+        limit_x = self.width() * self._zoom / 2
+        limit_y = self.height() * self._zoom / 2
+        self._pan = QPointF(
+            max(-limit_x, min(limit_x, self._pan.x())), max(-limit_y, min(limit_y, self._pan.y()))
+        )
+
+    # --- events -------------------------------------------------------------------------------
+    def resizeEvent(self, event) -> None:
+        self._update_transform()
+        super().resizeEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._press = event.position()
+            self._pan_at_press = QPointF(self._pan)
+            self._dragging = False
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        if self._press is not None and event.buttons() & Qt.MouseButton.LeftButton:
+            delta = pos - self._press
+            if self._dragging or abs(delta.x()) + abs(delta.y()) > _DRAG_START:
+                self._dragging = True
+                self.setCursor(Qt.CursorShape.ClosedHandCursor)
+                self._pan = self._pan_at_press + delta
+                self._clamp_pan()
+                self._update_transform()
+                self.viewChanged.emit()
+                return
+        self._set_hover(self.site_at(pos) or "", event.globalPosition().toPoint())
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self._press is not None:
+            was_drag = self._dragging
+            self._press = None
+            self._dragging = False
+            self.unsetCursor()
+            if not was_drag:
+                sid = self.site_at(event.position())
+                if sid:
+                    self.select(sid)
+                elif not self._multi:
+                    self.clear_selection()
+        super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        if self.site_at(event.position()) is None:
+            self.fit()
+        super().mouseDoubleClickEvent(event)
+
+    def leaveEvent(self, event) -> None:
+        self._set_hover("", None)
+        super().leaveEvent(event)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        steps = event.angleDelta().y() / 120.0
+        if steps:
+            self.zoom_by(1.15**steps, event.position())
+        event.accept()
+
+    def event(self, event) -> bool:
+        # Tab moves between sites while the map has focus, not to the next widget.
+        if event.type() == event.Type.KeyPress and event.key() in (
+            Qt.Key.Key_Tab,
+            Qt.Key.Key_Backtab,
+        ):
+            self._step(-1 if event.key() == Qt.Key.Key_Backtab else 1)
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if key in (Qt.Key.Key_Down,):
+            self._step(1)
+        elif key in (Qt.Key.Key_Up,):
+            self._step(-1)
+        elif key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+            self._step_sideways(-1 if key == Qt.Key.Key_Left else 1)
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            if self._current:
+                self.select(self._current)
+        elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.zoom_by(1.25)
+        elif key == Qt.Key.Key_Minus:
+            self.zoom_by(1 / 1.25)
+        elif key in (Qt.Key.Key_0, Qt.Key.Key_F, Qt.Key.Key_Home):
+            self.fit()
+        elif key == Qt.Key.Key_Escape and self._selected:
+            self.clear_selection()
+        else:
+            super().keyPressEvent(event)
+
+    def _step(self, delta: int) -> None:
+        if not self._current:
+            self._current = self._order[0 if delta > 0 else -1]
+        else:
+            i = self._order.index(self._current)
+            self._current = self._order[(i + delta) % len(self._order)]
+        self._announce()
+
+    def _step_sideways(self, direction: int) -> None:
+        """To the nearest site on the screen in that direction (e.g. right to left side)."""
+        if not self._current:
+            self._step(1)
+            return
+        here = self.site_anchor(self._current)
+        best, best_cost = None, float("inf")
+        for sid in self._order:
+            if sid == self._current:
+                continue
+            p = self.site_anchor(sid)
+            dx = (p.x() - here.x()) * direction
+            if dx <= 1.0:
+                continue
+            cost = dx + 3.0 * abs(p.y() - here.y())
+            if cost < best_cost:
+                best, best_cost = sid, cost
+        if best:
+            self._current = best
+            self._announce()
+
+    def _announce(self) -> None:
+        self.setToolTip(self.model.name(self._current))
+        self.setAccessibleDescription(f"Focused: {self.model.name(self._current)}")
+        self.siteHovered.emit(self._current)
+        self.update()
+
+    def _set_hover(self, sid: str, global_pos) -> None:
+        if sid == self._hover:
+            return
+        self._hover = sid
+        name = self.hover_text()
+        self.setToolTip(name)
+        if global_pos is not None:
+            if name:
+                QToolTip.showText(global_pos, name, self)
+            else:
+                QToolTip.hideText()
+        self.siteHovered.emit(sid)
+        self.update()
+
+    # --- painting -----------------------------------------------------------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:
+        c = _Colours(current_theme())
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.save()
+        painter.setTransform(self._transform)
+        for path, filled in self._decor:
+            if filled:
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(c.silhouette)
+            else:
+                pen = QPen(c.decor, 1.0)
+                pen.setCosmetic(True)
+                painter.setPen(pen)
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawPath(path)
+        scale = abs(self._transform.m22())
+        width = max(0.8, min(2.2, 0.5 * scale)) * (1.6 if c.contrast else 1.0)
+        outline = QPen(c.outline, width)
+        outline.setCosmetic(True)
+        outline.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        selected = set(self._selected)
+        for sid, path in self._paths.items():
+            fill = self._fills.get(sid, c.bone)
+            if sid in self._highlighted:
+                fill = c.highlight
+            if sid in selected:
+                fill = c.accent
+            elif sid == self._hover:
+                fill = fill.lighter(125) if fill.lightness() < 200 else fill.darker(112)
+            painter.setPen(outline)
+            painter.setBrush(fill)
+            if sid.startswith("sternum."):
+                painter.setOpacity(0.72)  # the sternum lies over the thoracic spine
+            painter.drawPath(path)
+            painter.setOpacity(1.0)
+        for sid, colour in ((self._hover, c.accent), (self._current, c.text)):
+            if (sid and self.hasFocus()) or (sid and sid == self._hover):
+                pen = QPen(colour, 2.2 if c.contrast else 1.8)
+                pen.setCosmetic(True)
+                if sid == self._current and sid != self._hover:
+                    pen.setStyle(Qt.PenStyle.DashLine)
+                painter.setPen(pen)
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.drawPath(self._paths[sid])
+        painter.restore()
+        self._paint_markers(painter, c)
+        painter.end()
+
+    def _paint_markers(self, painter: QPainter, c: _Colours) -> None:
+        font = QFont(self.font())
+        font.setPointSizeF(max(12.0, self.font().pointSizeF() * 1.8))
+        font.setBold(True)
+        painter.setFont(font)
+        painter.setPen(c.text)
+        margin = 12
+        box = QRectF(margin, margin, self.width() - 2 * margin, 40)
+        right_on_left = not self._mirrored
+        painter.drawText(
+            box,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
+            "R" if right_on_left else "L",
+        )
+        painter.drawText(
+            box,
+            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
+            "L" if right_on_left else "R",
+        )
+        small = QFont(self.font())
+        small.setPointSizeF(max(8.0, self.font().pointSizeF()))
+        painter.setFont(small)
+        painter.setPen(c.muted)
+        mode = "Anatomical view (mirrored)" if self._mirrored else "Radiological view"
+        painter.drawText(box, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, mode)
+        name = self.hover_text() or (
+            self.model.name(self._current) if self._current and self.hasFocus() else ""
+        )
+        if name:
+            label = QFont(self.font())
+            label.setPointSizeF(max(10.0, self.font().pointSizeF() * 1.25))
+            painter.setFont(label)
+            painter.setPen(c.text)
+            painter.drawText(
+                QRectF(margin, self.height() - 40, self.width() - 2 * margin, 32),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                name,
+            )
+
+
+def _inner_point(path: QPainterPath, box: QRectF) -> QPointF:
+    """A point inside the path, as close to the middle of its bounding box as the shape allows."""
+    centre = box.center()
+    if path.contains(centre):
+        return centre
+    best, best_d = None, float("inf")
+    steps = 24
+    for i in range(steps + 1):
+        for j in range(steps + 1):
+            p = QPointF(box.left() + box.width() * i / steps, box.top() + box.height() * j / steps)
+            if path.contains(p):
+                d = (p.x() - centre.x()) ** 2 + (p.y() - centre.y()) ** 2
+                if d < best_d:
+                    best, best_d = p, d
+    return best if best is not None else path.pointAtPercent(0.0)
