@@ -1,0 +1,768 @@
+"""A child's body as solid shapes in patient coordinates, every bone part keyed by its site id.
+
+Coordinates are DICOM patient coordinates (LPS, mm): +x the patient's left, +y posterior,
++z towards the head, with the soles at z = 0 and the mid-coronal plane of the trunk at y = 0.
+Size and proportions follow assets-free tables of median stature, sitting height and long-bone
+length by age (docs: /work/shared/reference/child-skeleton.md, WHO 2007, Dutch 1997, Anderson
+et al.), marrow conversion follows the order "epiphyses early, then diaphyses, then metaphyses".
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from cnoatlas.imaging.phantom.shapes import (
+    Box,
+    Capsule,
+    Ellipsoid,
+    Shape,
+    frame,
+    rot_x,
+    rot_z,
+    shrink,
+    unit,
+    vec,
+)
+
+SIDES = (("left", 1.0), ("right", -1.0))
+
+# Median stature (cm), WHO 2006/2007 (child-skeleton.md section 1).
+_AGES = (3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)
+_STATURE = {
+    "M": (96.1, 103.3, 110.0, 116.0, 121.7, 127.3, 132.6, 137.8, 143.1, 149.1, 156.0, 163.2, 169.0, 172.9),
+    "F": (95.1, 102.7, 109.4, 115.1, 120.8, 126.6, 132.5, 138.6, 145.0, 151.2, 156.4, 159.8, 161.7, 162.5),
+}  # fmt: skip
+# Sitting height / stature, Dutch 1997 reference (section 3a).
+_SH_AGES = (3, 4, 5, 6, 8, 10, 12, 14, 16)
+_SH = {
+    "M": (0.572, 0.555, 0.546, 0.541, 0.531, 0.520, 0.513, 0.508, 0.512),
+    "F": (0.568, 0.553, 0.546, 0.541, 0.531, 0.522, 0.516, 0.518, 0.524),
+}
+# Femur length / stature, Anderson-Green-Messner boys (section 2b); tibia = 0.79 femur.
+_FEMUR = ((3, 5, 7, 9, 10, 12, 14, 16), (0.219, 0.236, 0.249, 0.259, 0.263, 0.269, 0.271, 0.270))
+
+
+def stature_mm(age: float, sex: str) -> float:
+    return 10.0 * float(np.interp(age, _AGES, _STATURE[sex]))
+
+
+@dataclass
+class Part:
+    """One painted solid: a shape filled with a tissue (marrow with its fat fraction)."""
+
+    shape: Shape
+    tissue: str
+    site: str | None = None
+    ff: float | None = None  # fat fraction override (marrow)
+    alpha: float = 1.0
+    soft: float = 0.0  # extra edge blur in mm (ill-defined margins)
+    clip: tuple[Shape, ...] = ()  # only inside the union of these
+    clip_out: tuple[Shape, ...] = ()  # never inside these
+    tag: str | None = None  # lesion id whose outline the annotations follow
+
+
+@dataclass
+class SiteGeometry:
+    """Where a leaf site is: its bounding box, a centre, the long axis and radius of the bone."""
+
+    id: str
+    center: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    axis: np.ndarray
+    radius: float
+    bone: str  # the bone group: "tibia.left", "vertebra.t7", "sacrum"
+    physis: np.ndarray | None = None  # nearest growth plate centre (metaphyses, epiphyses)
+    joint: np.ndarray | None = None  # nearest joint centre (long-bone ends)
+    outer: list[Shape] = field(default_factory=list)  # the bone's outline (cortex)
+    marrow: list[Shape] = field(default_factory=list)
+
+    def contains(self, point: np.ndarray, margin: float = 0.0) -> bool:
+        return bool(np.all(point >= self.lo - margin) and np.all(point <= self.hi + margin))
+
+
+@dataclass
+class Body:
+    age: float
+    sex: str
+    height: float
+    parts: list[Part]
+    sites: dict[str, SiteGeometry]
+    landmarks: dict[str, float]
+    bone_outer: list[Shape]  # every cortex outline (to keep soft-tissue lesions out of bone)
+
+    def bone_marrow(self, bone: str) -> list[Shape]:
+        return [s for g in self.sites.values() if g.bone == bone for s in g.marrow]
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        los, his = zip(*(p.shape.bounds() for p in self.parts if p.tissue != "air"), strict=True)
+        return np.min(los, axis=0), np.max(his, axis=0)
+
+
+@dataclass(frozen=True)
+class Modifiers:
+    """Shape changes a lesion makes to the skeleton itself."""
+
+    height_scale: dict[str, float] = field(default_factory=dict)  # vertebral body site -> factor
+    thickening: dict[str, float] = field(default_factory=dict)  # site -> radius factor
+    disc_scale: dict[str, float] = field(default_factory=dict)  # "t7" (disc below) -> factor
+
+
+class _Builder:
+    def __init__(self, age: float, sex: str, mods: Modifiers) -> None:
+        self.age, self.sex, self.mods = age, sex, mods
+        self.parts: list[Part] = []
+        self.sites: dict[str, SiteGeometry] = {}
+        self.bone_outer: list[Shape] = []
+        self.h = stature_mm(age, sex)
+
+    # -- marrow by age and site ------------------------------------------------------------
+    def ff(self, where: str, distal: bool = False) -> float:
+        """Fat fraction of marrow: conversion runs epiphyses first, then diaphyses (1-10 y),
+        then distal metaphyses (10-15 y); proximal metaphyses and the axial skeleton stay red."""
+        age = self.age + (2.5 if distal else 0.0)
+        if where == "epiphysis":
+            return 0.88
+        if where == "diaphysis":
+            return float(np.interp(age, (1, 10), (0.35, 0.85)))
+        if where == "distal-metaphysis":
+            return float(np.interp(age, (9, 16), (0.35, 0.7)))
+        if where == "proximal-metaphysis":
+            return float(np.interp(age, (10, 18), (0.3, 0.45)))
+        if where == "small":
+            return float(np.interp(age, (1, 5), (0.5, 0.88)))
+        if where == "skull":
+            return float(np.interp(self.age, (7, 12), (0.35, 0.8)))
+        return float(np.interp(self.age, (3, 16), (0.25, 0.4)))  # axial
+
+    # -- bookkeeping -------------------------------------------------------------------------
+    def site(self, sid, bone, outer, marrow, axis=None, radius=None, physis=None, joint=None):
+        lo, hi = zip(*(s.bounds() for s in outer), strict=True)
+        lo, hi = np.min(lo, axis=0), np.max(hi, axis=0)
+        center = _center(outer[0])
+        if sid in self.sites:  # a site made of several pieces (ribs, mandible, hand)
+            g = self.sites[sid]
+            g.lo, g.hi = np.minimum(g.lo, lo), np.maximum(g.hi, hi)
+            g.outer += outer
+            g.marrow += marrow
+            return g
+        axis = unit(axis) if axis is not None else np.array([0.0, 0.0, 1.0])
+        radius = radius if radius is not None else float(np.min(hi - lo)) / 2
+        g = SiteGeometry(
+            sid, center, lo, hi, axis, radius, bone, physis, joint, list(outer), list(marrow)
+        )
+        self.sites[sid] = g
+        return g
+
+    def bone(self, sid, bone, shape, ff, cortex=1.2, axis=None, radius=None, physis=None,
+             joint=None):  # fmt: skip
+        """A bone part: cortex outline, then marrow inside; registered as a site."""
+        if sid in self.mods.thickening:
+            shape = _grow(shape, self.mods.thickening[sid])
+        inner = shrink(shape, cortex)
+        self.parts.append(Part(shape, "cortex", sid))
+        self.parts.append(Part(inner, "marrow", sid, ff=ff))
+        self.bone_outer.append(shape)
+        return self.site(sid, bone, [shape], [inner], axis, radius, physis, joint)
+
+    def add(self, shape, tissue, site=None, ff=None):
+        self.parts.append(Part(shape, tissue, site, ff=ff))
+
+    # -- long bones --------------------------------------------------------------------------
+    def long_bone(self, name, side, top, bottom, r_shaft, r_top, r_bottom, *, epi=0.07, meta=0.13,
+                  distal_first=False, skip_top=False, top_physis=True):  # fmt: skip
+        """Epiphyses, physes, metaphyses and diaphysis between the joint centres top/bottom."""
+        bone = f"{name}.{side}"
+        axis = unit(bottom - top)
+        length = float(np.linalg.norm(bottom - top))
+        e1, e2 = epi * length, epi * length * 0.9
+        m1, m2 = meta * length, meta * length
+        p = lambda t: top + axis * t  # noqa: E731
+        physis_t = max(1.5, 0.0018 * self.h)
+        ct_shaft, ct_meta = max(1.5, 0.22 * r_shaft), max(0.9, 0.07 * r_shaft)
+        open_plates = self.age < (14.5 if self.sex == "F" else 16.0)
+        cart = float(np.interp(self.age, (3, 16), (0.32, 0.12)))
+        segments = [
+            ("proximal-metaphysis", p(e1), p(e1 + m1), r_top * 0.92, r_shaft, ct_meta),
+            ("diaphysis", p(e1 + m1), p(length - e2 - m2), r_shaft, r_shaft, ct_shaft),
+            ("distal-metaphysis", p(length - e2 - m2), p(length - e2), r_shaft, r_bottom * 0.92, ct_meta),
+        ]  # fmt: skip
+        if skip_top:
+            segments = segments[1:]
+        for seg, a, b, ra, rb, ct in segments:
+            shape = Capsule(a, b, ra, rb, flat=True)
+            sid = f"{bone}.{seg}"
+            if sid in self.mods.thickening:
+                shape = _grow(shape, self.mods.thickening[sid])
+            ff = self.ff(seg, distal=name in ("tibia", "fibula", "radius", "ulna"))
+            inner = Capsule(a, b, max(ra - ct, 0.5), max(rb - ct, 0.5), flat=True)
+            self.parts.append(Part(shape, "cortex", sid))
+            self.parts.append(Part(inner, "marrow", sid, ff=ff))
+            self.bone_outer.append(shape)
+            physis = joint = None
+            if seg == "proximal-metaphysis":
+                physis, joint = p(e1), top
+            elif seg == "distal-metaphysis":
+                physis, joint = p(length - e2), bottom
+            self.site(sid, bone, [shape], [inner], axis, (ra + rb) / 2, physis, joint)
+        ends = [("distal-epiphysis", p(length - e2 / 2), e2 / 2, r_bottom, p(length - e2))]
+        if not skip_top:
+            ends.insert(0, ("proximal-epiphysis", p(e1 / 2), e1 / 2, r_top, p(e1)))
+        for seg, c, half, r, plate in ends:
+            if seg == "proximal-epiphysis" and not top_physis:
+                continue
+            rot = frame(axis)
+            outer = Ellipsoid(c, vec(r, r * 0.85, half + 0.6 * r * cart), rot)
+            nucleus = Ellipsoid(c, vec(r * (1 - cart), r * 0.85 * (1 - cart), half * 0.8), rot)
+            sid = f"{bone}.{seg}"
+            self.parts.append(Part(outer, "cartilage", sid))
+            self.parts.append(Part(nucleus, "cortex", sid))
+            inner = shrink(nucleus, 0.8)
+            self.parts.append(Part(inner, "marrow", sid, ff=self.ff("epiphysis")))
+            self.bone_outer.append(outer)
+            joint = top if seg.startswith("proximal") else bottom
+            self.site(sid, bone, [outer], [inner], axis, r, plate, joint)
+            if open_plates:
+                self.plate(plate, axis, r * 0.93, physis_t)
+        return axis, length
+
+    def plate(self, center, axis, radius, thickness):
+        """A growth plate: bright cartilage disc with the dark zone of provisional calcification."""
+        half = axis * thickness / 2
+        self.add(Capsule(center - half, center + half, radius, radius, flat=True), "physis")
+
+    # -- the skeleton ---------------------------------------------------------------------
+    def build(self) -> Body:
+        h, age, sex = self.h, self.age, self.sex
+        sh = float(np.interp(age, _SH_AGES, _SH[sex])) * h
+        femur = float(np.interp(age, *_FEMUR)) * h
+        tibia = 0.79 * femur
+        head_h = float(np.interp(age, (3, 5, 10, 16), (0.2, 0.19, 0.17, 0.145))) * h
+        biacromial = 0.22 * h
+        bi_iliac = (0.16 + (0.012 * min(max(age - 12, 0), 4) / 4 if sex == "F" else 0.0)) * h
+        depth = 0.055 * h  # half AP depth of the trunk
+        fat_t = max(5.0, 0.006 * h * (1.15 if sex == "F" else 1.0))
+        z_ankle = 0.045 * h
+        z_knee = z_ankle + tibia
+        r_head_f = 0.0145 * h
+        z_hip = z_knee + femur - r_head_f * 1.6
+        z_s1 = z_hip + 0.055 * h
+        z_c1 = h - 0.58 * head_h
+        lm = {"height": h, "sitting_height": sh, "z_ankle": z_ankle, "z_knee": z_knee,
+              "z_hip": z_hip, "z_s1": z_s1, "z_c1": z_c1, "depth": depth, "head_h": head_h}  # fmt: skip
+        spine = self.spine_levels(z_s1, z_c1, depth)
+        lm.update({f"z_{k}": v[0][2] for k, v in spine.items()})
+        z_sh = spine["t2"][0][2] + 0.004 * h
+        lm["z_shoulder"] = z_sh
+        x_hip, x_knee, x_ankle = 0.052 * h, 0.043 * h, 0.045 * h
+        x_sh = biacromial / 2 * 0.86
+        self.soft_tissue(lm, head_h, biacromial, bi_iliac, depth, fat_t, x_hip, x_knee, x_ankle, x_sh, z_sh, spine)  # fmt: skip
+        self.organs(lm, depth, spine)
+        self.head(h, head_h, lm)
+        self.vertebrae(spine, depth)
+        self.thorax(spine, depth, biacromial, z_sh)
+        self.pelvis(lm, x_hip, bi_iliac, depth, r_head_f, spine)
+        for side, s in SIDES:
+            self.leg(side, s, lm, x_hip, x_knee, x_ankle, r_head_f, femur)
+            self.arm(side, s, lm, x_sh, z_sh)
+        return Body(age, sex, h, self.parts, self.sites, lm, self.bone_outer)
+
+    def spine_levels(self, z_s1, z_c1, depth):
+        """Centre, tangent and body height of every vertebra from C1 down to L5."""
+        names = [f"c{i}" for i in range(1, 8)] + [f"t{i}" for i in range(1, 13)]
+        names += [f"l{i}" for i in range(1, 6)]
+        hc = 1.0
+        heights = {n: (0.6 if n == "c1" else 1.5 if n == "c2" else 1.0) * hc for n in names[:7]}
+        heights.update({n: 4 / 3 for n in names[7:19]})
+        heights.update({n: 16 / 9 for n in names[19:]})
+        discs = {n: heights[n] * (0.28 if n[0] != "t" else 0.2) for n in names}
+        discs["c1"] = 0.15
+        total = sum(heights.values()) + sum(discs.values())
+        unit_mm = (z_c1 - z_s1) / total
+        levels = {}
+        z = z_c1
+        for n in names:
+            hgt = heights[n] * unit_mm
+            center_z = z - hgt / 2
+            s = (center_z - z_s1) / (z_c1 - z_s1)
+            y = float(np.interp(s, (0, 0.15, 0.33, 0.6, 0.82, 1.0),
+                                (0.22, 0.08, 0.2, 0.36, 0.22, 0.15))) * depth  # fmt: skip
+            levels[n] = [vec(0.0, y, center_z), hgt, discs[n] * unit_mm]
+            z -= hgt + discs[n] * unit_mm
+        for n, lv in levels.items():  # tangent from neighbours (lordosis, kyphosis)
+            idx = names.index(n)
+            up = levels[names[max(idx - 1, 0)]][0]
+            down = levels[names[min(idx + 1, len(names) - 1)]][0]
+            lv.append(unit(up - down))
+        return levels
+
+    def soft_tissue(self, lm, head_h, biacromial, bi_iliac, depth, fat_t, x_hip, x_knee,
+                    x_ankle, x_sh, z_sh, spine):  # fmt: skip
+        h = self.h
+        head_c = vec(0.0, 0.0, h - 0.45 * head_h)
+        envelopes: list[Shape] = [
+            Ellipsoid(head_c, vec(0.33, 0.4, 0.46) * head_h),
+            Ellipsoid(vec(0.0, -0.08 * head_h, h - 0.74 * head_h), vec(0.27, 0.3, 0.25) * head_h),
+            Capsule(vec(0, 0.01 * h, h - 0.85 * head_h), vec(0, 0.01 * h, z_sh), 0.032 * h, 0.036 * h),
+        ]  # fmt: skip
+        ky = depth * 1.05 / (biacromial * 0.5)
+        chest_top = vec(0.0, 0.0, z_sh - 0.01 * h)
+        waist = vec(0.0, -0.05 * depth, lm["z_l3"])
+        hips = vec(0.0, 0.02 * depth, lm["z_hip"] - 0.02 * h)
+        w_hip = bi_iliac / 2 + 0.04 * h
+        ky_hip = depth * 1.1 / w_hip
+        envelopes += [
+            Capsule(chest_top, waist, biacromial * 0.5, biacromial * 0.41, scale=(1, ky, 1)),
+            Capsule(waist, hips, biacromial * 0.41, w_hip, scale=(1, ky_hip, 1)),
+            Ellipsoid(vec(0.0, 0.35 * depth, lm["z_hip"] - 0.02 * h), vec(w_hip * 0.95, depth * 0.85, 0.07 * h)),
+            Capsule(vec(0.0, 0.62 * depth, lm["z_s1"]), vec(0.0, 0.55 * depth, spine["c7"][0][2]),
+                    0.04 * h, 0.03 * h, scale=(1.5, 1.0, 1.0)),
+        ]  # fmt: skip
+        for _side, s in SIDES:
+            hip = vec(s * x_hip, 0.0, lm["z_hip"] - 0.03 * h)
+            knee = vec(s * x_knee, 0.0, lm["z_knee"])
+            ankle = vec(s * x_ankle, 0.0, lm["z_ankle"])
+            sh = vec(s * (x_sh + 0.01 * h), 0.05 * depth, z_sh - 0.01 * h)
+            elbow, wrist, hand = self.arm_points(s, x_sh, z_sh)
+            envelopes += [
+                Capsule(hip, knee, 0.058 * h, 0.034 * h),
+                Capsule(knee, ankle, 0.036 * h, 0.02 * h),
+                Capsule(vec(s * x_ankle, 0.012 * h, 0.02 * h), vec(s * x_ankle, -0.115 * h, 0.012 * h),
+                        0.024 * h, 0.016 * h, scale=(1.0, 1.0, 0.85)),
+                Capsule(sh, elbow, 0.032 * h, 0.024 * h),
+                Capsule(elbow, wrist, 0.024 * h, 0.016 * h),
+                Ellipsoid(hand, vec(0.028 * h, 0.011 * h, 0.048 * h)),
+            ]  # fmt: skip
+        for shape in envelopes:
+            self.add(shape, "adipose")
+        for shape in envelopes:
+            self.add(shrink(shape, fat_t), "muscle")
+
+    def arm_points(self, s, x_sh, z_sh):
+        h = self.h
+        hum = float(np.interp(self.age, (3, 9, 16), (0.175, 0.18, 0.19))) * h
+        fore = 0.15 * h
+        elbow = vec(s * (x_sh + 0.028 * h), 0.02 * h, z_sh - hum)
+        wrist = vec(s * (x_sh + 0.045 * h), 0.005 * h, z_sh - hum - fore)
+        hand = wrist + vec(s * 0.006 * h, -0.004 * h, -0.055 * h)
+        return elbow, wrist, hand
+
+    def organs(self, lm, depth, spine):
+        h = self.h
+        _z_t6, z_t10, z_l1, z_l4 = (spine[n][0][2] for n in ("t6", "t10", "l1", "l4"))
+        top_lung = spine["t1"][0][2] + 0.01 * h
+        for _side, s in SIDES:
+            c = vec(s * 0.05 * h, 0.08 * depth, (top_lung + z_t10) / 2)
+            self.add(
+                Ellipsoid(c, vec(0.042 * h, 0.8 * depth, (top_lung - z_t10) / 2 + 0.01 * h)), "lung"
+            )
+        heart = vec(0.012 * h, -0.3 * depth, spine["t8"][0][2])
+        self.add(Ellipsoid(heart, vec(0.036 * h, 0.5 * depth, 0.042 * h)), "adipose")
+        self.add(Ellipsoid(heart, vec(0.032 * h, 0.45 * depth, 0.038 * h)), "myocardium")
+        self.add(
+            Ellipsoid(heart + vec(0, 0, 0.004 * h), vec(0.02 * h, 0.3 * depth, 0.026 * h)), "blood"
+        )
+        aorta_top = vec(0.004 * h, 0.1 * depth, spine["t4"][0][2])
+        self.add(
+            Capsule(aorta_top, vec(0.008 * h, 0.15 * depth, z_l4), 0.006 * h, 0.005 * h), "blood"
+        )
+        liver = vec(-0.035 * h, -0.05 * depth, z_t10 - 0.01 * h)
+        self.add(Ellipsoid(liver, vec(0.06 * h, 0.8 * depth, 0.05 * h)), "liver")
+        self.add(Ellipsoid(vec(0.055 * h, 0.45 * depth, z_t10 - 0.012 * h), vec(0.018 * h, 0.35 * depth, 0.03 * h)), "spleen")  # fmt: skip
+        for _side, s in SIDES:
+            c = vec(s * 0.038 * h, 0.5 * depth, z_l1 - (0.006 * h if s < 0 else 0.0))
+            self.add(Ellipsoid(c, vec(0.024 * h, 0.3 * depth, 0.04 * h)), "adipose")
+            self.add(Ellipsoid(c, vec(0.017 * h, 0.22 * depth, 0.032 * h), rot_z(s * 20)), "kidney")
+        bowel = vec(0.0, -0.3 * depth, (z_l1 + lm["z_hip"]) / 2)
+        self.add(Ellipsoid(bowel, vec(0.09 * h, 0.62 * depth, 0.085 * h)), "bowel")
+        for i, (dx, dz) in enumerate(
+            ((-0.035, 0.02), (0.03, 0.03), (0.02, -0.025), (-0.02, -0.03), (0.0, 0.0))
+        ):
+            c = bowel + vec(dx * h, (-1) ** i * 0.1 * depth, dz * h)
+            self.add(Ellipsoid(c, vec(0.012, 0.01, 0.01) * h), "fluid" if i % 2 else "adipose")  # fmt: skip
+        bladder = vec(0.0, -0.45 * depth, lm["z_hip"] - 0.004 * h)
+        self.add(Ellipsoid(bladder, vec(0.026 * h, 0.35 * depth, 0.022 * h)), "fluid")
+
+    def head(self, h, head_h, lm):
+        c = vec(0.0, 0.0, h - 0.45 * head_h)
+        cranium = vec(0.33, 0.4, 0.46) * head_h - 4.0
+        skull = Ellipsoid(c, cranium)
+        diploe = Ellipsoid(c, cranium - 1.6)
+        self.parts.append(Part(skull, "cortex", "skull.vault"))
+        self.parts.append(Part(diploe, "marrow", "skull.vault", ff=self.ff("skull")))
+        self.parts.append(Part(Ellipsoid(c, cranium - 3.2 - 0.004 * h), "cortex", "skull.vault"))
+        self.bone_outer.append(skull)
+        self.add(Ellipsoid(c, cranium - 4.0 - 0.004 * h), "csf")
+        self.add(Ellipsoid(c + vec(0, 0, 0.01 * head_h), cranium - 6.5 - 0.004 * h), "brain")
+        vault_lo, vault_hi = skull.bounds()
+        vault_lo[2] = c[2] - 0.1 * head_h
+        self.sites["skull.vault"] = SiteGeometry(
+            "skull.vault", c + vec(0, 0, cranium[2] * 0.6), vault_lo, vault_hi,
+            vec(0, 0, 1), 3.0, "skull", outer=[skull], marrow=[diploe])  # fmt: skip
+        r = 0.035 * head_h
+        chin = vec(0.0, -0.3 * head_h, h - 0.93 * head_h)
+        for side, s in SIDES:
+            angle = vec(s * 0.2 * head_h, 0.02 * head_h, h - 0.84 * head_h)
+            condyle = vec(s * 0.22 * head_h, 0.06 * head_h, h - 0.62 * head_h)
+            sid = f"mandible.{side}"
+            self.bone(
+                sid,
+                "mandible",
+                Capsule(chin, angle, r, r),
+                self.ff("axial"),
+                1.0,
+                axis=angle - chin,
+            )
+            self.bone(
+                sid, "mandible", Capsule(angle, condyle, r * 0.9, r * 0.7), self.ff("axial"), 1.0
+            )
+
+    def vertebrae(self, spine, depth):
+        h = self.h
+        names = list(spine)
+        for i, n in enumerate(names):
+            center, hgt, disc, tangent = spine[n]
+            region = n[0]
+            width = {"c": 0.017, "t": 0.021, "l": 0.028}[region] * h * (0.75 if n == "c1" else 1.0)
+            dep = {"c": 0.012, "t": 0.016, "l": 0.02}[region] * h
+            scale = self.mods.height_scale.get(f"vertebra.{n}.body", 1.0)
+            rot = frame(tangent, np.array([1.0, 0.0, 0.0]))
+            body = Box(center, vec(width / 2, dep / 2, hgt * scale / 2), min(2.0, hgt / 4), rot)
+            self.bone(f"vertebra.{n}.body", f"vertebra.{n}", body, self.ff("axial"), 0.9,
+                      axis=tangent, radius=dep / 2)  # fmt: skip
+            # the disc below fills the lost height so the column stays continuous
+            lost = hgt * (1 - scale) / 2
+            if i + 1 < len(names) or n == "l5":
+                below = center - tangent * (hgt / 2 + disc / 2)
+                dscale = self.mods.disc_scale.get(n, 1.0)
+                dh = disc * dscale + lost * 2
+                self.add(Box(below + tangent * lost, vec(width / 2 * 0.96, dep / 2 * 0.92, dh / 2),
+                             min(1.5, dh / 3), rot), "disc")  # fmt: skip
+            rc = {"c": 0.0065, "t": 0.005, "l": 0.006}[region] * h
+            canal = center + rot @ vec(0, dep / 2 + rc + 1.0, 0)
+            lam_r = max(1.6, 0.0022 * h)
+            arch = canal + rot @ vec(0, rc + lam_r, 0)
+            sid = f"vertebra.{n}.posterior-elements"
+            ped_l = center + rot @ vec(width * 0.35, dep / 2, 0)
+            ped_r = center + rot @ vec(-width * 0.35, dep / 2, 0)
+            spin_len = {"c": 0.01, "t": 0.014, "l": 0.014}[region] * h
+            tip = arch + rot @ vec(0, spin_len, -(0.6 if region == "t" else 0.2) * spin_len)
+            tp_len = {"c": 0.012, "t": 0.018, "l": 0.022}[region] * h
+            f = self.ff("axial")
+            for a, b in (
+                (ped_l, arch + rot @ vec(lam_r, 0, 0)),
+                (ped_r, arch - rot @ vec(lam_r, 0, 0)),
+            ):
+                self.bone(sid, f"vertebra.{n}", Capsule(a, b, lam_r * 1.2, lam_r), f, 0.8,
+                          axis=tangent, radius=lam_r)  # fmt: skip
+            self.bone(sid, f"vertebra.{n}", Capsule(arch, tip, lam_r * 1.1, lam_r * 0.8), f, 0.8)
+            for s in (1, -1):
+                base = center + rot @ vec(s * width * 0.4, dep / 2 + rc, 0)
+                end = base + rot @ vec(s * tp_len, tp_len * (0.45 if region == "t" else 0.1), 0)
+                self.bone(
+                    sid, f"vertebra.{n}", Capsule(base, end, lam_r * 1.1, lam_r * 0.8), f, 0.8
+                )
+            spine[n].append(canal)
+            spine[n].append(rc)
+        # spinal canal and cord, from the skull base to the sacrum
+        pts = [spine[n][4] for n in names]
+        rcs = [spine[n][5] for n in names]
+        top = pts[0] + vec(0, 0, 0.02 * h)
+        self.add(Capsule(top, pts[0], rcs[0], rcs[0]), "csf")
+        self.add(Capsule(top, pts[0], rcs[0] * 0.5, rcs[0] * 0.5), "cord")
+        conus = names.index("l2")
+        for i in range(len(names) - 1):
+            self.add(Capsule(pts[i], pts[i + 1], rcs[i], rcs[i + 1]), "csf")
+        for i in range(conus):
+            taper = 0.5 if i < conus - 1 else 0.25
+            self.add(Capsule(pts[i], pts[i + 1], rcs[i] * 0.5, rcs[i + 1] * taper), "cord")
+
+    def thorax(self, spine, depth, biacromial, z_sh):
+        h = self.h
+        r_rib = max(2.2, 0.0026 * h)
+        for i in range(1, 13):
+            center, hgt, _d, _tangent = spine[f"t{i}"][:4]
+            width = float(np.interp(i, (1, 3, 6, 9, 12), (0.55, 0.85, 1.0, 1.0, 0.85))) * 0.095 * h
+            dep = float(np.interp(i, (1, 6, 12), (0.55, 0.95, 0.9))) * depth
+            y_c = center[1] - dep * 0.92
+            end_angle = math.radians(175 if i <= 7 else 150 if i <= 10 else 95)
+            drop = float(np.interp(i, (1, 7, 12), (0.025, 0.06, 0.03))) * h
+            for side, s in SIDES:
+                pts = []
+                for k in range(9):
+                    th = 0.18 + (end_angle - 0.18) * k / 8
+                    pts.append(vec(s * width * math.sin(th), y_c + dep * math.cos(th),
+                                   center[2] + 0.3 * hgt - drop * (th / math.pi) ** 1.3))  # fmt: skip
+                for a, b in itertools.pairwise(pts):
+                    self.bone(f"ribs.{side}", f"ribs.{side}", Capsule(a, b, r_rib, r_rib),
+                              self.ff("axial"), 0.9, radius=r_rib)  # fmt: skip
+                if i <= 7:  # costal cartilage to the sternum
+                    st = vec(s * 0.012 * h, -depth * 0.93, spine["t4"][0][2] - 0.015 * h * (i - 3))
+                    self.add(Capsule(pts[-1], st, r_rib * 0.9, r_rib * 0.8), "cartilage")
+        # sternum
+        notch = spine["t2"][0][2]
+        y_st = -depth * 0.93
+        man_h = 0.035 * h
+        man = Box(
+            vec(0, y_st, notch - man_h / 2), vec(0.017 * h, 0.0045 * h, man_h / 2), 2.0, rot_x(-12)
+        )
+        self.bone("sternum.manubrium", "sternum", man, self.ff("axial"), 0.9)
+        body_top = notch - man_h - 1.5
+        body_bot = spine["t9"][0][2]
+        st_body = Box(vec(0, y_st - 0.004 * h, (body_top + body_bot) / 2),
+                      vec(0.012 * h, 0.0042 * h, (body_top - body_bot) / 2), 2.0, rot_x(-12))  # fmt: skip
+        self.bone("sternum.body", "sternum", st_body, self.ff("axial"), 0.9)
+        # clavicles and scapulae
+        r_cl = max(2.8, 0.0042 * h)
+        for side, s in SIDES:
+            medial = vec(s * 0.02 * h, y_st + 0.004 * h, notch + 0.004 * h)
+            lateral = vec(s * biacromial / 2 * 0.93, 0.25 * depth, z_sh + 0.014 * h)
+            mid1 = medial + (lateral - medial) / 3 + vec(0, -0.006 * h, 0.003 * h)
+            mid2 = medial + 2 * (lateral - medial) / 3 + vec(0, -0.004 * h, 0.0)
+            for third, a, b, ra, rb in (("medial-third", medial, mid1, r_cl * 1.25, r_cl),
+                                        ("middle-third", mid1, mid2, r_cl, r_cl),
+                                        ("lateral-third", mid2, lateral, r_cl, r_cl * 1.1)):  # fmt: skip
+                sid = f"clavicle.{side}.{third}"
+                self.bone(sid, f"clavicle.{side}", Capsule(a, b, ra, rb), self.ff("axial"), 1.0,
+                          axis=b - a, radius=(ra + rb) / 2)  # fmt: skip
+            sc_c = vec(s * biacromial * 0.27, 0.78 * depth, z_sh - 0.055 * h)
+            plate = Ellipsoid(sc_c, vec(0.042 * h, 0.006 * h, 0.07 * h), rot_z(-s * 28))
+            self.bone(f"scapula.{side}", f"scapula.{side}", plate, self.ff("axial"), 1.0)
+            glenoid = vec(s * (biacromial / 2 * 0.86 - 0.016 * h), 0.12 * depth, z_sh)
+            neck = Capsule(glenoid, sc_c + vec(s * 0.02 * h, 0, 0.03 * h), 0.012 * h, 0.007 * h)
+            self.bone(f"scapula.{side}", f"scapula.{side}", neck, self.ff("axial"), 1.0)
+            acromion = Capsule(sc_c + vec(s * 0.02 * h, 0.002 * h, 0.06 * h), lateral + vec(0, 0.006 * h, 0.004 * h),
+                               0.005 * h, 0.006 * h)  # fmt: skip
+            self.bone(f"scapula.{side}", f"scapula.{side}", acromion, self.ff("axial"), 1.0)
+
+    def pelvis(self, lm, x_hip, bi_iliac, depth, r_head, spine):
+        h, age = self.h, self.age
+        z_hip, z_s1 = lm["z_hip"], lm["z_s1"]
+        f = self.ff("axial")
+        # sacrum: five fused segments curving backwards, then the coccyx
+        l5c, l5h = spine["l5"][0], spine["l5"][1]
+        top = l5c - spine["l5"][3] * (l5h / 2 + spine["l5"][2])
+        seg_len = (z_s1 - (z_hip - 0.035 * h)) / 5
+        pos = top
+        sac_shapes, sac_marrow = [], []
+        for i in range(5):
+            tangent = unit(vec(0, 0.18 + 0.22 * i, -1))
+            c = pos + tangent * seg_len / 2
+            w = float(np.interp(i, (0, 4), (0.052, 0.018))) * h
+            d = float(np.interp(i, (0, 4), (0.018, 0.008))) * h
+            box = Box(
+                c, vec(w, d / 2, seg_len / 2 * 1.05), 2.0, frame(tangent, np.array([1.0, 0, 0]))
+            )
+            self.parts.append(Part(box, "cortex", "sacrum"))
+            inner = shrink(box, 1.0)
+            self.parts.append(Part(inner, "marrow", "sacrum", ff=f))
+            self.bone_outer.append(box)
+            sac_shapes.append(box)
+            sac_marrow.append(inner)
+            if i < 4 and age < 15:
+                self.add(Box(pos + tangent * seg_len, vec(w * 0.35, d / 2 * 0.8, 0.8), 0.4,
+                             frame(tangent, np.array([1.0, 0, 0]))), "disc")  # fmt: skip
+            pos = pos + tangent * seg_len
+        self.site("sacrum", "sacrum", sac_shapes, sac_marrow, vec(0, 0.3, -1), 0.02 * h)
+        tail = pos + unit(vec(0, 0.4, -1)) * 0.025 * h
+        self.bone("coccyx", "coccyx", Capsule(pos, tail, 0.005 * h, 0.003 * h), f, 0.8)
+        sac_top_z = top[2]
+        triradiate_open = age < (12.5 if self.sex == "F" else 14.5)
+        for side, s in SIDES:
+            head = vec(s * x_hip, -0.1 * depth, z_hip)
+            # ilium: the body above the acetabulum, the wing up to the crest, the part at the SI joint
+            body_c = head + vec(-s * 0.1 * r_head, 0.2 * r_head, 1.5 * r_head)
+            wing_c = vec(s * (bi_iliac / 2 - 0.028 * h), 0.28 * depth, z_hip + 0.062 * h)
+            si_c = vec(s * 0.045 * h, 0.62 * depth, sac_top_z - 0.025 * h)
+            sid = f"ilium.{side}"
+            self.bone(sid, sid, Ellipsoid(body_c, vec(1.05, 1.1, 1.2) * r_head), f, 1.2)
+            self.bone(
+                sid,
+                sid,
+                Ellipsoid(wing_c, vec(0.043 * h, 0.0075 * h, 0.055 * h), rot_z(s * 38)),
+                f,
+                1.2,
+            )
+            self.bone(sid, sid, Ellipsoid(si_c + vec(s * 0.012 * h, 0, 0), vec(0.013 * h, 0.017 * h, 0.03 * h), rot_z(-s * 25)), f, 1.2)  # fmt: skip
+            self.sites[sid].center = wing_c
+            # sacroiliac joint: a thin cartilage sheet between sacrum and ilium
+            sij = Ellipsoid(si_c, vec(0.0016 * h, 0.016 * h, 0.03 * h), rot_z(-s * 25))
+            self.add(sij, "cartilage", f"sacroiliac-joint.{side}")
+            self.site(f"sacroiliac-joint.{side}", "pelvis", [sij], [], vec(0, 0, 1), 0.01 * h)
+            # acetabulum: anterior and posterior columns around the femoral head
+            for col, off in (("anterior-column", vec(s * 0.1, -0.85, 0.55)),
+                             ("posterior-column", vec(s * 0.1, 0.9, 0.45))):  # fmt: skip
+                c = head + off * r_head
+                self.bone(f"acetabulum.{side}.{col}", f"acetabulum.{side}",
+                          Ellipsoid(c, vec(0.75, 0.6, 0.95) * r_head), f, 1.2)  # fmt: skip
+            tub = vec(s * x_hip * 0.78, 0.32 * depth, z_hip - 0.05 * h)
+            isch_top = head + vec(-s * 0.1 * r_head, 0.6 * r_head, -1.1 * r_head)
+            self.bone(f"ischium.{side}", f"ischium.{side}", Capsule(isch_top, tub, 0.55 * r_head, 0.5 * r_head), f, 1.2)  # fmt: skip
+            sym = vec(s * 0.009 * h, -0.72 * depth, z_hip - 0.022 * h)
+            pub_top = head + vec(-s * 0.6 * r_head, -0.8 * r_head, -0.1 * r_head)
+            self.bone(f"pubis.{side}", f"pubis.{side}", Capsule(pub_top, sym, 0.45 * r_head, 0.4 * r_head), f, 1.0)  # fmt: skip
+            self.bone(f"pubis.{side}", f"pubis.{side}", Capsule(sym, tub, 0.3 * r_head, 0.35 * r_head), f, 1.0)  # fmt: skip
+            if triradiate_open:
+                tri = head + vec(-s * 1.05 * r_head, 0.0, 0.15 * r_head)
+                ax = vec(1.0, 0, 0)
+                self.add(Capsule(tri - ax * 1.2, tri + ax * 1.2, 0.7 * r_head, 0.7 * r_head, flat=True), "physis")  # fmt: skip
+
+    def leg(self, side, s, lm, x_hip, x_knee, x_ankle, r_head, femur_len):
+        h = self.h
+        head = vec(s * x_hip, -0.1 * lm["depth"], lm["z_hip"])
+        knee = vec(s * x_knee, 0.0, lm["z_knee"])
+        ankle = vec(s * x_ankle, 0.005 * h, lm["z_ankle"])
+        f_axial = self.ff("proximal-metaphysis")
+        neck_dir = unit(vec(s * 0.82, 0.0, -0.57))
+        neck_end = head + neck_dir * 0.036 * h
+        troch_base = neck_end + vec(0, 0, -0.018 * h)
+        # femur: shaft (diaphysis, distal metaphysis and epiphysis) from below the trochanters
+        r_f = 0.0075 * h
+        joint_gap = max(3.0, 0.003 * h)
+        self.long_bone("femur", side, troch_base, knee + vec(0, 0, joint_gap / 2), r_f, r_f * 1.6,
+                       0.023 * h, epi=0.09, meta=0.15, skip_top=True)  # fmt: skip
+        femur = f"femur.{side}"
+        plate_c = head + neck_dir * r_head * 0.62
+        neck = Capsule(plate_c, neck_end, 0.62 * r_head, 0.6 * r_head, flat=True)
+        g = self.bone(f"{femur}.proximal-metaphysis", femur, neck, f_axial, 1.0, axis=neck_dir,
+                      radius=0.6 * r_head)  # fmt: skip
+        g.physis, g.joint = plate_c, head
+        inter = Ellipsoid(neck_end + vec(0, 0, -0.004 * h), vec(0.011, 0.01, 0.017) * h)
+        self.bone(f"{femur}.intertrochanteric", femur, inter, f_axial, 1.2, axis=vec(0, 0, 1))
+        troch = neck_end + vec(s * 0.012 * h, 0.004 * h, 0.006 * h)
+        g = self.bone(f"{femur}.greater-trochanter", femur, Ellipsoid(troch, vec(0.0085, 0.009, 0.011) * h),
+                      self.ff("epiphysis"), 1.0)  # fmt: skip
+        cart = float(np.interp(self.age, (3, 16), (0.25, 0.1)))
+        self.add(Ellipsoid(head, vec(1, 1, 1) * r_head), "cartilage", f"{femur}.proximal-epiphysis")
+        nucleus = Ellipsoid(head - neck_dir * 0.12 * r_head, vec(1, 1, 1) * r_head * (0.95 - cart))
+        g = self.bone(f"{femur}.proximal-epiphysis", femur, nucleus, self.ff("epiphysis"), 0.8,
+                      axis=neck_dir, radius=r_head, physis=plate_c, joint=head)  # fmt: skip
+        g.lo, g.hi = head - r_head, head + r_head
+        self.bone_outer.append(Ellipsoid(head, vec(1, 1, 1) * r_head))
+        if self.age < (14.5 if self.sex == "F" else 16.5):
+            self.plate(plate_c, neck_dir, 0.62 * r_head, max(1.2, 0.0012 * h))
+        # tibia, fibula, patella
+        t_top = knee - vec(0, 0, joint_gap / 2)
+        self.long_bone(
+            "tibia", side, t_top, ankle, 0.0065 * h, 0.024 * h, 0.014 * h, epi=0.06, meta=0.14
+        )
+        tib_r = 0.024 * h
+        fib_top = vec(s * (x_knee + 0.75 * tib_r), 0.3 * tib_r, lm["z_knee"] - 0.022 * h)
+        fib_bot = vec(s * (x_ankle + 0.95 * 0.014 * h), 0.2 * 0.014 * h, lm["z_ankle"] - 0.012 * h)
+        self.long_bone(
+            "fibula", side, fib_top, fib_bot, 0.003 * h, 0.0048 * h, 0.0055 * h, epi=0.05, meta=0.1
+        )
+        pat = Ellipsoid(knee + vec(0, -0.027 * h, 0.016 * h), vec(0.014, 0.006, 0.016) * h)
+        self.bone(f"patella.{side}", f"patella.{side}", pat, self.ff("epiphysis"), 1.0)
+        self.foot(side, s, ankle)
+
+    def foot(self, side, s, ankle):
+        h = self.h
+        f = self.ff("small")
+        a = ankle
+        bones = {
+            "talus": (vec(0, -0.004, -0.014), vec(0.012, 0.018, 0.01)),
+            "calcaneus": (vec(0.002, 0.012, -0.031), vec(0.012, 0.028, 0.012)),
+            "navicular": (vec(-0.006, -0.026, -0.018), vec(0.011, 0.0055, 0.008)),
+            "cuboid": (vec(0.011, -0.03, -0.03), vec(0.008, 0.009, 0.008)),
+            "cuneiform-medial": (vec(-0.01, -0.038, -0.022), vec(0.005, 0.008, 0.009)),
+            "cuneiform-intermediate": (vec(-0.002, -0.037, -0.018), vec(0.004, 0.007, 0.008)),
+            "cuneiform-lateral": (vec(0.005, -0.037, -0.022), vec(0.004, 0.007, 0.008)),
+        }
+        for name, (off, radii) in bones.items():
+            c = a + vec(s * off[0], off[1], off[2]) * h
+            self.bone(f"{name}.{side}", f"{name}.{side}", Ellipsoid(c, radii * h), f, 0.8)
+        for ray in range(1, 6):
+            dx = (-0.011 + 0.0055 * (ray - 1)) * h
+            base = a + vec(s * dx, -0.046 * h, -0.028 * h + 0.002 * h * (ray - 1))
+            head = a + vec(s * dx * 1.35, -(0.095 - 0.004 * abs(ray - 2)) * h, -a[2] + 0.008 * h)
+            r = (0.0048 if ray == 1 else 0.0032) * h
+            self.small_long_bone(f"metatarsal-{ray}.{side}", base, head, r)
+            tip = (
+                head + unit(head - base) * (0.03 if ray == 1 else 0.022) * h + vec(0, 0, 0.002 * h)
+            )
+            self.bone(f"phalanges-foot.{side}", f"phalanges-foot.{side}", Capsule(head + unit(head - base) * r * 1.8, tip, r * 0.9, r * 0.6), f, 0.7)  # fmt: skip
+
+    def small_long_bone(self, bone, base, head, r):
+        """Metacarpal or metatarsal: base, shaft and head."""
+        f = self.ff("small")
+        axis = head - base
+        p1, p2 = base + axis * 0.22, base + axis * 0.8
+        self.bone(
+            f"{bone}.base", bone, Capsule(base, p1, r * 1.25, r * 1.05), f, 0.6, axis=axis, radius=r
+        )
+        self.bone(f"{bone}.shaft", bone, Capsule(p1, p2, r * 0.95, r * 0.95, flat=True), f, 0.8, axis=axis, radius=r)  # fmt: skip
+        self.bone(
+            f"{bone}.head", bone, Capsule(p2, head, r * 1.1, r * 1.3), f, 0.6, axis=axis, radius=r
+        )
+
+    def arm(self, side, s, lm, x_sh, z_sh):
+        h = self.h
+        shoulder = vec(s * x_sh, 0.12 * lm["depth"], z_sh)
+        elbow, wrist, _hand = self.arm_points(s, x_sh, z_sh)
+        self.long_bone(
+            "humerus", side, shoulder, elbow, 0.0055 * h, 0.0135 * h, 0.012 * h, epi=0.08, meta=0.13
+        )
+        cap = elbow + vec(s * 0.006 * h, 0, -0.004 * h)
+        self.bone(f"humerus.{side}.capitellum", f"humerus.{side}", Ellipsoid(cap, vec(0.006, 0.006, 0.005) * h),
+                  self.ff("epiphysis"), 0.6)  # fmt: skip
+        gap = max(2.5, 0.0025 * h)
+        r_top = elbow + vec(s * 0.007 * h, 0, -gap - 0.006 * h)
+        u_top = elbow + vec(-s * 0.005 * h, 0.004 * h, -gap)
+        r_bot = wrist + vec(s * 0.008 * h, 0, 0)
+        u_bot = wrist + vec(-s * 0.006 * h, 0.002 * h, 0.002 * h)
+        self.long_bone(
+            "radius", side, r_top, r_bot, 0.0036 * h, 0.0045 * h, 0.0085 * h, epi=0.06, meta=0.12
+        )
+        self.long_bone(
+            "ulna", side, u_top, u_bot, 0.0036 * h, 0.0065 * h, 0.005 * h, epi=0.07, meta=0.12
+        )
+        f = self.ff("small")
+        carp_c = wrist + vec(s * 0.002 * h, -0.002 * h, -0.016 * h)
+        for dx, dz in ((-0.009, 0.004), (-0.003, 0.005), (0.004, 0.004), (0.01, 0.003),
+                       (-0.008, -0.005), (-0.002, -0.005), (0.004, -0.005), (0.01, -0.006)):  # fmt: skip
+            c = carp_c + vec(s * dx * h, 0, dz * h)
+            self.bone(
+                f"carpals.{side}",
+                f"carpals.{side}",
+                Ellipsoid(c, vec(0.0034, 0.005, 0.0042) * h),
+                f,
+                0.6,
+            )
+        for ray in range(1, 6):
+            dx = (0.012 - 0.0055 * (ray - 1)) * h
+            base = carp_c + vec(s * dx * (1.2 if ray == 1 else 1.0), 0, -0.011 * h)
+            length = (0.026 if ray == 1 else 0.042 - 0.003 * abs(ray - 3)) * h
+            tilt = vec(s * (0.5 if ray == 1 else 0.06 * (3 - ray)), 0, -1)
+            head = base + unit(tilt) * length
+            r = (0.0035 if ray <= 2 else 0.003) * h
+            self.small_long_bone(f"metacarpal-{ray}.{side}", base, head, r)
+            finger = (0.03 if ray == 1 else 0.045 - 0.004 * abs(ray - 3)) * h
+            start = head + unit(tilt) * r * 1.6
+            self.bone(f"phalanges-hand.{side}", f"phalanges-hand.{side}",
+                      Capsule(start, start + unit(tilt) * finger, r * 0.85, r * 0.6), f, 0.6)  # fmt: skip
+
+
+def _center(shape: Shape) -> np.ndarray:
+    if isinstance(shape, Capsule):
+        return (shape.a + shape.b) / 2
+    return np.asarray(shape.c, dtype=np.float64)
+
+
+def _grow(shape: Shape, factor: float) -> Shape:
+    if isinstance(shape, Capsule):
+        return Capsule(
+            shape.a, shape.b, shape.ra * factor, shape.rb * factor, shape.flat, shape.scale
+        )
+    if isinstance(shape, Ellipsoid):
+        return Ellipsoid(shape.c, np.asarray(shape.radii) * factor, shape.rot)
+    return Box(shape.c, np.asarray(shape.half) * factor, shape.round, shape.rot)
+
+
+def build_body(age: float, sex: str, modifiers: Modifiers | None = None) -> Body:
+    """The body of a child of this age (years, 3-16) and sex ("M"/"F")."""
+    return _Builder(float(age), sex, modifiers or Modifiers()).build()

@@ -1,0 +1,132 @@
+"""Write a generated series as DICOM MR Image Storage files (explicit VR little endian).
+
+Every file says it is synthetic: the patient name and id, the image comments and the
+de-identification flags. UIDs come from the study description, so files are reproducible.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydicom.dataset import FileDataset, FileMetaDataset
+from pydicom.uid import PYDICOM_IMPLEMENTATION_UID, ExplicitVRLittleEndian, MRImageStorage
+
+from cnoatlas import __version__
+
+if TYPE_CHECKING:
+    from cnoatlas.imaging.phantom.study import Series, Study
+
+STUDY_DATE, STUDY_TIME = "20240105", "090000"
+_SEQ = {
+    # weighting -> ScanningSequence, SequenceVariant, ScanOptions, SequenceName
+    "stir": ("SE\\IR", "SK\\SP", "", "tir2d"),
+    "t1": ("SE", "SK\\SP", "", "tse2d"),
+    "dwi": ("EP\\IR", "SK\\SP", "", "ep_b800"),
+}
+
+
+def _ds(v: float) -> str:
+    text = f"{v:.6f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def write_series(study: Study, series: Series, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    desc = study.description
+    w = series.weighting
+    scanning, variant, options, seq_name = _SEQ[w.name]
+    patient = f"SYNTHETIC^{(desc.case_id or 'PHANTOM').upper()}"
+    patient_id = f"SYNTH-{desc.digest()[:10].upper()}"
+    rows_sp, cols_sp = series.pixel_spacing
+    iop = [*series.row_vector, *series.col_vector]
+    out = []
+    for k in range(series.pixels.shape[0]):
+        meta = FileMetaDataset()
+        meta.MediaStorageSOPClassUID = MRImageStorage
+        meta.MediaStorageSOPInstanceUID = series.sop_uids[k]
+        meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        meta.ImplementationClassUID = PYDICOM_IMPLEMENTATION_UID
+        meta.ImplementationVersionName = f"CNOATLAS_{__version__}"[:16]
+        path = folder / f"IM{k + 1:04d}.dcm"
+        ds = FileDataset(str(path), {}, file_meta=meta, preamble=b"\0" * 128)
+        ds.SpecificCharacterSet = "ISO_IR 100"
+        image_type = ["ORIGINAL", "PRIMARY", "OTHER"]
+        if w.kind == "dwi":
+            image_type = ["ORIGINAL", "PRIMARY", "DIFFUSION", "NONE"]
+        ds.ImageType = image_type
+        ds.InstanceCreationDate, ds.InstanceCreationTime = STUDY_DATE, STUDY_TIME
+        ds.SOPClassUID = MRImageStorage
+        ds.SOPInstanceUID = series.sop_uids[k]
+        ds.StudyDate = ds.SeriesDate = ds.AcquisitionDate = ds.ContentDate = STUDY_DATE
+        ds.StudyTime = STUDY_TIME
+        ds.SeriesTime = ds.AcquisitionTime = ds.ContentTime = f"09{series.number:02d}00"
+        ds.AccessionNumber = ""
+        ds.Modality = "MR"
+        ds.Manufacturer = "CNO Atlas"
+        ds.InstitutionName = "Synthetic data"
+        ds.ReferringPhysicianName = ""
+        ds.StudyDescription = "WB-MRI (synthetic)"
+        ds.SeriesDescription = series.description
+        ds.ManufacturerModelName = "phantom generator"
+        ds.PatientName = patient
+        ds.PatientID = patient_id
+        ds.IssuerOfPatientID = "CNO Atlas synthetic"
+        ds.PatientBirthDate = ""
+        ds.PatientSex = desc.sex
+        ds.PatientAge = f"{int(desc.age_years):03d}Y"
+        ds.PatientIdentityRemoved = "YES"
+        ds.DeidentificationMethod = "Synthetic image, no patient"
+        if "feet" in series.key:  # both feet: a paired part needs its laterality
+            ds.ImageLaterality = "B"
+        else:
+            ds.BodyPartExamined = "WHOLEBODY"
+        ds.ScanningSequence = scanning
+        ds.SequenceVariant = variant
+        ds.ScanOptions = options
+        ds.MRAcquisitionType = "2D"
+        ds.SequenceName = seq_name
+        ds.AngioFlag = "N"
+        ds.SliceThickness = _ds(series.grid.thickness)
+        ds.RepetitionTime = _ds(w.tr_ms)
+        ds.EchoTime = _ds(w.te_ms)
+        if w.ti_ms is not None:
+            ds.InversionTime = _ds(w.ti_ms)
+        ds.NumberOfAverages = "1"
+        ds.ImagingFrequency = "63.87"  # 1H at 1.5 T
+        ds.ImagedNucleus = "1H"
+        ds.EchoNumbers = "1"
+        ds.MagneticFieldStrength = "1.5"
+        ds.SpacingBetweenSlices = _ds(series.slice_spacing)
+        ds.EchoTrainLength = str(w.etl)
+        ds.SoftwareVersions = f"cnoatlas {__version__}"
+        ds.ProtocolName = f"WB-MRI {series.description}"
+        ds.PatientPosition = "HFS"
+        ds.StudyInstanceUID = study.study_uid
+        ds.SeriesInstanceUID = series.series_uid
+        ds.StudyID = "1"
+        ds.SeriesNumber = str(series.number)
+        ds.AcquisitionNumber = "1"
+        ds.InstanceNumber = str(k + 1)
+        ds.ImagePositionPatient = [_ds(v) for v in series.position(k)]
+        ds.ImageOrientationPatient = [_ds(v) for v in iop]
+        ds.FrameOfReferenceUID = study.frame_uid
+        ds.PositionReferenceIndicator = ""
+        ds.SliceLocation = _ds(float(series.position(k) @ series.normal))
+        ds.ImageComments = "Synthetic image made by the CNO Atlas generator; not a patient."
+        ds.SamplesPerPixel = 1
+        ds.PhotometricInterpretation = "MONOCHROME2"
+        ds.Rows, ds.Columns = series.pixels.shape[1], series.pixels.shape[2]
+        ds.PixelSpacing = [_ds(rows_sp), _ds(cols_sp)]
+        ds.BitsAllocated = 16
+        ds.BitsStored = 12
+        ds.HighBit = 11
+        ds.PixelRepresentation = 0
+        ds.WindowCenter = _ds(series.window[0])
+        ds.WindowWidth = _ds(series.window[1])
+        ds.BurnedInAnnotation = "NO"
+        ds.LossyImageCompression = "00"
+        ds.PixelData = series.pixels[k].tobytes()
+        ds.save_as(path, enforce_file_format=True)
+        out.append(path)
+    return out

@@ -1,0 +1,377 @@
+"""Lesions as painted parts: CNO marrow oedema and the differentials it is taught against.
+
+Each lesion kind is a small recipe of parts placed at its site of the body model: marrow
+parts are clipped to the bone's marrow (geographic oedema stays in the bone), soft-tissue
+parts are kept out of bone. The parts that outline the lesion carry its id as ``tag``; the
+annotations follow them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from cnoatlas.imaging.phantom.body import Body, Modifiers, Part, SiteGeometry
+from cnoatlas.imaging.phantom.shapes import Box, Capsule, Ellipsoid, Shape, frame, shrink, unit, vec
+
+KINDS = (
+    "cno-oedema",
+    "bacterial-osteomyelitis",
+    "brodie-abscess",
+    "spondylodiscitis",
+    "lch",
+    "ewing-sarcoma",
+    "osteosarcoma",
+    "leukaemia",
+)
+STATES = ("active", "smaller", "resolved", "stable-fracture")
+OPTIONS = {
+    "periosteal_reaction": bool,
+    "soft_tissue_oedema": bool,
+    "joint_effusion": bool,
+    "height_loss": float,
+    "hyperostosis": bool,
+    "abscess": bool,
+    "sequestrum": bool,
+    "sinus_tract": bool,
+    "subperiosteal_collection": bool,
+    "vertebra_plana": bool,
+    "soft_tissue_mass": bool,
+}
+_DEFAULT_ON = {
+    "abscess": ("bacterial-osteomyelitis", "brodie-abscess"),
+    "soft_tissue_mass": ("ewing-sarcoma", "osteosarcoma", "lch"),
+}
+
+FINDINGS = {
+    "cno-oedema": ("CNO", "marrow oedema next to the growth plate: bright on STIR and DWI, dark on T1"),
+    "bacterial-osteomyelitis": ("abscess", "marrow oedema around an abscess with a rim, subperiosteal pus and a sinus tract"),
+    "brodie-abscess": ("Brodie", "well-defined cavity with a dark sclerotic rim and a lining, crossing the growth plate"),
+    "spondylodiscitis": ("discitis", "the disc and both neighbouring endplates involved, with a paravertebral collection"),
+    "lch": ("LCH", "punched-out lytic lesion with a soft-tissue component"),
+    "ewing-sarcoma": ("Ewing", "long diaphyseal marrow replacement with a large soft-tissue mass"),
+    "osteosarcoma": ("osteosarcoma", "metaphyseal tumour breaking through the cortex, with a mass and dark spicules"),
+    "leukaemia": ("leukaemia", "diffuse marrow replacement with metaphyseal bands"),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Lesion:
+    id: str
+    site_id: str
+    kind: str
+    size_mm: float = 20.0
+    intensity: float = 0.8
+    options: dict = field(default_factory=dict)
+    state: str = "active"
+
+    def option(self, name: str):
+        value = self.options.get(name)
+        if value is None:
+            return self.kind in _DEFAULT_ON.get(name, ()) or OPTIONS[name]()
+        return value
+
+
+def modifiers(lesions: Iterable[Lesion], body_sites: Iterable[str] = ()) -> Modifiers:
+    """Changes to the skeleton: vertebral height loss (kept after healing), thickening, discs."""
+    height, thick, disc = {}, {}, {}
+    for les in lesions:
+        loss = float(les.option("height_loss"))
+        if les.site_id.startswith("vertebra.") and les.site_id.endswith(".body"):
+            if les.option("vertebra_plana"):
+                loss = max(loss, 0.75)
+            if les.state == "stable-fracture":
+                loss = max(loss, 0.3)
+            if loss > 0:
+                height[les.site_id] = max(0.2, 1.0 - loss)
+            if les.kind == "spondylodiscitis" and les.state != "resolved":
+                disc[les.site_id.split(".")[1]] = 0.45
+        if les.option("hyperostosis") and les.state != "resolved":
+            thick[les.site_id] = 1.45
+    return Modifiers(height, thick, disc)
+
+
+def _effective(les: Lesion) -> tuple[float, float, bool]:
+    """Size, intensity and whether soft-tissue extras show, for the lesion's state."""
+    if les.state == "smaller":
+        return les.size_mm * 0.55, les.intensity * 0.6, False
+    if les.state == "stable-fracture":
+        return les.size_mm * 0.5, min(les.intensity, 0.25), False
+    return les.size_mm, les.intensity, True
+
+
+def _near(shapes: list[Shape], lo: np.ndarray, hi: np.ndarray) -> tuple[Shape, ...]:
+    out = []
+    for s in shapes:
+        a, b = s.bounds()
+        if np.all(a <= hi) and np.all(b >= lo):
+            out.append(s)
+    return tuple(out)
+
+
+def _perp(g: SiteGeometry) -> np.ndarray:
+    """A direction across the bone, pointing away from the body's midline."""
+    out = vec(math.copysign(1.0, g.center[0]) if abs(g.center[0]) > 1 else 1.0, -0.3, 0.0)
+    out = out - np.dot(out, g.axis) * g.axis
+    return unit(out)
+
+
+def _rng(les: Lesion) -> np.random.Generator:
+    digest = hashlib.sha256(f"{les.id}|{les.site_id}|{les.kind}".encode()).digest()
+    return np.random.default_rng(int.from_bytes(digest[:8], "little"))
+
+
+def lesion_parts(body: Body, les: Lesion) -> list[Part]:
+    """The parts that paint this lesion (nothing for a resolved one)."""
+    if les.state == "resolved":
+        return []
+    g = body.sites[les.site_id]
+    size, inten, extras = _effective(les)
+    rot = frame(g.axis, vec(1.0, 0.0, 0.0))
+    center = g.center.copy()
+    along = size / 2
+    if g.physis is not None and "metaphysis" in g.id:
+        inward = unit(g.center - g.physis)
+        center = g.physis + inward * min(
+            along * 0.85, float(np.linalg.norm(g.center - g.physis)) * 1.2
+        )
+    if g.id.startswith("ribs."):
+        mid = g.marrow[len(g.marrow) // 2]
+        center = (mid.a + mid.b) / 2 if isinstance(mid, Capsule) else g.center
+    across = max(g.radius * 1.15, size * 0.4)
+    main = Ellipsoid(center, vec(across, across, along), rot)
+    lo, hi = main.bounds()
+    margin = 25.0 + size
+    near_outer = _near(body.bone_outer, lo - margin, hi + margin)
+    if g.id.endswith(".body") or g.bone in ("skull",):
+        marrow = tuple(g.marrow)
+    elif g.id.startswith("sacroiliac-joint"):
+        side = g.id.split(".")[1]
+        marrow = _near(body.bone_marrow(f"ilium.{side}") + body.bone_marrow("sacrum"), lo, hi)
+    else:
+        epiphysis = "epiphysis" in g.id or les.kind in ("brodie-abscess",)
+        shapes = [
+            s
+            for sid, sg in body.sites.items()
+            if sg.bone == g.bone and (epiphysis or "epiphysis" not in sid)
+            for s in sg.marrow
+        ]
+        marrow = _near(shapes, lo - 5, hi + 5) or tuple(g.marrow)
+    bone_clip = tuple(s for s in near_outer if _overlaps(s, lo, hi)) or tuple(g.outer)
+    perp = _perp(g)
+    tag = les.id
+    parts: list[Part] = []
+    kind = les.kind
+
+    def oedema(shape, alpha, soft=3.0, tissue="oedema", tagged=True, clip=marrow):
+        parts.append(Part(shape, tissue, les.site_id, alpha=alpha, soft=soft, clip=clip,
+                          tag=tag if tagged else None))  # fmt: skip
+
+    def soft_tissue(shape, tissue, alpha, soft=2.0, tagged=False):
+        parts.append(Part(shape, tissue, None, alpha=alpha, soft=soft, clip_out=near_outer,
+                          tag=tag if tagged else None))  # fmt: skip
+
+    if kind == "cno-oedema":
+        if les.option("hyperostosis"):
+            oedema(shrink(main, 1.0), 0.5, 1.0, "sclerosis", tagged=False)
+        oedema(main, inten)
+        if les.state == "stable-fracture" and not g.id.endswith(".body"):
+            oedema(
+                Capsule(center - perp * 40, center + perp * 40, 0.8, 0.8),
+                0.8,
+                0.5,
+                "sclerosis",
+                False,
+            )
+    elif kind == "bacterial-osteomyelitis":
+        oedema(
+            Ellipsoid(center, vec(across * 1.1, across * 1.1, along * 1.3), rot), max(inten, 0.9)
+        )
+        r_abs = max(4.0, size * 0.2)
+        if les.option("abscess"):
+            parts.append(
+                Part(
+                    Ellipsoid(center, vec(1, 1, 1.4) * (r_abs + 2.2), rot),
+                    "rim",
+                    les.site_id,
+                    tag=tag,
+                )
+            )
+            parts.append(
+                Part(Ellipsoid(center, vec(1, 1, 1.4) * r_abs, rot), "pus", les.site_id, tag=tag)
+            )
+        if les.option("sequestrum"):
+            parts.append(
+                Part(Ellipsoid(center, vec(1.8, 1.8, 4.0), rot), "cortex", les.site_id, alpha=0.95)
+            )
+        if extras:
+            soft_tissue(
+                Ellipsoid(center, vec(across + 18, across + 18, along + 15), rot),
+                "soft-oedema",
+                0.6,
+                8.0,
+            )
+            if les.option("subperiosteal_collection"):
+                sub_c = center + perp * (g.radius + 3.5)
+                soft_tissue(
+                    Ellipsoid(sub_c, vec(4.0, 5.0, along * 0.9), rot), "pus", 0.95, 1.0, True
+                )
+            if les.option("sinus_tract"):
+                skin = center + perp * (g.radius + 0.05 * body.height)
+                soft_tissue(Capsule(center, skin, 1.8, 1.5), "fluid", 0.9, 0.5)
+    elif kind == "brodie-abscess":
+        if g.physis is not None:
+            center = g.physis + unit(g.center - g.physis) * size * 0.2
+        r = max(4.0, size / 2)
+        cavity = Ellipsoid(center, vec(r * 0.8, r * 0.8, r), rot)
+        oedema(
+            Ellipsoid(center, vec(across * 1.2, across * 1.2, r * 1.8), rot),
+            0.45 * inten,
+            5.0,
+            tagged=False,
+        )
+        parts.append(
+            Part(shrink(cavity, -3.0), "sclerosis", les.site_id, alpha=0.9, clip=bone_clip, tag=tag)
+        )
+        parts.append(Part(shrink(cavity, -1.2), "rim", les.site_id, clip=bone_clip, tag=tag))
+        parts.append(Part(cavity, "pus", les.site_id, tag=tag))
+    elif kind == "spondylodiscitis":
+        parts.extend(_spondylodiscitis(body, les, g, inten, near_outer, extras))
+    elif kind == "lch":
+        r = max(4.0, size / 2)
+        if g.bone == "skull":
+            skull = g.outer[0]
+            hole = Ellipsoid(center, vec(r, r, r))
+            parts.append(Part(hole, "tumour", les.site_id, soft=0.8, clip=(skull,), tag=tag))
+            parts.append(Part(Ellipsoid(center + vec(0, 0, r * 0.4), vec(r, r, r * 0.6)), "tumour", None,
+                              alpha=0.8, soft=1.0, clip_out=(shrink(skull, 3.0),)))  # fmt: skip
+        else:
+            oedema(
+                Ellipsoid(center, vec(across * 1.3, across * 1.3, r * 1.7), rot),
+                0.45 * inten,
+                5.0,
+                tagged=False,
+            )
+            parts.append(Part(Ellipsoid(center, vec(r, r, r * 1.1), rot), "tumour", les.site_id,
+                              soft=0.8, clip=bone_clip, tag=tag))  # fmt: skip
+            if extras and les.option("soft_tissue_mass"):
+                soft_tissue(
+                    Ellipsoid(center + perp * g.radius, vec(r * 0.7, r * 0.6, r), rot),
+                    "tumour",
+                    0.9,
+                    1.5,
+                    True,
+                )
+    elif kind == "ewing-sarcoma":
+        oedema(
+            Ellipsoid(center, vec(across * 1.3, across * 1.3, along), rot),
+            max(inten, 0.9),
+            2.0,
+            "tumour",
+        )
+        if extras and les.option("soft_tissue_mass"):
+            mass = Ellipsoid(center + perp * g.radius * 0.5,
+                             vec(g.radius + size * 0.28, g.radius + size * 0.22, along * 0.75), rot)  # fmt: skip
+            soft_tissue(mass, "tumour", 0.95, 2.0, True)
+            for extra_r in (2.0, 4.2):
+                outer = Capsule(center - g.axis * along * 0.6, center + g.axis * along * 0.6,
+                                g.radius + extra_r + 0.9, g.radius + extra_r + 0.9, flat=True)  # fmt: skip
+                inner = shrink(outer, 0.9)
+                parts.append(Part(outer, "sclerosis", None, alpha=0.7, clip_out=(inner,)))
+    elif kind == "osteosarcoma":
+        tumour = Ellipsoid(center, vec(across * 1.2, across * 1.2, along), rot)
+        parts.append(
+            Part(
+                tumour,
+                "tumour",
+                les.site_id,
+                alpha=max(inten, 0.9),
+                soft=1.5,
+                clip=bone_clip,
+                tag=tag,
+            )
+        )
+        rng = _rng(les)
+        for _ in range(5):
+            off = (rng.random(3) - 0.5) * vec(across, across, along)
+            parts.append(Part(Ellipsoid(center + rot @ off, vec(3, 3, 4)), "sclerosis", les.site_id,
+                              alpha=0.7, soft=1.0, clip=bone_clip))  # fmt: skip
+        if extras and les.option("soft_tissue_mass"):
+            mass_c = center + perp * g.radius
+            soft_tissue(
+                Ellipsoid(mass_c, vec(size * 0.35, size * 0.3, along * 0.8), rot),
+                "tumour",
+                0.9,
+                2.0,
+                True,
+            )
+            side = np.cross(g.axis, perp)
+            for k in range(-3, 4):
+                d = unit(perp * math.cos(k * 0.3) + side * math.sin(k * 0.3))
+                a = center + d * g.radius
+                parts.append(
+                    Part(Capsule(a, a + d * size * 0.32, 0.8, 0.5), "sclerosis", None, alpha=0.7)
+                )
+    elif kind == "leukaemia":
+        for part in body.parts:
+            if part.tissue == "marrow":
+                parts.append(Part(part.shape, "infiltrate", part.site, alpha=0.6 * inten))
+        for sg in body.sites.values():
+            if sg.physis is not None and "metaphysis" in sg.id and sg.radius > 4:
+                d = unit(sg.center - sg.physis)
+                band_c = sg.physis + d * 3.5
+                r = sg.radius * 0.95
+                parts.append(Part(Capsule(band_c - d * 2, band_c + d * 2, r, r, flat=True), "oedema",
+                                  sg.id, alpha=0.85 * inten, soft=1.0, clip=tuple(sg.marrow)))  # fmt: skip
+        oedema(main, inten, 3.0, "infiltrate")
+    if extras and les.option("periosteal_reaction"):
+        sleeve = Capsule(center - g.axis * along * 1.1, center + g.axis * along * 1.1,
+                         g.radius + 3.0, g.radius + 3.0, flat=True)  # fmt: skip
+        soft_tissue(sleeve, "soft-oedema", 0.9 * inten, 1.0)
+    if extras and les.option("soft_tissue_oedema"):
+        cloud = Ellipsoid(center, vec(across + 14, across + 14, along + 10), rot)
+        soft_tissue(cloud, "soft-oedema", 0.55 * inten, 7.0)
+    if extras and les.option("joint_effusion") and g.joint is not None:
+        r = g.radius * 1.2 + 4
+        soft_tissue(Ellipsoid(g.joint, vec(r, r * 0.9, max(6.0, 0.4 * r)), rot), "fluid", 0.9)
+    return parts
+
+
+def _overlaps(shape: Shape, lo: np.ndarray, hi: np.ndarray) -> bool:
+    a, b = shape.bounds()
+    return bool(np.all(a <= hi) and np.all(b >= lo))
+
+
+def _spondylodiscitis(body, les, g, inten, near_outer, extras) -> list[Part]:
+    level = les.site_id.split(".")[1]
+    names = [f"c{i}" for i in range(1, 8)] + [f"t{i}" for i in range(1, 13)]
+    names += [f"l{i}" for i in range(1, 6)]
+    idx = names.index(level)
+    below = body.sites.get(f"vertebra.{names[idx + 1]}.body") if idx + 1 < len(names) else None
+    upper = body.sites[les.site_id]
+    parts = []
+    axis = upper.axis
+    lo_c = below.center if below is not None else upper.center - axis * (upper.hi[2] - upper.lo[2])
+    disc_c = (upper.center + lo_c) / 2
+    width = float(upper.hi[0] - upper.lo[0])
+    dep = upper.radius * 2
+    rot = frame(axis, vec(1.0, 0.0, 0.0))
+    hgt = float(np.linalg.norm(upper.center - lo_c)) / 2
+    for sg, sign in ((upper, 1.0), (below, -1.0)):
+        if sg is None:
+            continue
+        c = disc_c + axis * sign * hgt * 0.45
+        parts.append(Part(Ellipsoid(c, vec(width * 0.55, dep * 0.6, hgt * 0.55), rot), "oedema", sg.id,
+                          alpha=max(inten, 0.85), soft=2.5, clip=tuple(sg.marrow), tag=les.id))  # fmt: skip
+    parts.append(Part(Box(disc_c, vec(width * 0.45, dep * 0.45, hgt * 0.3), 1.0, rot), "fluid", les.site_id,
+                      alpha=0.85, soft=1.0, tag=les.id))  # fmt: skip
+    if extras:
+        coll = Ellipsoid(
+            disc_c + rot @ vec(0, -dep * 0.55, 0), vec(width * 0.75, dep * 0.35, hgt * 1.1), rot
+        )
+        parts.append(Part(coll, "pus", None, alpha=0.9, soft=2.0, clip_out=near_outer, tag=les.id))
+    return parts
