@@ -239,6 +239,74 @@ def _cases(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- phantom ------------------------------------------------------------------------------
+@command("phantom", "the synthetic WB-MRI generator: 'phantom export CASE_ID OUTDIR' writes DICOM")
+def _phantom_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=("export",), help="export: write the series + annotations")
+    p.add_argument("target", nargs="+", metavar="CASE_ID OUTDIR",
+                   help="a case id and the output folder (only OUTDIR with --description)")  # fmt: skip
+    p.add_argument("--description", type=Path, metavar="FILE.json",
+                   help="a study description (or a case.json) instead of a library case")  # fmt: skip
+    p.add_argument("--json", action="store_true", help="print the summary as JSON only")
+
+
+@_phantom_args.run
+def _phantom(args: argparse.Namespace) -> int:
+    import json
+    import time
+
+    from cnoatlas.imaging.phantom import StudyDescription, generate_study, load_description
+    from cnoatlas.imaging.phantom import write_study as write
+
+    if len(args.target) > 2 or (args.description is None and len(args.target) != 2):
+        raise AtlasError("phantom export takes CASE_ID OUTDIR (or --description FILE.json OUTDIR)")
+    case_id = args.target[0] if len(args.target) == 2 else ""
+    outdir = Path(args.target[-1])
+    if args.description is not None:
+        desc = load_description(args.description)
+        if case_id:
+            desc = StudyDescription.from_json({**desc.to_json(), "case_id": case_id})
+    else:
+        case_file = paths.cases_dir() / case_id / "case.json"
+        if not case_id or "/" in case_id or not case_file.is_file():
+            raise AtlasError(f"unknown case '{case_id}' (no {case_file})")
+        raw = json.loads(case_file.read_text(encoding="utf-8"))
+        gen = raw.get("series", {}).get("generator") if isinstance(raw, dict) else None
+        if not isinstance(gen, dict):
+            raise AtlasError(f"{case_file}: series.generator: the case has no synthetic series")
+        desc = StudyDescription.from_json({**gen, "case_id": case_id}, case_file)
+    start = time.perf_counter()
+    study = generate_study(desc)
+    files = write(study, outdir)
+    seconds = time.perf_counter() - start
+    summary = {
+        "outdir": str(outdir),
+        "files": len(files),
+        "annotations": len(study.annotations),
+        "seconds": round(seconds, 2),
+        "series": [
+            {
+                "number": s.number,
+                "key": s.key,
+                "description": s.description,
+                "slices": int(s.pixels.shape[0]),
+                "rows": int(s.pixels.shape[1]),
+                "columns": int(s.pixels.shape[2]),
+                "uid": s.series_uid,
+            }
+            for s in study.series
+        ],
+    }
+    if args.json:
+        print(json.dumps(summary, indent=2))
+        return EXIT_OK
+    for s in summary["series"]:
+        print(f"{s['number']:2}  {s['description']:16} {s['slices']:3} x {s['rows']}x{s['columns']}")
+    print(f"wrote {len(files)} files and {len(study.annotations)} annotations to {outdir} "
+          f"in {seconds:.1f} s (synthetic images)")  # fmt: skip
+    return EXIT_OK
+
+
 # --- entry point --------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
