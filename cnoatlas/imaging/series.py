@@ -50,6 +50,7 @@ __all__ = [
     "load_series",
     "orientation_markers",
     "scan",
+    "scan_sources",
 ]
 
 
@@ -708,10 +709,10 @@ def first_image(sources: list[Source], first_slice: int | None = None) -> FirstI
 def scan(path: str | Path, progress: Progress | None = None, cancel: Cancel = None) -> ScanResult:
     """Read every header under ``path`` (no pixels) and return the ordered, unloaded series."""
     sources, problems = find_sources(Path(path))
-    return _scan_sources(sources, problems, progress, cancel)
+    return scan_sources(sources, problems, progress, cancel)
 
 
-def _scan_sources(
+def scan_sources(
     sources: list[Source], problems: list[Problem], progress: Progress | None, cancel: Cancel
 ) -> ScanResult:
     headers: list[Header] = []
@@ -750,7 +751,7 @@ def load_series(
     first = first_image(sources, first_slice) if on_first is not None else None
     if first is not None and on_first is not None:
         on_first(first)
-    result = _scan_sources(sources, problems, None, cancel)
+    result = scan_sources(sources, problems, None, cancel)
     total = sum(len(s) for s in result.series)
     done = 0
 

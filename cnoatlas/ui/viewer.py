@@ -9,6 +9,7 @@ position. Pixels are streamed in by ``SeriesLoadTask`` on a thread pool.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,7 +37,8 @@ from PySide6.QtWidgets import (
 
 from cnoatlas.domain.annotations import Annotation
 from cnoatlas.domain.errors import AtlasError
-from cnoatlas.imaging.series import LoadResult, Series, linked_slice
+from cnoatlas.imaging import windowing
+from cnoatlas.imaging.series import FirstImage, LoadResult, Series, linked_slice
 from cnoatlas.ui.annotation_items import AnnotationItem
 from cnoatlas.ui.views import ViewRequest, register_view
 
@@ -578,6 +580,22 @@ class SeriesViewer(QWidget):
             self._render()
             self._update_overlay()
 
+    def show_first_image(self, first: FirstImage) -> None:
+        """Paint the slice read ahead of the headers, until ``set_series`` replaces it."""
+        if self.series is not None:
+            return
+        center, width = first.window or windowing.auto_window(first.modality_values())
+        lo, hi = windowing.raw_levels(center, width, first.slope, first.intercept)
+        self.image.setLookupTable(_GREY, update=False)
+        self._lut = _GREY
+        self.image.setImage(first.pixels, autoLevels=False, levels=(lo, hi))
+        rows, columns = first.pixels.shape
+        self.view.setRange(xRange=(-0.5, columns - 0.5), yRange=(-0.5, rows - 0.5), padding=0.02)
+        self._labels["status"].setText("reading the series…")
+        self._labels["status"].adjustSize()
+        self._labels["status"].show()
+        self._place_overlay()
+
     # --- drawing ---------------------------------------------------------------------------
     def _window_from_series(self, index: int) -> None:
         series = self.series
@@ -856,6 +874,7 @@ class ViewerGrid(QWidget):
 
 # --- streaming loader ---------------------------------------------------------------------
 class LoaderSignals(QObject):
+    firstImage = Signal(object)  # FirstImage: paint it while the headers are read
     scanned = Signal(object)  # LoadResult with unloaded series
     sliceLoaded = Signal(int, int)  # series number, slice index
     progress = Signal(int, int)
@@ -864,7 +883,7 @@ class LoaderSignals(QObject):
 
 
 class SeriesLoadTask(QRunnable):
-    """Scans a path, then streams every series' pixels, the slice in view first."""
+    """Reads the slice in view first, then every header, then streams the remaining pixels."""
 
     def __init__(self, path: str | Path, first_slice: int | None = None) -> None:
         super().__init__()
@@ -875,17 +894,24 @@ class SeriesLoadTask(QRunnable):
         self.setAutoDelete(False)
 
     def run(self) -> None:
-        from cnoatlas.imaging.series import scan
+        from cnoatlas.imaging.dicom_io import find_sources
+        from cnoatlas.imaging.series import first_image, scan_sources
 
         try:
-            result = scan(self.path, cancel=self.cancel)
+            sources, problems = find_sources(self.path)
+            first = first_image(sources, self.first_slice)
+            if first is not None:
+                self.signals.firstImage.emit(first)
+            result = scan_sources(sources, problems, None, self.cancel)
+            if first is not None and result.series:
+                result.series[0].adopt(first)
             loaded = LoadResult(result.series, list(result.problems), result.skipped)
             self.signals.scanned.emit(loaded)
             total = sum(len(s) for s in result.series)
             done = 0
             for number, series in enumerate(result.series):
-                first = self.first_slice if number == 0 else None
-                for index in series.load_order(first):
+                start = self.first_slice if number == 0 else None
+                for index in series.load_order(start):
                     if self.cancel.is_set():
                         return
                     series.load_slice(index)
@@ -897,8 +923,6 @@ class SeriesLoadTask(QRunnable):
         except AtlasError as exc:
             self.signals.failed.emit(str(exc))
         except Exception as exc:  # reported in the UI; the log has the details
-            import logging
-
             logging.getLogger("cnoatlas.viewer").exception("loading %s failed", self.path)
             self.signals.failed.emit(f"{self.path}: could not be loaded ({exc})")
 
@@ -917,11 +941,11 @@ def load_in_background(
 
     def arrived(number: int, index: int) -> None:
         if number == 0 and viewer.series is not None:
-            first_pixels = int(viewer.series.loaded.sum()) == 1
-            if first_pixels:
+            if int(viewer.series.loaded.sum()) == 1:
                 viewer.refresh_window_from_data()
             viewer.slice_loaded(index)
 
+    task.signals.firstImage.connect(viewer.show_first_image)
     task.signals.scanned.connect(scanned)
     task.signals.sliceLoaded.connect(arrived)
     task.signals.finished.connect(lambda _r: viewer.refresh_window_from_data())
@@ -934,7 +958,12 @@ def load_in_background(
 class SeriesWindow(QWidget):
     """A top-level window holding one viewer (what ``series:PATH`` screenshots show)."""
 
-    def __init__(self, result: LoadResult, first_slice: int | None = None) -> None:
+    def __init__(
+        self,
+        result: LoadResult,
+        first_slice: int | None = None,
+        annotations: Sequence[Annotation] = (),
+    ) -> None:
         super().__init__()
         self.setObjectName("seriesWindow")
         self.setWindowTitle("Series viewer")
@@ -953,6 +982,18 @@ class SeriesWindow(QWidget):
             note.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
             layout.addWidget(note)
         self.viewer.set_series(result.series[0], first_slice)
+        self.viewer.set_annotations(annotations)
+
+
+def annotations_beside(path: Path) -> list[Annotation]:
+    """The annotations.json of a series folder or of the study folder holding it, if any."""
+    from cnoatlas.domain.annotations import load_annotations
+
+    folder = path if path.is_dir() else path.parent
+    for candidate in (folder / "annotations.json", folder.parent / "annotations.json"):
+        if candidate.is_file():
+            return load_annotations(candidate)
+    return []
 
 
 @register_view(
@@ -963,13 +1004,12 @@ class SeriesWindow(QWidget):
 def _series_view(request: ViewRequest) -> QWidget:
     from cnoatlas.imaging.series import load_series
 
-    result = load_series(Path(request.argument or ""), first_slice=request.slice)
+    path = Path(request.argument or "")
+    result = load_series(path, first_slice=request.slice)
     if not result.series:
         reasons = "; ".join(f"{p.file}: {p.reason}" for p in result.problems[:3])
-        raise AtlasError(
-            f"{request.argument}: no images to show" + (f" ({reasons})" if reasons else "")
-        )
+        raise AtlasError(f"{path}: no images to show" + (f" ({reasons})" if reasons else ""))
     series = result.series[0]
     if request.slice is not None and not 0 <= request.slice < len(series):
         raise AtlasError(f"--slice {request.slice}: the series has slices 0 to {len(series) - 1}")
-    return SeriesWindow(result, request.slice)
+    return SeriesWindow(result, request.slice, annotations_beside(path))

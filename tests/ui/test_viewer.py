@@ -313,3 +313,63 @@ def test_background_loading_streams_into_the_viewer(qtbot, tmp_path):
     assert viewer.series is not None and viewer.series.loaded.all()
     assert viewer.slice_index() == 2
     assert viewer.image.image is not None
+
+
+def test_first_image_is_painted_before_the_series_is_scanned(qtbot, tmp_path):
+    from cnoatlas.imaging.dicom_io import find_sources
+    from cnoatlas.imaging.series import first_image
+
+    write_series(tmp_path / "s", 7, rows=16, columns=12)
+    sources, _ = find_sources(tmp_path / "s")
+    first = first_image(sources, 5)
+    assert first is not None and int(first.pixels[0, 0]) // 100 == 5  # the guessed slice is right
+    viewer = SeriesViewer()
+    qtbot.addWidget(viewer)
+    viewer.show_first_image(first)
+    assert viewer.image.image is not None and viewer.image.image.shape == (16, 12)
+    assert "reading" in viewer._labels["status"].text()
+
+
+def test_series_view_renders_a_folder_with_its_annotations(qtbot, tmp_path):
+    import json
+
+    from cnoatlas.ui.views import ViewRequest, build_view, grab_widget
+
+    uid, slices = write_series(tmp_path / "study" / "stir", 5, rows=64, columns=48)
+    (tmp_path / "study" / "annotations.json").write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "annotations": [
+                    {
+                        "id": "a1",
+                        "lesion_id": "l1",
+                        "series_uid": uid,
+                        "sop_instance_uid": slices[2].SOPInstanceUID,
+                        "slice": 2,
+                        "kind": "ellipse",
+                        "geometry": {"center": [24, 30], "radii": [6, 5]},
+                        "site_id": "tibia.left.proximal-metaphysis",
+                        "finding": "oedema",
+                        "label": "oedema",
+                    }
+                ],
+            }
+        )
+    )
+    request = ViewRequest.parse(f"series:{tmp_path / 'study' / 'stir'}", size=(640, 480), slice=2)
+    window = build_view(request)
+    qtbot.addWidget(window)
+    image = grab_widget(window, request.size)
+    assert (image.width(), image.height()) == (640, 480)
+    assert window.viewer.slice_index() == 2
+    assert window.viewer.visible_annotation_ids() == ["a1"]
+
+
+def test_series_view_refuses_a_slice_out_of_range(qtbot, tmp_path):
+    from cnoatlas.domain.errors import AtlasError
+    from cnoatlas.ui.views import ViewRequest, build_view
+
+    write_series(tmp_path / "s", 3)
+    with pytest.raises(AtlasError, match="slices 0 to 2"):
+        build_view(ViewRequest.parse(f"series:{tmp_path / 's'}", slice=7))
