@@ -31,6 +31,30 @@ PIXEL_DATA_TAG = 0x7FE00010
 # Uncompressed little-endian transfer syntaxes whose pixel bytes can be read as they are.
 _RAW_LITTLE_ENDIAN = {"1.2.840.10008.1.2", "1.2.840.10008.1.2.1"}
 _IMAGE_ELEMENTS = ("Rows", "Columns")
+# Files that sit beside DICOM in exports and are not worth a problem line when they are not DICOM.
+_OTHER_FILE_TYPES = {
+    ".json",
+    ".txt",
+    ".md",
+    ".xml",
+    ".csv",
+    ".html",
+    ".htm",
+    ".pdf",
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".gif",
+    ".bmp",
+    ".ini",
+    ".log",
+    ".exe",
+    ".inf",
+    ".ico",
+    ".gz",
+    ".icc",
+    ".dump",
+}
 
 
 @dataclass(frozen=True)
@@ -479,6 +503,9 @@ def _read_header_pydicom(source: Source) -> Header:
             try:
                 ds = pydicom.dcmread(fp, stop_before_pixels=True)
             except InvalidDicomError:
+                suffix = Path(source.member or source.path).suffix.lower()
+                if suffix in _OTHER_FILE_TYPES:
+                    raise SkippedFile(f"not DICOM (a {suffix} file)") from None
                 # Old files without the 128-byte preamble are still DICOM if an element parses.
                 fp.seek(0)
                 ds = pydicom.dcmread(fp, stop_before_pixels=True, force=True)

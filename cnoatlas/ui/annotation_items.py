@@ -5,14 +5,22 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPolygonF,
+)
 from PySide6.QtWidgets import (
     QGraphicsEllipseItem,
     QGraphicsItem,
     QGraphicsItemGroup,
     QGraphicsPathItem,
     QGraphicsPolygonItem,
-    QGraphicsSimpleTextItem,
 )
 
 from cnoatlas.domain.annotations import Annotation
@@ -39,6 +47,39 @@ def _arrow_path(start: QPointF, end: QPointF, head: float) -> QPainterPath:
     return path
 
 
+class LabelItem(QGraphicsItem):
+    """A short label on a dark plate, the same size on screen whatever the zoom."""
+
+    def __init__(self, text: str, above: bool = True) -> None:
+        super().__init__()
+        self.text = text
+        self.colour = QColor(SHAPE_COLOUR)
+        self.font = QFont()
+        self.font.setPointSizeF(9.5)
+        self.font.setBold(True)
+        metrics = QFontMetricsF(self.font)
+        width, height = metrics.horizontalAdvance(text) + 10, metrics.height() + 4
+        # Sit just above the anchor (the top of the shape), centred on it.
+        self.rect = QRectF(-width / 2, -height - 4 if above else -height / 2, width, height)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
+
+    def set_colour(self, colour: QColor) -> None:
+        self.colour = QColor(colour)
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return self.rect
+
+    def paint(self, painter: QPainter, _option, _widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(0, 0, 0, 170))
+        painter.drawRoundedRect(self.rect, 3, 3)
+        painter.setPen(self.colour)
+        painter.setFont(self.font)
+        painter.drawText(self.rect, Qt.AlignmentFlag.AlignCenter, self.text)
+
+
 class AnnotationItem(QGraphicsItemGroup):
     """One annotation in image pixel coordinates (pixel centres at integers)."""
 
@@ -63,22 +104,11 @@ class AnnotationItem(QGraphicsItemGroup):
                 self.shape_item.setBrush(QBrush(Qt.BrushStyle.NoBrush))
             self.addToGroup(self.shape_item)
         text = a.label or (a.finding if a.kind == "text" else "")
-        self.label_item: QGraphicsSimpleTextItem | None = None
+        self.label_item: LabelItem | None = None
         if text:
-            label = QGraphicsSimpleTextItem(text)
-            font = QFont()
-            font.setPointSizeF(10.0)
-            font.setBold(True)
-            label.setFont(font)
-            label.setBrush(QBrush(SHAPE_COLOUR))
-            outline = QPen(QColor(0, 0, 0, 200), 2.5)
-            label.setPen(outline)
-            # Labels keep their screen size when zooming.
-            label.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
-            x, y = a.anchor()
-            label.setPos(QPointF(x, y))
-            self.label_item = label
-            self.addToGroup(label)
+            self.label_item = LabelItem(text, above=a.kind != "text")
+            self.label_item.setPos(QPointF(*a.anchor()))
+            self.addToGroup(self.label_item)
         self.setZValue(10)
 
     def set_selected_look(self, selected: bool) -> None:
@@ -86,4 +116,4 @@ class AnnotationItem(QGraphicsItemGroup):
         if self.shape_item is not None:
             self.shape_item.setPen(_pen(colour, 3.0 if selected else 2.0))
         if self.label_item is not None:
-            self.label_item.setBrush(QBrush(colour))
+            self.label_item.set_colour(colour)

@@ -284,10 +284,12 @@ def test_non_image_objects_are_skipped_with_a_note(tmp_path):
     report.file_meta.MediaStorageSOPInstanceUID = report.SOPInstanceUID
     report.Modality = "SR"
     report.save_as(tmp_path / "report.dcm", enforce_file_format=True)
+    (tmp_path / "annotations.json").write_text("{}", encoding="utf-8")
     result = load_series(tmp_path)
     assert not result.problems
-    assert [Path(s.file).name for s in result.skipped] == ["report.dcm"]
-    assert "SR" in result.skipped[0].reason
+    notes = {Path(s.file).name: s.reason for s in result.skipped}
+    assert set(notes) == {"report.dcm", "annotations.json"}
+    assert "SR" in notes["report.dcm"] and ".json" in notes["annotations.json"]
 
 
 def test_missing_path_is_an_atlas_error(tmp_path):
