@@ -487,39 +487,40 @@ def sternum_and_clavicles(d: Drawing) -> None:
     t2 = LEVEL["t2"]
     man_top = t2[0] + 6
     man_bot = man_top + 34
+    # Narrower than the vertebral bodies behind it, so both stay visible and clickable.
     man = [
-        (CX - 20, man_top + 2),
-        (CX - 6, man_top + 5),
+        (CX - 16, man_top + 2),
+        (CX - 5, man_top + 4.5),
         (CX, man_top + 3),
-        (CX + 6, man_top + 5),
-        (CX + 20, man_top + 2),
-        (CX + 18, man_top + 14),
-        (CX + 12, man_top + 22),
-        (CX + 10, man_bot),
-        (CX - 10, man_bot),
-        (CX - 12, man_top + 22),
-        (CX - 18, man_top + 14),
+        (CX + 5, man_top + 4.5),
+        (CX + 16, man_top + 2),
+        (CX + 14, man_top + 12),
+        (CX + 9, man_top + 22),
+        (CX + 8, man_bot),
+        (CX - 8, man_bot),
+        (CX - 9, man_top + 22),
+        (CX - 14, man_top + 12),
     ]
     d.site("sternum.manubrium", outline(man, corners=(7, 8)))
     body_top = man_bot + 2.0
     body_bot = LEVEL["t9"][1] + 8
     body = [
-        (CX - 10, body_top),
-        (CX + 10, body_top),
-        (CX + 12, body_top + 30),
-        (CX + 14, body_top + 62),
-        (CX + 12, body_bot - 10),
-        (CX + 4, body_bot),
-        (CX - 4, body_bot),
-        (CX - 12, body_bot - 10),
-        (CX - 14, body_top + 62),
-        (CX - 12, body_top + 30),
+        (CX - 7.5, body_top),
+        (CX + 7.5, body_top),
+        (CX + 8.5, body_top + 30),
+        (CX + 9.5, body_top + 62),
+        (CX + 8, body_bot - 10),
+        (CX + 3, body_bot),
+        (CX - 3, body_bot),
+        (CX - 8, body_bot - 10),
+        (CX - 9.5, body_top + 62),
+        (CX - 8.5, body_top + 30),
     ]
     d.site("sternum.body", outline(body, corners=(0, 1)))
     # Xiphoid (still cartilage and faint at 10 y): decoration.
     d.decor(outline([(CX - 4, body_bot + 1), (CX + 4, body_bot + 1), (CX, body_bot + 14)]))
     # Clavicle: an S-curve from the manubrium to the acromion.
-    medial = (CX - 18, man_top + 5)
+    medial = (CX - 19, man_top + 4)
     lateral = (CX - BIACROMIAL / 2 + 8, man_top - 6)
     centre = bezier(medial, (CX - 60, man_top + 18), (CX - 100, man_top - 20), lateral, 30)
     tube = Tube(centre, profile([(0, 6.5), (0.12, 5.4), (0.5, 4.2), (0.85, 4.6), (1, 5.6)]))

@@ -1,0 +1,236 @@
+"""The skeleton map as a user meets it: hover names a bone, click picks it, keys move around."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QColor, QPainterPath
+
+from cnoatlas.domain.errors import AtlasError
+from cnoatlas.domain.sites import site_model
+from cnoatlas.ui.atlas_page import AtlasPage
+from cnoatlas.ui.site_map import SiteMap
+from cnoatlas.ui.views import ViewRequest, build_view
+
+TARGET = "tibia.left.proximal-metaphysis"
+
+
+def inside_point(path: QPainterPath) -> QPoint:
+    """An integer pixel well inside a widget-coordinate path (centre first, then a grid)."""
+    box = path.boundingRect()
+    candidates = [box.center()]
+    for i in range(1, 16):
+        for j in range(1, 16):
+            candidates.append(
+                QPointF(box.left() + box.width() * i / 16, box.top() + box.height() * j / 16)
+            )
+    for c in candidates:
+        p = c.toPoint()
+        ring = [QPointF(p.x() + dx, p.y() + dy) for dx in (-2, 0, 2) for dy in (-2, 0, 2)]
+        if all(path.contains(q) for q in ring):
+            return p
+    raise AssertionError("no pixel well inside the shape")
+
+
+@pytest.fixture
+def site_map(qtbot):
+    widget = SiteMap("front")
+    qtbot.addWidget(widget)
+    widget.resize(700, 1000)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def test_click_on_a_shape_emits_its_id(qtbot, site_map):
+    point = inside_point(site_map.site_path(TARGET))
+    with qtbot.waitSignal(site_map.siteClicked) as clicked:
+        qtbot.mouseClick(site_map, Qt.MouseButton.LeftButton, pos=point)
+    assert clicked.args == [TARGET]
+    assert site_map.selected_sites() == [TARGET]
+    # The patient's left tibia is drawn on the viewer's right (radiological convention).
+    assert point.x() > site_map.width() / 2
+
+
+def test_click_on_empty_space_clears_the_selection(qtbot, site_map):
+    site_map.select(TARGET)
+    with qtbot.waitSignal(site_map.selectionChanged) as changed:
+        qtbot.mouseClick(site_map, Qt.MouseButton.LeftButton, pos=QPoint(5, 500))
+    assert changed.args == [[]]
+
+
+def test_hover_shows_the_site_name(qtbot, site_map):
+    point = inside_point(site_map.site_path("clavicle.right.medial-third"))
+    qtbot.mouseMove(site_map, point)
+    qtbot.waitUntil(lambda: site_map.hovered_site() == "clavicle.right.medial-third")
+    assert site_map.toolTip() == "Right clavicle, medial third"
+    assert site_map.hover_text() == "Right clavicle, medial third"
+    qtbot.mouseMove(site_map, QPoint(3, 3))
+    qtbot.waitUntil(lambda: site_map.hovered_site() == "")
+    assert site_map.hover_text() == ""
+
+
+def test_keyboard_walks_sites_in_anatomical_order_and_enter_selects(qtbot, site_map):
+    order = site_map.site_ids()
+    assert order[0] == "skull.vault"
+    assert order == [s for s in site_model().sites if s in set(order)]
+    site_map.setFocus()
+    qtbot.keyClick(site_map, Qt.Key.Key_Tab)
+    assert site_map.current_site() == "skull.vault"
+    qtbot.keyClick(site_map, Qt.Key.Key_Down)
+    qtbot.keyClick(site_map, Qt.Key.Key_Tab)
+    assert site_map.current_site() == order[2]
+    qtbot.keyClick(site_map, Qt.Key.Key_Up)
+    assert site_map.current_site() == order[1]
+    with qtbot.waitSignal(site_map.selectionChanged) as changed:
+        qtbot.keyClick(site_map, Qt.Key.Key_Return)
+    assert changed.args == [[order[1]]]
+    # Left/Right move to the neighbour on screen: across the midline between the thighs.
+    site_map.select("femur.right.diaphysis")
+    qtbot.keyClick(site_map, Qt.Key.Key_Right)
+    assert site_map.current_site() == "femur.left.diaphysis"
+    qtbot.keyClick(site_map, Qt.Key.Key_Left)
+    assert site_map.current_site() == "femur.right.diaphysis"
+    qtbot.keyClick(site_map, Qt.Key.Key_Escape)
+    assert site_map.selected_sites() == []
+
+
+def test_multi_select_toggles(qtbot, site_map):
+    site_map.set_multi_select(True)
+    a, b = "vertebra.l1.body", "clavicle.left.medial-third"
+    for sid in (a, b):
+        qtbot.mouseClick(
+            site_map, Qt.MouseButton.LeftButton, pos=inside_point(site_map.site_path(sid))
+        )
+    assert site_map.selected_sites() == [a, b]
+    qtbot.mouseClick(site_map, Qt.MouseButton.LeftButton, pos=inside_point(site_map.site_path(a)))
+    assert site_map.selected_sites() == [b]
+    site_map.set_multi_select(False)
+    qtbot.mouseClick(site_map, Qt.MouseButton.LeftButton, pos=inside_point(site_map.site_path(a)))
+    assert site_map.selected_sites() == [a]
+
+
+def test_anatomical_view_mirrors_the_skeleton(qtbot, site_map):
+    before = site_map.site_anchor(TARGET)
+    site_map.set_anatomical_view(True)
+    after = site_map.site_anchor(TARGET)
+    assert before.x() > site_map.width() / 2 > after.x()
+    assert site_map.site_at(after) == TARGET
+    point = inside_point(site_map.site_path(TARGET))
+    with qtbot.waitSignal(site_map.siteClicked) as clicked:
+        qtbot.mouseClick(site_map, Qt.MouseButton.LeftButton, pos=point)
+    assert clicked.args == [TARGET]
+
+
+def test_fills_and_highlights_are_painted(qtbot, site_map):
+    red = QColor("#d01010")
+    site_map.set_site_fills({TARGET: red})
+    site_map.highlight_sites({"vertebra.l3.body"})
+    image = site_map.grab().toImage()
+    ratio = image.devicePixelRatio()
+
+    def pixel(sid):
+        p = inside_point(site_map.site_path(sid))
+        return image.pixelColor(int(p.x() * ratio), int(p.y() * ratio))
+
+    assert pixel(TARGET) == red
+    lit = pixel("vertebra.l3.body")
+    plain = pixel("vertebra.l4.body")
+    assert lit != plain
+    site_map.set_site_fills({})
+    site_map.highlight_sites(set())
+    image = site_map.grab().toImage()
+    assert pixel(TARGET) == plain
+
+
+def test_zoom_and_pan_keep_hit_testing_right(qtbot, site_map):
+    anchor = site_map.site_anchor(TARGET)
+    site_map.zoom_by(3.0, anchor)
+    assert site_map.zoom() == pytest.approx(3.0)
+    assert site_map.site_at(anchor) == TARGET  # the point under the cursor stays put
+    site_map.setFocus()
+    qtbot.keyClick(site_map, Qt.Key.Key_Minus)
+    assert site_map.zoom() < 3.0
+    start = site_map.site_anchor(TARGET).toPoint()
+    qtbot.mousePress(site_map, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(site_map, start + QPoint(40, 30))
+    with qtbot.assertNotEmitted(site_map.siteClicked):
+        qtbot.mouseRelease(site_map, Qt.MouseButton.LeftButton, pos=start + QPoint(40, 30))
+    moved = site_map.site_anchor(TARGET)
+    assert moved.x() == pytest.approx(start.x() + 40, abs=2)
+    assert moved.y() == pytest.approx(start.y() + 30, abs=2)
+    qtbot.keyClick(site_map, Qt.Key.Key_0)
+    assert site_map.zoom() == 1.0
+    assert site_map.site_anchor(TARGET) == anchor
+
+
+def test_anchor_and_bounds_are_inside_the_shape(site_map):
+    for sid in site_map.site_ids():
+        anchor = site_map.site_anchor(sid)
+        assert site_map.site_bounds(sid).contains(anchor), sid
+        assert site_map.site_path(sid).contains(anchor), sid
+    with pytest.raises(KeyError):
+        site_map.site_anchor("no.such.site")
+
+
+def test_vertebral_bodies_behind_the_sternum_stay_clickable(qtbot, site_map):
+    site_map.zoom_by(4.0, site_map.site_anchor("vertebra.t7.body"))  # vertebrae are small
+    body = site_map.site_path("vertebra.t7.body")
+    visible = body.subtracted(site_map.site_path("sternum.body"))
+    assert not visible.isEmpty()
+    with qtbot.waitSignal(site_map.siteClicked) as clicked:
+        qtbot.mouseClick(site_map, Qt.MouseButton.LeftButton, pos=inside_point(visible))
+    assert clicked.args == ["vertebra.t7.body"]
+    sternum = inside_point(site_map.site_path("sternum.body"))
+    assert site_map.site_at(QPointF(sternum)) == "sternum.body"
+
+
+def test_lateral_spine_map_holds_the_vertebrae(qtbot):
+    spine = SiteMap("spine-lateral")
+    qtbot.addWidget(spine)
+    spine.resize(240, 700)
+    spine.show()
+    assert len(spine.site_ids()) == 48
+    point = inside_point(spine.site_path("vertebra.l2.posterior-elements"))
+    with qtbot.waitSignal(spine.siteClicked) as clicked:
+        qtbot.mouseClick(spine, Qt.MouseButton.LeftButton, pos=point)
+    assert clicked.args == ["vertebra.l2.posterior-elements"]
+
+
+# --- the atlas page ------------------------------------------------------------------------------
+def test_page_shows_the_clicked_site_in_its_panel(qtbot):
+    page = AtlasPage()
+    qtbot.addWidget(page)
+    page.resize(1400, 900)
+    page.show()
+    qtbot.waitExposed(page)
+    assert page.panel.title.text() == "Choose a site"
+    point = inside_point(page.site_map.site_path("clavicle.left.medial-third"))
+    qtbot.mouseClick(page.site_map, Qt.MouseButton.LeftButton, pos=point)
+    assert page.panel.title.text() == "Left clavicle, medial third"
+    assert "medial third" in page.panel.note_text()
+    assert "Nico et al. 2022" in page.panel.note_text()
+    related = [page.panel.related.item(i).text() for i in range(page.panel.related.count())]
+    assert "CNO of the medial clavicle in a teenage boy" in related  # the case library's cases
+    # A vertebra chosen on the lateral spine is selected on the front view as well.
+    point = inside_point(page.spine_map.site_path("vertebra.t7.body"))
+    qtbot.mouseClick(page.spine_map, Qt.MouseButton.LeftButton, pos=point)
+    assert page.site_map.selected_sites() == ["vertebra.t7.body"]
+    assert "disc" in page.panel.note_text()
+    page.mirror.click()
+    assert page.site_map.is_anatomical_view()
+
+
+def test_map_view_with_select_opens_the_panel(qtbot):
+    window = build_view(ViewRequest("map", select="femur.right.intertrochanteric"))
+    qtbot.addWidget(window)
+    page = window.page("atlas")
+    assert window.current_page() == "atlas"
+    assert page.selected_site() == "femur.right.intertrochanteric"
+    assert page.site_map.selected_sites() == ["femur.right.intertrochanteric"]
+    assert page.panel.title.text() == "Right femur, intertrochanteric region"
+    assert page.panel.isVisible() or not window.isVisible()
+    with pytest.raises(AtlasError, match=r"knee\.left"):
+        build_view(ViewRequest("map", select="knee.left"))
+    with pytest.raises(AtlasError, match="group"):
+        page.select_site("tibia.left")
