@@ -190,10 +190,12 @@ def paint(body_parts: list[Part], grid: Grid, table: TissueTable, weightings: li
             cov *= keep
         for s in part.clip_out:
             cov *= 1.0 - _clip_cover(grid, s, ranges, ramp)
-        if part.alpha != 1.0:
-            cov *= np.float32(part.alpha)
         if not cov.any():
             continue
+        if part.tag:  # the outline follows the shape, whatever its opacity
+            raster.lesion_cover.setdefault(part.tag, []).append((ranges, cov.copy()))
+        if part.alpha != 1.0:
+            cov *= np.float32(part.alpha)
         key = (part.tissue, part.ff)
         if key not in cache:
             cache[key] = np.array(
@@ -203,8 +205,6 @@ def paint(body_parts: list[Part], grid: Grid, table: TissueTable, weightings: li
         sl = (slice(None), *tuple(slice(a, b) for a, b in ranges))
         sub = vols[sl]
         sub += cov[None] * (sig[:, None, None, None] - sub)
-        if part.tag:
-            raster.lesion_cover.setdefault(part.tag, []).append((ranges, cov))
     raster.volumes = {w: vols[i] for i, w in enumerate(weightings)}
     return raster
 

@@ -15,7 +15,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
-from pydicom.uid import generate_uid
 
 from cnoatlas import paths
 from cnoatlas.domain.errors import DataFileError
@@ -218,7 +217,9 @@ class Study:
 
 
 def _uid(digest: str, *parts: object) -> str:
-    return generate_uid(prefix=None, entropy_srcs=[digest, *map(str, parts)])
+    """A "2.25." UID (ISO/IEC 9834-8) from a hash of the description and the object's name."""
+    text = "|".join([digest, *map(str, parts)])
+    return "2.25." + str(int.from_bytes(hashlib.sha256(text.encode()).digest()[:16], "big"))
 
 
 def generate_study(description: StudyDescription | dict, *, scale: float = 1.0) -> Study:

@@ -1,0 +1,134 @@
+"""The generator's DICOM output: valid MR images, consistent geometry, annotations that map back."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import numpy as np
+import pydicom
+import pytest
+
+from cnoatlas.cli import main
+from cnoatlas.imaging.phantom import StudyDescription, generate_study, write_study
+
+DESC = {
+    "age_years": 9,
+    "sex": "M",
+    "seed": 3,
+    "case_id": "test-case",
+    "sequences": ["cor_stir_wb", "dwi_wb", "sag_stir_spine", "sag_stir_feet"],
+    "lesions": [
+        {"id": "l1", "site_id": "tibia.left.distal-metaphysis", "kind": "cno-oedema", "size_mm": 25,
+         "intensity": 0.8, "options": {"periosteal_reaction": True}},
+        {"id": "l2", "site_id": "vertebra.t7.body", "kind": "cno-oedema", "size_mm": 14,
+         "intensity": 0.9, "options": {"height_loss": 0.3}},
+        {"id": "l3", "site_id": "clavicle.right.medial-third", "kind": "cno-oedema", "size_mm": 18},
+        {"id": "l4", "site_id": "calcaneus.right", "kind": "cno-oedema", "size_mm": 18},
+    ],
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    study = generate_study(StudyDescription.from_json(DESC), scale=0.5)
+    out = tmp_path_factory.mktemp("phantom")
+    files = write_study(study, out)
+    return study, out, files
+
+
+def _series_files(out, series):
+    return sorted((out / f"{series.number:02d}_{series.key}").glob("*.dcm"))
+
+
+def test_round_trip_slices_order_and_pixels(written):
+    study, out, files = written
+    assert (out / "annotations.json") in files
+    for series in study.series:
+        paths = _series_files(out, series)
+        assert len(paths) == series.pixels.shape[0]
+        datasets = [pydicom.dcmread(p) for p in paths]
+        iop = np.array(datasets[0].ImageOrientationPatient, dtype=float)
+        normal = np.cross(iop[:3], iop[3:])
+        order = sorted(
+            datasets,
+            key=lambda d: float(np.dot(normal, np.array(d.ImagePositionPatient, dtype=float))),
+        )
+        for index, ds in enumerate(order):
+            assert ds.SOPInstanceUID == series.sop_uids[index]
+            assert int(ds.InstanceNumber) == index + 1
+            assert np.array_equal(ds.pixel_array, series.pixels[index])
+            assert ds.SeriesInstanceUID == series.series_uid
+            assert ds.FrameOfReferenceUID == study.frame_uid
+        spacing = np.diff(
+            [np.dot(normal, np.array(d.ImagePositionPatient, dtype=float)) for d in order]
+        )
+        assert np.allclose(spacing, float(order[0].SpacingBetweenSlices), atol=1e-3)
+
+
+def test_synthetic_labels_and_dwi_flag(written):
+    study, out, _ = written
+    for series in study.series:
+        ds = pydicom.dcmread(_series_files(out, series)[0])
+        assert ds.PatientName == "SYNTHETIC^TEST-CASE"
+        assert ds.PatientID.startswith("SYNTH-")
+        assert ds.BurnedInAnnotation == "NO"
+        assert ds.file_meta.TransferSyntaxUID == pydicom.uid.ExplicitVRLittleEndian
+        assert ds.PhotometricInterpretation == "MONOCHROME2" and ds.BitsAllocated == 16
+        is_dwi = series.key == "dwi_wb"
+        assert ("DIFFUSION" in ds.ImageType) == is_dwi
+        assert ("DWI" in ds.SeriesDescription) == is_dwi
+        if "stir" in series.key or is_dwi:
+            assert "IR" in ds.ScanningSequence and float(ds.InversionTime) > 100
+
+
+@pytest.mark.skipif(shutil.which("dciodvfy") is None, reason="dciodvfy (dicom3tools) not installed")
+def test_dciodvfy_reports_no_errors(written):
+    study, out, _ = written
+    for series in study.series:
+        for path in _series_files(out, series)[:2]:
+            result = subprocess.run(
+                ["dciodvfy", str(path)], capture_output=True, text=True, check=False
+            )
+            report = result.stdout + result.stderr
+            assert "Error" not in report, f"{path.name} of {series.key}:\n{report}"
+
+
+def test_annotation_centres_map_into_their_sites(written):
+    study, out, _ = written
+    raw = json.loads((out / "annotations.json").read_text())
+    assert raw["version"] == 1
+    by_uid = {s.series_uid: s for s in study.series}
+    seen = set()
+    for ann in raw["annotations"]:
+        series = by_uid[ann["series_uid"]]
+        ds = pydicom.dcmread(_series_files(out, series)[ann["slice"]])
+        assert ds.SOPInstanceUID == ann["sop_instance_uid"]
+        col, row = np.array(ann["geometry"]["points"], dtype=float).mean(axis=0)
+        iop = np.array(ds.ImageOrientationPatient, dtype=float)
+        dr, dc = (float(v) for v in ds.PixelSpacing)
+        point = (
+            np.array(ds.ImagePositionPatient, dtype=float) + col * dc * iop[:3] + row * dr * iop[3:]
+        )
+        site = study.body.sites[ann["site_id"]]
+        margin = float(ds.SliceThickness) / 2 + 2 * dr
+        assert site.contains(point, margin), (ann["id"], point, site.lo, site.hi)
+        seen.add((ann["lesion_id"], series.key))
+    assert {("l1", "cor_stir_wb"), ("l2", "sag_stir_spine"), ("l4", "sag_stir_feet")} <= seen
+    assert ("l3", "cor_stir_wb") in seen
+
+
+def test_cli_exports_a_description_and_rejects_an_unknown_case(tmp_path, capsys):
+    desc = tmp_path / "d.json"
+    desc.write_text(json.dumps({**DESC, "sequences": ["sag_stir_spine"]}))
+    assert (
+        main(["phantom", "export", "--description", str(desc), str(tmp_path / "out"), "--json"])
+        == 0
+    )
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["series"][0]["slices"] == 15
+    assert len(list((tmp_path / "out").rglob("*.dcm"))) == 15
+    assert main(["phantom", "export", "no-such-case", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no-such-case" in err[0]
