@@ -10,11 +10,12 @@ import json
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from cnoatlas import paths
+from cnoatlas.domain.annotations import Annotation
 from cnoatlas.domain.errors import DataFileError
 from cnoatlas.domain.sites import SiteModel, site_model
 from cnoatlas.domain.sources import bibliography
@@ -228,6 +229,12 @@ class Case:
         leaves = model.expand(site_id)
         return tuple(lesion for lesion in self.lesions if lesion.site_id in leaves)
 
+    def generator_description(self) -> dict[str, Any] | None:
+        """The image generator's study description, named after the case."""
+        if self.series.generator is None:
+            return None
+        return {**self.series.generator, "case_id": self.id}
+
     def display_title(self, hide_diagnosis: bool) -> str:
         return self.presenting_title if hide_diagnosis else self.title
 
@@ -387,9 +394,9 @@ class _Checker:
 
 def _check_generator(c: _Checker, gen: Any, where: str, patient: Patient | None) -> None:
     fields = ("age_years", "sex", "seed", "sequences", "lesions")
-    if not c.obj(gen, where, fields, fields):
+    if not c.obj(gen, where, fields, fields):  # case_id is filled in from the case itself
         return
-    age = c.number(gen, "age_years", f"{where}.", 0, 18)
+    age = c.number(gen, "age_years", f"{where}.", 3, 16)  # the generator's body models
     if patient and age is not None and age != patient.age_years:
         c.add(f"{where}.age_years", f"{age:g} differs from patient.age_years {patient.age_years:g}")
     if gen.get("sex") not in SEXES:
@@ -425,7 +432,7 @@ def _check_generator(c: _Checker, gen: Any, where: str, patient: Patient | None)
             c.add(f"{at}.kind", f"unknown kind {lesion.get('kind')!r}")
         if lesion.get("state") not in GENERATOR_STATES:
             c.add(f"{at}.state", f"unknown state {lesion.get('state')!r}")
-        c.number(lesion, "size_mm", f"{at}.", 1, 300)
+        c.number(lesion, "size_mm", f"{at}.", 3, 200)
         if "intensity" in lesion:
             c.number(lesion, "intensity", f"{at}.", 0, 1)
         options = lesion.get("options", {})
@@ -437,7 +444,7 @@ def _check_generator(c: _Checker, gen: Any, where: str, patient: Patient | None)
                 if kind is bool and not isinstance(value, bool):
                     c.add(f"{at}.options.{key}", "must be true or false")
                 elif kind is float:
-                    c.number(options, key, f"{at}.options.", 0, 1)
+                    c.number(options, key, f"{at}.options.", 0, 0.9)
 
 
 def _parse(c: _Checker, raw: Any, folder: Path) -> Case | None:
@@ -798,3 +805,50 @@ def case_library(reload: bool = False) -> CaseLibrary:
     if _LIBRARY is None or reload:
         _LIBRARY = load_library()
     return _LIBRARY
+
+
+# --- images ----------------------------------------------------------------------------------
+def _area(annotation: Annotation) -> float:
+    g = annotation.geometry
+    if annotation.kind == "ellipse":
+        return 3.14159 * float(g["radii"][0]) * float(g["radii"][1])
+    if annotation.kind == "polygon":
+        pts = g["points"]
+        return 0.5 * abs(
+            sum(
+                pts[i][0] * pts[(i + 1) % len(pts)][1] - pts[(i + 1) % len(pts)][0] * pts[i][1]
+                for i in range(len(pts))
+            )
+        )
+    return 0.0
+
+
+def lesion_slices(annotations: Iterable[Annotation]) -> dict[tuple[str, str], int]:
+    """For each (series uid, lesion id): the slice where the lesion's outline is largest."""
+    best: dict[tuple[str, str], tuple[float, int]] = {}
+    for a in annotations:
+        key = (a.series_uid, a.lesion_id)
+        area = _area(a)
+        if key not in best or area > best[key][0]:
+            best[key] = (area, a.slice)
+    return {key: value[1] for key, value in best.items()}
+
+
+def teaching_annotations(case: Case, annotations: Iterable[Annotation]) -> list[Annotation]:
+    """The study's annotations worded by the case: its lesion label and description.
+
+    The generator labels a shape by lesion kind ("Ewing"); the case's own words do not give the
+    diagnosis away in quiz mode and say what this particular lesion shows.
+    """
+    model = site_model()
+    result = []
+    for a in annotations:
+        lesion = case.lesion(a.lesion_id)
+        if lesion is None:
+            result.append(a)
+            continue
+        label = lesion.annotation or (
+            model.name(lesion.site_id) if model.is_known(lesion.site_id) else lesion.site_id
+        )
+        result.append(replace(a, label=label, finding=lesion.description))
+    return result

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnoatlas.domain.cases import case_library
 from cnoatlas.domain.errors import AtlasError
 from cnoatlas.domain.site_notes import notes_for
 from cnoatlas.domain.sites import site_model
@@ -117,6 +118,12 @@ class SitePanel(QFrame):
         for text in items:
             self.related.addItem(text)
 
+    def set_cases(self, cases: list[tuple[str, str]]) -> None:
+        """The teaching cases with a lesion at this site, as (case id, title); Enter opens one."""
+        self.set_related([title for _id, title in cases])
+        for row, (case_id, _title) in enumerate(cases):
+            self.related.item(row).setData(Qt.ItemDataRole.UserRole, case_id)
+
     def note_text(self) -> str:
         return self.notes.text()
 
@@ -129,6 +136,7 @@ class AtlasPage(QWidget):
     """The skeleton map page. ``siteSelected`` tells other pages which site is chosen."""
 
     siteSelected = Signal(str)
+    openCase = Signal(str, str)  # case id, site id: MainWindow shows it on the Cases page
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -179,6 +187,8 @@ class AtlasPage(QWidget):
         layout.addLayout(left, 3)
         layout.addWidget(self.panel, 1)
 
+        self.panel.related.itemActivated.connect(self._case_chosen)
+        self.panel.related.itemClicked.connect(self._case_chosen)
         self.site_map.siteClicked.connect(self._on_clicked)
         self.spine_map.siteClicked.connect(self._on_clicked)
         self.site_map.selectionChanged.connect(self._on_selection)
@@ -235,7 +245,13 @@ class AtlasPage(QWidget):
             else:
                 m.clear_selection()
         self.panel.show_site(site_id)
+        self.panel.set_cases([(c.id, c.title) for c, _lesion in case_library().cases_at(site_id)])
         self.siteSelected.emit(site_id)
+
+    def _case_chosen(self, item: QListWidgetItem) -> None:
+        case_id = item.data(Qt.ItemDataRole.UserRole)
+        if case_id:
+            self.openCase.emit(case_id, self.panel.site_id)
 
 
 @register_view("map", "the skeleton map (with --select: that site selected, its panel open)")

@@ -54,6 +54,10 @@ class MainWindow(QMainWindow):
             self._pages[spec.key] = page
             self._keys.append(spec.key)
             self.stack.addWidget(page)
+        for page in self._pages.values():
+            # Pages that point at a teaching case (the atlas's site panel) open it on Cases.
+            if hasattr(page, "openCase"):
+                page.openCase.connect(self.open_case)
         self.navigation.setFixedWidth(self.navigation.sizeHintForColumn(0) + 64)
         self.navigation.currentRowChanged.connect(self._on_row_changed)
 
@@ -98,6 +102,11 @@ class MainWindow(QMainWindow):
         if key not in self._pages:
             raise AtlasError(f"unknown page '{key}' (pages: {', '.join(self._keys)})")
         self.navigation.setCurrentRow(self._keys.index(key))
+
+    def open_case(self, case_id: str, site_id: str = "") -> None:
+        """Show a teaching case on the Cases page, at its lesion in ``site_id`` if given."""
+        self.show_page("cases")
+        self._pages["cases"].open_case(case_id, site_id or None)
 
     def _on_row_changed(self, row: int) -> None:
         if row < 0:

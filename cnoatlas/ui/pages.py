@@ -46,6 +46,7 @@ PAGES: tuple[PageSpec, ...] = (
             "Read the history, look at the images, then reveal the findings and the diagnosis.",
             "Keep your own bookmarks and notes on each case.",
         ),
+        widget="cnoatlas.ui.case_browser:CasesPage",
     ),
     PageSpec(
         "quiz",

@@ -24,6 +24,7 @@ VIEW_MODULES = [
     "cnoatlas.ui.viewer",
     "cnoatlas.ui.quiz_page",
     "cnoatlas.ui.atlas_page",
+    "cnoatlas.ui.case_browser",
 ]
 
 

@@ -1,0 +1,238 @@
+"""The Cases page as a reader uses it: browse and filter, open a case, reveal, quiz, notes, map."""
+
+import pytest
+from PySide6.QtCore import Qt
+
+from cnoatlas.domain.cases import case_library, lesion_slices
+from cnoatlas.domain.user_notes import UserNotes
+from cnoatlas.ui.case_browser import CaseBrowser, CasesPage
+from cnoatlas.ui.case_page import CasePage
+
+
+@pytest.fixture(autouse=True)
+def _no_background_thumbnails(monkeypatch):
+    # Thumbnails are made only where a test asks for them: generating all would take minutes.
+    monkeypatch.setattr(CaseBrowser, "AUTO_THUMBNAILS", False)
+
+
+@pytest.fixture
+def notes(tmp_path):
+    return UserNotes(tmp_path / "notes.json")
+
+
+@pytest.fixture
+def page(qtbot, notes):
+    reader = CasePage(case_library(), notes)
+    qtbot.addWidget(reader)
+    reader.resize(1600, 950)
+    reader.show()
+    qtbot.waitExposed(reader)
+    return reader
+
+
+def test_opening_a_case_shows_history_first_and_its_series(page):
+    page.show_case("cno-silent-vertebra", synchronous=True)
+    assert page.title_label.text() == "CNO with a silent vertebral lesion and loss of height"
+    assert "ankle pain" in page.presentation_label.text()
+    assert page.series_labels() == ["COR STIR", "COR T1", "DWI", "SAG spine"]
+    assert page.current_series_label() == "COR STIR"
+    assert page.viewer.series is not None and page.viewer.slice_count() > 10
+    # Findings wait to be revealed; nothing is marked on the images yet.
+    assert page.reveal_button.isVisible() and not page.lesion_list.isVisible()
+    assert page.viewer.annotations() == []
+    assert page.site_map is None or "vertebra.t8.body" in page.site_map.highlighted_sites()
+
+
+def test_reveal_findings_marks_lesions_one_by_one(page, qtbot):
+    case = page.show_case("cno-silent-vertebra", synchronous=True)
+    qtbot.mouseClick(page.reveal_button, Qt.MouseButton.LeftButton)
+    assert page.lesion_list.isVisible() and "T8 body" in page.findings_label.text()
+    assert page.revealed_lesions() == ["l1"]
+    stir = page.images.series["COR STIR"]
+    best = lesion_slices(page.images.annotations)[(stir.uid, "l1")]
+    assert page.current_series_label() == "COR STIR" and page.viewer.slice_index() == best
+    assert page.viewer.visible_annotation_ids()
+    assert case.lesion("l1").description in page.viewer.finding_text()
+
+    for _ in range(3):
+        qtbot.mouseClick(page.next_button, Qt.MouseButton.LeftButton)
+    assert page.revealed_lesions() == ["l1", "l2", "l3", "l4"]
+    # The vertebral lesion is shown on the sagittal spine, at its slice.
+    assert page.current_series_label() == "SAG spine"
+    spine = page.images.series["SAG spine"]
+    assert page.viewer.slice_index() == lesion_slices(page.images.annotations)[(spine.uid, "l4")]
+    assert "T8 height loss" in page.viewer.finding_text()
+    qtbot.mouseClick(page.next_button, Qt.MouseButton.LeftButton)
+    assert not page.next_button.isEnabled() and page.next_button.text() == "All findings shown"
+
+
+def test_clicking_a_lit_site_on_the_case_map_goes_to_that_lesion(page):
+    if page.site_map is None:
+        pytest.skip("no skeleton map available")
+    page.show_case("cno-claviculo-spinal", synchronous=True)
+    page.site_map.select("vertebra.t9.body")  # as a click on the map would
+    assert page.current_series_label() == "SAG spine"
+    spine = page.images.series["SAG spine"]
+    assert page.viewer.slice_index() == lesion_slices(page.images.annotations)[(spine.uid, "l3")]
+    assert page.revealed_lesions() == []  # seen, not yet marked: findings are still hidden
+
+
+def test_quiz_mode_hides_diagnosis_until_an_answer(page, qtbot):
+    case = page.show_case("lch-vertebra-plana", synchronous=True)
+    qtbot.mouseClick(page.quiz_toggle, Qt.MouseButton.LeftButton)
+    assert page.quiz_mode()
+    assert page.title_label.text() == case.presenting_title
+    assert not page.diagnosis_label.isVisible() and page.answer_box.isVisible()
+    assert "histiocytosis" not in page.title_label.text().lower()
+    qtbot.mouseClick(page.answer_buttons["cno"], Qt.MouseButton.LeftButton)
+    assert "Not this time" in page.feedback_label.text()
+    assert page.diagnosis_label.isVisible()
+    assert "Langerhans cell histiocytosis" in page.diagnosis_label.text()
+    assert page.title_label.text() == case.title
+    page.show_case("cno-medial-clavicle", synchronous=True)  # the next case is hidden again
+    assert not page.diagnosis_visible()
+    assert page.answer(case_library().get("cno-medial-clavicle").diagnosis) is True
+    assert "Correct" in page.feedback_label.text()
+
+
+def test_discussion_cites_every_source_with_its_reference(page):
+    case = page.show_case("brodie-abscess-tibia", synchronous=True)
+    text = page.discussion_label.text()
+    assert "penumbra" in text and "References" in text
+    assert "McGuinness B, Wilson N, Doyle AJ" in text and "(citation to check)" in text
+    assert case.outcome in page.diagnosis_label.text()
+
+
+def test_bookmark_and_notes_are_saved_per_case(page, qtbot, notes):
+    page.show_case("ewing-sarcoma-femur", synchronous=True)
+    qtbot.mouseClick(page.bookmark_toggle, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(page.notes_edit, "Onion-skin periosteum")
+    page.save_notes()
+    stored = UserNotes(notes.path)
+    assert stored.bookmarks() == ["ewing-sarcoma-femur"]
+    assert stored.get("ewing-sarcoma-femur").text == "Onion-skin periosteum"
+    page.show_case("osteosarcoma-distal-femur", synchronous=True)
+    assert page.notes_edit.toPlainText() == "" and not page.bookmark_toggle.isChecked()
+    page.show_case("ewing-sarcoma-femur", synchronous=True)
+    assert page.notes_edit.toPlainText() == "Onion-skin periosteum"
+
+
+def test_linked_follow_up_opens_from_the_baseline(page, qtbot):
+    page.show_case("cno-response-baseline", synchronous=True)
+    assert page.linked_button.isVisible() and "follow-up" in page.linked_button.text()
+    with qtbot.waitSignal(page.openLinkedCase) as blocker:
+        qtbot.mouseClick(page.linked_button, Qt.MouseButton.LeftButton)
+    assert blocker.args == ["cno-response-3-months"]
+
+
+# --- the browser ------------------------------------------------------------------------------
+@pytest.fixture
+def browser(qtbot, notes):
+    widget = CaseBrowser(case_library(), notes)
+    qtbot.addWidget(widget)
+    widget.resize(1600, 900)
+    widget.show()
+    qtbot.waitExposed(widget)
+    yield widget
+    widget.stop_thumbnails()
+
+
+def _choose(combo, data) -> None:
+    combo.setCurrentIndex(combo.findData(data))
+
+
+def test_browser_filters_and_search(browser, qtbot):
+    total = len(case_library())
+    assert len(browser.visible_case_ids()) == total
+    _choose(browser.diagnosis_filter, "lch")
+    assert set(browser.visible_case_ids()) == {"lch-skull-femur", "lch-vertebra-plana"}
+    _choose(browser.diagnosis_filter, None)
+    _choose(browser.site_filter, "clavicle")
+    assert "cno-medial-clavicle" in browser.visible_case_ids()
+    assert "leukaemia-multifocal" not in browser.visible_case_ids()
+    _choose(browser.site_filter, None)
+    _choose(browser.age_filter, "under-5")
+    assert browser.visible_case_ids() and all(
+        case_library().get(c).patient.age_years < 5 for c in browser.visible_case_ids()
+    )
+    _choose(browser.age_filter, None)
+    qtbot.keyClicks(browser.search, "sequestrum draining")
+    assert browser.visible_case_ids() == ["osteomyelitis-tibia-sequestrum"]
+    browser.search.clear()
+    qtbot.keyClicks(browser.search, "no such words anywhere")
+    assert browser.visible_case_ids() == [] and browser.empty_label.isVisible()
+
+
+def test_browser_quiz_mode_shows_presenting_titles_only(browser, qtbot):
+    qtbot.mouseClick(browser.quiz_toggle, Qt.MouseButton.LeftButton)
+    texts = [browser.grid.item(i).text() for i in range(browser.grid.count())]
+    assert "3-year-old boy with a soft lump on his head and a limp" in texts
+    assert not any("sarcoma" in t.lower() or "CNO" in t for t in texts)
+    assert not browser.diagnosis_filter.isEnabled()
+    qtbot.keyClicks(browser.search, "ewing")
+    assert browser.visible_case_ids() == []
+
+
+def test_bookmarked_filter(browser, notes, qtbot):
+    notes.set_bookmark("brodie-abscess-tibia", True)
+    qtbot.mouseClick(browser.bookmarked_only, Qt.MouseButton.LeftButton)
+    assert browser.visible_case_ids() == ["brodie-abscess-tibia"]
+    assert browser.grid.item(0).text().startswith("★")
+
+
+def test_thumbnail_is_made_in_the_background(browser, qtbot):
+    _choose(browser.diagnosis_filter, "osteosarcoma")
+    assert browser.visible_case_ids() == ["osteosarcoma-distal-femur"]
+    assert not browser.has_thumbnail("osteosarcoma-distal-femur")
+    with qtbot.waitSignal(browser.thumbnailReady, timeout=120_000) as blocker:
+        browser.request_thumbnails()
+    assert blocker.args == ["osteosarcoma-distal-femur"]
+    icon = browser.grid.item(0).icon().pixmap(browser.grid.iconSize()).toImage()
+    centre = icon.pixelColor(icon.width() // 2, icon.height() // 2)
+    assert centre.value() > 0  # body, not the black placeholder card
+
+
+# --- from the map to the case -------------------------------------------------------------
+def test_clicking_a_case_card_opens_it(qtbot):
+    cases = CasesPage()
+    qtbot.addWidget(cases)
+    cases.resize(1600, 950)
+    cases.show()
+    qtbot.waitExposed(cases)
+    grid = cases.browser.grid
+    row = cases.browser.visible_case_ids().index("spondylodiscitis-lumbar")
+    rect = grid.visualItemRect(grid.item(row))
+    with qtbot.waitSignal(cases.case_page.imagesReady, timeout=120_000):
+        qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert cases.currentWidget() is cases.case_page
+    assert cases.case_page.case.id == "spondylodiscitis-lumbar"
+    qtbot.keyClick(cases, Qt.Key.Key_Escape)
+    assert cases.currentWidget() is cases.browser
+
+
+def test_atlas_site_lists_cases_and_opens_one_at_that_lesion(qtbot):
+    from cnoatlas.ui.main_window import MainWindow
+
+    window = MainWindow(restore_state=False)
+    qtbot.addWidget(window)
+    window.resize(1600, 950)
+    window.show()
+    atlas = window.page("atlas")
+    if not hasattr(atlas, "openCase"):
+        pytest.skip("the atlas page has no case hook")
+    atlas.select_site("vertebra.t8.body")
+    related = atlas.panel.related
+    titles = [related.item(i).text() for i in range(related.count())]
+    assert "CNO with a silent vertebral lesion and loss of height" in titles
+    item = related.item(titles.index("CNO with a silent vertebral lesion and loss of height"))
+    cases = window.page("cases")
+    with qtbot.waitSignal(cases.case_page.imagesReady, timeout=120_000):
+        qtbot.mouseClick(
+            related.viewport(), Qt.MouseButton.LeftButton, pos=related.visualItemRect(item).center()
+        )
+    assert window.current_page() == "cases"
+    page = cases.case_page
+    assert page.case.id == "cno-silent-vertebra"
+    assert page.current_series_label() == "SAG spine"
+    spine = page.images.series["SAG spine"]
+    assert page.viewer.slice_index() == lesion_slices(page.images.annotations)[(spine.uid, "l4")]
