@@ -14,7 +14,6 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QPainter, QPen
@@ -42,8 +41,6 @@ from cnoatlas.imaging.series import FirstImage, LoadResult, Series, linked_slice
 from cnoatlas.ui.annotation_items import AnnotationItem
 from cnoatlas.ui.views import ViewRequest, register_view
 
-_GREY = np.arange(256, dtype=np.uint8)
-_INVERTED = _GREY[::-1].copy()
 _OVERLAY_STYLE = (
     "QLabel { color: #f2f2f2; background: transparent; font-family: 'DejaVu Sans Mono';"
     " font-size: %dpt; }"
@@ -172,7 +169,6 @@ class SeriesViewer(QWidget):
         self._annotations_visible = True
         self._revealed: list[str] | None = None  # None: all shown; else ids revealed so far
         self._selected: str | None = None
-        self._lut: np.ndarray | None = None
         self._fitted = False
 
         self.graphics = pg.GraphicsLayoutWidget()
@@ -321,7 +317,6 @@ class SeriesViewer(QWidget):
         self.stop()
         self.series = series
         self._fitted = False
-        self._lut = None
         if series is None:
             self._show_empty("No series loaded")
             return
@@ -586,8 +581,6 @@ class SeriesViewer(QWidget):
             return
         center, width = first.window or windowing.auto_window(first.modality_values())
         lo, hi = windowing.raw_levels(center, width, first.slope, first.intercept)
-        self.image.setLookupTable(_GREY, update=False)
-        self._lut = _GREY
         self.image.setImage(first.pixels, autoLevels=False, levels=(lo, hi))
         rows, columns = first.pixels.shape
         self.view.setRange(xRange=(-0.5, columns - 0.5), yRange=(-0.5, rows - 0.5), padding=0.02)
@@ -629,11 +622,10 @@ class SeriesViewer(QWidget):
             self._place_overlay()
             return
         self._labels["status"].hide()
-        lut = _INVERTED if series.display_inverted(i, self._inverted) else _GREY
-        if self._lut is not lut:
-            self._lut = lut
-            self.image.setLookupTable(lut, update=False)
-        levels = series.raw_levels(i, self._center, self._width)
+        lo, hi = series.raw_levels(i, self._center, self._width)
+        # Reversed levels invert the grey scale with no lookup table: the image stays
+        # Grayscale8, which Qt draws about twice as fast as an indexed one.
+        levels = (hi, lo) if series.display_inverted(i, self._inverted) else (lo, hi)
         self.image.setImage(series.pixels[i], autoLevels=False, levels=levels)
 
     def _show_empty(self, text: str) -> None:

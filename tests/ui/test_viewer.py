@@ -130,7 +130,10 @@ def test_right_drag_changes_the_window(qtbot, viewer):
 def test_window_api_sets_the_levels_the_image_uses(viewer, series):
     viewer.set_window(500, 200)
     levels = viewer.image.getLevels()
-    assert tuple(levels) == pytest.approx(series.raw_levels(viewer.slice_index(), 500, 200))
+    expected = series.raw_levels(viewer.slice_index(), 500, 200)
+    assert tuple(levels) == pytest.approx(expected)
+    viewer.set_inverted(True)  # inverted grey: the same window, levels swapped
+    assert tuple(viewer.image.getLevels()) == pytest.approx(expected[::-1])
 
 
 def test_zoom_fit_and_pan(qtbot, viewer):
