@@ -23,6 +23,7 @@ VIEW_MODULES = [
     "cnoatlas.ui.main_window",
     "cnoatlas.ui.viewer",
     "cnoatlas.ui.quiz_page",
+    "cnoatlas.ui.overlay",
     "cnoatlas.ui.atlas_page",
     "cnoatlas.ui.case_browser",
 ]
