@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import struct
+import threading
 import warnings
 import zipfile
 from collections.abc import Iterator
@@ -71,14 +72,25 @@ class Source:
     def open(self):
         if self.member is None:
             return open(self.path, "rb")
-        with zipfile.ZipFile(self.path) as archive:
-            return io.BytesIO(archive.read(self.member))
+        return io.BytesIO(_archive(self.path).read(self.member))
 
-    def size(self) -> int:
-        if self.member is None:
-            return self.path.stat().st_size
-        with zipfile.ZipFile(self.path) as archive:
-            return archive.getinfo(self.member).file_size
+
+_ZIPS = threading.local()
+
+
+def _archive(path: Path) -> zipfile.ZipFile:
+    """One open ZipFile per archive and thread: reading its directory once, not per member."""
+    cache = getattr(_ZIPS, "archives", None)
+    if cache is None:
+        cache = _ZIPS.archives = {}
+    key = (str(path), path.stat().st_mtime_ns)
+    archive = cache.get(key)
+    if archive is None:
+        for old in cache.values():
+            old.close()
+        cache.clear()
+        archive = cache[key] = zipfile.ZipFile(path)
+    return archive
 
 
 @dataclass(frozen=True)

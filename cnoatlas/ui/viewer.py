@@ -811,12 +811,46 @@ class ViewerGrid(QWidget):
         super().__init__(parent)
         self.setObjectName("viewerGrid")
         self.viewers = [SeriesViewer(self, name=f"seriesViewer{k}") for k in range(4)]
-        self._grid = QGridLayout(self)
-        self._grid.setContentsMargins(0, 0, 0, 0)
-        self._grid.setSpacing(2)
         self._layout = ""
         self._linked = False
         self._syncing = False
+
+        bar = QHBoxLayout()
+        bar.setContentsMargins(6, 2, 6, 2)
+        bar.setSpacing(4)
+        self.layout_buttons: dict[str, QToolButton] = {}
+        for name in LAYOUTS:
+            button = QToolButton()
+            button.setObjectName(f"layout-{name}")
+            button.setText(name.replace("x", "×"))
+            button.setAccessibleName(f"Layout {name}")
+            button.setToolTip(f"Show {name.replace('x', ' by ')} viewers")
+            button.setCheckable(True)
+            button.setAutoExclusive(True)
+            button.clicked.connect(lambda _=False, n=name: self.set_layout(n))
+            bar.addWidget(button)
+            self.layout_buttons[name] = button
+        self.link_button = QToolButton()
+        self.link_button.setObjectName("linkViewers")
+        self.link_button.setText("Link scrolling")
+        self.link_button.setAccessibleName("Link scrolling")
+        self.link_button.setToolTip(
+            "Scroll every viewer together: by position in one study, by relative position "
+            "between a baseline and a follow-up"
+        )
+        self.link_button.setCheckable(True)
+        self.link_button.toggled.connect(self.set_linked)
+        bar.addWidget(self.link_button)
+        bar.addStretch(1)
+
+        self._grid = QGridLayout()
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setSpacing(2)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        outer.addLayout(bar)
+        outer.addLayout(self._grid, 1)
         for viewer in self.viewers:
             viewer.sliceChanged.connect(lambda _i, v=viewer: self._follow(v))
         self.set_layout(layout)
@@ -832,6 +866,7 @@ class ViewerGrid(QWidget):
             self._grid.addWidget(self.viewers[k], k // cols, k % cols)
             self.viewers[k].show()
         self._layout = name
+        self.layout_buttons[name].setChecked(True)
 
     def layout_name(self) -> str:
         return self._layout
@@ -845,6 +880,8 @@ class ViewerGrid(QWidget):
 
     def set_linked(self, linked: bool) -> None:
         self._linked = bool(linked)
+        if self.link_button.isChecked() != self._linked:
+            self.link_button.setChecked(self._linked)
         if linked:
             self._follow(self.viewers[0])
 

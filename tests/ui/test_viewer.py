@@ -272,8 +272,14 @@ def test_grid_layouts_and_linked_scrolling_by_position(qtbot, tmp_path, series):
     grid.set_linked(False)
     grid.viewer(0).set_slice(8)
     assert grid.viewer(1).slice_index() == 6
-    grid.set_layout("2x2")
-    assert len(grid.visible_viewers()) == 4
+    grid.layout_buttons["2x2"].click()
+    assert grid.layout_name() == "2x2" and len(grid.visible_viewers()) == 4
+    grid.link_button.click()
+    assert grid.linked()
+    grid.viewer(0).set_slice(3)
+    assert grid.viewer(1).slice_index() == 6
+    grid.link_button.click()
+    assert not grid.linked()
     grid.set_layout("1x1")
     assert len(grid.visible_viewers()) == 1 and not grid.viewer(1).isVisible()
 
