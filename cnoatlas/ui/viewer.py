@@ -996,10 +996,18 @@ class SeriesWindow(QWidget):
         super().__init__()
         self.setObjectName("seriesWindow")
         self.setWindowTitle("Series viewer")
-        self.viewer = SeriesViewer(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.viewer)
+        shown = result.series[:4]
+        self.grid: ViewerGrid | None = None
+        if len(shown) > 1:
+            # A study: its series side by side, scrolling together.
+            self.grid = ViewerGrid(self, layout="1x2" if len(shown) == 2 else "2x2")
+            self.viewer = self.grid.viewer(0)
+            layout.addWidget(self.grid)
+        else:
+            self.viewer = SeriesViewer(self)
+            layout.addWidget(self.viewer)
         if result.problems:
             note = QLabel(
                 f"{len(result.problems)} file(s) could not be shown: "
@@ -1010,8 +1018,12 @@ class SeriesWindow(QWidget):
             note.setProperty("role", "muted")
             note.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
             layout.addWidget(note)
-        self.viewer.set_series(result.series[0], first_slice)
-        self.viewer.set_annotations(annotations)
+        viewers = self.grid.viewers if self.grid is not None else [self.viewer]
+        for viewer, series in zip(viewers, shown, strict=False):
+            viewer.set_series(series, first_slice if series is shown[0] else None)
+            viewer.set_annotations(annotations)
+        if self.grid is not None:
+            self.grid.set_linked(True)
 
 
 def annotations_beside(path: Path) -> list[Annotation]:
