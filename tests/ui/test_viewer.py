@@ -382,3 +382,44 @@ def test_series_view_refuses_a_slice_out_of_range(qtbot, tmp_path):
     write_series(tmp_path / "s", 3)
     with pytest.raises(AtlasError, match="slices 0 to 2"):
         build_view(ViewRequest.parse(f"series:{tmp_path / 's'}", slice=7))
+
+
+def test_presets_follow_the_series_type(qtbot, viewer):
+    names = [viewer.presets.itemText(k) for k in range(viewer.presets.count())]
+    assert names[0] == "Auto" and "Oedema" in names  # a STIR series without a file window
+    row = names.index("Oedema")
+    center, width = viewer.presets.itemData(row)
+    viewer.presets.activated.emit(row)
+    assert viewer.window() == pytest.approx((center, width))
+
+
+def test_monochrome1_shows_low_values_bright(qtbot, tmp_path):
+    write_series(
+        tmp_path / "cr",
+        1,
+        rows=4,
+        columns=2,
+        pixels=np.array([[0, 1000]] * 4, dtype=np.uint16),
+        PhotometricInterpretation="MONOCHROME1",
+        WindowCenter=500,
+        WindowWidth=1000,
+    )
+    viewer = SeriesViewer()
+    qtbot.addWidget(viewer)
+    viewer.set_series(load_series(tmp_path / "cr").series[0])
+    lo, hi = viewer.image.getLevels()
+    assert lo > hi  # drawn inverted, though the user has not pressed Invert
+    assert not viewer.inverted()
+
+
+def test_series_view_of_a_study_links_its_series_in_a_grid(qtbot, tmp_path):
+    from cnoatlas.ui.views import ViewRequest, build_view
+
+    write_series(tmp_path / "study" / "a", 6, description="COR STIR", frame_of_reference="4.4")
+    write_series(tmp_path / "study" / "b", 6, description="COR T1", frame_of_reference="4.4")
+    window = build_view(ViewRequest.parse(f"series:{tmp_path / 'study'}", slice=2))
+    qtbot.addWidget(window)
+    assert window.grid is not None and window.grid.layout_name() == "1x2"
+    assert window.grid.linked()
+    window.grid.viewer(0).set_slice(4)
+    assert window.grid.viewer(1).slice_index() == 4
