@@ -406,13 +406,13 @@ def skull(d: Drawing) -> None:
         (CX + 64, top + 30),
         (CX + cw, cy - 20),
         (CX + cw - 1, cy + 18),
-        (CX + 66, cy + 46),
-        (CX + 62, cy + 66),  # temporal, zygoma
-        (CX + 50, cy + 78),
-        (CX + 42, cy + 96),
-        (CX + 36, cy + 116),  # maxilla
-        (CX + 18, cy + 124),
-        (CX, cy + 126),
+        (CX + 68, cy + 46),
+        (CX + 67, cy + 60),  # zygomatic arch
+        (CX + 52, cy + 74),
+        (CX + 44, cy + 94),
+        (CX + 34, cy + 112),  # maxilla
+        (CX + 17, cy + 119),
+        (CX, cy + 120),
     ]
     pts = vault + [mirror_x(p) for p in reversed(vault[1:-1])]
     orbit_r = [
@@ -454,24 +454,52 @@ def skull(d: Drawing) -> None:
     )
     d.decor(open_curve([(CX - 30, cy + 112), (CX, cy + 118), (CX + 30, cy + 112)]))
     # Mandible halves: condyle, ramus, angle, body to the symphysis.
-    ramus_top = cy + 64
+    # Teeth (decoration): upper and lower rows between the maxilla and the mandible.
+    for k in range(-5, 5):
+        x0 = CX + k * 6.0 + 0.6
+        d.decor(
+            outline(
+                [
+                    (x0, cy + 119.5),
+                    (x0 + 4.8, cy + 119.5),
+                    (x0 + 4.6, cy + 129),
+                    (x0 + 0.2, cy + 129),
+                ],
+                corners=(0, 1, 2, 3),
+            ),
+            kind="teeth",
+        )
+        d.decor(
+            outline(
+                [
+                    (x0, chin - 31),
+                    (x0 + 4.8, chin - 31),
+                    (x0 + 4.6, chin - 21.5),
+                    (x0 + 0.2, chin - 21.5),
+                ],
+                corners=(0, 1, 2, 3),
+            ),
+            kind="teeth",
+        )
+    # Mandible halves: condyle, ramus, angle, body to the symphysis.
+    ramus_top = cy + 62
     half = [
         (CX - 49, ramus_top),
-        (CX - 53, ramus_top + 4),
-        (CX - 54, ramus_top + 24),
-        (CX - 52, chin - 26),
-        (CX - 48, chin - 14),
-        (CX - 36, chin - 5),
-        (CX - 18, chin - 1),
+        (CX - 54, ramus_top + 5),
+        (CX - 53, chin - 34),
+        (CX - 50, chin - 16),
+        (CX - 42, chin - 7),
+        (CX - 22, chin - 1),
         (CX - 0.8, chin),
-        (CX - 0.8, chin - 13),
-        (CX - 16, chin - 15),
-        (CX - 32, chin - 19),
-        (CX - 40, chin - 26),
-        (CX - 42, ramus_top + 28),
-        (CX - 43, ramus_top + 6),
+        (CX - 0.8, chin - 19),
+        (CX - 18, chin - 20),
+        (CX - 34, chin - 23),
+        (CX - 41, chin - 32),
+        (CX - 42, ramus_top + 20),
+        (CX - 45, ramus_top + 10),
+        (CX - 44, ramus_top + 3),
     ]
-    right = outline(half, corners=(7, 8))
+    right = outline(half, corners=(6, 7))
     d.site("mandible.right", right)
     d.site("mandible.left", mirror_d(right))
 
@@ -793,7 +821,7 @@ def hand(d: Drawing, wrist: Pt) -> None:
         (x0 + 8, y0 + 23),
         (x0 + 14, y0 + 21),
     ]
-    angles = [28, 6, 0, -4, -9]
+    angles = [20, 5, 0, -4, -8]
     mc_len = [30, 46, 44, 40, 36]
     phal = [[24, 17], [26, 16, 11], [29, 18, 12], [27, 17, 11], [21, 13, 10]]
     phal_shapes: list[str] = []
@@ -1248,61 +1276,109 @@ def build_front() -> Drawing:
 
 # --- lateral view of the spine ----------------------------------------------------------------
 def build_lateral() -> Drawing:
-    """C1-L5 seen from the patient's left: bodies in front (viewer-left), arches behind."""
-    d = Drawing(240.0, 430.0, "Spine of a 10-year-old child, lateral view (anterior to the left)")
-    top = LEVELS[0][1]
-    # Curves: cervical lordosis, thoracic kyphosis, lumbar lordosis, as x offsets by y.
-    span = LEVELS[-1][2] - top
-
-    def curve_x(y: float) -> float:
-        t = (y - top) / span
-        return (
-            110
-            - 14 * math.sin(t * math.pi * 0.5 / 0.22) * (t < 0.22)
-            + (14 * math.sin((t - 0.22) / 0.5 * math.pi) if 0.22 <= t < 0.72 else 0)
-            - (12 * math.sin((t - 0.72) / 0.28 * math.pi) if t >= 0.72 else 0)
-        )
-
-    for level, y0, y1, hw in LEVELS:
-        ya, yb = y0 - top + 14, y1 - top + 14
-        depth = hw * (1.45 if level[0] == "c" else 1.25)
-        xm = curve_x(y0 + (y1 - y0) / 2) - 20
-        body = [
-            (xm - depth, ya + 0.6),
-            (xm, ya),
-            (xm + 0.6, ya + (yb - ya) / 2),
-            (xm, yb),
-            (xm - depth, yb - 0.6),
-            (xm - depth - 1.2, ya + (yb - ya) / 2),
+    """C1-L5 seen from the side, anterior to the viewer's left as on sagittal MRI."""
+    top = LEVELS[0][1] - 12.0
+    # Sagittal curves as a shift of the posterior body wall (negative = anterior):
+    # cervical lordosis, thoracic kyphosis, lumbar lordosis.
+    curve = profile(
+        [
+            (LEVEL["c1"][0], 0),
+            (LEVEL["c4"][0], -7),
+            (LEVEL["t1"][0], 1),
+            (LEVEL["t7"][0], 11),
+            (LEVEL["l1"][0], 2),
+            (LEVEL["l3"][0], -9),
+            (LEVEL["l5"][1], -3),
         ]
-        if level == "c1":
-            body = [(xm - 9, ya + 1), (xm - 3, ya), (xm - 2, yb), (xm - 9, yb - 1)]
-        d.site(f"vertebra.{level}.body", outline(body, corners=(0, 1, 3, 4)))
+    )
+    wall = 70.0  # x of the posterior body wall before the curves
+    items: list[tuple[str, list[Pt], tuple[int, ...], list[Pt], tuple[int, ...]]] = []
+    for level, y0, y1, hw in LEVELS:
+        ya, yb = y0 - top, y1 - top
         h = yb - ya
         kind = level[0]
-        spin_len = {"c": 16, "t": 26, "l": 22}[kind]
-        spin_drop = {"c": 4, "t": 14, "l": 3}[kind]
-        if level in ("c1",):
-            spin_len = 10
-        if level in ("c7",):
-            spin_len = 22
-        ped_top, ped_bot = ya + h * 0.1, ya + h * 0.55
-        arch_x = xm + 12
-        tip = (arch_x + spin_len, ya + h * 0.5 + spin_drop)
-        post = [
-            (xm + 1.5, ped_top),
-            (arch_x, ped_top - 1.5),
-            (arch_x + 4, ya - 1),
-            (arch_x + 8, ya + h * 0.15),
-            (tip[0], tip[1] - 2.5),
-            (tip[0] + 1, tip[1] + 0.5),
-            (tip[0] - 3, tip[1] + 2.5),
-            (arch_x + 6, yb + 0.5),
-            (arch_x + 1, yb + 1.5),
-            (arch_x - 2, ped_bot + 1),
-            (xm + 1.5, ped_bot),
+        xp = wall + curve((y0 + y1) / 2)
+        depth = {"c": 1.45, "t": 1.5, "l": 1.55}[kind] * hw
+        wedge = 0.9 if kind == "t" else 0.0  # thoracic bodies a little lower in front
+        xa = xp - depth
+        body = [
+            (xa + 1.5, ya + wedge),
+            (xp - 1.5, ya),
+            (xp, ya + 1.2),
+            (xp + 0.4, ya + h / 2),
+            (xp, yb - 1.2),
+            (xp - 1.5, yb),
+            (xa + 1.5, yb - wedge),
+            (xa, yb - 1.2 - wedge),
+            (xa - 0.6, ya + h / 2),
+            (xa, ya + 1.2 + wedge),
         ]
-        d.site(f"vertebra.{level}.posterior-elements", outline(post, corners=(0, 10)))
+        if level == "c1":  # the atlas: a small anterior arch only
+            body = [
+                (xp - 9, ya + 1),
+                (xp - 4, ya),
+                (xp - 2.5, ya + h / 2),
+                (xp - 4, yb),
+                (xp - 9, yb - 1),
+                (xp - 10.5, ya + h / 2),
+            ]
+        if level == "c2":  # the dens rises behind the anterior arch of C1
+            body = [
+                (xa + 1.5, ya),
+                (xp - 7, ya - 2),
+                (xp - 6, ya - 9),
+                (xp - 3, ya - 10.5),
+                (xp - 1, ya - 3),
+                (xp, ya + 1.2),
+                (xp + 0.4, ya + h / 2),
+                (xp, yb - 1.2),
+                (xp - 1.5, yb),
+                (xa + 1.5, yb),
+                (xa - 0.6, yb - h * 0.3),
+                (xa, ya + 3),
+            ]
+        pedicle = {"c": 5.0, "t": 7.0, "l": 9.0}[kind]
+        spin = {"c": 13.0, "t": 22.0, "l": 20.0}[kind]
+        drop = {"c": 0.25, "t": 0.9, "l": 0.2}[kind] * h
+        thick = {"c": 0.38, "t": 0.32, "l": 0.55}[kind] * h
+        if level == "c7":
+            spin = 20.0
+        if level == "c2":
+            spin, thick = 16.0, 0.45 * h
+        if level == "c1":
+            spin, thick, drop = 9.0, 0.5 * h, 0.0
+        xf = xp + pedicle  # the articular pillar behind the pedicle
+        tip = (xf + spin, ya + h * 0.45 + drop)
+        post = [
+            (xp + 0.8, ya + h * 0.12),
+            (xf, ya + h * 0.02),
+            (xf + 2.5, ya - h * 0.12),
+            (xf + spin * 0.45, ya + h * 0.18 + drop * 0.4),
+            (tip[0] - 1, tip[1] - thick / 2),
+            (tip[0] + 0.8, tip[1]),
+            (tip[0] - 1, tip[1] + thick / 2),
+            (xf + spin * 0.4, ya + h * 0.2 + drop * 0.4 + thick),
+            (xf + 2, yb + h * 0.1),
+            (xp + 0.8, ya + h * 0.62),
+        ]
+        items.append((level, body, (), post, (0, 9)))
+    xs = [p[0] for it in items for p in it[1] + it[3]]
+    ys = [p[1] for it in items for p in it[1] + it[3]]
+    dx, dy = 8 - min(xs), 8 - min(ys)
+    d = Drawing(
+        max(xs) - min(xs) + 16,
+        max(ys) - min(ys) + 16,
+        "Spine of a 10-year-old child, lateral view (anterior to the left)",
+    )
+    for level, body, body_corners, post, post_corners in items:
+        d.site(
+            f"vertebra.{level}.body",
+            outline([(x + dx, y + dy) for x, y in body], corners=body_corners),
+        )
+        d.site(
+            f"vertebra.{level}.posterior-elements",
+            outline([(x + dx, y + dy) for x, y in post], corners=post_corners),
+        )
     return d
 
 

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -22,6 +23,7 @@ from cnoatlas.domain.errors import AtlasError
 from cnoatlas.domain.site_notes import notes_for
 from cnoatlas.domain.sites import site_model
 from cnoatlas.domain.sources import bibliography
+from cnoatlas.ui.overlay import OverlayView
 from cnoatlas.ui.site_map import SiteMap
 from cnoatlas.ui.views import ViewRequest, register_view
 
@@ -145,7 +147,7 @@ class AtlasPage(QWidget):
         self.site_map = SiteMap("front")
         self.spine_map = SiteMap("spine-lateral")
         self.spine_map.setMinimumSize(150, 260)
-        self.spine_map.setMaximumWidth(260)
+        self.spine_map.setMaximumWidth(200)
         self.spine_map.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
         self.panel = SitePanel()
 
@@ -169,23 +171,29 @@ class AtlasPage(QWidget):
         toolbar.addWidget(hint)
 
         maps = QHBoxLayout()
-        maps.addWidget(self.site_map, 4)
-        spine_box = QVBoxLayout()
-        spine_title = QLabel("Spine, lateral")
-        spine_title.setProperty("role", "muted")
-        spine_title.setAlignment(Qt.AlignmentFlag.AlignHCenter)
-        spine_box.addWidget(spine_title)
-        spine_box.addWidget(self.spine_map, 1)
-        maps.addLayout(spine_box, 1)
+        maps.addWidget(self.site_map, 3)
+        maps.addWidget(self.spine_map, 1)
 
         left = QVBoxLayout()
         left.addLayout(toolbar)
         left.addLayout(maps, 1)
-        layout = QHBoxLayout(self)
+        explore = QWidget()
+        explore.setObjectName("atlasExplore")
+        layout = QHBoxLayout(explore)
         layout.setContentsMargins(16, 12, 16, 12)
         layout.setSpacing(16)
-        layout.addLayout(left, 3)
-        layout.addWidget(self.panel, 1)
+        layout.addLayout(left, 5)
+        layout.addWidget(self.panel, 3)
+        # A second mode: the skeleton coloured by evidence, with sources (cnoatlas.ui.overlay).
+        self.overlay = OverlayView()
+        self.modes = QTabWidget()
+        self.modes.setObjectName("atlasModes")
+        self.modes.setAccessibleName("Atlas modes")
+        self.modes.addTab(explore, "Explore the skeleton")
+        self.modes.addTab(self.overlay, "Evidence overlays")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.modes)
 
         self.panel.related.itemActivated.connect(self._case_chosen)
         self.panel.related.itemClicked.connect(self._case_chosen)

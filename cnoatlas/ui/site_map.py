@@ -106,7 +106,10 @@ class SiteMap(QWidget):
             path = painter_path(shape)
             self._paths[sid] = path
             self._boxes[sid] = path.boundingRect()
-        self._decor = [(painter_path(s), "silhouette" in s.classes) for s in self.drawing.decor]
+        self._decor = [
+            (painter_path(s), next((k for k in ("silhouette", "teeth") if k in s.classes), ""))
+            for s in self.drawing.decor
+        ]
         self._topmost = list(reversed(self._paths))  # hit testing: last drawn wins
         known = [s for s in self.model.sites if s in self._paths]
         self._order = known + [s for s in self._paths if s not in set(known)]
@@ -436,14 +439,15 @@ class SiteMap(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.save()
         painter.setTransform(self._transform)
-        for path, filled in self._decor:
-            if filled:
-                painter.setPen(Qt.PenStyle.NoPen)
+        for path, kind in self._decor:
+            pen = QPen(c.decor, 1.0)
+            pen.setCosmetic(True)
+            painter.setPen(Qt.PenStyle.NoPen if kind == "silhouette" else pen)
+            if kind == "silhouette":
                 painter.setBrush(c.silhouette)
+            elif kind == "teeth":
+                painter.setBrush(c.bone)
             else:
-                pen = QPen(c.decor, 1.0)
-                pen.setCosmetic(True)
-                painter.setPen(pen)
                 painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawPath(path)
         scale = abs(self._transform.m22())
@@ -486,23 +490,24 @@ class SiteMap(QWidget):
         painter.setFont(font)
         painter.setPen(c.text)
         margin = 12
-        box = QRectF(margin, margin, self.width() - 2 * margin, 40)
-        right_on_left = not self._mirrored
-        painter.drawText(
-            box,
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
-            "R" if right_on_left else "L",
-        )
-        painter.drawText(
-            box,
-            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
-            "L" if right_on_left else "R",
-        )
+        # Markers sit at the edges of the drawing (clamped to the widget), as on a film.
+        x, y, w, h = self.drawing.view_box
+        drawn = self._transform.mapRect(QRectF(x, y, w, h))
+        left = max(margin, min(drawn.left(), self.width() / 2 - 60))
+        right = min(self.width() - margin, max(drawn.right(), self.width() / 2 + 60))
+        box = QRectF(left, margin, right - left, 40)
+        if self.view == "front":
+            left_mark, right_mark = ("L", "R") if self._mirrored else ("R", "L")
+            mode = "Anatomical view (mirrored)" if self._mirrored else "Radiological view"
+        else:  # a lateral view: anterior on the left, as sagittal images are shown
+            left_mark, right_mark = ("P", "A") if self._mirrored else ("A", "P")
+            mode = "Lateral view"
+        painter.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, left_mark)
+        painter.drawText(box, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, right_mark)
         small = QFont(self.font())
         small.setPointSizeF(max(8.0, self.font().pointSizeF()))
         painter.setFont(small)
         painter.setPen(c.muted)
-        mode = "Anatomical view (mirrored)" if self._mirrored else "Radiological view"
         painter.drawText(box, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, mode)
         name = self.hover_text() or (
             self.model.name(self._current) if self._current and self.hasFocus() else ""
