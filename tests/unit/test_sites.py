@@ -252,3 +252,56 @@ def test_generator_output_is_committed():
     spec.loader.exec_module(module)
     shipped = (paths.PROJECT_ROOT / "assets" / "sites.json").read_text(encoding="utf-8")
     assert module.dump(module.build()) == shipped
+
+
+# --- teaching notes ------------------------------------------------------------------------------
+def test_shipped_notes_are_cited_and_reach_the_typical_sites():
+    from cnoatlas.domain.site_notes import notes_for, site_notes
+    from cnoatlas.domain.sources import bibliography
+
+    notes = site_notes()
+    assert notes and all(n.source in bibliography() for n in notes)
+    typical = (
+        "tibia.left.proximal-metaphysis",
+        "femur.right.distal-metaphysis",
+        "clavicle.left.medial-third",
+        "vertebra.t7.body",
+        "sacroiliac-joint.right",
+        "mandible.left",
+        "sternum.manubrium",
+        "metatarsal-1.left.shaft",
+    )
+    for sid in typical:
+        assert notes_for(sid), sid
+    # Metaphyseal notes stay on metaphyses; the most specific note comes first.
+    meta = next(n for n in notes if n.id == "long-bone-metaphysis")
+    assert "tibia.left.diaphysis" not in meta.sites
+    assert notes_for("clavicle.left.medial-third")[0].id == "clavicle-medial"
+    assert notes_for("skull.vault") == []
+
+
+def test_bad_notes_are_named(tmp_path):
+    from cnoatlas.domain.site_notes import load_site_notes
+    from cnoatlas.domain.sources import Source
+
+    sources = {"s1": Source("s1", "A", "T", "J", 2020)}
+    good = {"id": "n", "applies_to": ["tibia"], "text": "t", "source": "s1"}
+    cases = [
+        ({**good, "source": "s2"}, "notes[0].source", "'s2' is not in sources.json"),
+        ({**good, "applies_to": ["tibia.middle"]}, "notes[0].applies_to", "tibia.middle"),
+        ({**good, "segments": ["middle"]}, "notes[0].segments", "known segments"),
+        ({**good, "applies_to": ["sacrum"], "segments": ["metaphysis"]}, "notes[0]", "no site"),
+        ({**good, "text": ""}, "notes[0].text", "missing"),
+        ({**good, "colour": "red"}, "notes[0].colour", "not a known field"),
+    ]
+    for entry, field, problem in cases:
+        path = tmp_path / "notes.json"
+        path.write_text(json.dumps({"version": 1, "notes": [entry]}))
+        with pytest.raises(DataFileError) as caught:
+            load_site_notes(path, site_model(), sources)
+        assert (caught.value.field, caught.value.file) == (field, str(path))
+        assert problem in caught.value.problem
+    path = tmp_path / "notes.json"
+    path.write_text(json.dumps({"version": 1, "notes": [good]}))
+    (note,) = load_site_notes(path, site_model(), sources)
+    assert note.sites == site_model().expand("tibia")
