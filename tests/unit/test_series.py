@@ -431,3 +431,11 @@ def test_fast_header_reads_long_headers_and_pixels_followed_by_padding(tmp_path)
 
 def column_of_position(series: Series, index: int) -> int:
     return round((series.position_mm(index) - series.position_mm(0)) / 4.0)
+
+
+def test_bits_above_bits_stored_are_masked_like_pydicom(tmp_path):
+    raw = np.array([[0xF001, 5]] * 2, dtype=np.uint16)  # garbage in the 4 unused high bits
+    write_series(tmp_path, 1, pixels=raw, rows=2, columns=2, BitsStored=12, HighBit=11)
+    series = load_series(tmp_path).series[0]
+    reference = pydicom.dcmread(next(tmp_path.glob("*.dcm"))).pixel_array
+    assert series.pixels[0].tolist() == reference.tolist() == [[1, 5], [1, 5]]
