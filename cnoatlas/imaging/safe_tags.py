@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from pydicom.datadict import keyword_for_tag
 from pydicom.dataset import Dataset
+from pydicom.multival import MultiValue
 from pydicom.tag import BaseTag
 
 # Patient-group elements that describe a body, not a person.
@@ -130,6 +131,8 @@ def is_identifying(tag: int | BaseTag, vr: str | None) -> bool:
 def _text(value: object, limit: int = 120) -> str:
     if isinstance(value, bytes):
         return f"<{len(value)} bytes>"
+    if isinstance(value, MultiValue | list | tuple):
+        value = "\\".join(str(v) for v in value)  # DICOM's own separator
     text = " ".join(str(value).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
