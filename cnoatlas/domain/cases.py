@@ -808,7 +808,8 @@ def case_library(reload: bool = False) -> CaseLibrary:
 
 
 # --- images ----------------------------------------------------------------------------------
-def _area(annotation: Annotation) -> float:
+def annotation_area(annotation: Annotation) -> float:
+    """The area of an outline in square pixels (0 for arrows and text)."""
     g = annotation.geometry
     if annotation.kind == "ellipse":
         return 3.14159 * float(g["radii"][0]) * float(g["radii"][1])
@@ -828,7 +829,7 @@ def lesion_slices(annotations: Iterable[Annotation]) -> dict[tuple[str, str], in
     best: dict[tuple[str, str], tuple[float, int]] = {}
     for a in annotations:
         key = (a.series_uid, a.lesion_id)
-        area = _area(a)
+        area = annotation_area(a)
         if key not in best or area > best[key][0]:
             best[key] = (area, a.slice)
     return {key: value[1] for key, value in best.items()}

@@ -46,6 +46,13 @@ from cnoatlas.ui.views import ViewRequest, register_view
 
 log = logging.getLogger("cnoatlas.cases")
 THUMB_SIZE = QSize(132, 300)
+SHORT_DIAGNOSES = {
+    "cno": "CNO",
+    "bacterial-osteomyelitis": "Bacterial osteomyelitis",
+    "spondylodiscitis": "Spondylodiscitis",
+    "lch": "LCH",
+    "leukaemia": "Leukaemia",
+}
 _ROLE_ID = Qt.ItemDataRole.UserRole
 
 
@@ -73,7 +80,7 @@ def make_thumbnail(case: Case) -> QImage:
     if not result.series:
         raise AtlasError(f"{folder}: no images for a thumbnail")
     series = result.series[0]
-    values = series.modality_slice(len(series) // 2)
+    values = series.modality_slice(thumbnail_slice(folder, series.uid, len(series)))
     center, width = series.file_window() or auto_window(values)
     pixels = to_uint8(values, center, width).copy()
     rows, cols = pixels.shape
@@ -89,6 +96,28 @@ def make_thumbnail(case: Case) -> QImage:
     cached.parent.mkdir(parents=True, exist_ok=True)
     scaled.save(str(cached), "PNG")
     return scaled
+
+
+def thumbnail_slice(folder: Path, series_uid: str, count: int) -> int:
+    """The coronal slice that shows most of the case's lesions, else the middle one.
+
+    The middle slice alone makes every synthetic case look alike; the lesion-bearing slice lets a
+    reader tell the cards apart without giving the diagnosis away.
+    """
+    from cnoatlas.domain.annotations import load_annotations
+    from cnoatlas.domain.cases import annotation_area
+
+    try:
+        annotations = load_annotations(folder / "annotations.json")
+    except AtlasError:
+        return count // 2
+    totals: dict[int, float] = {}
+    for a in annotations:
+        if a.series_uid == series_uid:
+            totals[a.slice] = totals.get(a.slice, 0.0) + annotation_area(a)
+    if not totals:
+        return count // 2
+    return max(totals, key=lambda k: (totals[k], -abs(k - count // 2)))
 
 
 class _ThumbSignals(QObject):
@@ -243,7 +272,7 @@ class CaseBrowser(QWidget):
         self.grid.setResizeMode(QListView.ResizeMode.Adjust)
         self.grid.setMovement(QListView.Movement.Static)
         self.grid.setIconSize(THUMB_SIZE)
-        self.grid.setGridSize(QSize(THUMB_SIZE.width() + 118, THUMB_SIZE.height() + 92))
+        self.grid.setGridSize(QSize(THUMB_SIZE.width() + 168, THUMB_SIZE.height() + 96))
         self.grid.setWordWrap(True)
         self.grid.setUniformItemSizes(True)
         self.grid.setSpacing(6)
@@ -300,6 +329,11 @@ class CaseBrowser(QWidget):
             marked = set(self.notes.bookmarks())
             cases = [c for c in cases if c.id in marked]
         quiz = self.quiz_toggle.isChecked()
+        if quiz:  # grouping by diagnosis would hint at the answer
+            cases.sort(key=lambda c: c.presenting_title.lower())
+        else:
+            order = list(DIAGNOSES)
+            cases.sort(key=lambda c: (order.index(c.diagnosis), c.title.lower()))
         # In quiz mode the diagnosis and pattern filters would give the answer away.
         self.diagnosis_filter.setEnabled(not quiz)
         self.pattern_filter.setEnabled(not quiz)
@@ -321,7 +355,8 @@ class CaseBrowser(QWidget):
         if quiz:
             return f"{star}{case.presenting_title}"
         sex = "girl" if case.patient.sex == "F" else "boy"
-        return f"{star}{case.title}\n{case.diagnosis_label} · {case.patient.age_years:g} y {sex}"
+        short = SHORT_DIAGNOSES.get(case.diagnosis, case.diagnosis_label)
+        return f"{star}{short} · {case.patient.age_years:g} y {sex}\n{case.title}"
 
     def _quiz_toggled(self, on: bool) -> None:
         if on:

@@ -158,6 +158,10 @@ def _section(title: str) -> tuple[QFrame, QVBoxLayout]:
     layout.setSpacing(8)
     heading = QLabel(title)
     heading.setProperty("role", "section")
+    font = heading.font()
+    font.setBold(True)
+    font.setPointSizeF(font.pointSizeF() * 1.15)
+    heading.setFont(font)
     layout.addWidget(heading)
     return frame, layout
 

@@ -368,3 +368,17 @@ def test_what_a_quiz_shows_never_names_the_cases_own_diagnosis(library):
         visible = case.search_text(hide_diagnosis=True)
         assert giveaways[case.diagnosis] not in visible, case.id
         assert giveaways[case.diagnosis] in case.search_text() or case.diagnosis == "cno"
+
+
+def test_generator_vocabulary_and_every_case_study_match_the_phantom(library):
+    from cnoatlas.domain import cases
+    from cnoatlas.imaging.phantom import lesions, render
+    from cnoatlas.imaging.phantom.study import StudyDescription
+
+    assert set(cases.GENERATOR_KINDS) == set(lesions.KINDS)
+    assert set(cases.GENERATOR_STATES) == set(lesions.STATES)
+    assert cases.GENERATOR_OPTIONS == lesions.OPTIONS
+    assert set(cases.GENERATOR_SEQUENCES) == set(render.SEQUENCES)
+    for case in library:
+        description = StudyDescription.from_json(case.generator_description(), case.id)
+        assert {lesion.id for lesion in description.lesions} == {x.id for x in case.lesions}
