@@ -159,3 +159,18 @@ def test_overlay_screenshot_renders_at_the_requested_size(qtbot, tmp_path, theme
     finally:
         apply_theme(QApplication.instance(), "dark", 1.0)
     assert out.exists() and (image.width(), image.height()) == (1920, 1080)
+
+
+def test_atlas_page_offers_the_overlays_as_a_second_mode(qtbot):
+    from cnoatlas.ui.main_window import MainWindow
+
+    window = MainWindow(restore_state=False)
+    qtbot.addWidget(window)
+    window.show()
+    page = window.page("atlas")
+    tabs = page.modes.tabBar()
+    index = next(i for i in range(tabs.count()) if tabs.tabText(i) == "Evidence overlays")
+    qtbot.mouseClick(tabs, Qt.MouseButton.LeftButton, pos=tabs.tabRect(index).center())
+    assert page.modes.currentWidget() is page.overlay
+    assert page.overlay.isVisible()
+    assert "Tibia 68 %" in page.overlay.primary.labels.texts()
