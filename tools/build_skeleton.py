@@ -1015,7 +1015,7 @@ def lower_limb(d: Drawing) -> None:
     knee_x = CX - 52.0
     top = at(-41, sub_y)
     shaft = right_tube(
-        bezier(top, add(top, (6, 100)), (knee_x, kb - 150), (knee_x, kb - 26), 20),
+        bezier(top, lerp(top, (knee_x, kb - 26), 0.35), (knee_x - 1, kb - 110), (knee_x, kb - 26), 20),
         lateral=[(0, 11), (0.3, 10.2), (0.66, 10.5), (0.8, 14), (0.93, 28), (1, 31)],
         medial=[(0, 11), (0.3, 10.2), (0.66, 10.5), (0.8, 15), (0.93, 29), (1, 32)],
     )

@@ -92,7 +92,8 @@ class SiteMap(QWidget):
             "Skeleton map, front view" if view == "front" else "Spine map, lateral view"
         )
         self.setAccessibleDescription(
-            "Arrow keys or Tab move between sites, Enter selects, plus and minus zoom, 0 fits."
+            "Arrow keys or Tab move between sites, Enter selects, plus and minus zoom, 0 fits, "
+            "Ctrl+Tab leaves the map."
         )
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(True)
@@ -353,13 +354,19 @@ class SiteMap(QWidget):
 
     def event(self, event) -> bool:
         # Tab moves between sites while the map has focus, not to the next widget.
-        if event.type() == event.Type.KeyPress and event.key() in (
-            Qt.Key.Key_Tab,
-            Qt.Key.Key_Backtab,
+        if (
+            event.type() == event.Type.KeyPress
+            and event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab)
+            and not event.modifiers() & Qt.KeyboardModifier.ControlModifier
         ):
             self._step(-1 if event.key() == Qt.Key.Key_Backtab else 1)
             return True
         return super().event(event)
+
+    def changeEvent(self, event) -> None:
+        if event.type() in (event.Type.PaletteChange, event.Type.StyleChange):
+            self.update()  # colours come from the current theme at paint time
+        super().changeEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()

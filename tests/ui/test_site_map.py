@@ -234,3 +234,34 @@ def test_map_view_with_select_opens_the_panel(qtbot):
         build_view(ViewRequest("map", select="knee.left"))
     with pytest.raises(AtlasError, match="group"):
         page.select_site("tibia.left")
+
+
+def test_colours_follow_the_theme(qtbot, site_map):
+    from PySide6.QtWidgets import QApplication
+
+    from cnoatlas.ui.theme import apply_theme, current_theme
+
+    app = QApplication.instance()
+    original = current_theme().name
+    point = inside_point(site_map.site_path("skull.vault"))
+
+    def bone_colour():
+        image = site_map.grab().toImage()
+        ratio = image.devicePixelRatio()
+        return image.pixelColor(int(point.x() * ratio), int(point.y() * ratio))
+
+    try:
+        apply_theme(app, "dark", 1.0)
+        dark = bone_colour()
+        apply_theme(app, "contrast", 1.0)
+        contrast = bone_colour()
+    finally:
+        apply_theme(app, original, 1.0)
+    assert dark != contrast
+    assert contrast == QColor("#000000")  # high contrast: black bones, white outlines
+
+
+def test_ctrl_tab_is_left_to_focus_navigation(qtbot, site_map):
+    site_map.setFocus()
+    qtbot.keyClick(site_map, Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)
+    assert site_map.current_site() == ""
