@@ -40,19 +40,12 @@ from cnoatlas.domain.cases import (
 from cnoatlas.domain.errors import AtlasError
 from cnoatlas.domain.sites import site_model
 from cnoatlas.domain.user_notes import UserNotes
-from cnoatlas.ui.case_page import CasePage, case_image_folder
+from cnoatlas.ui.case_page import SHORT_DIAGNOSES, CasePage, case_image_folder
 from cnoatlas.ui.theme import current_theme
 from cnoatlas.ui.views import ViewRequest, register_view
 
 log = logging.getLogger("cnoatlas.cases")
 THUMB_SIZE = QSize(132, 300)
-SHORT_DIAGNOSES = {
-    "cno": "CNO",
-    "bacterial-osteomyelitis": "Bacterial osteomyelitis",
-    "spondylodiscitis": "Spondylodiscitis",
-    "lch": "LCH",
-    "leukaemia": "Leukaemia",
-}
 _ROLE_ID = Qt.ItemDataRole.UserRole
 
 
@@ -355,7 +348,7 @@ class CaseBrowser(QWidget):
         if quiz:
             return f"{star}{case.presenting_title}"
         sex = "girl" if case.patient.sex == "F" else "boy"
-        short = SHORT_DIAGNOSES.get(case.diagnosis, case.diagnosis_label)
+        short = SHORT_DIAGNOSES.get(case.diagnosis, case.diagnosis_label).split(" /")[0]
         return f"{star}{short} · {case.patient.age_years:g} y {sex}\n{case.title}"
 
     def _quiz_toggled(self, on: bool) -> None:

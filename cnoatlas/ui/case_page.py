@@ -49,6 +49,15 @@ from cnoatlas.ui.theme import current_theme
 
 log = logging.getLogger("cnoatlas.cases")
 
+# Short diagnosis names for buttons and cards (the full name is in DIAGNOSES).
+SHORT_DIAGNOSES = {
+    "cno": "CNO / CRMO",
+    "bacterial-osteomyelitis": "Bacterial osteomyelitis",
+    "spondylodiscitis": "Spondylodiscitis",
+    "lch": "LCH",
+    "leukaemia": "Leukaemia",
+}
+
 # Series tab labels, in reading order, for the generator's sequences.
 SERIES_LABELS = {
     "cor_stir_wb": "COR STIR",
@@ -277,7 +286,9 @@ class CasePage(QWidget):
         answers.addWidget(_label("What is your diagnosis?", "muted"), 0, 0, 1, 2)
         self.answer_buttons: dict[str, QPushButton] = {}
         for index, (dx, label) in enumerate(DIAGNOSES.items()):
-            button = _button(label, f"answer-{dx}", f"Answer: {label}")
+            button = _button(SHORT_DIAGNOSES.get(dx, label), f"answer-{dx}", f"Answer: {label}")
+            # Long names may shrink (with their tooltip) rather than widen the reading column.
+            button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
             button.clicked.connect(lambda _=False, d=dx: self.answer(d))
             answers.addWidget(button, 1 + index // 2, index % 2)
             self.answer_buttons[dx] = button
@@ -314,6 +325,7 @@ class CasePage(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self.text_column)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setMinimumWidth(420)
 
         # middle: the images
