@@ -436,6 +436,8 @@ class OverlayMapPanel(QFrame):
         layout.addWidget(self.legend)
         layout.addWidget(self.caption)
         self.site_map.siteHovered.connect(self._on_hover)
+        self.site_map.siteClicked.connect(self._on_click)
+        self.setAccessibleName(f"Evidence map ({key})")
 
     def set_dataset(self, dataset: Dataset) -> None:
         self.dataset = dataset
@@ -451,7 +453,9 @@ class OverlayMapPanel(QFrame):
         self.caption.setToolTip(
             dataset.source.citation + (f"\nVia: {dataset.via.citation}" if dataset.via else "")
         )
-        self.setAccessibleDescription(f"{dataset.title}. {dataset.caption}")
+        # The labels are painted, so screen readers get them here.
+        labels = "; ".join(self.labels.texts())
+        self.setAccessibleDescription(f"{dataset.title}: {labels}. Source: {dataset.caption}")
 
     def tooltip_for(self, site_id: str) -> str:
         if self.dataset is None or not site_id:
@@ -463,6 +467,12 @@ class OverlayMapPanel(QFrame):
         self.site_map.setToolTip(text)
         if text:
             QToolTip.showText(QCursor.pos(), text, self.site_map)
+
+    def _on_click(self, site_id: str) -> None:
+        # A selected bone would be painted in the accent colour and read as a value: keep the
+        # evidence colours and answer the click with the site's figure instead.
+        self.site_map.clear_selection()
+        self._on_hover(site_id)
 
 
 # --- fact cards ---------------------------------------------------------------------------

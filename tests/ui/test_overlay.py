@@ -174,3 +174,12 @@ def test_atlas_page_offers_the_overlays_as_a_second_mode(qtbot):
     assert page.modes.currentWidget() is page.overlay
     assert page.overlay.isVisible()
     assert "Tibia 68 %" in page.overlay.primary.labels.texts()
+
+
+def test_clicking_a_bone_keeps_its_evidence_colour_and_tells_its_figure(qtbot, view):
+    view.show_dataset("andronikou2020")
+    site_map = view.primary.site_map
+    anchor = site_map.site_anchor("femur.right.diaphysis").toPoint()
+    qtbot.mouseClick(site_map, Qt.MouseButton.LeftButton, pos=anchor)
+    assert site_map.selected_sites() == []
+    assert "Femur: 43 %" in site_map.toolTip()
