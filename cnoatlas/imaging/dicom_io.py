@@ -74,6 +74,12 @@ class Source:
             return open(self.path, "rb")
         return io.BytesIO(_archive(self.path).read(self.member))
 
+    def open_unbuffered(self):
+        """For a few large reads at known offsets: one system call each, no buffer to fill."""
+        if self.member is None:
+            return open(self.path, "rb", buffering=0)
+        return self.open()
+
 
 _ZIPS = threading.local()
 
@@ -418,7 +424,7 @@ def _read_header_fast(source: Source) -> Header | None:
     """Classic single-frame, uncompressed explicit-VR-little-endian images, read by byte search
     and accepted only when the pixel element sits exactly where the header says it must (at
     the end of the file, with the length Rows x Columns x Bits implies). Anything else: None."""
-    with source.open() as fp:
+    with source.open_unbuffered() as fp:
         head = fp.read(_FAST_HEAD_BYTES)
         if len(head) < 144 or head[128:132] != b"DICM":
             return None
@@ -609,9 +615,14 @@ def read_raw_frames(header: Header, out: np.ndarray, first_frame: int = 0) -> No
     start = header.pixel_offset + first_frame * header.frame_bytes
     want = out.nbytes
     view = memoryview(out.reshape(-1).view(np.uint8))
-    with header.source.open() as fp:
+    with header.source.open_unbuffered() as fp:
         fp.seek(start)
         got = fp.readinto(view)
+        while 0 < got < want:  # a raw read may return less than asked
+            more = fp.readinto(view[got:])
+            if not more:
+                break
+            got += more
     if got != want:
         raise UnreadableFile(f"truncated: expected {want:,} bytes of pixels, read {got:,}")
     _fix_stored_bits(header, out)
@@ -676,6 +687,10 @@ _PROBE_TAGS = {
     "ImagePositionPatient": (0x0020, 0x0032, b"DS"),
     "ImageOrientationPatient": (0x0020, 0x0037, b"DS"),
 }
+_PROBE_PATTERNS = [
+    (keyword, struct.pack("<HH", g, e), struct.pack("<HH", g, e) + vr)
+    for keyword, (g, e, vr) in _PROBE_TAGS.items()
+]
 _IMPLICIT_LE = b"1.2.840.10008.1.2\x00"
 
 
@@ -686,7 +701,7 @@ def probe(source: Source) -> dict[str, str] | None:
     first while the real headers are read. None when the file is not little-endian DICOM.
     """
     try:
-        with source.open() as fp:
+        with source.open_unbuffered() as fp:
             head = fp.read(_PROBE_BYTES)
     except OSError:
         return None
@@ -702,19 +717,19 @@ def probe(source: Source) -> dict[str, str] | None:
         return None
     found: dict[str, str] = {}
     start = ts_at + 8 + ts_len
-    for keyword, (group, element, vr) in _PROBE_TAGS.items():
-        tag = struct.pack("<HH", group, element)
+    size = len(head)
+    for keyword, tag, explicit in _PROBE_PATTERNS:
         if implicit:
             at = head.find(tag, start)
-            if at < 0 or at + 8 > len(head):
+            if at < 0 or at + 8 > size:
                 continue
             length, value_at = struct.unpack_from("<I", head, at + 4)[0], at + 8
         else:
-            at = head.find(tag + vr, start)
-            if at < 0 or at + 8 > len(head):
+            at = head.find(explicit, start)
+            if at < 0 or at + 8 > size:
                 continue
             length, value_at = struct.unpack_from("<H", head, at + 6)[0], at + 8
-        if length > 256 or value_at + length > len(head):
+        if length > 256 or value_at + length > size:
             continue
         found[keyword] = (
             head[value_at : value_at + length].decode("ascii", "replace").strip(" \x00")
