@@ -680,7 +680,13 @@ def upper_limb(d: Drawing) -> None:
     )
     d.paired("humerus.right.proximal-metaphysis", meta)
     shaft = right_tube(
-        [(axis_x(neck_y), neck_y), (axis_x((neck_y + ey) / 2), (neck_y + ey) / 2), (ex, ey - 14)],
+        bezier(
+            (axis_x(neck_y), neck_y),
+            (axis_x(neck_y + 70), neck_y + 70),
+            (ex, ey - 80),
+            (ex, ey - 14),
+            18,
+        ),
         lateral=[(0, 9.5), (0.2, 8.6), (0.6, 8.2), (0.78, 9.5), (0.88, 14), (1, 22)],
         medial=[(0, 9.0), (0.2, 8.4), (0.6, 8.2), (0.78, 10), (0.88, 16), (1, 25)],
     )
@@ -1015,7 +1021,9 @@ def lower_limb(d: Drawing) -> None:
     knee_x = CX - 52.0
     top = at(-41, sub_y)
     shaft = right_tube(
-        bezier(top, lerp(top, (knee_x, kb - 26), 0.35), (knee_x - 1, kb - 110), (knee_x, kb - 26), 20),
+        bezier(
+            top, lerp(top, (knee_x, kb - 26), 0.35), (knee_x - 1, kb - 110), (knee_x, kb - 26), 20
+        ),
         lateral=[(0, 11), (0.3, 10.2), (0.66, 10.5), (0.8, 14), (0.93, 28), (1, 31)],
         medial=[(0, 11), (0.3, 10.2), (0.66, 10.5), (0.8, 15), (0.93, 29), (1, 32)],
     )

@@ -118,8 +118,9 @@ def test_generator_output_is_committed():
     )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    shipped = (paths.PROJECT_ROOT / "assets" / "skeleton" / "front.svg").read_text("utf-8")
-    assert module.build_front().text() == shipped
+    folder = paths.PROJECT_ROOT / "assets" / "skeleton"
+    assert module.build_front().text() == (folder / "front.svg").read_text("utf-8")
+    assert module.build_lateral().text() == (folder / "spine-lateral.svg").read_text("utf-8")
 
 
 # --- the parser ------------------------------------------------------------------------------
