@@ -139,27 +139,31 @@ class Dataset:
         """The value covering a leaf site, or None when the dataset says nothing about it."""
         return self.coverage.get(leaf_id)
 
+    @property
+    def citation_text(self) -> str:
+        """Every reference behind the dataset as full text: the source, the review it was taken
+        from, and any value with a source of its own; unchecked ones are marked."""
+
+        def cite(source: Source) -> str:
+            return source.citation + ("" if source.verified else " [citation to check]")
+
+        parts = [cite(self.source)]
+        if self.via is not None:
+            parts.append(f"Via: {cite(self.via)}")
+        parts += [f"{v.label}: {cite(v.source)}" for v in self.values if v.source is not None]
+        return " ".join(parts)
+
     def to_json(self) -> dict:
-        """The contract's shape for `cnoatlas evidence --json`, plus kind and source details."""
+        """Exactly the contract's shape for `cnoatlas evidence --json`. Qualitative values give
+        their level ("typical", "possible", "rare") as the value."""
         return {
             "id": self.id,
             "title": self.title,
-            "kind": self.kind,
             "unit": self.unit,
-            "citation": self.source.citation,
-            "source_id": self.source.id,
-            "via": self.via.citation if self.via else None,
-            "via_id": self.via.id if self.via else None,
-            "verified": self.verified,
+            "citation": self.citation_text,
             "population": self.population.to_json(),
-            "scale": list(self.scale) if self.quantitative else list(LEVELS),
             "values": [
-                {
-                    "label": v.label,
-                    "value": v.value,
-                    "site_ids": list(v.site_ids),
-                    "citation": self.source_of(v).citation,
-                }
+                {"label": v.label, "value": v.value, "site_ids": list(v.site_ids)}
                 for v in self.values
             ],
         }

@@ -96,17 +96,26 @@ def test_valid_dataset_resolves_citation_coverage_and_caption(tmp_path):
     assert dataset.display(dataset.values[0]) == "68 %"
 
 
-def test_to_json_gives_full_citation_and_contract_fields(tmp_path):
+def test_to_json_has_exactly_the_contract_fields_and_full_citations(tmp_path):
     data = _load(tmp_path).to_json()
-    assert {"id", "title", "unit", "citation", "population", "values"} <= set(data)
-    assert data["citation"] == "Smith A, Jones B. A cohort. J Test 2020."
+    assert set(data) == {"id", "title", "unit", "citation", "population", "values"}
+    assert data["citation"] == (
+        "Smith A, Jones B. A cohort. J Test 2020. Via: Review R. A review. J Test 2019."
+    )
     assert data["population"]["patients"] == 37
-    assert data["values"][0] == {
-        "label": "Tibia",
-        "value": 68,
-        "site_ids": ["tibia"],
-        "citation": "Smith A, Jones B. A cohort. J Test 2020.",
-    }
+    assert data["values"][0] == {"label": "Tibia", "value": 68, "site_ids": ["tibia"]}
+
+
+def test_citation_text_names_value_sources_and_flags_unchecked_ones(tmp_path):
+    values = [
+        {"label": "Tibia", "value": 68, "site_ids": ["tibia"]},
+        {"label": "Skull", "value": 5, "site_ids": ["skull.vault"], "citation": "unsure"},
+    ]
+    text = _load(tmp_path, values=values, via=None).citation_text
+    assert (
+        text
+        == "Smith A, Jones B. A cohort. J Test 2020. Skull: Maybe M. Perhaps. J Test 2018. [citation to check]"
+    )
 
 
 def test_unknown_site_id_names_file_and_field(tmp_path):
@@ -309,14 +318,20 @@ def test_evidence_command_json_follows_the_contract(capsys):
 
     assert main(["evidence", "--json"]) == 0
     listing = json.loads(capsys.readouterr().out)
+    assert all(
+        set(d) == {"id", "title", "unit", "citation", "population", "values"} for d in listing
+    )
+    assert all(set(v) == {"label", "value", "site_ids"} for d in listing for v in d["values"])
     by_id = {d["id"]: d for d in listing}
     andronikou = by_id["andronikou2020"]
     assert andronikou["citation"].startswith("Andronikou S, Kraft JK")
+    assert "Via: Nico et al." in andronikou["citation"]
     assert andronikou["population"]["patients"] == 37
     tibia = next(v for v in andronikou["values"] if v["label"] == "Tibia")
     assert (tibia["value"], tibia["site_ids"]) == (68, ["tibia"])
     lch = by_id["lch-typical-sites"]
     assert {v["value"] for v in lch["values"]} <= {"typical", "possible", "rare"}
+    assert "[citation to check]" in lch["citation"]
 
 
 def test_evidence_command_table_keeps_source_precision(capsys):
