@@ -424,16 +424,17 @@ class Series:
             return False
         return True
 
-    def adopt(self, first: FirstImage) -> bool:
-        """Keep the pixels read for the first paint if that file is one of this series' slices."""
+    def adopt(self, first: FirstImage) -> int | None:
+        """Keep the pixels read for the first paint if that file is one of this series' slices;
+        returns the slice index they filled, or None."""
         if first.series_uid != self.uid:
-            return False
+            return None
         for index, ref in enumerate(self.slices):
             if ref.header.source == first.source and ref.frame == 0:
                 self.pixels[index] = first.pixels
                 self.loaded[index] = True
-                return True
-        return False
+                return index
+        return None
 
     def load_order(self, first: int | None = None) -> list[int]:
         """The slice in view first, then every eighth slice outwards, then the rest."""

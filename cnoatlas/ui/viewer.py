@@ -10,6 +10,7 @@ position. Pixels are streamed in by ``SeriesLoadTask`` on a thread pool.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -170,6 +171,7 @@ class SeriesViewer(QWidget):
         self._revealed: list[str] | None = None  # None: all shown; else ids revealed so far
         self._selected: str | None = None
         self._fitted = False
+        self._placeholder_window = False
 
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setObjectName(f"{name}-canvas")
@@ -564,16 +566,17 @@ class SeriesViewer(QWidget):
         """Pixels arrived (for ``index``, or some slices): repaint if the current one did."""
         if self.series is None:
             return
+        if self._placeholder_window and self.series.loaded.any():
+            self._window_from_series(self._index)  # the first pixels: a window from the data
+            index = None
         if index is None or index == self._index:
             self._render()
             self._update_overlay()
 
-    def refresh_window_from_data(self) -> None:
-        """Once pixels exist, replace a placeholder window by the series' own default."""
-        if self.series is not None and self.series.file_window() is None:
-            self._window_from_series(self._index)
-            self._render()
-            self._update_overlay()
+    def streaming_finished(self) -> None:
+        """All pixels are in: presets from the whole series (the user's window stays)."""
+        if self.series is not None:
+            self._fill_presets()
 
     def show_first_image(self, first: FirstImage) -> None:
         """Paint the slice read ahead of the headers, until ``set_series`` replaces it."""
@@ -595,11 +598,15 @@ class SeriesViewer(QWidget):
         if series is None:
             return
         window = series.file_window()
+        self._placeholder_window = window is None and not series.loaded.any()
         if window is None:
-            window = series.auto_window() if series.loaded.any() else (0.5, 1.0)
+            window = (0.5, 1.0) if self._placeholder_window else series.auto_window()
         self._center, self._width = window
+        self._fill_presets()
+
+    def _fill_presets(self) -> None:
         self.presets.clear()
-        for preset in series.presets():
+        for preset in self.series.presets():
             self.presets.addItem(preset.name, (preset.center, preset.width))
 
     def _preset_chosen(self, row: int) -> None:
@@ -920,7 +927,19 @@ class SeriesLoadTask(QRunnable):
         self.first_slice = first_slice
         self.signals = LoaderSignals()
         self.cancel = threading.Event()
+        self._wanted: queue.SimpleQueue[int] = queue.SimpleQueue()
         self.setAutoDelete(False)
+
+    def want(self, index: int) -> None:
+        """Read this slice of the first series next (the user scrolled to it)."""
+        self._wanted.put(index)
+
+    def _next_wanted(self, series: Series) -> int | None:
+        while not self._wanted.empty():
+            index = self._wanted.get_nowait()
+            if 0 <= index < len(series) and not (series.loaded[index] or series.failed[index]):
+                return index
+        return None
 
     def run(self) -> None:
         from cnoatlas.imaging.dicom_io import find_sources
@@ -932,20 +951,25 @@ class SeriesLoadTask(QRunnable):
             if first is not None:
                 self.signals.firstImage.emit(first)
             result = scan_sources(sources, problems, None, self.cancel)
-            if first is not None and result.series:
-                result.series[0].adopt(first)
+            adopted = result.series[0].adopt(first) if first and result.series else None
             loaded = LoadResult(result.series, list(result.problems), result.skipped)
             self.signals.scanned.emit(loaded)
+            if adopted is not None:
+                self.signals.sliceLoaded.emit(0, adopted)
             total = sum(len(s) for s in result.series)
             done = 0
             for number, series in enumerate(result.series):
                 start = self.first_slice if number == 0 else None
-                for index in series.load_order(start):
+                for planned in series.load_order(start):
                     if self.cancel.is_set():
                         return
-                    series.load_slice(index)
+                    wanted = self._next_wanted(series) if number == 0 else None
+                    for index in (planned,) if wanted is None else (wanted, planned):
+                        if series.loaded[index] or series.failed[index]:
+                            continue
+                        series.load_slice(index)
+                        self.signals.sliceLoaded.emit(number, index)
                     done += 1
-                    self.signals.sliceLoaded.emit(number, index)
                     self.signals.progress.emit(done, total)
                 loaded.problems.extend(series.problems)
             self.signals.finished.emit(loaded)
@@ -969,15 +993,19 @@ def load_in_background(
             viewer._show_empty("No images found")
 
     def arrived(number: int, index: int) -> None:
-        if number == 0 and viewer.series is not None:
-            if int(viewer.series.loaded.sum()) == 1:
-                viewer.refresh_window_from_data()
+        if number == 0:
             viewer.slice_loaded(index)
 
+    viewer.sliceChanged.connect(task.want)
     task.signals.firstImage.connect(viewer.show_first_image)
     task.signals.scanned.connect(scanned)
     task.signals.sliceLoaded.connect(arrived)
-    task.signals.finished.connect(lambda _r: viewer.refresh_window_from_data())
+
+    def finished(_result: LoadResult) -> None:
+        viewer.sliceChanged.disconnect(task.want)
+        viewer.streaming_finished()
+
+    task.signals.finished.connect(finished)
     task.signals.failed.connect(viewer._show_empty)
     QThreadPool.globalInstance().start(task)
     return task

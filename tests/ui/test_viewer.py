@@ -423,3 +423,34 @@ def test_series_view_of_a_study_links_its_series_in_a_grid(qtbot, tmp_path):
     assert window.grid.linked()
     window.grid.viewer(0).set_slice(4)
     assert window.grid.viewer(1).slice_index() == 4
+
+
+def test_loader_reads_the_slice_the_user_scrolls_to_next(qtbot, tmp_path):
+    from cnoatlas.ui.viewer import SeriesLoadTask
+
+    write_series(tmp_path / "s", 20, rows=8, columns=8)
+    task = SeriesLoadTask(tmp_path / "s", first_slice=0)
+    order = []
+    task.signals.sliceLoaded.connect(lambda _n, i: order.append(i))
+    task.want(13)
+    task.run()  # in this thread: the signals arrive in order
+    assert order[:2] == [0, 13]
+    assert sorted(order) == list(range(20))
+
+
+def test_a_series_shown_before_its_pixels_gets_a_real_window_when_they_arrive(qtbot, tmp_path):
+    from cnoatlas.imaging.series import scan
+
+    pixels = np.full((8, 6), 700, dtype=np.uint16)
+    pixels[2:6, 2:4] = 900
+    write_series(tmp_path / "s", 4, pixels=pixels)
+    series = scan(tmp_path / "s").series[0]
+    viewer = SeriesViewer()
+    qtbot.addWidget(viewer)
+    viewer.set_series(series, 1)
+    assert "loading" in viewer._labels["status"].text()
+    series.load_slice(1)
+    viewer.slice_loaded(1)
+    center, width = viewer.window()
+    assert 700 <= center <= 900 and width > 1  # from the data, not the placeholder
+    assert viewer._labels["status"].isHidden()
