@@ -416,6 +416,11 @@ class OverlayMapPanel(QFrame):
         # Two lines always, so that two maps side by side start at the same height.
         self.title.setMinimumHeight(round(QFontMetricsF(title_font).lineSpacing() * 2 + 2))
         self.title.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.summary = QLabel()
+        self.summary.setObjectName(f"overlaySummary-{key}")
+        self.summary.setProperty("role", "muted")
+        self.summary.setWordWrap(True)
+        self.summary.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.site_map = SiteMap()
         self.site_map.setObjectName(f"overlayMap-{key}")
         self.site_map.setAccessibleName("Skeleton coloured by the selected evidence")
@@ -432,6 +437,7 @@ class OverlayMapPanel(QFrame):
         layout.setContentsMargins(8, 4, 8, 4)
         layout.setSpacing(6)
         layout.addWidget(self.title)
+        layout.addWidget(self.summary)
         layout.addWidget(self.site_map, 1)
         layout.addWidget(self.legend)
         layout.addWidget(self.caption)
@@ -442,6 +448,9 @@ class OverlayMapPanel(QFrame):
     def set_dataset(self, dataset: Dataset) -> None:
         self.dataset = dataset
         self.title.setText(dataset.title)
+        self.summary.setText(dataset.description)
+        self.summary.ensurePolished()  # three lines always, so two maps side by side line up
+        self.summary.setMinimumHeight(self.summary.fontMetrics().lineSpacing() * 3 + 2)
         colours = site_colours(dataset)
         fills = {sid: _qcolor(colours.get(sid, NO_DATA)) for sid in self.site_map.site_ids()}
         self.site_map.set_site_fills(fills)
@@ -554,7 +563,7 @@ class OverlayView(QWidget):
         for dataset in self.datasets.values():
             item = QListWidgetItem(dataset.title)
             item.setData(Qt.ItemDataRole.UserRole, dataset.id)
-            item.setToolTip(dataset.caption)
+            item.setToolTip(f"{dataset.description}\n\nSource: {dataset.caption}".strip())
             self.dataset_list.addItem(item)
         self.dataset_list.setWordWrap(True)
         self.dataset_list.setSpacing(3)
