@@ -113,8 +113,9 @@ class Modifiers:
 
 
 class _Builder:
-    def __init__(self, age: float, sex: str, mods: Modifiers) -> None:
+    def __init__(self, age: float, sex: str, mods: Modifiers, seed: int) -> None:
         self.age, self.sex, self.mods = age, sex, mods
+        self.rng = np.random.default_rng([seed, 104729])
         self.parts: list[Part] = []
         self.sites: dict[str, SiteGeometry] = {}
         self.bone_outer: list[Shape] = []
@@ -137,7 +138,7 @@ class _Builder:
             return float(np.interp(age, (1, 5), (0.5, 0.88)))
         if where == "skull":
             return float(np.interp(self.age, (7, 12), (0.35, 0.8)))
-        return float(np.interp(self.age, (3, 16), (0.25, 0.4)))  # axial
+        return float(np.interp(self.age, (3, 16), (0.2, 0.35)))  # axial
 
     # -- bookkeeping -------------------------------------------------------------------------
     def site(self, sid, bone, outer, marrow, axis=None, radius=None, physis=None, joint=None):
@@ -341,6 +342,20 @@ class _Builder:
             self.add(shape, "adipose")
         for shape in envelopes:
             self.add(shrink(shape, fat_t), "muscle")
+        for shape in envelopes:  # fat between the muscles of the limbs
+            if not isinstance(shape, Capsule) or shape.scale != (1.0, 1.0, 1.0):
+                continue
+            axis = shape.b - shape.a
+            length = float(np.linalg.norm(axis))
+            r = (shape.ra + shape.rb) / 2 - fat_t
+            for angle in (40.0, 160.0, 280.0):
+                base = frame(axis)
+                d = base[:, 0] * math.cos(math.radians(angle)) + base[:, 1] * math.sin(
+                    math.radians(angle)
+                )
+                septum = Ellipsoid((shape.a + shape.b) / 2 + d * r * 0.5, vec(r * 0.45, 1.1, length * 0.4),
+                                   frame(axis, d))  # fmt: skip
+                self.add(septum, "adipose")
 
     def arm_points(self, s, x_sh, z_sh):
         h = self.h
@@ -372,24 +387,50 @@ class _Builder:
         )
         liver = vec(-0.035 * h, -0.05 * depth, z_t10 - 0.01 * h)
         self.add(Ellipsoid(liver, vec(0.06 * h, 0.8 * depth, 0.05 * h)), "liver")
+        left_lobe = vec(0.012 * h, -0.45 * depth, z_t10 + 0.004 * h)
+        self.add(Ellipsoid(left_lobe, vec(0.045 * h, 0.35 * depth, 0.024 * h)), "liver")
+        stomach = vec(0.045 * h, -0.25 * depth, z_t10 - 0.012 * h)
+        self.parts.append(
+            Part(
+                Ellipsoid(stomach, vec(0.022, 0.014, 0.026) * h, rot_x(20)),
+                "fluid",
+                alpha=0.7,
+                soft=3.0,
+            )
+        )
         self.add(Ellipsoid(vec(0.055 * h, 0.45 * depth, z_t10 - 0.012 * h), vec(0.018 * h, 0.35 * depth, 0.03 * h)), "spleen")  # fmt: skip
         for _side, s in SIDES:
             c = vec(s * 0.038 * h, 0.5 * depth, z_l1 - (0.006 * h if s < 0 else 0.0))
             self.add(Ellipsoid(c, vec(0.024 * h, 0.3 * depth, 0.04 * h)), "adipose")
             self.add(Ellipsoid(c, vec(0.017 * h, 0.22 * depth, 0.032 * h), rot_z(s * 20)), "kidney")
         bowel = vec(0.0, -0.3 * depth, (z_l1 + lm["z_hip"]) / 2)
-        self.add(Ellipsoid(bowel, vec(0.09 * h, 0.62 * depth, 0.085 * h)), "bowel")
-        for i, (dx, dz) in enumerate(
-            ((-0.035, 0.02), (0.03, 0.03), (0.02, -0.025), (-0.02, -0.03), (0.0, 0.0))
-        ):
-            c = bowel + vec(dx * h, (-1) ** i * 0.1 * depth, dz * h)
-            self.add(Ellipsoid(c, vec(0.012, 0.01, 0.01) * h), "fluid" if i % 2 else "adipose")  # fmt: skip
+        self.parts.append(
+            Part(
+                Ellipsoid(bowel, vec(0.09 * h, 0.62 * depth, 0.085 * h)),
+                "bowel",
+                alpha=0.6,
+                soft=14.0,
+            )
+        )
+        # bowel loops: fluid, gas-free wall and mesenteric fat, placed by the study's seed
+        radii = vec(0.09 * h, 0.62 * depth, 0.085 * h)
+        for _ in range(36):
+            u = self.rng.normal(size=3)
+            u *= self.rng.random() ** (1 / 3) * 0.85 / np.linalg.norm(u)
+            size = self.rng.uniform(0.005, 0.011) * h
+            tissue = ("fluid", "adipose", "muscle", "bowel")[int(self.rng.integers(4))]
+            shape = Ellipsoid(bowel + u * radii, vec(1.0, 0.8, 1.2) * size)
+            self.parts.append(Part(shape, tissue, alpha=0.85, soft=2.0))
+        for _side, s in SIDES:  # psoas muscles beside the lumbar spine
+            top = vec(s * 0.022 * h, 0.3 * depth, spine["t12"][0][2])
+            bottom = vec(s * 0.05 * h, -0.15 * depth, lm["z_hip"] - 0.01 * h)
+            self.add(Capsule(top, bottom, 0.008 * h, 0.02 * h), "muscle")
         bladder = vec(0.0, -0.45 * depth, lm["z_hip"] - 0.004 * h)
         self.add(Ellipsoid(bladder, vec(0.026 * h, 0.35 * depth, 0.022 * h)), "fluid")
 
     def head(self, h, head_h, lm):
-        c = vec(0.0, 0.0, h - 0.45 * head_h)
-        cranium = vec(0.33, 0.4, 0.46) * head_h - 4.0
+        c = vec(0.0, 0.0, h - 0.43 * head_h)
+        cranium = vec(0.33, 0.4, 0.43) * head_h - 4.0
         skull = Ellipsoid(c, cranium)
         diploe = Ellipsoid(c, cranium - 1.6)
         self.parts.append(Part(skull, "cortex", "skull.vault"))
@@ -397,7 +438,23 @@ class _Builder:
         self.parts.append(Part(Ellipsoid(c, cranium - 3.2 - 0.004 * h), "cortex", "skull.vault"))
         self.bone_outer.append(skull)
         self.add(Ellipsoid(c, cranium - 4.0 - 0.004 * h), "csf")
-        self.add(Ellipsoid(c + vec(0, 0, 0.01 * head_h), cranium - 6.5 - 0.004 * h), "brain")
+        brain = cranium - 6.5 - 0.004 * h
+        self.add(Ellipsoid(c + vec(0, 0, 0.01 * head_h), brain), "grey")
+        self.add(
+            Ellipsoid(c + vec(0, 0.01 * head_h, 0.03 * head_h), brain * vec(0.72, 0.75, 0.62)),
+            "white",
+        )
+        for s in (1, -1):
+            ventricle = c + vec(s * 0.035 * head_h, 0.0, 0.06 * head_h)
+            self.add(Ellipsoid(ventricle, vec(0.02, 0.13, 0.045) * head_h, rot_x(12)), "csf")
+            eye = vec(s * 0.12 * head_h, -0.34 * head_h, h - 0.52 * head_h)
+            self.add(
+                Ellipsoid(eye + vec(0, 0.035 * head_h, 0), vec(1, 1.3, 1) * 0.06 * head_h),
+                "adipose",
+            )
+            self.add(Ellipsoid(eye, vec(1, 1, 1) * 0.045 * head_h), "fluid")
+            sinus = vec(s * 0.09 * head_h, -0.25 * head_h, h - 0.66 * head_h)
+            self.add(Ellipsoid(sinus, vec(0.055, 0.07, 0.07) * head_h), "air")
         vault_lo, vault_hi = skull.bounds()
         vault_lo[2] = c[2] - 0.1 * head_h
         self.sites["skull.vault"] = SiteGeometry(
@@ -431,8 +488,11 @@ class _Builder:
             dep = {"c": 0.012, "t": 0.016, "l": 0.02}[region] * h
             scale = self.mods.height_scale.get(f"vertebra.{n}.body", 1.0)
             rot = frame(tangent, np.array([1.0, 0.0, 0.0]))
+            # the fat around the column outlines each body (dark on STIR, bright on T1)
+            fat = Box(center, vec(width / 2 + 3.0, dep / 2 + 3.0, hgt / 2 + disc / 2), 3.0, rot)
+            self.parts.append(Part(fat, "adipose", alpha=0.8, soft=1.5))
             body = Box(center, vec(width / 2, dep / 2, hgt * scale / 2), min(2.0, hgt / 4), rot)
-            self.bone(f"vertebra.{n}.body", f"vertebra.{n}", body, self.ff("axial"), 0.9,
+            self.bone(f"vertebra.{n}.body", f"vertebra.{n}", body, self.ff("axial"), 1.2,
                       axis=tangent, radius=dep / 2)  # fmt: skip
             # the disc below fills the lost height so the column stays continuous
             lost = hgt * (1 - scale) / 2
@@ -444,7 +504,7 @@ class _Builder:
                              min(1.5, dh / 3), rot), "disc")  # fmt: skip
             rc = {"c": 0.0065, "t": 0.005, "l": 0.006}[region] * h
             canal = center + rot @ vec(0, dep / 2 + rc + 1.0, 0)
-            lam_r = max(1.6, 0.0022 * h)
+            lam_r = max(1.8, 0.0027 * h)
             arch = canal + rot @ vec(0, rc + lam_r, 0)
             sid = f"vertebra.{n}.posterior-elements"
             ped_l = center + rot @ vec(width * 0.35, dep / 2, 0)
@@ -459,7 +519,7 @@ class _Builder:
             ):
                 self.bone(sid, f"vertebra.{n}", Capsule(a, b, lam_r * 1.2, lam_r), f, 0.8,
                           axis=tangent, radius=lam_r)  # fmt: skip
-            self.bone(sid, f"vertebra.{n}", Capsule(arch, tip, lam_r * 1.1, lam_r * 0.8), f, 0.8)
+            self.bone(sid, f"vertebra.{n}", Capsule(arch, tip, lam_r * 1.5, lam_r * 1.2), f, 0.8)
             for s in (1, -1):
                 base = center + rot @ vec(s * width * 0.4, dep / 2 + rc, 0)
                 end = base + rot @ vec(s * tp_len, tp_len * (0.45 if region == "t" else 0.1), 0)
@@ -763,6 +823,7 @@ def _grow(shape: Shape, factor: float) -> Shape:
     return Box(shape.c, np.asarray(shape.half) * factor, shape.round, shape.rot)
 
 
-def build_body(age: float, sex: str, modifiers: Modifiers | None = None) -> Body:
-    """The body of a child of this age (years, 3-16) and sex ("M"/"F")."""
-    return _Builder(float(age), sex, modifiers or Modifiers()).build()
+def build_body(age: float, sex: str, modifiers: Modifiers | None = None, seed: int = 0) -> Body:
+    """The body of a child of this age (years, 3-16) and sex ("M"/"F"); ``seed`` varies the
+    bowel loops, nothing else."""
+    return _Builder(float(age), sex, modifiers or Modifiers(), seed).build()

@@ -246,13 +246,33 @@ def blur_inplane(vol: np.ndarray, sigma: float) -> np.ndarray:
     return out
 
 
+def coil_gain(grid: Grid, body: Body) -> np.ndarray:
+    """Receive-coil shading: surface coil arrays see the periphery brighter than the centre."""
+    ranges = [(0, n) for n in grid.shape]
+    x, y, _z = grid.coordinates(ranges)
+    x_ref, y_ref = 0.12 * body.height, body.landmarks["depth"]
+    r2 = np.minimum((x / np.float32(x_ref)) ** 2 + (y / np.float32(y_ref)) ** 2, 2.0)
+    return (np.float32(0.9) + np.float32(0.12) * r2).astype(np.float32)
+
+
 def finish(vol: np.ndarray, noise: float, rng: np.random.Generator, blur: float,
-           reference: float) -> np.ndarray:  # fmt: skip
-    """Blur, Rician noise (magnitude of signal plus complex Gaussian noise), scale to uint16."""
+           reference: float, gain: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+    """Blur, coil shading, Rician noise (magnitude of signal plus complex Gaussian noise),
+    scaled to 12-bit unsigned integers."""
     img = blur_inplane(vol, blur)
+    if gain is not None:
+        img = img * gain
     sigma = np.float32(noise * reference)
-    re = img + sigma * rng.standard_normal(img.shape, dtype=np.float32)
-    im = sigma * rng.standard_normal(img.shape, dtype=np.float32)
-    mag = np.sqrt(re * re + im * im)
-    out = np.clip(mag * np.float32(FULL_VALUE / reference), 0, 4095)
-    return np.rint(out).astype(np.uint16)
+    re = rng.standard_normal(img.shape, dtype=np.float32)
+    re *= sigma
+    re += img
+    im = rng.standard_normal(img.shape, dtype=np.float32)
+    im *= sigma
+    np.multiply(re, re, out=re)
+    np.multiply(im, im, out=im)
+    re += im
+    np.sqrt(re, out=re)
+    re *= np.float32(FULL_VALUE / reference)
+    np.clip(re, 0, 4095, out=re)
+    np.rint(re, out=re)
+    return re.astype(np.uint16)

@@ -33,6 +33,7 @@ from cnoatlas.imaging.phantom.render import (
     SEQUENCES,
     Grid,
     Raster,
+    coil_gain,
     coronal_grid,
     finish,
     paint,
@@ -231,7 +232,7 @@ def generate_study(description: StudyDescription | dict, *, scale: float = 1.0) 
     )
     digest = desc.digest() + (f"|scale={scale}" if scale != 1.0 else "")
     table = tissue_table()
-    body = build_body(desc.age_years, desc.sex, modifiers(desc.lesions))
+    body = build_body(desc.age_years, desc.sex, modifiers(desc.lesions), desc.seed)
     parts = list(body.parts)
     for les in desc.lesions:
         parts += lesion_parts(body, les)
@@ -260,9 +261,10 @@ def generate_study(description: StudyDescription | dict, *, scale: float = 1.0) 
         reference = max(table.signal(t, weighting) for t in ("csf", "adipose", "fluid", "disc"))
         rng = np.random.default_rng([desc.seed, number, int(digest[:8], 16)])
         blur = 1.1 if weighting == "dwi" else 0.55
-        pixels = finish(raster.volumes[weighting], w.noise, rng, blur, reference)
+        gain = coil_gain(raster.grid, body)
+        pixels = finish(raster.volumes[weighting], w.noise, rng, blur, reference, gain)
         body_vox = pixels[pixels > 120]
-        top = float(np.percentile(body_vox, 99.6)) if body_vox.size else 4095.0
+        top = float(np.percentile(body_vox, 99.0)) if body_vox.size else 4095.0
         if weighting != "dwi":  # fluid may saturate; soft tissue must stay readable
             top = min(top, _WINDOW_TOP[weighting] * FULL_VALUE)
         window = (round(top * 0.5), round(top))
