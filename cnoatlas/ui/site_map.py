@@ -168,8 +168,19 @@ class SiteMap(QWidget):
         """A point inside the site's shape (near its middle), in widget coordinates."""
         sid = self._require(site_id)
         if sid not in self._anchors:
-            self._anchors[sid] = _inner_point(self._paths[sid], self._boxes[sid])
+            self._anchors[sid] = _inner_point(self._visible_part(sid), self._boxes[sid])
         return self._transform.map(self._anchors[sid])
+
+    def _visible_part(self, sid: str) -> QPainterPath:
+        """The site's shape minus the shapes drawn over it (the sternum over the spine)."""
+        path = self._paths[sid]
+        box = self._boxes[sid]
+        order = list(self._paths)
+        visible = path
+        for other in order[order.index(sid) + 1 :]:
+            if self._boxes[other].intersects(box):
+                visible = visible.subtracted(self._paths[other])
+        return path if visible.isEmpty() else visible
 
     def site_at(self, pos: QPointF) -> str | None:
         """The topmost site under a widget point, or None."""
@@ -532,17 +543,34 @@ class SiteMap(QWidget):
 
 
 def _inner_point(path: QPainterPath, box: QRectF) -> QPointF:
-    """A point inside the path, as close to the middle of its bounding box as the shape allows."""
-    centre = box.center()
-    if path.contains(centre):
-        return centre
-    best, best_d = None, float("inf")
-    steps = 24
-    for i in range(steps + 1):
-        for j in range(steps + 1):
-            p = QPointF(box.left() + box.width() * i / steps, box.top() + box.height() * j / steps)
-            if path.contains(p):
-                d = (p.x() - centre.x()) ** 2 + (p.y() - centre.y()) ** 2
-                if d < best_d:
-                    best, best_d = p, d
-    return best if best is not None else path.pointAtPercent(0.0)
+    """A point well inside the path (its neighbours inside too), near the shape's middle."""
+    box = path.boundingRect() if not path.isEmpty() else box
+    for steps in (12, 40):  # a coarse grid finds most shapes; thin slivers need a finer one
+        dx, dy = box.width() / steps, box.height() / steps
+
+        def deep(p: QPointF, dx: float = dx, dy: float = dy) -> bool:
+            ring = (
+                QPointF(p.x() + sx * dx / 2, p.y() + sy * dy / 2)
+                for sx in (-1, 1)
+                for sy in (-1, 1)
+            )
+            return path.contains(p) and all(path.contains(q) for q in ring)
+
+        centre = box.center()
+        if deep(centre):
+            return centre
+        inside = [
+            QPointF(box.left() + dx * (i + 0.5), box.top() + dy * (j + 0.5))
+            for i in range(steps)
+            for j in range(steps)
+        ]
+        inside = [p for p in inside if path.contains(p)]
+        if not inside:
+            continue
+        cx = sum(p.x() for p in inside) / len(inside)
+        cy = sum(p.y() for p in inside) / len(inside)
+        ranked = sorted(inside, key=lambda p: (p.x() - cx) ** 2 + (p.y() - cy) ** 2)
+        chosen = next((p for p in ranked if deep(p)), None)
+        if chosen is not None or steps == 40:
+            return chosen or ranked[0]
+    return path.pointAtPercent(0.0)
