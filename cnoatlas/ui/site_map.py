@@ -64,6 +64,7 @@ class _Colours:
             self.bone, self.outline = QColor("#d9d2c3"), QColor("#1b1d21")
             self.silhouette, self.decor = QColor("#2a2f37"), QColor("#5a616c")
         self.accent = QColor(t.accent)
+        self.background = QColor(t.window)
         self.text = QColor(t.text)
         self.muted = QColor(t.muted)
         self.highlight = QColor(t.warning)
@@ -520,26 +521,47 @@ class SiteMap(QWidget):
         else:  # a lateral view: anterior on the left, as sagittal images are shown
             left_mark, right_mark = ("P", "A") if self._mirrored else ("A", "P")
             mode = "Lateral view"
-        painter.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, left_mark)
-        painter.drawText(box, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, right_mark)
+        top = Qt.AlignmentFlag.AlignTop
+        _plated(painter, c, box, Qt.AlignmentFlag.AlignLeft | top, left_mark)
+        _plated(painter, c, box, Qt.AlignmentFlag.AlignRight | top, right_mark)
         small = QFont(self.font())
         small.setPointSizeF(max(8.0, self.font().pointSizeF()))
         painter.setFont(small)
-        painter.setPen(c.muted)
-        painter.drawText(box, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, mode)
+        _plated(painter, c, box, Qt.AlignmentFlag.AlignHCenter | top, mode, c.muted)
         name = self.hover_text() or (
             self.model.name(self._current) if self._current and self.hasFocus() else ""
         )
         if name:
             label = QFont(self.font())
             label.setPointSizeF(max(10.0, self.font().pointSizeF() * 1.25))
+            label.setBold(True)
             painter.setFont(label)
-            painter.setPen(c.text)
-            painter.drawText(
+            _plated(
+                painter,
+                c,
                 QRectF(margin, self.height() - 40, self.width() - 2 * margin, 32),
                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                 name,
             )
+
+
+def _plated(
+    painter: QPainter,
+    c: _Colours,
+    box: QRectF,
+    align: Qt.AlignmentFlag,
+    text: str,
+    colour: QColor | None = None,
+) -> None:
+    """Text on a translucent plate of the background colour, legible over the bones."""
+    bounds = painter.boundingRect(box, align, text).adjusted(-6, -2, 6, 2)
+    plate = QColor(c.background)
+    plate.setAlpha(200)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(plate)
+    painter.drawRoundedRect(bounds, 4, 4)
+    painter.setPen(colour or c.text)
+    painter.drawText(box, align, text)
 
 
 def _inner_point(path: QPainterPath, box: QRectF) -> QPointF:
