@@ -42,7 +42,7 @@ class SitePanel(QFrame):
         self.setObjectName("sitePanel")
         self.setProperty("role", "card")
         self.setAccessibleName("Site details")
-        self.setMinimumWidth(340)
+        self.setMinimumWidth(280)
         self.site_id = ""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 18, 20, 18)
@@ -165,10 +165,13 @@ class AtlasPage(QWidget):
         self.mirror.toggled.connect(self.set_anatomical_view)
         for b in (self.fit_button, self.zoom_in, self.zoom_out, self.mirror):
             toolbar.addWidget(b)
-        toolbar.addStretch(1)
         hint = QLabel("Hover to name a bone · click to read about it · drag to pan · wheel to zoom")
         hint.setProperty("role", "muted")
-        toolbar.addWidget(hint)
+        hint.setToolTip(hint.text())
+        # The hint gives way (it is clipped) before the maps or the panel do on small screens.
+        hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        hint.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        toolbar.addWidget(hint, 1)
 
         maps = QHBoxLayout()
         maps.addWidget(self.site_map, 3)
