@@ -394,8 +394,8 @@ class _Builder:
             Part(
                 Ellipsoid(stomach, vec(0.022, 0.014, 0.026) * h, rot_x(20)),
                 "fluid",
-                alpha=0.7,
-                soft=3.0,
+                alpha=0.4,
+                soft=4.0,
             )
         )
         self.add(Ellipsoid(vec(0.055 * h, 0.45 * depth, z_t10 - 0.012 * h), vec(0.018 * h, 0.35 * depth, 0.03 * h)), "spleen")  # fmt: skip
@@ -420,7 +420,9 @@ class _Builder:
             size = self.rng.uniform(0.005, 0.011) * h
             tissue = ("fluid", "adipose", "muscle", "bowel")[int(self.rng.integers(4))]
             shape = Ellipsoid(bowel + u * radii, vec(1.0, 0.8, 1.2) * size)
-            self.parts.append(Part(shape, tissue, alpha=0.85, soft=2.0))
+            self.parts.append(
+                Part(shape, tissue, alpha=0.5 if tissue == "fluid" else 0.8, soft=2.5)
+            )
         for _side, s in SIDES:  # psoas muscles beside the lumbar spine
             top = vec(s * 0.022 * h, 0.3 * depth, spine["t12"][0][2])
             bottom = vec(s * 0.05 * h, -0.15 * depth, lm["z_hip"] - 0.01 * h)

@@ -275,7 +275,7 @@ def lesion_parts(body: Body, les: Lesion) -> list[Part]:
         )
         if extras and les.option("soft_tissue_mass"):
             mass = Ellipsoid(center + perp * g.radius * 0.5,
-                             vec(g.radius + size * 0.28, g.radius + size * 0.22, along * 0.75), rot)  # fmt: skip
+                             vec(g.radius + size * 0.45, g.radius + size * 0.38, along * 0.9), rot)  # fmt: skip
             soft_tissue(mass, "tumour", 0.95, 2.0, True)
             for extra_r in (2.0, 4.2):
                 outer = Capsule(center - g.axis * along * 0.6, center + g.axis * along * 0.6,
@@ -303,7 +303,7 @@ def lesion_parts(body: Body, les: Lesion) -> list[Part]:
         if extras and les.option("soft_tissue_mass"):
             mass_c = center + perp * g.radius
             soft_tissue(
-                Ellipsoid(mass_c, vec(size * 0.35, size * 0.3, along * 0.8), rot),
+                Ellipsoid(mass_c, vec(size * 0.5, size * 0.42, along * 0.9), rot),
                 "tumour",
                 0.9,
                 2.0,
