@@ -1037,11 +1037,17 @@ class SeriesWindow(QWidget):
             self.viewer = SeriesViewer(self)
             layout.addWidget(self.viewer)
         if result.problems:
+            # File names can carry a patient's name: the note gives reasons, the tooltip names.
+            reasons: dict[str, int] = {}
+            for problem in result.problems:
+                reasons[problem.reason] = reasons.get(problem.reason, 0) + 1
             note = QLabel(
                 f"{len(result.problems)} file(s) could not be shown: "
-                + "; ".join(f"{Path(p.file).name}: {p.reason}" for p in result.problems[:3])
+                + "; ".join(f"{reason} ({n})" for reason, n in list(reasons.items())[:3])
             )
+            note.setToolTip("\n".join(f"{p.file}: {p.reason}" for p in result.problems[:50]))
             note.setObjectName("seriesProblems")
+            note.setContentsMargins(8, 4, 8, 4)
             note.setWordWrap(True)
             note.setProperty("role", "muted")
             note.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
