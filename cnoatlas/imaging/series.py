@@ -1,10 +1,12 @@
 """DICOM series: scan a folder, zip or DICOMDIR, order the slices in space, stream the pixels.
 
 No Qt here. ``scan(path)`` reads headers only and returns ordered, not yet loaded ``Series``;
-``Series.load_slice(i)`` / ``Series.load(...)`` fill one preallocated volume of stored values
-(modality values are ``stored * slope + intercept``, per slice); ``load_series(path, ...)`` does
-both, the slice the user will look at first. Problems (a corrupt, truncated or unsupported file)
-are collected with the file's name and the reason; the rest still loads.
+``Series.load_slice(i)`` / ``Series.load(first, progress, cancel)`` fill one preallocated volume
+of stored values (modality values are ``stored * slope + intercept``, per slice);
+``load_series(path, first_slice, progress, cancel, on_first)`` does both, and ``on_first`` gets
+the slice the user will look at before the other headers are parsed (``first_image``).
+Problems (a corrupt, truncated or unsupported file) are collected with the file's name and the
+reason; the rest still loads. Files without images are listed in ``skipped``.
 """
 
 from __future__ import annotations
