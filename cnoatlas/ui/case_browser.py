@@ -6,12 +6,14 @@ phantom generates a synthetic study once and caches it) and kept as PNG in the u
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
+import threading
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -119,17 +121,27 @@ class _ThumbSignals(QObject):
 
 
 class ThumbnailTask(QRunnable):
-    def __init__(self, case: Case) -> None:
+    def __init__(self, case: Case, cancel: threading.Event) -> None:
         super().__init__()
         self.case = case
+        self.cancel = cancel
         self.signals = _ThumbSignals()
 
     def run(self) -> None:
+        if self.cancel.is_set():
+            return
         try:
-            self.signals.ready.emit(self.case.id, make_thumbnail(self.case))
+            image, problem = make_thumbnail(self.case), ""
         except Exception as exc:  # a missing thumbnail must never break the browser
             log.warning("no thumbnail for case %s: %s", self.case.id, exc)
-            self.signals.failed.emit(self.case.id, str(exc))
+            image, problem = None, str(exc)
+        if self.cancel.is_set():
+            return
+        with contextlib.suppress(RuntimeError):  # the browser was closed meanwhile
+            if image is not None:
+                self.signals.ready.emit(self.case.id, image)
+            else:
+                self.signals.failed.emit(self.case.id, problem)
 
 
 def _placeholder(text: str) -> QPixmap:
@@ -181,8 +193,13 @@ class CaseBrowser(QWidget):
         self._failed: dict[str, str] = {}
         self._requested: set[str] = set()
         self._tasks: list[ThumbnailTask] = []
+        self._cancel = threading.Event()
         self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)  # generation is heavy; one at a time keeps the UI smooth
+        self.pool.setMaxThreadCount(1)
+        self._thumb_timer = QTimer(self)
+        self._thumb_timer.setSingleShot(True)
+        self._thumb_timer.setInterval(700)
+        self._thumb_timer.timeout.connect(self.request_thumbnails)  # generation is heavy; one at a time keeps the UI smooth
 
         title = QLabel("Teaching cases")
         title.setProperty("role", "heading")
@@ -340,8 +357,8 @@ class CaseBrowser(QWidget):
             self.grid.addItem(item)
         self.empty_label.setVisible(not cases)
         self.count_label.setText(f"{len(cases)} of {len(self.library)} cases")
-        if self.isVisible():
-            self.request_thumbnails()
+        if self.isVisible() and self.AUTO_THUMBNAILS:
+            self._thumb_timer.start()
 
     def _card_text(self, case: Case, quiz: bool) -> str:
         star = "★ " if self.notes.is_bookmarked(case.id) else ""
@@ -380,7 +397,7 @@ class CaseBrowser(QWidget):
             if case is None:
                 continue
             self._requested.add(case_id)
-            task = ThumbnailTask(case)
+            task = ThumbnailTask(case, self._cancel)
             task.signals.ready.connect(self._thumbnail_ready)
             task.signals.failed.connect(self._thumbnail_failed)
             self._tasks.append(task)
@@ -418,11 +435,23 @@ class CaseBrowser(QWidget):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if self.AUTO_THUMBNAILS:
-            self.request_thumbnails()
+            # A moment's delay: paging through the sections should not start the generator.
+            self._thumb_timer.start()
+
+    def hideEvent(self, event) -> None:
+        # Out of sight, queued thumbnails wait: a closing window then waits for one task at most.
+        self._thumb_timer.stop()
+        self.pool.clear()
+        self._requested = set(self._thumbs) | set(self._failed)
+        super().hideEvent(event)
 
     def stop_thumbnails(self) -> None:
+        """Drop queued thumbnails and wait for the one being made (closing, tests)."""
+        self._cancel.set()
         self.pool.clear()
         self.pool.waitForDone()
+        self._cancel = threading.Event()
+        self._requested = set(self._thumbs)
 
 
 class CasesPage(QStackedWidget):
@@ -443,7 +472,10 @@ class CasesPage(QStackedWidget):
         self.case_page.openLinkedCase.connect(lambda case_id: self.open_case(case_id))
         self.case_page.quizChanged.connect(self.browser.set_quiz_mode)
         self.browser.quiz_toggle.toggled.connect(self.case_page.set_quiz_mode)
-        self.destroyed.connect(self.browser.pool.clear)
+
+    def closeEvent(self, event) -> None:
+        self.browser.stop_thumbnails()
+        super().closeEvent(event)
 
     def open_case(self, case_id: str, site_id: str | None = None, synchronous: bool = False):
         """Show a case, at its lesion in ``site_id`` when given (the map's hook)."""

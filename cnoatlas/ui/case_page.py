@@ -7,6 +7,7 @@ the real title until the reader commits to an answer.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
 from dataclasses import dataclass, field
@@ -143,7 +144,8 @@ class CaseImagesTask(QRunnable):
         except Exception as exc:  # shown on the page; the log has the details
             log.exception("images of case %s could not be loaded", self.case.id)
             images = CaseImages(self.case.id, problem=f"images could not be made ({exc})")
-        self.signals.loaded.emit(images)
+        with contextlib.suppress(RuntimeError):  # the page was closed meanwhile
+            self.signals.loaded.emit(images)
 
 
 # --- widgets ------------------------------------------------------------------------------
