@@ -22,6 +22,7 @@ from cnoatlas.imaging.phantom.shapes import (
     Shape,
     frame,
     rot_x,
+    rot_y,
     rot_z,
     shrink,
     unit,
@@ -645,7 +646,9 @@ class _Builder:
             self.bone(
                 sid,
                 sid,
-                Ellipsoid(wing_c, vec(0.043 * h, 0.0075 * h, 0.055 * h), rot_z(s * 38)),
+                Ellipsoid(
+                    wing_c, vec(0.046 * h, 0.0075 * h, 0.055 * h), rot_z(s * 35) @ rot_y(s * 32)
+                ),
                 f,
                 1.2,
             )
