@@ -50,3 +50,37 @@ def test_cases_validate_lists_every_problem_of_a_broken_copy(run_cli, tmp_path):
 
     single = run_cli("cases", "validate", "cases/lch-vertebra-plana")
     assert single.returncode == 2 and "cno-medial-clavicle" not in single.stderr
+
+
+def test_case_screenshot_shows_the_case_page(run_cli, tmp_path):
+    from PySide6.QtGui import QImage
+
+    out = tmp_path / "case.png"
+    result = run_cli(
+        "screenshot",
+        "--view",
+        "case:cno-medial-clavicle",
+        "--out",
+        str(out),
+        "--size",
+        "1280x800",
+        "--select",
+        "clavicle.left.medial-third",
+    )
+    assert result.returncode == 0, result.stderr
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1280, 800)
+
+    unknown = run_cli("screenshot", "--view", "case:no-such-case", "--out", str(out))
+    assert unknown.returncode == 2
+    assert unknown.stderr.count("\n") == 1 and "unknown case 'no-such-case'" in unknown.stderr
+    elsewhere = run_cli(
+        "screenshot",
+        "--view",
+        "case:cno-medial-clavicle",
+        "--out",
+        str(out),
+        "--select",
+        "tibia.left.distal-metaphysis",
+    )
+    assert elsewhere.returncode == 2 and "has no lesion in" in elsewhere.stderr
