@@ -246,13 +246,24 @@ def blur_inplane(vol: np.ndarray, sigma: float) -> np.ndarray:
     return out
 
 
-def coil_gain(grid: Grid, body: Body) -> np.ndarray:
-    """Receive-coil shading: surface coil arrays see the periphery brighter than the centre."""
+def coil_gain(grid: Grid, body: Body, seed: int) -> np.ndarray:
+    """Receive-coil shading (surface coil arrays see the periphery brighter than the centre)
+    times a faint smooth texture, so tissues are not perfectly flat."""
     ranges = [(0, n) for n in grid.shape]
     x, y, _z = grid.coordinates(ranges)
     x_ref, y_ref = 0.12 * body.height, body.landmarks["depth"]
     r2 = np.minimum((x / np.float32(x_ref)) ** 2 + (y / np.float32(y_ref)) ** 2, 2.0)
-    return (np.float32(0.9) + np.float32(0.12) * r2).astype(np.float32)
+    shading = np.float32(0.9) + np.float32(0.12) * r2
+    rng = np.random.default_rng([seed, 7919])
+    step = 6  # texture grain in pixels
+    coarse = rng.standard_normal(
+        (grid.shape[0], grid.shape[1] // step + 2, grid.shape[2] // step + 2), dtype=np.float32
+    )
+    fine = np.repeat(np.repeat(coarse, step, axis=1), step, axis=2)[
+        :, : grid.shape[1], : grid.shape[2]
+    ]
+    texture = blur_inplane(np.ascontiguousarray(fine), step / 2)
+    return (shading * (np.float32(1.0) + np.float32(0.06) * texture)).astype(np.float32)
 
 
 def finish(vol: np.ndarray, noise: float, rng: np.random.Generator, blur: float,

@@ -252,6 +252,7 @@ def generate_study(description: StudyDescription | dict, *, scale: float = 1.0) 
     rasters: dict[str, Raster] = {
         g: paint(parts, grid, table, ws) for g, (grid, ws) in grids.items()
     }
+    gains = {g: coil_gain(r.grid, body, desc.seed) for g, r in rasters.items()}
     study_uid, frame_uid = _uid(digest, "study"), _uid(digest, "frame")
     series_list, annotations = [], []
     for number, key in enumerate(desc.sequences, start=1):
@@ -261,8 +262,9 @@ def generate_study(description: StudyDescription | dict, *, scale: float = 1.0) 
         reference = max(table.signal(t, weighting) for t in ("csf", "adipose", "fluid", "disc"))
         rng = np.random.default_rng([desc.seed, number, int(digest[:8], 16)])
         blur = 1.1 if weighting == "dwi" else 0.55
-        gain = coil_gain(raster.grid, body)
-        pixels = finish(raster.volumes[weighting], w.noise, rng, blur, reference, gain)
+        pixels = finish(
+            raster.volumes[weighting], w.noise, rng, blur, reference, gains[f"{plane}-{region}"]
+        )
         body_vox = pixels[pixels > 120]
         top = float(np.percentile(body_vox, 99.0)) if body_vox.size else 4095.0
         if weighting != "dwi":  # fluid may saturate; soft tissue must stay readable
