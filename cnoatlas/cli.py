@@ -307,6 +307,41 @@ def _phantom(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- bench --------------------------------------------------------------------------------
+@command("bench", "measure start-up, series loading, interaction, generator and store speed")
+def _bench_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print JSON only (every figure and target)")
+    p.add_argument("--quick", action="store_true", help="fewer repetitions, smaller sizes (CI)")
+    p.add_argument("--only", action="append", metavar="SECTION",
+                   choices=("startup", "series", "interaction", "generator", "store", "scaling"),
+                   help="run only this section (repeatable)")  # fmt: skip
+
+
+@_bench_args.run
+def _bench(args: argparse.Namespace) -> int:
+    import json
+
+    # Offscreen always: the figures must not depend on a display.
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from cnoatlas.bench import run_bench
+    from cnoatlas.bench.report import format_table
+
+    def progress(section: str) -> None:
+        if not args.json:
+            print(f"measuring {section}…", file=sys.stderr, flush=True)
+
+    result = run_bench(quick=args.quick, only=args.only, progress=progress)
+    for error in result.errors:
+        log.error("bench section %s failed:\n%s", error["section"], error["traceback"])
+        print(f"cnoatlas: bench: {error['section']}: {error['error']}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(format_table(result))
+    # A missed target is a figure, not a failure; only a measurement that broke is.
+    return EXIT_INTERNAL if result.errors else EXIT_OK
+
+
 # --- entry point --------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(

@@ -1,0 +1,162 @@
+"""Start-up: the atlas's first painted main window against a bare PySide6 window, and imports.
+
+Both windows start the same way, as a fresh ``python -c`` subprocess on the offscreen platform,
+and exit the moment their first paint event arrives; the runs alternate A, B, A, B so a busy
+machine slows both alike. The figure is the ratio of the medians.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from cnoatlas.bench import Context, Figure, median
+
+# Exits (without tearing Qt down, which neither side should be charged for) on the first paint.
+_ON_FIRST_PAINT = """
+import os, sys
+from PySide6.QtCore import QEvent, QObject
+class _FirstPaint(QObject):
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint:
+            sys.stdout.write("painted\\n"); sys.stdout.flush(); os._exit(0)
+        return False
+"""
+BARE_WINDOW = (
+    _ON_FIRST_PAINT
+    + """
+from PySide6.QtWidgets import QApplication, QMainWindow
+app = QApplication(sys.argv[:1])
+window = QMainWindow()
+window.resize(1280, 800)
+first = _FirstPaint(); window.installEventFilter(first)
+window.show()
+sys.exit(app.exec())
+"""
+)
+# What ``cnoatlas`` does (cnoatlas.cli.main -> ui.app.run_gui), up to the window's first paint.
+ATLAS_WINDOW = (
+    _ON_FIRST_PAINT
+    + """
+from cnoatlas.cli import main
+import cnoatlas.ui.app as app_module
+from cnoatlas.ui.main_window import MainWindow
+_show = MainWindow.show
+def _watched_show(self):
+    self._bench_first_paint = _FirstPaint(); self.installEventFilter(self._bench_first_paint)
+    _show(self)
+MainWindow.show = _watched_show
+sys.exit(main([]))
+"""
+)
+HEAVY_MODULES = ("PySide6.QtCore", "numpy", "pydicom", "pyqtgraph")
+_IMPORT = """
+import json, sys, time
+start = time.perf_counter()
+import {module}
+ms = (time.perf_counter() - start) * 1000
+print(json.dumps({{"ms": ms, "heavy": [m for m in {heavy!r} if m in sys.modules]}}))
+"""
+
+
+def _env(ctx: Context) -> dict[str, str]:
+    env = dict(os.environ)
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    env["CNOATLAS_HOME"] = str(ctx.workdir / "home")
+    env.pop("PYTHONPROFILEIMPORTTIME", None)
+    return env
+
+
+def _run(code: str, env: dict[str, str], cwd: Path) -> tuple[float, str]:
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=120,
+    )
+    ms = (time.perf_counter() - start) * 1000
+    if done.returncode != 0:
+        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"start-up probe exited {done.returncode}: {tail}")
+    return ms, done.stdout
+
+
+def window_times(ctx: Context, n: int) -> dict[str, list[float]]:
+    env = _env(ctx)
+    times: dict[str, list[float]] = {"bare": [], "atlas": []}
+    for code in (BARE_WINDOW, ATLAS_WINDOW):  # warm the OS file cache for both
+        _run(code, env, ctx.workdir)
+    for _ in range(n):
+        for key, code in (("bare", BARE_WINDOW), ("atlas", ATLAS_WINDOW)):
+            ms, out = _run(code, env, ctx.workdir)
+            if "painted" not in out:
+                raise RuntimeError(f"the {key} window exited without painting")
+            times[key].append(ms)
+    return times
+
+
+def import_times(ctx: Context, module: str, n: int) -> tuple[list[float], list[str]]:
+    env = _env(ctx)
+    code = _IMPORT.format(module=module, heavy=HEAVY_MODULES)
+    _run(code, env, ctx.workdir)
+    times, heavy = [], []
+    for _ in range(n):
+        _ms, out = _run(code, env, ctx.workdir)
+        report = json.loads(out.strip().splitlines()[-1])
+        times.append(report["ms"])
+        heavy = report["heavy"]
+    return times, heavy
+
+
+def run(ctx: Context) -> list[Figure]:
+    n = ctx.reps(7, 3)
+    windows = window_times(ctx, n)
+    bare, atlas = median(windows["bare"]), median(windows["atlas"])
+    figures = [
+        Figure(
+            "startup.window_ratio",
+            "first painted main window vs bare PySide6 window",
+            atlas / bare,
+            "x",
+            2.0,
+            detail={"atlas_ms": atlas, "bare_ms": bare, "runs": n},
+        )
+    ]
+    n_imports = ctx.reps(7, 3)
+    entry, heavy = import_times(ctx, "cnoatlas.cli", n_imports)
+    qt, _ = import_times(ctx, "PySide6.QtWidgets", n_imports)
+    window_module, _ = import_times(ctx, "cnoatlas.ui.main_window", n_imports)
+    figures += [
+        Figure(
+            "startup.entry_import",
+            "import of the entry point (cnoatlas.cli)",
+            median(entry),
+            "ms",
+            100.0,
+            detail={"runs": n_imports, "heavy_modules": ", ".join(heavy) or "none"},
+        ),
+        Figure(
+            "startup.entry_heavy_modules",
+            "Qt/numpy/pydicom/pyqtgraph imported by the entry point",
+            float(len(heavy)),
+            "count",
+            0.0,
+            detail={"modules": ", ".join(heavy) or "none"},
+        ),
+        Figure(
+            "startup.window_module_import_ratio",
+            "import of the main window module vs import of PySide6.QtWidgets",
+            median(window_module) / median(qt),
+            "x",
+            2.0,
+            detail={"main_window_ms": median(window_module), "qtwidgets_ms": median(qt)},
+        ),
+    ]
+    return figures
