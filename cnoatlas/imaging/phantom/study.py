@@ -12,6 +12,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +42,7 @@ from cnoatlas.imaging.phantom.render import (
 )
 from cnoatlas.imaging.phantom.tissues import Weighting, tissue_table
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"  # bump whenever the same description would give other pixels
 _WINDOW_TOP = {"stir": 0.72, "t1": 1.0}
 _FIELDS = {"age_years", "sex", "seed", "sequences", "lesions", "case_id"}
 _LESION_FIELDS = {"id", "site_id", "kind", "size_mm", "intensity", "options", "state"}
@@ -74,7 +75,7 @@ class StudyDescription:
     def digest(self) -> str:
         """Hash of the description and the generator version (cache key, UID entropy)."""
         text = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(f"{GENERATOR_VERSION}|{text}".encode()).hexdigest()
+        return hashlib.sha256(f"{GENERATOR_VERSION}|{_table_hash()}|{text}".encode()).hexdigest()
 
     @classmethod
     def from_json(cls, data: object, source: str | Path = "description") -> StudyDescription:
@@ -116,6 +117,16 @@ class StudyDescription:
         return cls(
             float(age) if isinstance(age, float) else age, sex, seed, tuple(seqs), lesions, case_id
         )
+
+
+@cache
+def _table_hash() -> str:
+    """The tissue table is part of the generator: editing it must refresh cached studies."""
+    path = paths.assets_dir() / "phantom" / "tissues.json"
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    except OSError:
+        return "none"
 
 
 def _lesion(source, i: int, e: object) -> Lesion:
