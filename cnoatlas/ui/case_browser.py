@@ -199,7 +199,9 @@ class CaseBrowser(QWidget):
         self._thumb_timer = QTimer(self)
         self._thumb_timer.setSingleShot(True)
         self._thumb_timer.setInterval(700)
-        self._thumb_timer.timeout.connect(self.request_thumbnails)  # generation is heavy; one at a time keeps the UI smooth
+        self._thumb_timer.timeout.connect(
+            self.request_thumbnails
+        )  # generation is heavy; one at a time keeps the UI smooth
 
         title = QLabel("Teaching cases")
         title.setProperty("role", "heading")
@@ -220,6 +222,11 @@ class CaseBrowser(QWidget):
             box.setAccessibleName(accessible)
             for text, value in items:
                 box.addItem(text, value)
+            # Long entries (bone names, patterns) must not widen the page on a small screen.
+            box.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            box.setMinimumContentsLength(9)
             box.currentIndexChanged.connect(self.refresh)
             return box
 
@@ -263,6 +270,7 @@ class CaseBrowser(QWidget):
 
         filters = QHBoxLayout()
         filters.setSpacing(8)
+        self.search.setMinimumWidth(160)
         filters.addWidget(self.search, 2)
         for widget in (
             self.diagnosis_filter,

@@ -214,6 +214,9 @@ class CasePage(QWidget):
         self.back_button = _button("← All cases", "caseBack", "Back to the case library (Esc)")
         self.back_button.clicked.connect(self.backRequested)
         self.title_label = _label("", "heading", "caseTitle")
+        # A long title wraps instead of pushing the toggles off a small screen.
+        self.title_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.title_label.setMinimumWidth(200)
         self.meta_label = _label("", "muted", "caseMeta")
         self.quiz_toggle = QCheckBox("Quiz me")
         self.quiz_toggle.setObjectName("caseQuizToggle")
@@ -328,7 +331,7 @@ class CasePage(QWidget):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self.text_column)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(420)
+        scroll.setMinimumWidth(340)
 
         # middle: the images
         from cnoatlas.ui.viewer import SeriesViewer
@@ -358,7 +361,7 @@ class CasePage(QWidget):
             side_layout.addWidget(self.site_map, 1)
         self.map_caption = _label("", "muted", "caseMapCaption")
         side_layout.addWidget(self.map_caption)
-        side.setMinimumWidth(200)
+        side.setMinimumWidth(150)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("caseSplitter")
@@ -368,7 +371,7 @@ class CasePage(QWidget):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setStretchFactor(2, 0)
-        self.splitter.setSizes([500, 1000, 260])
+        self.splitter.setSizes([480, 1000, 240])
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 14, 20, 10)
