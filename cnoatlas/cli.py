@@ -270,11 +270,12 @@ def _phantom(args: argparse.Namespace) -> int:
         case_file = paths.cases_dir() / case_id / "case.json"
         if not case_id or "/" in case_id or not case_file.is_file():
             raise AtlasError(f"unknown case '{case_id}' (no {case_file})")
-        raw = json.loads(case_file.read_text(encoding="utf-8"))
-        gen = raw.get("series", {}).get("generator") if isinstance(raw, dict) else None
-        if not isinstance(gen, dict):
+        from cnoatlas.domain.cases import load_case
+
+        gen = load_case(case_file.parent).generator_description()  # validated, named
+        if gen is None:
             raise AtlasError(f"{case_file}: series.generator: the case has no synthetic series")
-        desc = StudyDescription.from_json({**gen, "case_id": case_id}, case_file)
+        desc = StudyDescription.from_json(gen, case_file)
     start = time.perf_counter()
     study = generate_study(desc)
     files = write(study, outdir)
