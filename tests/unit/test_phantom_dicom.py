@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pydicom
@@ -132,3 +133,19 @@ def test_cli_exports_a_description_and_rejects_an_unknown_case(tmp_path, capsys)
     assert main(["phantom", "export", "no-such-case", str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no-such-case" in err[0]
+
+
+def test_cli_exports_a_library_case(tmp_path, monkeypatch, capsys):
+    library = tmp_path / "cases"
+    shutil.copytree(
+        Path(__file__).resolve().parents[2] / "cases" / "lch-vertebra-plana",
+        library / "lch-vertebra-plana",
+    )
+    monkeypatch.setenv("CNOATLAS_CASES", str(library))
+    assert main(["phantom", "export", "lch-vertebra-plana", str(tmp_path / "out")]) == 0
+    assert "annotations" in capsys.readouterr().out
+    ds = pydicom.dcmread(next((tmp_path / "out").rglob("IM0001.dcm")), stop_before_pixels=True)
+    assert ds.PatientName == "SYNTHETIC^LCH-VERTEBRA-PLANA"
+    raw = json.loads((tmp_path / "out" / "annotations.json").read_text())
+    assert raw["annotations"]
+    assert {a["site_id"] for a in raw["annotations"]} == {"vertebra.t9.body"}
