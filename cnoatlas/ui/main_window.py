@@ -8,11 +8,13 @@ from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QScrollArea,
     QStackedWidget,
     QWidget,
 )
@@ -27,6 +29,16 @@ from cnoatlas.ui.theme import apply_theme
 from cnoatlas.ui.views import ViewRequest, register_view
 
 log = logging.getLogger("cnoatlas.gui")
+
+
+def _scrollable(page: QWidget, key: str) -> QScrollArea:
+    """Lets a page scroll rather than forcing the window wider than a 1366x768 laptop screen."""
+    area = QScrollArea()
+    area.setObjectName(f"scroll-{key}")
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidgetResizable(True)
+    area.setWidget(page)
+    return area
 
 
 class MainWindow(QMainWindow):
@@ -53,7 +65,7 @@ class MainWindow(QMainWindow):
             page = build_page(spec)
             self._pages[spec.key] = page
             self._keys.append(spec.key)
-            self.stack.addWidget(page)
+            self.stack.addWidget(_scrollable(page, spec.key))
         for page in self._pages.values():
             # Pages that point at a teaching case (the atlas's site panel) open it on Cases.
             if hasattr(page, "openCase"):

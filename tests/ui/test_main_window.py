@@ -29,8 +29,9 @@ def test_clicking_each_navigation_item_shows_its_page(qtbot, window):
         with qtbot.waitSignal(window.pageChanged) as signal:
             qtbot.mouseClick(nav.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
         assert signal.args == [spec.key]
-        assert window.stack.currentWidget() is window.page(spec.key)
-        assert window.stack.currentWidget().objectName() == f"page-{spec.key}"
+        assert window.stack.currentWidget().widget() is window.page(spec.key)
+        assert window.page(spec.key).objectName() == f"page-{spec.key}"
+        assert window.page(spec.key).isVisible()
         assert spec.title in window.windowTitle()
 
 
@@ -104,3 +105,9 @@ def test_uncaught_exception_is_logged_and_shown(qtbot, window, monkeypatch, capl
     assert "still running" in shown[0]
     assert any("Traceback" in r.getMessage() for r in caplog.records)
     assert window.isVisible()
+
+
+def test_window_fits_a_small_laptop_screen(window):
+    # 1366x768 is still common on lecture-hall laptops; pages scroll instead of clipping.
+    hint = window.minimumSizeHint()
+    assert hint.width() <= 1366 and hint.height() <= 768, hint
