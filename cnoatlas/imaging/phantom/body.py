@@ -447,6 +447,13 @@ class _Builder:
             Ellipsoid(c + vec(0, 0.01 * head_h, 0.03 * head_h), brain * vec(0.72, 0.75, 0.62)),
             "white",
         )
+        # cerebellum and brainstem below the back of the cerebrum
+        cerebellum = c + vec(0.0, 0.2 * head_h, -0.2 * head_h)
+        self.add(Ellipsoid(cerebellum, vec(0.22, 0.11, 0.09) * head_h), "csf")
+        self.add(Ellipsoid(cerebellum, vec(0.2, 0.095, 0.075) * head_h), "grey")
+        stem = Capsule(c + vec(0, 0.05 * head_h, -0.05 * head_h), c + vec(0, 0.1 * head_h, -0.33 * head_h),
+                       0.05 * head_h, 0.035 * head_h)  # fmt: skip
+        self.add(stem, "white")
         for s in (1, -1):
             ventricle = c + vec(s * 0.035 * head_h, 0.0, 0.06 * head_h)
             self.add(Ellipsoid(ventricle, vec(0.02, 0.13, 0.045) * head_h, rot_x(12)), "csf")
@@ -536,13 +543,13 @@ class _Builder:
         rcs = [spine[n][5] for n in names]
         top = pts[0] + vec(0, 0, 0.02 * h)
         self.add(Capsule(top, pts[0], rcs[0], rcs[0]), "csf")
-        self.add(Capsule(top, pts[0], rcs[0] * 0.5, rcs[0] * 0.5), "cord")
+        self.add(Capsule(top, pts[0], rcs[0] * 0.62, rcs[0] * 0.62), "cord")
         conus = names.index("l2")
         for i in range(len(names) - 1):
             self.add(Capsule(pts[i], pts[i + 1], rcs[i], rcs[i + 1]), "csf")
         for i in range(conus):
-            taper = 0.5 if i < conus - 1 else 0.25
-            self.add(Capsule(pts[i], pts[i + 1], rcs[i] * 0.5, rcs[i + 1] * taper), "cord")
+            taper = 0.62 if i < conus - 1 else 0.3
+            self.add(Capsule(pts[i], pts[i + 1], rcs[i] * 0.62, rcs[i + 1] * taper), "cord")
 
     def thorax(self, spine, depth, biacromial, z_sh):
         h = self.h
