@@ -927,6 +927,10 @@ class SeriesLoadTask(QRunnable):
         self.first_slice = first_slice
         self.signals = LoaderSignals()
         self.cancel = threading.Event()
+        # Set by the UI once the first image is painted; the header scan waits for it (at most
+        # first_paint_wait seconds) so it does not compete with that paint for the interpreter.
+        self.first_painted = threading.Event()
+        self.first_paint_wait = 0.0
         self._wanted: queue.SimpleQueue[int] = queue.SimpleQueue()
         self.setAutoDelete(False)
 
@@ -950,6 +954,7 @@ class SeriesLoadTask(QRunnable):
             first = first_image(sources, self.first_slice)
             if first is not None:
                 self.signals.firstImage.emit(first)
+                self.first_painted.wait(self.first_paint_wait)
             result = scan_sources(sources, problems, None, self.cancel)
             adopted = result.series[0].adopt(first) if first and result.series else None
             loaded = LoadResult(result.series, list(result.problems), result.skipped)
@@ -985,6 +990,12 @@ def load_in_background(
 ) -> SeriesLoadTask:
     """Stream the first series under ``path`` into ``viewer``; returns the task (cancel it)."""
     task = SeriesLoadTask(path, first_slice)
+    task.first_paint_wait = 0.25
+
+    def first_image(first: FirstImage) -> None:
+        viewer.show_first_image(first)
+        viewer.repaint()  # now, while the loader waits, not later against the header scan
+        task.first_painted.set()
 
     def scanned(result: LoadResult) -> None:
         if result.series:
@@ -997,7 +1008,7 @@ def load_in_background(
             viewer.slice_loaded(index)
 
     viewer.sliceChanged.connect(task.want)
-    task.signals.firstImage.connect(viewer.show_first_image)
+    task.signals.firstImage.connect(first_image)
     task.signals.scanned.connect(scanned)
     task.signals.sliceLoaded.connect(arrived)
 
