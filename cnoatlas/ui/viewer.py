@@ -405,6 +405,12 @@ class SeriesViewer(QWidget):
         self.view.scaleBy((1.0 / factor, 1.0 / factor))
         self._view_changed()
 
+    def show_region(self, x_range: tuple[float, float], y_range: tuple[float, float]) -> None:
+        """Frame part of the image (a lesion); it stays framed when the view is resized."""
+        self.view.setRange(xRange=x_range, yRange=y_range, padding=0)
+        self._fitted = False
+        self._view_changed()
+
     def zoom_factor(self) -> float:
         """Screen pixels per image column (1.0 = one image pixel per screen pixel)."""
         size = self.view.viewPixelSize()
