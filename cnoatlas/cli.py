@@ -343,6 +343,40 @@ def _bench(args: argparse.Namespace) -> int:
     return EXIT_INTERNAL if result.errors else EXIT_OK
 
 
+# --- playlist -----------------------------------------------------------------------------
+@command("playlist", "lecture playlists: 'playlist export FILE --out DIR [--pdf]' writes the slides")
+def _playlist_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=("export",), help="export: every step as a 1920x1080 PNG")
+    p.add_argument("file", type=Path, help="a playlist (.json)")
+    p.add_argument("--out", required=True, type=Path, help="folder for the PNGs (and handout.pdf)")
+    p.add_argument("--pdf", action="store_true", help="also write handout.pdf, one step a page")
+    p.add_argument("--theme", choices=("dark", "light", "contrast"), default="contrast")
+    p.add_argument("--scale", type=float, default=1.5, help="text size, 1.0 to 3.0 (1.5)")
+    p.add_argument("--size", type=_size, default=(1920, 1080), help="WIDTHxHEIGHT (1920x1080)")
+
+
+@_playlist_args.run
+def _playlist(args: argparse.Namespace) -> int:
+    if not 1.0 <= args.scale <= 3.0:
+        raise AtlasError(f"--scale {args.scale:g}: must be between 1.0 and 3.0")
+    from cnoatlas.domain.playlist import load_playlist
+
+    playlist = load_playlist(args.file)  # a file that is not a playlist: one line, exit 2
+    for problem in playlist.problems():
+        print(f"cnoatlas: {args.file}: {problem} (shown as a 'missing' slide)", file=sys.stderr)
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from cnoatlas.ui.app import ensure_app
+    from cnoatlas.ui.slide_export import export_playlist
+
+    ensure_app(theme=args.theme, scale=args.scale)
+    written = export_playlist(
+        playlist, args.out, pdf=args.pdf, theme_name=args.theme, scale=args.scale, size=args.size
+    )
+    slides = [p for p in written if p.suffix == ".png"]
+    print(f"wrote {len(slides)} slides to {args.out}" + (" and handout.pdf" if args.pdf else ""))
+    return EXIT_OK
+
+
 # --- entry point --------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
@@ -352,6 +386,13 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=f"User data: {paths.user_data_dir()}  ·  log: {paths.log_file()}",
     )
     parser.add_argument("--version", action="version", version=f"cnoatlas {__version__}")
+    parser.add_argument(
+        "--present",
+        nargs="?",
+        const="",
+        metavar="PLAYLIST",
+        help="start presenting a lecture playlist (the last one used, or the example)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (add_arguments, _run, help_text) in _COMMANDS.items():
         add_arguments(sub.add_parser(name, help=help_text, description=help_text))
@@ -371,10 +412,28 @@ def _start_gui() -> int:
     return run_gui()
 
 
+def _start_presentation(playlist: str) -> int:
+    from cnoatlas.domain.playlist import load_playlist
+
+    if playlist:
+        load_playlist(playlist)  # a bad file: one line and exit 2, before any window opens
+    from cnoatlas.ui.app import has_display
+
+    if not has_display():
+        print("cnoatlas: no display found (DISPLAY is not set); to make slides without one, "
+              "use 'cnoatlas playlist export FILE --out DIR'", file=sys.stderr)  # fmt: skip
+        return EXIT_BAD_INPUT
+    from cnoatlas.ui.presentation import run_presentation
+
+    return run_presentation(playlist or None)
+
+
 def main(argv: list[str] | None = None) -> int:
     configure_logging()
     args = build_parser().parse_args(argv)
     try:
+        if args.command is None and args.present is not None:
+            return _start_presentation(args.present)
         if args.command is None:
             return _start_gui()
         return _COMMANDS[args.command][1](args)
