@@ -6,7 +6,6 @@ list of every problem found, each naming the file, the field and the reason.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Iterable
@@ -16,6 +15,7 @@ from typing import Any
 
 from cnoatlas import paths
 from cnoatlas.domain.annotations import Annotation
+from cnoatlas.domain.datafile import read_json
 from cnoatlas.domain.errors import DataFileError
 from cnoatlas.domain.sites import SiteModel, site_model
 from cnoatlas.domain.sources import bibliography
@@ -619,16 +619,13 @@ def check_case(folder: Path, model: SiteModel | None = None) -> tuple[Case | Non
     """Read one case folder: the case (None when anything is wrong) and every problem found."""
     path = folder / CASE_FILE
     checker = _Checker(path, model or site_model(), bibliography())
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    if not path.is_file():
         checker.add("", f"file not found (every case folder holds a {CASE_FILE})")
         return None, checker.problems
-    except UnicodeDecodeError:
-        checker.add("", "not UTF-8 text")
-        return None, checker.problems
-    except json.JSONDecodeError as exc:
-        checker.add(f"line {exc.lineno}", f"not valid JSON ({exc.msg})")
+    try:
+        raw = read_json(path)
+    except DataFileError as exc:
+        checker.add(exc.field, exc.problem)
         return None, checker.problems
     case = _parse(checker, raw, folder)
     return case, checker.problems

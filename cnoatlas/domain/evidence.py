@@ -8,7 +8,6 @@ value names the site ids (leaf or group) it covers. Loading validates all of it.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Mapping
@@ -19,6 +18,7 @@ from typing import Protocol
 
 from cnoatlas import paths
 from cnoatlas.domain.colormap import RGB, LevelScale, NumericScale
+from cnoatlas.domain.datafile import read_json_object
 from cnoatlas.domain.errors import AtlasError, DataFileError
 from cnoatlas.domain.sources import Source, bibliography
 
@@ -177,17 +177,7 @@ def _decimals(value: float | str) -> int:
 
 # --- loading ------------------------------------------------------------------------------
 def _read_json(path: Path) -> dict:
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DataFileError(path, "", "file not found") from None
-    except UnicodeDecodeError:
-        raise DataFileError(path, "", "not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise DataFileError(path, f"line {exc.lineno}", f"not valid JSON ({exc.msg})") from None
-    if not isinstance(raw, dict):
-        raise DataFileError(path, "", "must be a JSON object")
-    return raw
+    return read_json_object(path)
 
 
 def _text(path: Path, raw: dict, key: str, where: str = "", required: bool = True) -> str:

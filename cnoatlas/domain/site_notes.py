@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from cnoatlas import paths
+from cnoatlas.domain.datafile import read_json
 from cnoatlas.domain.errors import DataFileError
 from cnoatlas.domain.sites import SEGMENTS, SiteModel, site_model
 from cnoatlas.domain.sources import Source, bibliography
@@ -32,12 +32,7 @@ def load_site_notes(
     path = path or paths.assets_dir() / "site_notes.json"
     model = model or site_model()
     sources = sources if sources is not None else bibliography()
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DataFileError(path, "", "file not found") from None
-    except json.JSONDecodeError as exc:
-        raise DataFileError(path, f"line {exc.lineno}", f"not valid JSON ({exc.msg})") from None
+    raw = read_json(path)
     entries = raw.get("notes") if isinstance(raw, dict) else None
     if not isinstance(entries, list):
         raise DataFileError(path, "notes", "must be a list")

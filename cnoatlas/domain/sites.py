@@ -7,7 +7,6 @@ groups (``tibia.left``, ``tibia``, ``spine.thoracic``, ``hand.left``) stand for 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from cnoatlas import paths
+from cnoatlas.domain.datafile import read_json_object
 from cnoatlas.domain.errors import AtlasError, DataFileError
 
 SIDES = frozenset({"left", "right", "midline"})
@@ -141,14 +141,7 @@ class SiteModel:
 
 
 def _read(path: Path) -> dict:
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DataFileError(path, "", "file not found") from None
-    except json.JSONDecodeError as exc:
-        raise DataFileError(path, f"line {exc.lineno}", f"not valid JSON ({exc.msg})") from None
-    if not isinstance(raw, dict):
-        raise DataFileError(path, "", "must be a JSON object with 'sites' and 'groups'")
+    raw = read_json_object(path, "a JSON object with 'sites' and 'groups'")
     if raw.get("version") != 1:
         raise DataFileError(path, "version", "must be 1")
     return raw

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from cnoatlas import paths
+from cnoatlas.domain.datafile import read_json
 from cnoatlas.domain.errors import DataFileError
 
 _REQUIRED = ("id", "authors", "title", "journal", "year")
@@ -44,12 +44,7 @@ class Source:
 
 def load_sources(path: Path | None = None) -> dict[str, Source]:
     path = path or paths.assets_dir() / "sources.json"
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DataFileError(path, "", "file not found") from None
-    except json.JSONDecodeError as exc:
-        raise DataFileError(path, f"line {exc.lineno}", f"not valid JSON ({exc.msg})") from None
+    raw = read_json(path)
     entries = raw.get("sources") if isinstance(raw, dict) else None
     if not isinstance(entries, list):
         raise DataFileError(path, "sources", "must be a list of references")

@@ -6,7 +6,6 @@ source id; an entry that breaks a rule raises DataFileError naming the file, fie
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cnoatlas import paths
+from cnoatlas.domain.datafile import read_json
 from cnoatlas.domain.errors import DataFileError
 from cnoatlas.domain.quiz.questions import DIAGNOSES, TOPICS
 from cnoatlas.domain.sources import bibliography
@@ -103,14 +103,7 @@ class _Reader:
         self.sources = bibliography()
 
     def load(self) -> dict[str, Any]:
-        try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise DataFileError(self.path, "", "file not found") from None
-        except json.JSONDecodeError as exc:
-            raise DataFileError(
-                self.path, f"line {exc.lineno}", f"not valid JSON ({exc.msg})"
-            ) from None
+        raw = read_json(self.path)
         if not isinstance(raw, dict) or raw.get("version") != 1:
             raise DataFileError(self.path, "version", "must be 1")
         return raw
