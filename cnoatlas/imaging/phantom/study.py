@@ -310,9 +310,16 @@ def _annotate(desc: StudyDescription, body: Body, series: Series, raster: Raster
         for ranges, cov in pieces:
             sl = tuple(slice(a - o, b - o) for (a, b), o in zip(ranges, lo, strict=True))
             np.maximum(union[sl], cov, out=union[sl])
+        # half-covered voxels outline the lesion; a lesion thinner than the slice (a small
+        # bone) never reaches that, so its outline is taken at half its peak coverage
+        peak = float(union.max()) if union.size else 0.0
+        if peak < 0.2:
+            out += _marker(les, body, series, short, finding)
+            continue
+        threshold = min(0.5, 0.5 * peak)
         for k in range(union.shape[0]):
-            mask = union[k] >= 0.5
-            if mask.sum() < 4:
+            mask = union[k] >= threshold
+            if mask.sum() < 3:
                 continue
             rows, cols = np.nonzero(mask)
             points = _outline(rows + lo[1], cols + lo[2])
