@@ -8,6 +8,7 @@ and the time. Slide export (cnoatlas.ui.slide_export) renders the same ``SlideVi
 
 from __future__ import annotations
 
+import copy
 import html
 import logging
 from collections.abc import Callable
@@ -122,6 +123,13 @@ class PresentationSettings:
 
     def sync(self) -> None:
         self._qs.sync()
+
+
+def remember_playlist(path: str) -> None:
+    """F5 presents this playlist from now on (the editor calls it when it saves)."""
+    settings = PresentationSettings()
+    settings.playlist = str(path)
+    settings.sync()
 
 
 def current_playlist_path() -> Path:
@@ -1029,11 +1037,16 @@ class PresentationWindow(QWidget):
 
 
 def present(
-    path: str | Path | None = None, parent_window: QWidget | None = None
+    source: Playlist | str | Path | None = None, parent_window: QWidget | None = None
 ) -> PresentationWindow:
-    """Open a playlist (the current one if no path) and start presenting it."""
-    path = Path(path) if path else current_playlist_path()
-    playlist = load_playlist(path)
+    """Start presenting a playlist, or a playlist file (the current one if none is given)."""
+    if isinstance(source, Playlist):
+        playlist = copy.deepcopy(source)  # the unknowns switch must not change the editor's copy
+    else:
+        path = Path(source) if source else current_playlist_path()
+        playlist = load_playlist(path)
+        if path != example_playlist_path():
+            PresentationSettings().playlist = str(path)
     window = PresentationWindow(playlist)
     if parent_window is not None:
         window.finished.connect(parent_window.activateWindow)
