@@ -176,7 +176,7 @@ class _Builder:
 
     # -- long bones --------------------------------------------------------------------------
     def long_bone(self, name, side, top, bottom, r_shaft, r_top, r_bottom, *, epi=0.07, meta=0.13,
-                  distal_first=False, skip_top=False, top_physis=True):  # fmt: skip
+                  skip_top=False):  # fmt: skip
         """Epiphyses, physes, metaphyses and diaphysis between the joint centres top/bottom."""
         bone = f"{name}.{side}"
         axis = unit(bottom - top)
@@ -195,28 +195,39 @@ class _Builder:
         ]  # fmt: skip
         if skip_top:
             segments = segments[1:]
+        cortex_parts, marrow_parts = [], []
         for seg, a, b, ra, rb, ct in segments:
-            shape = Capsule(a, b, ra, rb, flat=True)
             sid = f"{bone}.{seg}"
-            if sid in self.mods.thickening:
-                shape = _grow(shape, self.mods.thickening[sid])
             ff = self.ff(seg, distal=name in ("tibia", "fibula", "radius", "ulna"))
-            inner = Capsule(a, b, max(ra - ct, 0.5), max(rb - ct, 0.5), flat=True)
-            self.parts.append(Part(shape, "cortex", sid))
-            self.parts.append(Part(inner, "marrow", sid, ff=ff))
-            self.bone_outer.append(shape)
+            if seg == "diaphysis":
+                pieces = [(a, b, ra, rb)]
+            else:  # concave metaphyseal flare: narrows fast next to the physis, then slowly
+                wide, narrow = (ra, rb) if ra > rb else (rb, ra)
+                bend = narrow + 0.3 * (wide - narrow)
+                mid = a + (b - a) * (0.35 if ra > rb else 0.65)
+                pieces = [(a, mid, ra, bend), (mid, b, bend, rb)]
+            outers, inners = [], []
+            for pa, pb, qa, qb in pieces:
+                shape = Capsule(pa, pb, qa, qb, flat=True)
+                if sid in self.mods.thickening:
+                    shape = _grow(shape, self.mods.thickening[sid])
+                outers.append(shape)
+                inners.append(Capsule(pa, pb, max(qa - ct, 0.5), max(qb - ct, 0.5), flat=True))
+            cortex_parts += [Part(o, "cortex", sid) for o in outers]
+            marrow_parts += [Part(i, "marrow", sid, ff=ff) for i in inners]
+            self.bone_outer += outers
             physis = joint = None
             if seg == "proximal-metaphysis":
                 physis, joint = p(e1), top
             elif seg == "distal-metaphysis":
                 physis, joint = p(length - e2), bottom
-            self.site(sid, bone, [shape], [inner], axis, (ra + rb) / 2, physis, joint)
+            self.site(sid, bone, outers, inners, axis, (ra + rb) / 2, physis, joint)
+        # all cortex first, then all marrow: no seams where the segments meet
+        self.parts += cortex_parts + marrow_parts
         ends = [("distal-epiphysis", p(length - e2 / 2), e2 / 2, r_bottom, p(length - e2))]
         if not skip_top:
             ends.insert(0, ("proximal-epiphysis", p(e1 / 2), e1 / 2, r_top, p(e1)))
         for seg, c, half, r, plate in ends:
-            if seg == "proximal-epiphysis" and not top_physis:
-                continue
             rot = frame(axis)
             outer = Ellipsoid(c, vec(r, r * 0.85, half + 0.6 * r * cart), rot)
             nucleus = Ellipsoid(c, vec(r * (1 - cart), r * 0.85 * (1 - cart), half * 0.8), rot)
