@@ -266,3 +266,6 @@ def test_cache_reuses_the_study_and_regenerates_when_the_description_changes():
         describe([cno(site="vertebra.t8.body", size=15)], ("sag_stir_spine",))
     )
     assert changed != folder and (changed / "annotations.json").is_file()
+    (changed / "annotations.json").unlink()  # as if a run had been interrupted
+    assert (cached_study_dir(describe([cno(site="vertebra.t8.body", size=15)], ("sag_stir_spine",)))
+            / "annotations.json").is_file()  # fmt: skip

@@ -418,6 +418,8 @@ def cached_study_dir(description: StudyDescription | dict) -> Path:
     if (target / "annotations.json").is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():  # left incomplete by an interrupted run
+        shutil.rmtree(target, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=target.parent))
     try:
         write_study(generate_study(desc), tmp)
