@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -31,13 +31,12 @@ from cnoatlas.ui.views import ViewRequest, register_view
 log = logging.getLogger("cnoatlas.gui")
 
 
-def _scrollable(page: QWidget, key: str) -> QScrollArea:
+def _scrollable(key: str) -> QScrollArea:
     """Lets a page scroll rather than forcing the window wider than a 1366x768 laptop screen."""
     area = QScrollArea()
     area.setObjectName(f"scroll-{key}")
     area.setFrameShape(QFrame.Shape.NoFrame)
     area.setWidgetResizable(True)
-    area.setWidget(page)
     return area
 
 
@@ -49,8 +48,10 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowTitle(APP_NAME)
         self.settings = settings or AppSettings()
-        self._pages: dict[str, QWidget] = {}
+        self._pages: dict[str, QWidget] = {}  # built so far; see page()
+        self._areas: dict[str, QScrollArea] = {}
         self._keys: list[str] = []
+        self._prebuild_scheduled = False
         self._dialogs: dict[str, object] = {}
 
         self.navigation = QListWidget()
@@ -62,14 +63,11 @@ class MainWindow(QMainWindow):
             item = QListWidgetItem(spec.title)
             item.setToolTip(f"{spec.intro} ({spec.shortcut})")
             self.navigation.addItem(item)
-            page = build_page(spec)
-            self._pages[spec.key] = page
             self._keys.append(spec.key)
-            self.stack.addWidget(_scrollable(page, spec.key))
-        for page in self._pages.values():
-            # Pages that point at a teaching case (the atlas's site panel) open it on Cases.
-            if hasattr(page, "openCase"):
-                page.openCase.connect(self.open_case)
+            # A page is built when first shown: start-up builds one page, not all five (the
+            # Cases page alone imports pydicom and pyqtgraph). The rest follow once idle.
+            self._areas[spec.key] = _scrollable(spec.key)
+            self.stack.addWidget(self._areas[spec.key])
         self.navigation.setFixedWidth(self.navigation.sizeHintForColumn(0) + 64)
         self.navigation.currentRowChanged.connect(self._on_row_changed)
 
@@ -95,7 +93,7 @@ class MainWindow(QMainWindow):
                 self.restoreGeometry(geometry)
             if state is not None:
                 self.restoreState(state)
-            if saved_page in self._pages:
+            if saved_page in self._areas:
                 page = saved_page
         self.show_page(page)
 
@@ -105,24 +103,47 @@ class MainWindow(QMainWindow):
         return list(self._keys)
 
     def page(self, key: str) -> QWidget:
+        """The page widget for ``key``, built now if it has not been yet."""
+        if key not in self._pages:
+            page = build_page(PAGES[self._keys.index(key)])
+            self._pages[key] = page
+            self._areas[key].setWidget(page)
+            # Pages that point at a teaching case (the atlas's site panel) open it on Cases.
+            if hasattr(page, "openCase"):
+                page.openCase.connect(self.open_case)
         return self._pages[key]
+
+    def _build_next_page(self) -> None:
+        """Build one page not built yet, then come back for the next (keeps the UI responsive)."""
+        for key in self._keys:
+            if key not in self._pages:
+                self.page(key)
+                QTimer.singleShot(0, self, self._build_next_page)
+                return
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._prebuild_scheduled:
+            self._prebuild_scheduled = True
+            QTimer.singleShot(400, self, self._build_next_page)
 
     def current_page(self) -> str:
         return self._keys[self.stack.currentIndex()]
 
     def show_page(self, key: str) -> None:
-        if key not in self._pages:
+        if key not in self._areas:
             raise AtlasError(f"unknown page '{key}' (pages: {', '.join(self._keys)})")
         self.navigation.setCurrentRow(self._keys.index(key))
 
     def open_case(self, case_id: str, site_id: str = "") -> None:
         """Show a teaching case on the Cases page, at its lesion in ``site_id`` if given."""
         self.show_page("cases")
-        self._pages["cases"].open_case(case_id, site_id or None)
+        self.page("cases").open_case(case_id, site_id or None)
 
     def _on_row_changed(self, row: int) -> None:
         if row < 0:
             return
+        self.page(self._keys[row])
         self.stack.setCurrentIndex(row)
         spec = PAGES[row]
         self.setWindowTitle(f"{spec.title} — {APP_NAME}")
@@ -159,9 +180,6 @@ class MainWindow(QMainWindow):
         self.fullscreen_action.setCheckable(True)
         view_menu.addAction(self.fullscreen_action)
         view_menu.addAction(self._action("Settings…", self.open_settings, "Ctrl+,"))
-        view_menu.addSeparator()
-        view_menu.addAction(self._action("Present lecture", self.present_lecture, "F5"))
-        view_menu.addAction(self._action("Lecture playlists…", self.open_playlists, "Ctrl+Shift+L"))
 
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self._action("Keyboard shortcuts", self.open_shortcuts, "F1"))
@@ -202,25 +220,6 @@ class MainWindow(QMainWindow):
             return dialog
 
         return self._show_dialog("settings", make)
-
-    def present_lecture(self, source=None):
-        """Present a playlist (the last one used, or the example) full screen."""
-        from cnoatlas.ui.presentation import present
-
-        self.presentation = present(source, self)
-        return self.presentation
-
-    def open_playlists(self):
-        def make():
-            from cnoatlas.ui.playlist_editor import PlaylistEditor
-            from cnoatlas.ui.presentation import remember_playlist
-
-            editor = PlaylistEditor()
-            editor.presentRequested.connect(self.present_lecture)
-            editor.saved.connect(remember_playlist)
-            return editor
-
-        return self._show_dialog("playlists", make)
 
     def set_theme(self, name: str) -> None:
         self.settings.theme = name
