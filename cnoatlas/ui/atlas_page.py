@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -23,9 +25,11 @@ from cnoatlas.domain.errors import AtlasError
 from cnoatlas.domain.site_notes import notes_for
 from cnoatlas.domain.sites import site_model
 from cnoatlas.domain.sources import bibliography
-from cnoatlas.ui.overlay import OverlayView
 from cnoatlas.ui.site_map import SiteMap
 from cnoatlas.ui.views import ViewRequest, register_view
+
+if TYPE_CHECKING:
+    from cnoatlas.ui.overlay import OverlayView
 
 SEGMENT_LABELS = {
     "posterior-elements": "posterior elements",
@@ -188,12 +192,15 @@ class AtlasPage(QWidget):
         layout.addLayout(left, 5)
         layout.addWidget(self.panel, 3)
         # A second mode: the skeleton coloured by evidence, with sources (cnoatlas.ui.overlay).
-        self.overlay = OverlayView()
+        # It is built when first opened (see ``overlay``): it costs as much as the rest of the
+        # page and start-up shows this page first.
+        self._overlay: OverlayView | None = None
         self.modes = QTabWidget()
         self.modes.setObjectName("atlasModes")
         self.modes.setAccessibleName("Atlas modes")
         self.modes.addTab(explore, "Explore the skeleton")
-        self.modes.addTab(self.overlay, "Evidence overlays")
+        self.modes.addTab(QWidget(), "Evidence overlays")
+        self.modes.currentChanged.connect(lambda index: self.overlay if index == 1 else None)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.modes)
@@ -212,6 +219,23 @@ class AtlasPage(QWidget):
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             action.triggered.connect(slot)
             self.addAction(action)
+
+    @property
+    def overlay(self) -> OverlayView:
+        """The evidence overlays tab, built on first use."""
+        if self._overlay is None:
+            from cnoatlas.ui.overlay import OverlayView
+
+            self._overlay = OverlayView()
+            current = self.modes.currentIndex()
+            pending = self.modes.widget(1)
+            self.modes.blockSignals(True)
+            self.modes.removeTab(1)
+            self.modes.insertTab(1, self._overlay, "Evidence overlays")
+            self.modes.setCurrentIndex(current)
+            self.modes.blockSignals(False)
+            pending.deleteLater()
+        return self._overlay
 
     def _button(self, name: str, text: str, tip: str) -> QPushButton:
         button = QPushButton(text)
