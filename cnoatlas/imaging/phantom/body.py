@@ -346,6 +346,7 @@ class _Builder:
                 Capsule(knee, ankle, 0.036 * h, 0.02 * h),
                 Capsule(vec(s * x_ankle, 0.012 * h, 0.02 * h), vec(s * x_ankle, -0.115 * h, 0.012 * h),
                         0.024 * h, 0.016 * h, scale=(1.0, 1.0, 0.85)),
+                Ellipsoid(vec(s * x_ankle, -0.035 * h, 0.03 * h), vec(0.027, 0.055, 0.028) * h),
                 Capsule(sh, elbow, 0.032 * h, 0.024 * h),
                 Capsule(elbow, wrist, 0.024 * h, 0.016 * h),
                 Ellipsoid(hand, vec(0.028 * h, 0.011 * h, 0.048 * h)),
