@@ -407,7 +407,7 @@ class _Builder:
             Part(
                 Ellipsoid(stomach, vec(0.022, 0.014, 0.026) * h, rot_x(20)),
                 "fluid",
-                alpha=0.4,
+                alpha=0.22,
                 soft=4.0,
             )
         )
@@ -434,7 +434,7 @@ class _Builder:
             tissue = ("fluid", "adipose", "muscle", "bowel")[int(self.rng.integers(4))]
             shape = Ellipsoid(bowel + u * radii, vec(1.0, 0.8, 1.2) * size)
             self.parts.append(
-                Part(shape, tissue, alpha=0.5 if tissue == "fluid" else 0.8, soft=2.5)
+                Part(shape, tissue, alpha=0.35 if tissue == "fluid" else 0.8, soft=2.5)
             )
         for _side, s in SIDES:  # psoas muscles beside the lumbar spine
             top = vec(s * 0.022 * h, 0.3 * depth, spine["t12"][0][2])
