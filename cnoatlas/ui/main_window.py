@@ -180,6 +180,9 @@ class MainWindow(QMainWindow):
         self.fullscreen_action.setCheckable(True)
         view_menu.addAction(self.fullscreen_action)
         view_menu.addAction(self._action("Settings…", self.open_settings, "Ctrl+,"))
+        view_menu.addSeparator()
+        view_menu.addAction(self._action("Present lecture", self.present_lecture, "F5"))
+        view_menu.addAction(self._action("Lecture playlists…", self.open_playlists, "Ctrl+Shift+L"))
 
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self._action("Keyboard shortcuts", self.open_shortcuts, "F1"))
@@ -220,6 +223,25 @@ class MainWindow(QMainWindow):
             return dialog
 
         return self._show_dialog("settings", make)
+
+    def present_lecture(self, source=None):
+        """Present a playlist (the last one used, or the example) full screen."""
+        from cnoatlas.ui.presentation import present
+
+        self.presentation = present(source, self)
+        return self.presentation
+
+    def open_playlists(self):
+        def make():
+            from cnoatlas.ui.playlist_editor import PlaylistEditor
+            from cnoatlas.ui.presentation import remember_playlist
+
+            editor = PlaylistEditor()
+            editor.presentRequested.connect(self.present_lecture)
+            editor.saved.connect(remember_playlist)
+            return editor
+
+        return self._show_dialog("playlists", make)
 
     def set_theme(self, name: str) -> None:
         self.settings.theme = name
