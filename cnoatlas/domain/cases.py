@@ -97,8 +97,23 @@ _CASE_FIELDS = {
     "outcome",
     "timepoints",
     "references",
+    "imported",
 }
-_REQUIRED = _CASE_FIELDS - {"timepoints", "pattern", "outcome"}
+_REQUIRED = _CASE_FIELDS - {"timepoints", "pattern", "outcome", "imported"}
+# An imported case (``"imported": true``, made by ``cnoatlas import``) starts with no lesions,
+# findings or teaching yet, and may be an adult's study.
+IMPORTED_MAX_AGE = 120
+USER_CASES_FOLDER = "cases"  # under paths.user_data_dir(): the user's imported cases
+
+
+def valid_case_id(text: str) -> bool:
+    """Lowercase words (letters, digits) joined by dashes."""
+    return bool(_CASE_ID.fullmatch(text))
+
+
+def user_cases_dir() -> Path:
+    """Where imported cases live (one folder per case), in the user's data folder."""
+    return paths.user_data_dir() / USER_CASES_FOLDER
 
 
 @dataclass(frozen=True)
@@ -200,6 +215,7 @@ class Case:
     timepoints: Timepoints
     references: tuple[str, ...]
     folder: Path = field(compare=False)
+    imported: bool = False  # made by `cnoatlas import` from de-identified DICOM
 
     @property
     def diagnosis_label(self) -> str:
@@ -460,10 +476,16 @@ def _parse(c: _Checker, raw: Any, folder: Path) -> Case | None:
     synthetic = c.boolean(raw, "synthetic", "")
     presentation = c.text(raw, "presentation", "")
     history = c.text(raw, "history", "")
+    imported = c.boolean(raw, "imported", "") is True
+    if imported and synthetic is True:
+        c.add("imported", "an imported case is not synthetic: set synthetic false")
+    # An imported case is filled in later: lists may start empty.
+    least = 0 if imported else 1
 
     patient = None
     if c.obj(raw.get("patient"), "patient", ("age_years", "sex"), ("age_years", "sex")):
-        age = c.number(raw["patient"], "age_years", "patient.", 0, 18)
+        top_age = IMPORTED_MAX_AGE if imported else 18
+        age = c.number(raw["patient"], "age_years", "patient.", 0, top_age)
         sex = raw["patient"].get("sex")
         if sex not in SEXES:
             c.add("patient.sex", "must be 'F' or 'M'")
@@ -511,7 +533,7 @@ def _parse(c: _Checker, raw: Any, folder: Path) -> Case | None:
         c.add("synthetic", "a case with a generator series is synthetic: set true")
 
     findings = []
-    for index, text in enumerate(c.items(raw, "findings", 1)):
+    for index, text in enumerate(c.items(raw, "findings", least)):
         if not isinstance(text, str) or not text.strip():
             c.add(f"findings[{index}]", "must be a non-empty text")
         else:
@@ -519,7 +541,7 @@ def _parse(c: _Checker, raw: Any, folder: Path) -> Case | None:
 
     lesions: list[Lesion] = []
     seen: set[str] = set()
-    for index, lesion in enumerate(c.items(raw, "lesions", 1)):
+    for index, lesion in enumerate(c.items(raw, "lesions", least)):
         at = f"lesions[{index}]"
         keys = ("id", "site_id", "description", "silent", "annotation")
         if not c.obj(lesion, at, keys, ("id", "site_id", "description", "silent")):
@@ -554,7 +576,7 @@ def _parse(c: _Checker, raw: Any, folder: Path) -> Case | None:
         c.add("pattern", "only CNO cases have a lesion pattern: use null")
 
     points = []
-    for index, point in enumerate(c.items(raw, "teaching_points", 1)):
+    for index, point in enumerate(c.items(raw, "teaching_points", least)):
         at = f"teaching_points[{index}]"
         if c.obj(point, at, ("text", "sources"), ("text", "sources")):
             text = c.text(point, "text", f"{at}.")
@@ -563,7 +585,7 @@ def _parse(c: _Checker, raw: Any, folder: Path) -> Case | None:
                 points.append(CitedText(text, sources))
 
     notes = []
-    for index, note in enumerate(c.items(raw, "differential_discussion", 1)):
+    for index, note in enumerate(c.items(raw, "differential_discussion", least)):
         at = f"differential_discussion[{index}]"
         keys = ("diagnosis", "text", "sources")
         if c.obj(note, at, keys, keys):
@@ -588,7 +610,11 @@ def _parse(c: _Checker, raw: Any, folder: Path) -> Case | None:
             interval = c.number(raw_tp, "interval_months", "timepoints.", 0, 240)
             timepoints = Timepoints(links["baseline_of"], links["follow_up_of"], interval)
 
-    references = c.source_ids(raw.get("references"), "references") if "references" in raw else ()
+    references = (
+        c.source_ids(raw.get("references"), "references", required=not imported)
+        if "references" in raw
+        else ()
+    )
 
     if c.problems or None in (title, presenting, synthetic, presentation, history, patient):
         return None
@@ -612,6 +638,7 @@ def _parse(c: _Checker, raw: Any, folder: Path) -> Case | None:
         timepoints=timepoints,
         references=references,
         folder=folder,
+        imported=imported,
     )
 
 
@@ -758,17 +785,30 @@ def case_folders(path: Path) -> list[Path]:
 
 
 def load_library(root: Path | None = None) -> CaseLibrary:
-    """Every case under ``root`` (cases/ by default); broken ones go to ``problems``."""
-    root = root or paths.cases_dir()
-    if not root.is_dir():
-        return CaseLibrary(problems=[Problem(display_path(root), "", "case folder not found")])
+    """Every case under ``root``; broken ones go to ``problems``.
+
+    By default: the shipped cases/ and then the user's imported cases (user_cases_dir()),
+    which are marked ``imported`` and may not reuse a shipped case's id.
+    """
+    roots = [root] if root is not None else [paths.cases_dir(), user_cases_dir()]
+    if not roots[0].is_dir():
+        return CaseLibrary(problems=[Problem(display_path(roots[0]), "", "case folder not found")])
     model = site_model()
     cases, problems = [], []
-    for folder in case_folders(root):
-        case, found = check_case(folder, model)
-        problems += found
-        if case is not None:
-            cases.append(case)
+    for number, folder_root in enumerate(roots):
+        user = number > 0
+        if user and not folder_root.is_dir():
+            continue
+        for folder in case_folders(folder_root):
+            case, found = check_case(folder, model)
+            problems += found
+            if case is None:
+                continue
+            if user and any(c.id == case.id for c in cases):
+                file = display_path(folder / CASE_FILE)
+                problems.append(Problem(file, "id", f"'{case.id}' is a shipped case's id"))
+                continue
+            cases.append(replace(case, imported=True) if user else case)
     problems += _check_links(cases)
     return CaseLibrary(cases, problems)
 

@@ -82,10 +82,11 @@ def case_view(case, annotations: Sequence[Annotation] = ()) -> CaseView:
 
 
 def library_cases() -> list[CaseView]:
-    """The shipped cases that loaded cleanly; a broken case is left out (and logged)."""
+    """The shipped cases that loaded cleanly; a broken case is left out (and logged), and so
+    are the user's imported cases (no lesions or teaching written for them yet)."""
     from cnoatlas.domain.cases import case_library
 
     library = case_library()
     for problem in library.problems:
         log.warning("case left out of the quiz: %s", problem)
-    return [case_view(case) for case in library]
+    return [case_view(case) for case in library if not case.imported]

@@ -1,0 +1,580 @@
+"""De-identification of DICOM images for import as a teaching case (no Qt).
+
+Follows DICOM PS3.15 Annex E, the Basic Application Level Confidentiality Profile, with the
+options a teaching file needs: *Retain Patient Characteristics* (sex, age, size, weight are
+kept), *Retain Safe Private* is NOT used (every private element goes), *Retain Longitudinal
+Temporal Information with Modified Dates* (dates shift by one random offset per import, which
+keeps intervals between the series) and *Retain Descriptors* limited to SeriesDescription and
+ProtocolName (the viewer's series labels), checked for the patient's name and ID.
+
+What happens to each element:
+
+* removed: every element the viewer hides as identifying (``safe_tags.is_identifying``: the
+  patient group except sex/age/size/weight, every person name, every private element, the
+  deny-listed institution/request/visit elements), the further profile elements in
+  ``PROFILE_REMOVE``, the curve (50xx) and overlay (60xx) groups, the study request (0032),
+  visit (0038) and results (4008) groups, elements of unknown VR (UN) and any text element
+  that holds the original patient name or ID;
+* emptied: the ones a valid file must still carry (``EMPTIED``: type 2 in their modules);
+* replaced: PatientName (``ANON^<case-id>``), PatientID (the case id), every UID that is not
+  a DICOM-defined one (new ``2.25.`` UIDs derived from the old one with a secret salt: the
+  same salt maps the same UID to the same new UID, so series stay coherent);
+* shifted: every date (DA, and the date part of DT) by the import's offset;
+* added: PatientIdentityRemoved YES, DeidentificationMethod, DeidentificationMethodCodeSequence.
+
+Images that may show identifiers in their pixels are refused (``burned_in_reason``).
+The ``Report`` counts, per attribute keyword and action, the files concerned; it never holds
+an original value, and names refused files by their position only (names may hold a name).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import re
+import secrets
+import warnings
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pydicom
+from pydicom.datadict import tag_for_keyword
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.sequence import Sequence
+from pydicom.uid import (
+    PYDICOM_IMPLEMENTATION_UID,
+    UID,
+    ExplicitVRBigEndian,
+    ExplicitVRLittleEndian,
+    ImplicitVRLittleEndian,
+)
+
+from cnoatlas.imaging.safe_tags import is_identifying
+
+REPORT_VERSION = 1
+METHOD = "CNO Atlas import: DICOM PS3.15 Annex E basic profile (retain patient characteristics, "
+METHOD += "modified dates, series descriptors checked)"
+# DeidentificationMethodCodeSequence values (CID 7050): basic profile and the options used.
+_METHOD_CODES = (
+    ("113100", "Basic Application Confidentiality Profile"),
+    ("113108", "Retain Patient Characteristics Option"),
+    ("113107", "Retain Longitudinal Temporal Information Modified Dates Option"),
+)
+
+# Profile elements (PS3.15 Table E.1-1) not already hidden by safe_tags.is_identifying.
+PROFILE_REMOVE: frozenset[str] = frozenset(
+    {
+        "AcquisitionComments",
+        "AcquisitionDeviceProcessingDescription",
+        "ActualHumanPerformersSequence",
+        "AdmittingDiagnosesCodeSequence",
+        "AdmittingDiagnosesDescription",
+        "AuthorObserverSequence",
+        "CassetteID",
+        "CommentsOnThePerformedProcedureStep",
+        "ContentCreatorIdentificationCodeSequence",
+        "ContributionDescription",
+        "CustodialOrganizationSequence",
+        "DataSetTrailingPadding",
+        "DetectorID",
+        "DeviceUID",
+        "DigitalSignaturesSequence",
+        "DischargeDiagnosisDescription",
+        "DistributionAddress",
+        "DistributionName",
+        "GantryID",
+        "GeneratorID",
+        "GraphicAnnotationSequence",
+        "HumanPerformerOrganization",
+        "IconImageSequence",
+        "IdentifyingComments",
+        "ImagePresentationComments",
+        "ImagingServiceRequestComments",
+        "Impressions",
+        "InsurancePlanIdentification",
+        "IntendedRecipientsOfResultsIdentificationSequence",
+        "InterpretationApproverSequence",
+        "InterpretationDiagnosisDescription",
+        "InterpretationIDIssuer",
+        "MedicalRecordLocator",
+        "ModifiedAttributesSequence",
+        "ModifiedImageDescription",
+        "ModifyingDeviceID",
+        "ModifyingDeviceManufacturer",
+        "OrderCallbackPhoneNumber",
+        "OrderEntererLocation",
+        "OriginalAttributesSequence",
+        "ParticipantSequence",
+        "PerformedLocation",
+        "PerformedProcedureStepDescription",
+        "PerformedStationAETitle",
+        "PerformedStationGeographicLocationCodeSequence",
+        "PerformedStationName",
+        "PerformedStationNameCodeSequence",
+        "PersonIdentificationCodeSequence",
+        "PhysiciansReadingStudyIdentificationSequence",
+        "PlateID",
+        "PreMedication",
+        "ReasonForTheImagingServiceRequest",
+        "ReferencedDigitalSignatureSequence",
+        "ReferencedPatientAliasSequence",
+        "ReferencedPatientPhotoSequence",
+        "ReferencedPerformedProcedureStepSequence",
+        "ReferencedSOPInstanceMACSequence",
+        "ReferringPhysicianIdentificationSequence",
+        "RequestedContrastAgent",
+        "RequestedProcedureDescription",
+        "RequestedProcedureLocation",
+        "ResponsibleOrganization",
+        "ResultsComments",
+        "ResultsDistributionListSequence",
+        "ResultsIDIssuer",
+        "ScheduledHumanPerformersSequence",
+        "ScheduledPatientInstitutionResidence",
+        "ScheduledPerformingPhysicianIdentificationSequence",
+        "ScheduledProcedureStepDescription",
+        "ScheduledStationAETitle",
+        "ScheduledStationGeographicLocationCodeSequence",
+        "ScheduledStationName",
+        "ScheduledStationNameCodeSequence",
+        "ScheduledStudyLocation",
+        "ScheduledStudyLocationAETitle",
+        "ServiceEpisodeDescription",
+        "SourceApplicationEntityTitle",
+        "StorageMediaFileSetID",
+        "StudyDescription",
+        "StudyIDIssuer",
+        "TextString",
+        "TopicAuthor",
+        "TopicKeywords",
+        "TopicSubject",
+        "TopicTitle",
+        "VerifyingObserverIdentificationCodeSequence",
+        "VerifyingOrganization",
+        "VisitComments",
+    }
+)
+# Whole groups that only describe the request, the visit, results, curves and overlays.
+_REMOVE_GROUPS = {0x0032, 0x0038, 0x4008}
+# Elements a valid image must still carry (type 2): emptied instead of removed.
+EMPTIED: frozenset[str] = frozenset(
+    {"AccessionNumber", "StudyID", "ReferringPhysicianName", "PatientBirthDate"}
+)
+# The patient elements kept (Retain Patient Characteristics): the body, not the person.
+KEPT_PATIENT = frozenset({"PatientSex", "PatientAge", "PatientSize", "PatientWeight"})
+_TEXT_VRS = {"LO", "SH", "PN", "ST", "LT", "UT", "UC"}
+_DICOM_ROOT = "1.2.840.10008."
+# UIDs that name a thing, not a class: replaced even when they look standard.
+_KEEP_UID_KEYWORDS = {"TransferSyntaxUID", "ImplementationClassUID"}
+
+_SECONDARY_CAPTURE = "1.2.840.10008.5.1.4.1.1.7"  # and its .1 to .4 multi-frame children
+_ULTRASOUND = ("1.2.840.10008.5.1.4.1.1.6.", "1.2.840.10008.5.1.4.1.1.3.")
+_PHOTOGRAPHY = "1.2.840.10008.5.1.4.1.1.77."  # visible light: endoscopy, photographs, …
+
+
+def _known(keywords: Iterable[str]) -> frozenset[int]:
+    return frozenset(t for k in keywords if (t := tag_for_keyword(k)) is not None)
+
+
+_PROFILE_TAGS = _known(PROFILE_REMOVE)
+_EMPTIED_TAGS = _known(EMPTIED)
+_KEPT_PATIENT_TAGS = _known(KEPT_PATIENT)
+_NAME_TAG, _ID_TAG = 0x00100010, 0x00100020
+
+
+def burned_in_reason(ds: Dataset) -> str | None:
+    """Why an image may show identifying text or a face in its pixels; None when it need not.
+
+    BurnedInAnnotation YES refuses any image. Secondary captures (screenshots, scanned
+    documents), ultrasound and images marked as screen saves are refused unless they state
+    BurnedInAnnotation NO. Visible-light photographs are always refused (a face is enough).
+    """
+    burned = str(ds.get("BurnedInAnnotation", "") or "").strip().upper()
+    if burned == "YES":
+        return "BurnedInAnnotation is YES: text in the pixels may identify the patient"
+    sop_class = str(ds.get("SOPClassUID", "") or "")
+    modality = str(ds.get("Modality", "") or "").upper()
+    image_type = [str(v).upper() for v in _values(ds.get("ImageType"))]
+    if sop_class.startswith(_PHOTOGRAPHY) or modality in ("XC", "GM", "SM", "ES"):
+        return "a photograph: it may show the patient's face or other identifying features"
+    if burned == "NO":
+        return None
+    if sop_class.startswith(_SECONDARY_CAPTURE) or modality in ("SC", "OT", "DOC"):
+        kind = "secondary capture (screenshot or scanned document)"
+    elif sop_class.startswith(_ULTRASOUND) or modality in ("US", "IVUS"):
+        kind = "ultrasound image"
+    elif "SCREEN SAVE" in image_type:
+        kind = "screen save"
+    else:
+        return None
+    return f"{kind} without BurnedInAnnotation NO: its pixels may carry the patient's name"
+
+
+def _values(value: Any) -> list:
+    if value is None:
+        return []
+    if isinstance(value, str | bytes) or not hasattr(value, "__iter__"):
+        return [value]
+    return list(value)
+
+
+# --- the report ---------------------------------------------------------------------------
+@dataclass
+class Report:
+    """What an import did, without any original value."""
+
+    case_id: str
+    files_found: int = 0
+    # (keyword, action) -> number of files in which it happened
+    actions: Counter = field(default_factory=Counter)
+    refused: list[dict[str, str]] = field(default_factory=list)  # may carry identifiers
+    skipped: list[dict[str, str]] = field(default_factory=list)  # no image, unreadable
+    series: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def files_imported(self) -> int:
+        return sum(s["files"] for s in self.series)
+
+    def count(self, per_file: set[tuple[str, str]]) -> None:
+        self.actions.update(per_file)
+
+    def to_json(self) -> dict[str, Any]:
+        attributes = [
+            {"keyword": keyword, "action": action, "files": files}
+            for (keyword, action), files in sorted(self.actions.items())
+        ]
+        return {
+            "version": REPORT_VERSION,
+            "case_id": self.case_id,
+            "method": METHOD,
+            "files": {
+                "found": self.files_found,
+                "imported": self.files_imported,
+                "refused": len(self.refused),
+                "skipped": len(self.skipped),
+            },
+            "series": self.series,
+            "attributes": attributes,
+            "refused": self.refused,
+            "skipped": self.skipped,
+            "notes": [
+                "Dates are shifted by one random number of days for the whole import; the "
+                "offset is not recorded.",
+                "New UIDs are derived from the old ones with a secret that is not stored.",
+                "Files are named by their position among the files found: original file "
+                "names may hold a name.",
+            ],
+        }
+
+    def lines(self) -> list[str]:
+        """The report as text for a terminal or a dialog."""
+        f = self.to_json()["files"]
+        out = [
+            f"{f['imported']} of {f['found']} file(s) imported in {len(self.series)} series; "
+            f"{f['refused']} refused, {f['skipped']} skipped."
+        ]
+        for s in self.series:
+            desc = s["description"] or "(no description)"
+            out.append(f"  {s['folder']}: {s['modality'] or '?'} {desc}, {s['files']} file(s)")
+        if self.actions:
+            out.append("Attributes changed (files):")
+            for (keyword, action), files in sorted(self.actions.items()):
+                out.append(f"  {keyword:44} {action:34} {files}")
+        for item in self.refused:
+            out.append(f"refused: {item['file']}: {item['reason']}")
+        for item in self.skipped:
+            out.append(f"not imported: {item['file']}: {item['reason']}")
+        return out
+
+
+# --- the de-identifier ----------------------------------------------------------------------
+class Deidentifier:
+    """Applies the profile to datasets of one import (one salt, one date offset)."""
+
+    def __init__(
+        self, case_id: str, salt: bytes | None = None, date_offset_days: int | None = None
+    ) -> None:
+        self.case_id = case_id
+        self.salt = salt if salt is not None else secrets.token_bytes(32)
+        if date_offset_days is None:
+            # Back in time by 1 to 10 years, whole days: weekdays and intervals are kept.
+            date_offset_days = -(365 + secrets.randbelow(9 * 365))
+        self.offset = dt.timedelta(days=date_offset_days)
+
+    # UIDs ------------------------------------------------------------------------------------
+    def new_uid(self, old: str) -> str:
+        """A ``2.25`` UID from the old one and the salt (same salt, same result)."""
+        digest = hmac.new(self.salt, old.strip().encode(), hashlib.sha256).digest()
+        return f"2.25.{int.from_bytes(digest[:16], 'big')}"
+
+    def _uid_value(self, value: Any) -> Any:
+        if isinstance(value, str | bytes) or not hasattr(value, "__iter__"):
+            return self.new_uid(str(value)) if value else value
+        return [self.new_uid(str(v)) if v else v for v in value]
+
+    # dates -----------------------------------------------------------------------------------
+    def _shift_date(self, text: str) -> str:
+        text = text.strip()
+        day = dt.datetime.strptime(text[:8], "%Y%m%d").date()
+        return (day + self.offset).strftime("%Y%m%d")
+
+    def _shift(self, value: Any, vr: str) -> Any | None:
+        """The shifted value; None when a date cannot be read (then it is emptied)."""
+        shifted = []
+        for v in _values(value):
+            text = str(v).strip()
+            if not text:
+                shifted.append("")
+                continue
+            try:
+                if vr == "DA":
+                    if "-" in text:  # a range (query style): shift both ends
+                        parts = [self._shift_date(p) if p else "" for p in text.split("-")]
+                        shifted.append("-".join(parts))
+                    else:
+                        shifted.append(self._shift_date(text))
+                else:  # DT: date then time; shifting the date keeps the time
+                    if len(text) < 8:
+                        return None
+                    shifted.append(self._shift_date(text[:8]) + text[8:])
+            except ValueError:
+                return None
+        return shifted[0] if len(shifted) == 1 else shifted
+
+    # the dataset -----------------------------------------------------------------------------
+    def apply(self, ds: Dataset) -> set[tuple[str, str]]:
+        """De-identify ``ds`` in place; the (keyword, action) pairs that happened."""
+        done: set[tuple[str, str]] = set()
+        secrets_ = _identifiers(ds)
+        age = None if ds.get("PatientAge") else derived_age(ds)
+        self._walk(ds, secrets_, done, top=True)
+        if age:
+            ds.PatientAge = age
+            done.add(("PatientAge", "derived from the birth date"))
+        ds.PatientName = f"ANON^{self.case_id}"
+        ds.PatientID = self.case_id
+        done.add(("PatientName", "replaced"))
+        done.add(("PatientID", "replaced"))
+        ds.PatientIdentityRemoved = "YES"
+        ds.DeidentificationMethod = METHOD[:64]
+        codes = Sequence()
+        for value, meaning in _METHOD_CODES:
+            item = Dataset()
+            item.CodeValue = value
+            item.CodingSchemeDesignator = "DCM"
+            item.CodeMeaning = meaning
+            codes.append(item)
+        ds.DeidentificationMethodCodeSequence = codes
+        for keyword in ("PatientBirthDate", "PatientSex", "StudyID", "AccessionNumber"):
+            if keyword not in ds:  # type 2 in the patient and study modules: present, empty
+                setattr(ds, keyword, "")
+        if "ReferringPhysicianName" not in ds:
+            ds.ReferringPhysicianName = ""
+        return done
+
+    def _walk(self, ds: Dataset, found: list[str], done: set, top: bool = False) -> None:
+        for elem in list(ds):
+            tag = int(elem.tag)
+            keyword = elem.keyword or _tag_text(tag)
+            action = self._action(tag, elem.VR, keyword, top)
+            if action == "remove":
+                del ds[tag]
+                done.add((_report_name(tag, keyword), "removed"))
+                continue
+            if action == "empty":
+                if elem.value not in (None, "", b""):
+                    elem.value = ""
+                    done.add((keyword, "emptied"))
+                continue
+            if action == "keep":
+                continue
+            if elem.VR == "SQ":
+                for item in elem.value or []:
+                    self._walk(item, found, done)
+                continue
+            if elem.VR == "UI":
+                if keyword in _KEEP_UID_KEYWORDS:
+                    continue
+                if any(v and not str(v).startswith(_DICOM_ROOT) for v in _values(elem.value)):
+                    elem.value = self._uid_value(elem.value)
+                    done.add((keyword, "replaced (new UID)"))
+                continue
+            if elem.VR in ("DA", "DT"):
+                if elem.value in (None, "", b""):
+                    continue
+                shifted = self._shift(elem.value, elem.VR)
+                if shifted is None:
+                    elem.value = ""
+                    done.add((keyword, "emptied (unreadable date)"))
+                else:
+                    elem.value = shifted
+                    done.add((keyword, "date shifted"))
+                continue
+            if elem.VR in _TEXT_VRS and found and _holds(elem.value, found):
+                del ds[tag]
+                done.add((keyword, "removed (held the patient's name or ID)"))
+
+    @staticmethod
+    def _action(tag: int, vr: str, keyword: str, top: bool) -> str:
+        group = tag >> 16
+        if top and tag in (_NAME_TAG, _ID_TAG):
+            return "keep"  # replaced once the walk is done
+        if tag in _KEPT_PATIENT_TAGS:
+            return "keep"
+        if tag in _EMPTIED_TAGS:
+            return "empty"
+        if vr == "UI" and group != 0x0010 and not group & 1:
+            return "walk"  # replaced with a new UID (safe_tags hides UIDs from display)
+        if is_identifying(tag, vr) or tag in _PROFILE_TAGS:
+            return "remove"
+        if group in _REMOVE_GROUPS or group & 0xFF00 in (0x5000, 0x6000) or vr == "UN":
+            return "remove"
+        if tag == 0xFFFCFFFC:  # DataSetTrailingPadding
+            return "remove"
+        return "walk"
+
+
+def _tag_text(tag: int) -> str:
+    return f"({tag >> 16:04X},{tag & 0xFFFF:04X})"
+
+
+def _report_name(tag: int, keyword: str) -> str:
+    """Private elements and repeating groups are reported as one line each, not per tag."""
+    group = tag >> 16
+    if group & 1:
+        return "(private elements)"
+    if group & 0xFF00 == 0x6000:
+        return "(overlay group 60xx)"
+    if group & 0xFF00 == 0x5000:
+        return "(curve group 50xx)"
+    return keyword or _tag_text(tag)
+
+
+def _identifiers(ds: Dataset) -> list[str]:
+    """Lower-case pieces of the patient's names and IDs worth searching for in other text."""
+    pieces: set[str] = set()
+    for keyword in (
+        "PatientName",
+        "OtherPatientNames",
+        "PatientBirthName",
+        "PatientMotherBirthName",
+    ):
+        for name in _values(ds.get(keyword)):
+            for part in re.split(r"[\^=\s,]+", str(name)):
+                if len(part) >= 3:
+                    pieces.add(part.lower())
+    for keyword in ("PatientID", "OtherPatientIDs"):
+        for value in _values(ds.get(keyword)):
+            if len(str(value).strip()) >= 3:
+                pieces.add(str(value).strip().lower())
+    for item in ds.get("OtherPatientIDsSequence") or []:
+        value = str(item.get("PatientID", "") or "").strip()
+        if len(value) >= 3:
+            pieces.add(value.lower())
+    return sorted(pieces)
+
+
+def _holds(value: Any, pieces: list[str]) -> bool:
+    for v in _values(value):
+        text = v.decode("latin-1", "replace") if isinstance(v, bytes) else str(v)
+        text = text.lower()
+        if any(piece in text for piece in pieces):
+            return True
+    return False
+
+
+def derived_age(ds: Dataset) -> str | None:
+    """PatientAge (``012Y``, ``018M``) from the birth date and the study date, when both read."""
+    born = str(ds.get("PatientBirthDate", "") or "").strip()
+    seen = ""
+    for keyword in ("StudyDate", "SeriesDate", "AcquisitionDate", "ContentDate"):
+        seen = str(ds.get(keyword, "") or "").strip()
+        if seen:
+            break
+    try:
+        b = dt.datetime.strptime(born[:8], "%Y%m%d").date()
+        s = dt.datetime.strptime(seen[:8], "%Y%m%d").date()
+    except ValueError:
+        return None
+    if s < b:
+        return None
+    years = s.year - b.year - ((s.month, s.day) < (b.month, b.day))
+    if years >= 2:
+        return f"{min(years, 999):03d}Y"
+    months = (s.year - b.year) * 12 + s.month - b.month - (s.day < b.day)
+    return f"{months:03d}M" if months >= 1 else f"{(s - b).days:03d}D"
+
+
+def age_years(value: Any) -> float | None:
+    """A PatientAge (``012Y``, ``006M``, ``010W``, ``020D``) in years; None when unreadable."""
+    match = re.fullmatch(r"\s*(\d{1,3})\s*([DWMY])\s*", str(value or ""))
+    if not match:
+        return None
+    number, unit = int(match[1]), match[2]
+    years = {"Y": 1.0, "M": 1 / 12, "W": 7 / 365.25, "D": 1 / 365.25}[unit] * number
+    return round(years, 1) if unit != "Y" else float(number)
+
+
+# --- files --------------------------------------------------------------------------------
+def read_full(fp) -> Dataset:
+    """The whole file, pixels included."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return pydicom.dcmread(fp, force=True)
+
+
+def file_meta_for(ds: Dataset, transfer_syntax: str) -> FileMetaDataset:
+    """A fresh file meta header: nothing of the sender's (AE titles, source UIDs) is kept."""
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = ds.SOPClassUID
+    meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+    meta.TransferSyntaxUID = UID(transfer_syntax)
+    meta.ImplementationClassUID = PYDICOM_IMPLEMENTATION_UID
+    meta.ImplementationVersionName = "CNOATLAS_DEID"
+    return meta
+
+
+def prepare_for_writing(ds: Dataset) -> None:
+    """Give ``ds`` a new file meta header; big-endian data is rewritten little-endian."""
+    meta = getattr(ds, "file_meta", None)
+    ts = str(meta.get("TransferSyntaxUID", "")) if meta is not None else ""
+    if not ts:
+        ts = ImplicitVRLittleEndian if ds.original_encoding[0] else ExplicitVRLittleEndian
+    if ts == ExplicitVRBigEndian:
+        # pydicom writes big endian reluctantly; the pixels are re-encoded little endian.
+        if "PixelData" in ds:
+            arr = np.asarray(ds.pixel_array)
+            ds.PixelData = arr.astype(arr.dtype.newbyteorder("<")).tobytes()
+            ds["PixelData"].VR = "OW" if int(ds.BitsAllocated) > 8 else "OB"
+        ts = ExplicitVRLittleEndian
+    ds.file_meta = file_meta_for(ds, ts)
+
+
+def write_file(path, ds: Dataset) -> None:
+    """Write a dataset prepared by ``prepare_for_writing`` as a DICOM file (with preamble)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        # The encoding comes from the new file meta (big endian input is written little endian).
+        pydicom.dcmwrite(path, ds, enforce_file_format=True)
+
+
+def scan_values(ds: Dataset) -> Iterable[tuple[str, Any]]:
+    """Every (keyword, value) of a dataset and its sequences, file meta included (for checks)."""
+    meta = getattr(ds, "file_meta", None)
+    if meta is not None:
+        for elem in meta:
+            yield elem.keyword or _tag_text(int(elem.tag)), elem.value
+    yield from _scan(ds)
+
+
+def _scan(ds: Dataset) -> Iterable[tuple[str, Any]]:
+    for elem in ds:
+        if elem.VR == "SQ":
+            for item in elem.value or []:
+                yield from _scan(item)
+        elif int(elem.tag) != 0x7FE00010:
+            yield elem.keyword or _tag_text(int(elem.tag)), elem.value
