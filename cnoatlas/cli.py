@@ -308,6 +308,68 @@ def _phantom(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- import -------------------------------------------------------------------------------
+@command("import", "de-identified copy of a DICOM folder/zip as a new user case, with a report")
+def _import_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", type=Path, help="a DICOM folder (searched recursively), zip, DICOMDIR")
+    p.add_argument("--case-id", required=True, help="the new case's id (lowercase-dashed)")
+    p.add_argument("--title", help="the case title ('Imported case ID')")
+    p.add_argument("--diagnosis", default="other", help="diagnosis id (other)")
+    p.add_argument("--age", type=float, metavar="YEARS", help="when the images do not state it")
+    p.add_argument("--sex", choices=("F", "M"), help="when the images do not state F or M")
+    p.add_argument("--json", action="store_true", help="print the report as JSON only")
+
+
+@_import_args.run
+def _import(args: argparse.Namespace) -> int:
+    import json
+
+    from cnoatlas.domain.user_cases import REPORT_FILE, import_dicom
+
+    result = import_dicom(
+        args.path,
+        args.case_id,
+        args.title,
+        diagnosis=args.diagnosis,
+        age_years=args.age,
+        sex=args.sex,
+    )
+    if args.json:
+        print(json.dumps(result.report, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for line in result.lines:
+        print(line)
+    print(f"imported case '{result.case_id}' into {result.folder} (report: {REPORT_FILE})")
+    return EXIT_OK
+
+
+# --- search -------------------------------------------------------------------------------
+@command("search", "search chapters, cases and sites (title matches first; 'clav' finds clavicle)")
+def _search_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("query", nargs="+", help="words to find (any case, accents ignored)")
+    p.add_argument("--json", action="store_true", help="print JSON only")
+
+
+@_search_args.run
+def _search(args: argparse.Namespace) -> int:
+    import json
+
+    from cnoatlas.domain.search import search_index, words
+
+    query = " ".join(args.query)
+    if not words(query):
+        raise AtlasError(f"search: '{query}' has no letters or digits to look for")
+    results = search_index().search(query)
+    if args.json:
+        print(json.dumps([r.as_contract() for r in results], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not results:
+        print(f"nothing found for '{query}'")
+    for r in results:
+        print(f"{r.kind:8} {r.id:34} {r.title}")
+    return EXIT_OK
+
+
 # --- bench --------------------------------------------------------------------------------
 @command("bench", "measure start-up, series loading, interaction, generator and store speed")
 def _bench_args(p: argparse.ArgumentParser) -> None:

@@ -145,7 +145,9 @@ def _raw_blocks(path: Path, lines: list[str], first_line: int) -> list[tuple[str
             flush()
             marks = len(line) - len(line.lstrip("#"))
             if marks not in (2, 3) or not line[marks:].startswith(" "):
-                raise DataFileError(path, f"line {number}", "headings are '## Title' or '### Title'")
+                raise DataFileError(
+                    path, f"line {number}", "headings are '## Title' or '### Title'"
+                )
             blocks.append(("heading", marks, line[marks:].strip(), number))
         elif line.startswith(("- ", "* ")) or step:
             flush()
