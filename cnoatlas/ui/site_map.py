@@ -35,16 +35,19 @@ def painter_path(shape: Shape) -> QPainterPath:
     """The shape's segments as a QPainterPath in drawing (SVG) coordinates."""
     path = QPainterPath()
     path.setFillRule(Qt.FillRule.OddEvenFill if shape.evenodd else Qt.FillRule.WindingFill)
+    # Plain floats, not QPointF: start-up builds ~300 of these paths for the Atlas page.
     for seg in shape.segments:
-        pts = [QPointF(x, y) for x, y in seg.points]
-        if seg.op == "M":
-            path.moveTo(pts[0])
-        elif seg.op == "L":
-            path.lineTo(pts[0])
-        elif seg.op == "Q":
-            path.quadTo(pts[0], pts[1])
-        elif seg.op == "C":
-            path.cubicTo(pts[0], pts[1], pts[2])
+        op, pts = seg.op, seg.points
+        if op == "C":
+            (x1, y1), (x2, y2), (x3, y3) = pts
+            path.cubicTo(x1, y1, x2, y2, x3, y3)
+        elif op == "L":
+            path.lineTo(*pts[0])
+        elif op == "M":
+            path.moveTo(*pts[0])
+        elif op == "Q":
+            (x1, y1), (x2, y2) = pts
+            path.quadTo(x1, y1, x2, y2)
         else:
             path.closeSubpath()
     return path
