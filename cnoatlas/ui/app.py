@@ -44,6 +44,6 @@ def run_gui() -> int:
 
     app = ensure_app()
     install_error_handling()
-    window = MainWindow()
+    window = MainWindow(page_after_paint=True)  # on screen before its first page is built
     window.show()
     return app.exec()

@@ -43,7 +43,14 @@ def _scrollable(key: str) -> QScrollArea:
 class MainWindow(QMainWindow):
     pageChanged = Signal(str)
 
-    def __init__(self, settings: AppSettings | None = None, restore_state: bool = True) -> None:
+    def __init__(
+        self,
+        settings: AppSettings | None = None,
+        restore_state: bool = True,
+        page_after_paint: bool = False,
+    ) -> None:
+        """``page_after_paint``: the window paints first (navigation, menus) and builds its first
+        page right after, so the app shows up at once (``run_gui``; screenshots build it now)."""
         super().__init__()
         self.setObjectName("mainWindow")
         self.setWindowTitle(APP_NAME)
@@ -52,6 +59,7 @@ class MainWindow(QMainWindow):
         self._areas: dict[str, QScrollArea] = {}
         self._keys: list[str] = []
         self._prebuild_scheduled = False
+        self._after_paint = ""  # the page to build once the window has painted
         self._dialogs: dict[str, object] = {}
 
         self.navigation = QListWidget()
@@ -95,6 +103,8 @@ class MainWindow(QMainWindow):
                 self.restoreState(state)
             if saved_page in self._areas:
                 page = saved_page
+        if page_after_paint:
+            self._after_paint = page
         self.show_page(page)
 
     # --- pages -------------------------------------------------------------------------
@@ -121,8 +131,20 @@ class MainWindow(QMainWindow):
                 QTimer.singleShot(0, self, self._build_next_page)
                 return
 
+    def _build_after_paint(self) -> None:
+        if self._after_paint:
+            key, self._after_paint = self._after_paint, ""
+            self.page(key)
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if self._after_paint:
+            QTimer.singleShot(0, self, self._build_after_paint)
+
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        if self._after_paint:  # in case no paint reaches the window itself
+            QTimer.singleShot(150, self, self._build_after_paint)
         if not self._prebuild_scheduled:
             self._prebuild_scheduled = True
             QTimer.singleShot(400, self, self._build_next_page)
@@ -143,7 +165,8 @@ class MainWindow(QMainWindow):
     def _on_row_changed(self, row: int) -> None:
         if row < 0:
             return
-        self.page(self._keys[row])
+        if self._keys[row] != self._after_paint:
+            self.page(self._keys[row])
         self.stack.setCurrentIndex(row)
         spec = PAGES[row]
         self.setWindowTitle(f"{spec.title} — {APP_NAME}")
