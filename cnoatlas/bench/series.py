@@ -112,20 +112,41 @@ def viewer_open_times(folder: Path, n: int) -> tuple[list[float], list[float]]:
         viewer.grab()
         marks: dict[str, float] = {}
         loop = QEventLoop()
-        start = time.perf_counter()
-        task = load_in_background(viewer, folder)
+        # The loader starts at once and a fast series may arrive before any signal of the task
+        # could be connected here, so the viewer's own slots are wrapped (before they are
+        # connected) to note when the first pixels and the last slice are painted.
+        show_first, slice_loaded, streamed = (
+            viewer.show_first_image,
+            viewer.slice_loaded,
+            viewer.streaming_finished,
+        )
 
-        def painted(_first, marks=marks, viewer=viewer) -> None:
-            viewer.grab()  # a synchronous paint of the whole viewer, as the screen would get
-            marks.setdefault("first", time.perf_counter())
+        def first_painted(marks=marks, viewer=viewer) -> None:
+            if "first" not in marks:
+                viewer.grab()  # a synchronous paint of the whole viewer, as the screen gets
+                marks["first"] = time.perf_counter()
 
-        def finished(_result, marks=marks, viewer=viewer, loop=loop) -> None:
+        def on_first(first, show_first=show_first, painted=first_painted) -> None:
+            show_first(first)
+            painted()
+
+        def on_slice(index=None, slice_loaded=slice_loaded, painted=first_painted, viewer=viewer):
+            slice_loaded(index)
+            series = viewer.series
+            if series is not None and series.loaded[viewer.slice_index()]:
+                painted()
+
+        def on_finished(streamed=streamed, marks=marks, viewer=viewer, loop=loop) -> None:
+            streamed()
             viewer.grab()
             marks["full"] = time.perf_counter()
             loop.quit()
 
-        task.signals.firstImage.connect(painted)
-        task.signals.finished.connect(finished)
+        viewer.show_first_image = on_first
+        viewer.slice_loaded = on_slice
+        viewer.streaming_finished = on_finished
+        start = time.perf_counter()
+        task = load_in_background(viewer, folder)
         task.signals.failed.connect(lambda _message, loop=loop: loop.quit())
         QTimer.singleShot(60_000, loop.quit)
         loop.exec()
