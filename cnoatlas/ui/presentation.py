@@ -364,8 +364,13 @@ class SlideView(QWidget):
                 doc = QTextDocument()
                 doc.setHtml(label.text())
                 texts.append(doc.toPlainText())
-        if self._overlay is not None and self.visual.currentWidget() is self._overlay:
-            texts += self._overlay.labels.texts()
+        if self.visual.isVisibleTo(self):
+            shown = self.visual.currentWidget()
+            if shown is self._overlay:
+                texts += self._overlay.labels.texts()
+            elif shown is self._viewer:  # the labels painted on the image
+                drawn = set(shown.visible_annotation_ids())
+                texts += [a.label for a in shown.annotations() if a.id in drawn and a.label]
         return texts
 
     def _render(self) -> None:
