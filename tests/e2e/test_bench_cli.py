@@ -1,0 +1,56 @@
+"""`cnoatlas bench --quick` as CI runs it: it completes and prints every figure with its target."""
+
+import json
+
+GROUPS = {"startup", "series", "interaction", "generator", "store", "scaling"}
+
+
+def test_bench_quick_json_has_every_figure_with_its_target(run_cli):
+    result = run_cli("bench", "--quick", "--json", timeout=170)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)  # --json: nothing but JSON on stdout
+    assert data["quick"] is True
+    assert data["errors"] == []
+    assert {"cpu", "cores", "python", "pyside6", "numpy"} <= set(data["machine"])
+    figures = data["figures"]
+    assert {f["group"] for f in figures} == GROUPS
+    names = [f["name"] for f in figures]
+    assert len(names) == len(set(names))
+    for figure in figures:
+        assert {"name", "value", "unit", "target", "passed"} <= set(figure), figure
+        assert isinstance(figure["value"], int | float), figure
+        assert isinstance(figure["target"], int | float), figure
+        assert isinstance(figure["passed"], bool), figure
+        assert figure["unit"] in {"x", "ms", "%", "s", "R²", "count"}, figure
+    assert data["passed"] + data["failed"] == len(figures)
+    for required in (
+        "startup.window_ratio",
+        "series.first_slice_share",
+        "series.engine_load_ratio",
+        "series.memory_ratio",
+        "interaction.slice_change_p95",
+        "interaction.map_hit_test_p95",
+        "interaction.overlay_switch_p95",
+        "generator.full_study",
+        "generator.cached_reopen_ratio",
+        "store.record_p95",
+        "store.statistics_p95",
+        "scaling.slope_ratio",
+        "scaling.linearity",
+    ):
+        assert required in names, required
+
+
+def test_bench_table_names_the_machine(run_cli):
+    result = run_cli("bench", "--quick", "--only", "store", timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "[store]" in result.stdout
+    assert "targets met" in result.stdout
+    assert "cores" in result.stdout
+
+
+def test_bench_rejects_an_unknown_section(run_cli):
+    result = run_cli("bench", "--only", "everything")
+    assert result.returncode == 2
+    assert "invalid choice" in result.stderr
+    assert "Traceback" not in result.stderr
