@@ -456,13 +456,18 @@ class _Builder:
         brain = cranium - 6.5 - 0.004 * h
         self.add(Ellipsoid(c + vec(0, 0, 0.01 * head_h), brain), "grey")
         self.add(
-            Ellipsoid(c + vec(0, 0.01 * head_h, 0.03 * head_h), brain * vec(0.72, 0.75, 0.62)),
+            Ellipsoid(c + vec(0, 0.01 * head_h, 0.03 * head_h), brain * vec(0.86, 0.88, 0.8)),
             "white",
         )
+        # the fissure between the hemispheres (CSF, a bright line on STIR)
+        fissure = Ellipsoid(
+            c + vec(0, 0, 0.12 * head_h), vec(0.6, brain[1] * 0.85, brain[2] * 0.75)
+        )
+        self.parts.append(Part(fissure, "csf", alpha=0.6))
         # cerebellum and brainstem below the back of the cerebrum
-        cerebellum = c + vec(0.0, 0.2 * head_h, -0.2 * head_h)
-        self.add(Ellipsoid(cerebellum, vec(0.22, 0.11, 0.09) * head_h), "csf")
-        self.add(Ellipsoid(cerebellum, vec(0.2, 0.095, 0.075) * head_h), "grey")
+        cerebellum = c + vec(0.0, 0.17 * head_h, -0.14 * head_h)
+        self.add(Ellipsoid(cerebellum, vec(0.2, 0.1, 0.08) * head_h), "csf")
+        self.add(Ellipsoid(cerebellum, vec(0.18, 0.085, 0.065) * head_h), "grey")
         stem = Capsule(c + vec(0, 0.05 * head_h, -0.05 * head_h), c + vec(0, 0.1 * head_h, -0.33 * head_h),
                        0.05 * head_h, 0.035 * head_h)  # fmt: skip
         self.add(stem, "white")
