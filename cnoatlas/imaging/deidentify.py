@@ -44,6 +44,7 @@ import numpy as np
 import pydicom
 from pydicom.datadict import tag_for_keyword
 from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.multival import MultiValue
 from pydicom.sequence import Sequence
 from pydicom.uid import (
     PYDICOM_IMPLEMENTATION_UID,
@@ -184,6 +185,14 @@ _PROFILE_TAGS = _known(PROFILE_REMOVE)
 _EMPTIED_TAGS = _known(EMPTIED)
 _KEPT_PATIENT_TAGS = _known(KEPT_PATIENT)
 _NAME_TAG, _ID_TAG = 0x00100010, 0x00100020
+# File meta elements written anew for every file (file_meta_for).
+_FILE_META_REBUILT = {
+    "FileMetaInformationVersion",
+    "MediaStorageSOPClassUID",
+    "MediaStorageSOPInstanceUID",
+    "ImplementationClassUID",
+    "ImplementationVersionName",
+}
 
 
 def burned_in_reason(ds: Dataset) -> str | None:
@@ -217,9 +226,9 @@ def burned_in_reason(ds: Dataset) -> str | None:
 def _values(value: Any) -> list:
     if value is None:
         return []
-    if isinstance(value, str | bytes) or not hasattr(value, "__iter__"):
-        return [value]
-    return list(value)
+    if isinstance(value, MultiValue | list | tuple):
+        return list(value)
+    return [value]  # one value (a PersonName iterates over its characters: not a list)
 
 
 # --- the report ---------------------------------------------------------------------------
@@ -312,9 +321,9 @@ class Deidentifier:
         return f"2.25.{int.from_bytes(digest[:16], 'big')}"
 
     def _uid_value(self, value: Any) -> Any:
-        if isinstance(value, str | bytes) or not hasattr(value, "__iter__"):
-            return self.new_uid(str(value)) if value else value
-        return [self.new_uid(str(v)) if v else v for v in value]
+        if isinstance(value, MultiValue | list | tuple):
+            return [self.new_uid(str(v)) if v else v for v in value]
+        return self.new_uid(str(value)) if value else value
 
     # dates -----------------------------------------------------------------------------------
     def _shift_date(self, text: str) -> str:
@@ -374,6 +383,14 @@ class Deidentifier:
                 setattr(ds, keyword, "")
         if "ReferringPhysicianName" not in ds:
             ds.ReferringPhysicianName = ""
+        meta = getattr(ds, "file_meta", None)
+        if meta is not None:  # a new header: the sender's AE titles and private meta go
+            ts = str(meta.get("TransferSyntaxUID", "") or "")
+            kept = {"TransferSyntaxUID", "FileMetaInformationGroupLength"}
+            for elem in meta:
+                if elem.keyword not in kept and elem.keyword not in _FILE_META_REBUILT:
+                    done.add((_report_name(int(elem.tag), elem.keyword), "removed"))
+            ds.file_meta = file_meta_for(ds, ts or ExplicitVRLittleEndian)
         return done
 
     def _walk(self, ds: Dataset, found: list[str], done: set, top: bool = False) -> None:
@@ -455,7 +472,7 @@ def _report_name(tag: int, keyword: str) -> str:
 
 
 def _identifiers(ds: Dataset) -> list[str]:
-    """Lower-case pieces of the patient's names and IDs worth searching for in other text."""
+    """Lower-case pieces of the patient's names, IDs and birth date to search other text for."""
     pieces: set[str] = set()
     for keyword in (
         "PatientName",
@@ -471,6 +488,9 @@ def _identifiers(ds: Dataset) -> list[str]:
         for value in _values(ds.get(keyword)):
             if len(str(value).strip()) >= 3:
                 pieces.add(str(value).strip().lower())
+    born = str(ds.get("PatientBirthDate", "") or "").strip()
+    if len(born) == 8:
+        pieces.add(born)
     for item in ds.get("OtherPatientIDsSequence") or []:
         value = str(item.get("PatientID", "") or "").strip()
         if len(value) >= 3:
