@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from cnoatlas import paths
+from cnoatlas.domain.datafile import read_json
 from cnoatlas.domain.errors import DataFileError
 from cnoatlas.imaging.phantom.body import Body, build_body
 from cnoatlas.imaging.phantom.lesions import (
@@ -435,12 +436,7 @@ def cached_study_dir(description: StudyDescription | dict) -> Path:
 
 def load_description(path: str | Path) -> StudyDescription:
     path = Path(path)
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DataFileError(path, "", "file not found") from None
-    except json.JSONDecodeError as exc:
-        raise DataFileError(path, f"line {exc.lineno}", f"not valid JSON ({exc.msg})") from None
+    raw = read_json(path)
     if isinstance(raw, dict) and "generator" in raw and isinstance(raw["generator"], dict):
         raw = raw["generator"]
     return StudyDescription.from_json(raw, path)

@@ -6,13 +6,13 @@ table's "fat" entry, so red and yellow marrow differ only in their fat fraction.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from cnoatlas import paths
+from cnoatlas.domain.datafile import read_json_object
 from cnoatlas.domain.errors import DataFileError
 
 _TISSUE_FIELDS = ("pd", "t1_ms", "t2_ms", "adc", "ff")
@@ -106,14 +106,7 @@ def _tissue(path: Path, name: str, entry: object, where: str) -> Tissue:
 
 def load_tissue_table(path: Path | None = None) -> TissueTable:
     path = path or paths.assets_dir() / "phantom" / "tissues.json"
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DataFileError(path, "", "file not found") from None
-    except json.JSONDecodeError as exc:
-        raise DataFileError(path, f"line {exc.lineno}", f"not valid JSON ({exc.msg})") from None
-    if not isinstance(raw, dict):
-        raise DataFileError(path, "", "must be a JSON object")
+    raw = read_json_object(path)
     fat = _tissue(path, "fat", raw.get("fat"), "fat")
     entries = raw.get("tissues")
     if not isinstance(entries, dict) or not entries:
