@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -200,6 +201,8 @@ def _write_images(path, staging, deid, report, progress, cancel) -> dict[str, An
         report.skipped.append({"file": f"file {number}", "reason": "missing (named by DICOMDIR)"})
     folders: dict[str, dict[str, Any]] = {}
     characteristics: dict[str, Any] = {}
+    ages: Counter = Counter()
+    sexes: Counter = Counter()
     total = len(sources)
     for number, source in enumerate(sources, start=1):
         if cancel is not None and cancel.is_set():
@@ -237,12 +240,16 @@ def _write_images(path, staging, deid, report, progress, cancel) -> dict[str, An
         out = staging / DICOM_FOLDER / series["folder"] / f"IM{series['files']:05d}.dcm"
         out.parent.mkdir(parents=True, exist_ok=True)
         write_file(out, ds)
-        if "age_years" not in characteristics:
-            age = age_years(ds.get("PatientAge"))
-            if age is not None:
-                characteristics["age_years"] = age
-        if "sex" not in characteristics and str(ds.get("PatientSex", "")) in SEXES:
-            characteristics["sex"] = str(ds.PatientSex)
+        age = age_years(ds.get("PatientAge"))
+        if age is not None:
+            ages[age] += 1
+        if str(ds.get("PatientSex", "")) in SEXES:
+            sexes[str(ds.PatientSex)] += 1
     if progress is not None:
         progress(total, total)
+    # The value most files give (a stray series from another scanner may say otherwise).
+    if ages:
+        characteristics["age_years"] = ages.most_common(1)[0][0]
+    if sexes:
+        characteristics["sex"] = sexes.most_common(1)[0][0]
     return characteristics
