@@ -7,14 +7,18 @@ explains everything at the end, with a score by topic and CNO set against each d
 
 from __future__ import annotations
 
+import contextlib
 import html
+import logging
+import threading
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QButtonGroup,
     QCheckBox,
     QFrame,
@@ -44,13 +48,16 @@ from cnoatlas.domain.quiz import (
     QuizCase,
     question_ids,
 )
-from cnoatlas.domain.quiz.cases import library_cases
-from cnoatlas.domain.quiz.scoring import ExamReport
+from cnoatlas.domain.quiz.images import QuizStudy, is_available, load_quiz_study, quiz_cases
+from cnoatlas.domain.quiz.scoring import ExamReport, Mark, score_search
 from cnoatlas.domain.quiz.session import QuizSession, start_session
 from cnoatlas.ui.theme import current_theme
 from cnoatlas.ui.views import ViewRequest, register_view
 
+log = logging.getLogger("cnoatlas.quiz")
+
 SECONDS_PER_EXAM_QUESTION = 60
+PREPARE_DELAY_MS = 1500  # the page has been on screen this long: make the missing images
 MODE_TEXT = {
     "practice": ("Practice", "Feedback and the explanation after every answer."),
     "exam": ("Exam", "Timed, no feedback until the end; then a report by topic and differential."),
@@ -93,17 +100,71 @@ def _card() -> tuple[QFrame, QVBoxLayout]:
     return frame, layout
 
 
+def _site_name(site_id: str) -> str:
+    from cnoatlas.domain.quiz.generate import in_sentence, site_label
+
+    try:
+        return in_sentence(site_label(site_id))
+    except Exception:  # an id the site model does not know: show it as it is
+        return site_id
+
+
+def _marks(response: Any) -> list[Mark]:
+    items = [response] if isinstance(response, (dict, Mark)) else list(response or ())
+    return [m if isinstance(m, Mark) else Mark.from_json(m) for m in items]
+
+
 def answer_text(question: Question, answer: Any) -> str:
     """An answer in words: one option, a list, an order, or lesions found on images."""
     if isinstance(answer, str):
         return question.label(answer)
-    if isinstance(answer, dict):
-        return "the marked lesion"
+    if question.response in ("mark", "marks"):
+        items = [answer] if isinstance(answer, (dict, Mark)) else list(answer)
+        if items and isinstance(items[0], dict) and "outline" in items[0]:  # the answer key
+            sites = ", ".join(dict.fromkeys(_site_name(i["site_id"]) for i in items))
+            return (
+                f"the lesion in the {sites}"
+                if len(items) == 1
+                else f"{len(items)} lesions: {sites}"
+            )
+        marks = _marks(items)
+        if question.response == "mark" and marks:
+            return f"a mark on slice {marks[0].slice + 1}"
+        return f"{len(marks)} mark{'s' if len(marks) != 1 else ''}"
     if question.response == "rank":
         return " › ".join(question.label(a) for a in answer)
-    if question.response == "marks":
-        return f"{len(answer)} lesions"
     return ", ".join(question.label(a) for a in answer)
+
+
+# --- images: made and read off the UI thread ---------------------------------------------------
+class _StudySignals(QObject):
+    ready = Signal(str, object)  # case id, QuizStudy or None
+    finished = Signal()
+
+
+class StudyTask(QRunnable):
+    """Reads (or generates, then reads) the quiz series of each case in turn."""
+
+    def __init__(self, cases: Sequence, generate: bool = True) -> None:
+        super().__init__()
+        self.cases = list(cases)
+        self.generate = generate
+        self.cancel = threading.Event()
+        self.signals = _StudySignals()
+
+    def run(self) -> None:
+        for case in self.cases:
+            if self.cancel.is_set():
+                break
+            try:
+                study = load_quiz_study(case, generate=self.generate)
+            except Exception:  # one broken case leaves the others their images
+                log.exception("images of case %s could not be made", case.id)
+                study = None
+            with contextlib.suppress(RuntimeError):  # the page was closed meanwhile
+                self.signals.ready.emit(case.id, study)
+        with contextlib.suppress(RuntimeError):
+            self.signals.finished.emit()
 
 
 # --- start panel -------------------------------------------------------------------------------
@@ -173,10 +234,14 @@ class QuizStartPanel(QWidget):
         topic_layout.addWidget(
             _label(
                 "Cases: name the diagnosis from a teaching case's story, tests and whole-body "
-                "MRI findings.",
+                "MRI findings; spot a lesion on a slice; find every lesion in a whole-body "
+                "study, silent ones included.",
                 "muted",
             )
         )
+        self.image_status = _name(_label("", "muted"), "quizImagePreparation")
+        self.image_status.hide()
+        topic_layout.addWidget(self.image_status)
         topic_layout.addStretch(1)
         row.addWidget(topic_card, 1)
         layout.addLayout(row)
@@ -308,6 +373,31 @@ class QuizQuestionPanel(QWidget):
         self.site_map: QWidget | None = None  # the skeleton map, for questions about sites
         self._option_leaves: list[frozenset[str]] = []
 
+        # Image questions: the case's series in a viewer that takes marks.
+        self.image_box = QWidget()
+        self.image_box.setObjectName("quizImageBox")
+        image_layout = QHBoxLayout(self.image_box)
+        image_layout.setContentsMargins(0, 0, 0, 0)
+        image_layout.setSpacing(18)
+        side = QVBoxLayout()
+        side.setSpacing(10)
+        self.image_status = _name(_label("", "muted"), "quizImageStatus")
+        self.mark_count = _name(_label("", "lead", wrap=False), "quizMarkCount")
+        # The result beside the image, where the eye is (the explanation follows below).
+        self.image_verdict = _name(_label("", "verdict"), "quizImageVerdict")
+        self.image_verdict.hide()
+        side.addWidget(self.mark_count)
+        side.addWidget(self.image_verdict)
+        side.addWidget(self.image_status)
+        side.addStretch(1)
+        image_layout.addLayout(side, 2)
+        self.image_box.hide()
+        self.options_row.addWidget(self.image_box, 5)
+        self.viewer = None  # SeriesViewer, made when the first image question comes
+        self.study: QuizStudy | None = None
+        self._loader = None
+        self._image_marks: list = []  # ImageMark, in the order placed
+
         actions = QHBoxLayout()
         self.clear_button = QPushButton("Clear")
         _name(self.clear_button, "quizClearButton", "Clear the selection")
@@ -327,6 +417,12 @@ class QuizQuestionPanel(QWidget):
         self.citation = _name(_label("", "muted"), "quizCitation")
         feedback_layout.addWidget(self.verdict)
         feedback_layout.addWidget(self.explanation)
+        # A case's key image under the explanation (diagnosis questions).
+        self.key_caption = _name(_label("", "muted"), "quizKeyCaption")
+        self.key_caption.hide()
+        feedback_layout.addWidget(self.key_caption)
+        self.key_viewer = None  # SeriesViewer, made when first needed
+        self._key_layout = feedback_layout
         feedback_layout.addWidget(self.citation)
         self.body_layout.addWidget(self.feedback)
         self.body_layout.addStretch(1)
@@ -366,8 +462,10 @@ class QuizQuestionPanel(QWidget):
             "single": "Choose one answer.",
             "multi": "Choose every answer that applies, then submit.",
             "rank": "Click the options in order, the first one first, then submit.",
-            "mark": "This question is answered on the images in the case viewer.",
-            "marks": "This question is answered on the images in the case viewer.",
+            "mark": "Scroll with the wheel or the arrow keys, click the lesion, then submit. "
+            "Click a mark again to take it back; drag to pan, right-drag to window.",
+            "marks": "Scroll through the whole study and click every lesion you find, then "
+            "submit. Click a mark again to take it back; drag to pan, right-drag to window.",
         }
         self.hint.setText(hints[kind])
         for index, option in enumerate(question.options):
@@ -384,12 +482,215 @@ class QuizQuestionPanel(QWidget):
             self.option_buttons.append(button)
         self._refresh_option_texts()
         self._show_map(question)
-        multi = kind in ("multi", "rank")
+        multi = kind in ("multi", "rank", "mark", "marks")
         self.submit_button.setVisible(multi)
         self.clear_button.setVisible(multi)
         self.submit_button.setEnabled(False)
-        if kind in ("mark", "marks"):
+        self.clear_button.setEnabled(True)
+        self._hide_key_image()
+        self._show_image_box(kind in ("mark", "marks"))
+
+    # --- images: the series to mark, and the key image of a case ------------------------
+    def _make_viewer(self, name: str):
+        from cnoatlas.ui.viewer import SeriesViewer
+
+        viewer = SeriesViewer(name=name)
+        viewer.setAccessibleName("Case images" if name == "quizViewer" else "Key image of the case")
+        return viewer
+
+    def _ensure_viewer(self):
+        if self.viewer is None:
+            self.viewer = self._make_viewer("quizViewer")
+            self.viewer.setMinimumHeight(720)
+            self.viewer.setMinimumWidth(560)
+            self.viewer.pointClicked.connect(self._on_point)
+            self.viewer.marksChanged.connect(self._on_marks_changed)
+            self.image_box.layout().insertWidget(0, self.viewer, 3)
+        return self.viewer
+
+    def _show_image_box(self, on: bool) -> None:
+        self._cancel_loading()
+        self.study = None
+        self._image_marks = []
+        self.options_box.setVisible(not on)
+        self.image_box.setVisible(on)
+        self.image_verdict.hide()
+        if not on:
+            return
+        viewer = self._ensure_viewer()
+        viewer.set_marking(True)
+        viewer.set_marks([])
+        viewer.set_annotations([])
+        viewer.set_series(None)
+        self.image_status.setText("Preparing images…")
+        self.image_status.show()
+        self._update_mark_count()
+
+    def _cancel_loading(self) -> None:
+        if self._loader is not None:
+            self._loader.cancel.set()
+            self._loader = None
+
+    def set_study(self, study: QuizStudy | None, synchronous: bool = False) -> None:
+        """The images for the image question on screen (None: they could not be made)."""
+        q = self.question
+        if q is None or q.response not in ("mark", "marks"):
+            return
+        viewer = self._ensure_viewer()
+        self.study = study
+        if study is None:
+            self.image_status.setText(
+                "The images for this question could not be prepared. Move on with Next."
+            )
             self.next_button.setEnabled(True)
+            return
+        self.image_status.setText(
+            "Synthetic images from the atlas's generator (coronal STIR, whole body)."
+        )
+        first = int(q.answer["slice"]) if q.response == "mark" else None
+        self._cancel_loading()
+        if synchronous:
+            from cnoatlas.imaging.series import load_series
+
+            result = load_series(study.series_dir)
+            viewer.set_series(result.series[0] if result.series else None, first)
+        else:
+            from cnoatlas.ui.viewer import load_in_background
+
+            self._loader = load_in_background(viewer, study.series_dir, first)
+
+    def _on_point(self, series_uid: str, index: int, col: float, row: float) -> None:
+        from cnoatlas.ui.viewer import ImageMark
+
+        q = self.question
+        if q is None or self.locked or q.response not in ("mark", "marks"):
+            return
+        mark = ImageMark(index, col, row)
+        self._image_marks = [mark] if q.response == "mark" else [*self._image_marks, mark]
+        if self.viewer is not None:
+            self.viewer.set_marks(self._image_marks)
+        self._update_mark_count()
+
+    def _on_marks_changed(self, marks: list) -> None:
+        if not self.locked:
+            self._image_marks = list(marks)
+            self._update_mark_count()
+
+    def _update_mark_count(self) -> None:
+        q = self.question
+        n = len(self._image_marks)
+        if q is not None and q.response == "marks":
+            self.mark_count.setText(f"{n} mark{'s' if n != 1 else ''} placed")
+        else:
+            self.mark_count.setText("Your mark is placed." if n else "No mark yet.")
+        self.submit_button.setEnabled(bool(n) and not self.locked)
+
+    def image_response(self) -> Any:
+        """The marks as the quiz scores them: one mark (spot) or a list (find all)."""
+        q = self.question
+        uid = self.viewer.series.uid if self.viewer is not None and self.viewer.series else ""
+        marks = [Mark(uid, m.slice, m.col, m.row).to_json() for m in self._image_marks]
+        return marks[0] if q is not None and q.response == "mark" else marks
+
+    def _image_feedback(self, outcome: Outcome) -> str:
+        """Outlines revealed, marks coloured hit or miss; the verdict in words."""
+        q = self.question
+        viewer = self.viewer
+        right, wrong = _verdict_colours()
+        lesions = [q.answer] if q.response == "mark" else list(q.answer)
+        marks = _marks(outcome.response)
+        result = score_search(lesions, marks)
+        if viewer is not None:
+            from cnoatlas.ui.viewer import ImageMark
+
+            viewer.set_marking(False)
+            viewer.set_marks(
+                [
+                    ImageMark(m.slice, m.col, m.row, wrong if k in result.false_marks else right)
+                    for k, m in enumerate(marks)
+                ]
+            )
+            if self.study is not None:
+                viewer.set_annotations(self.study.annotations)
+            viewer.reveal_all()
+            first_missed = lesions[result.missed[0]] if result.missed else None
+            if q.response == "mark" or first_missed is not None:
+                shown = first_missed or lesions[0]
+                viewer.set_slice(int(shown["slice"]))
+                if q.response == "mark":  # close up: the outline and the mark together
+                    points = list(shown["outline"]) + [(m.col, m.row) for m in marks]
+                    cols = [c for c, _ in points]
+                    rows = [r for _, r in points]
+                    pad = 30.0
+                    viewer.show_region(
+                        (min(cols) - pad, max(cols) + pad), (min(rows) - pad, max(rows) + pad)
+                    )
+        if q.response == "mark":
+            if outcome.correct:
+                return "✓  Correct: your mark is on the lesion (outlined in yellow)."
+            return (
+                f"✗  Not quite: the lesion is in the {_site_name(q.answer['site_id'])}, "
+                "outlined in yellow; your mark is in red."
+            )
+        found, missed, false = len(result.found), len(result.missed), len(result.false_marks)
+        measures = (
+            f"Found {found} of {len(lesions)} · missed {missed} · false marks {false} · "
+            f"sensitivity {result.sensitivity:.0%} · precision {result.precision:.0%}"
+        )
+        head = (
+            "✓  Every lesion found, no false marks."
+            if outcome.correct
+            else "✗  Missed lesions or false marks."
+        )
+        missed_sites = ", ".join(
+            dict.fromkeys(_site_name(lesions[i]["site_id"]) for i in result.missed)
+        )
+        missed_text = f" Missed: {missed_sites}." if missed_sites else ""
+        return (
+            f"{head} {measures}.{missed_text} Lesions are outlined in yellow; your hits are "
+            "green, false marks red."
+        )
+
+    def show_key_image(self, study: QuizStudy | None) -> None:
+        """Under the explanation: the slice where the case's first lesion is largest."""
+        if study is None or not study.annotations:
+            self._hide_key_image()
+            return
+        lesion_id = study.annotations[0].lesion_id
+        index = study.key_slice(lesion_id)
+        if index is None:
+            self._hide_key_image()
+            return
+        from cnoatlas.imaging.series import load_series
+
+        if self.key_viewer is None:
+            self.key_viewer = self._make_viewer("quizKeyViewer")
+            self.key_viewer.setMinimumHeight(460)
+            self._key_layout.insertWidget(
+                self._key_layout.indexOf(self.key_caption) + 1, self.key_viewer
+            )
+        result = load_series(study.series_dir, first_slice=index)
+        if not result.series:
+            self._hide_key_image()
+            return
+        self.key_viewer.set_series(result.series[0], index)
+        self.key_viewer.set_annotations(study.annotations)
+        self.key_viewer.reveal_all()
+        first = next(
+            (a for a in study.annotations if a.lesion_id == lesion_id and a.slice == index), None
+        )
+        if first is not None:
+            self.key_viewer.select_annotation(first.id)
+        self.key_caption.setText(
+            "Key image: the first lesion where it is largest (synthetic coronal STIR)."
+        )
+        self.key_caption.show()
+        self.key_viewer.show()
+
+    def _hide_key_image(self) -> None:
+        self.key_caption.hide()
+        if self.key_viewer is not None:
+            self.key_viewer.hide()
 
     # --- the skeleton map, for questions whose options are sites ------------------------
     def _show_map(self, question: Question) -> None:
@@ -477,6 +778,12 @@ class QuizQuestionPanel(QWidget):
     def _clear(self) -> None:
         if self.locked:
             return
+        if self.question is not None and self.question.response in ("mark", "marks"):
+            self._image_marks = []
+            if self.viewer is not None:
+                self.viewer.set_marks([])
+            self._update_mark_count()
+            return
         self._chosen = []
         for button in self.option_buttons:
             button.setChecked(False)
@@ -487,6 +794,17 @@ class QuizQuestionPanel(QWidget):
 
     def submit(self) -> None:
         q = self.question
+        if q is not None and q.response in ("mark", "marks"):
+            if self.locked or not self._image_marks:
+                return
+            self.locked = True
+            if self.viewer is not None:
+                self.viewer.set_marking(False)
+            self.submit_button.setEnabled(False)
+            self.clear_button.setEnabled(False)
+            self.next_button.setEnabled(True)
+            self.answered.emit(self.image_response())
+            return
         if q is None or self.locked or not self._chosen:
             return
         if q.response == "rank" and len(self._chosen) != len(q.options):
@@ -505,19 +823,25 @@ class QuizQuestionPanel(QWidget):
         if q is None:
             return
         right, wrong = _verdict_colours()
-        if outcome.correct:
+        colour = right if outcome.correct else wrong
+        if q.response in ("mark", "marks"):
+            verdict = self._image_feedback(outcome)
+        elif outcome.correct:
             verdict = "✓  Correct."
-            colour = right
         else:
             verdict = f"✗  Not quite. The answer: {answer_text(q, q.answer)}."
-            colour = wrong
             if q.response in ("multi", "rank") and outcome.credit > 0:
                 verdict += f" (partly right: {outcome.credit:.0%})"
         self.verdict.setText(verdict)
         self.verdict.setStyleSheet(f"color: {colour}; font-weight: 600;")
+        if q.response in ("mark", "marks"):
+            self.image_verdict.setText(verdict)
+            self.image_verdict.setStyleSheet(f"color: {colour}; font-weight: 600;")
+            self.image_verdict.show()
         self.explanation.setText(q.explanation)
         self.citation.setText(f"Source: {q.citation()}")
-        self._mark_options(outcome)
+        if q.response not in ("mark", "marks"):
+            self._mark_options(outcome)
         if self.site_map is not None and self._option_leaves:
             answers = [q.answer] if isinstance(q.answer, str) else list(q.answer)
             self.site_map.highlight_sites(
@@ -679,7 +1003,12 @@ class QuizPage(QWidget):
     sessionFinished = Signal(object)  # ExamReport
     answerRecorded = Signal(object)  # Outcome
 
-    def __init__(self, store: ProgressStore | None = None, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        store: ProgressStore | None = None,
+        seed: int | None = None,
+        prepare_images: bool = True,
+    ) -> None:
         super().__init__()
         self.setObjectName("page-quiz")
         self.setAccessibleName("Quiz page")
@@ -687,8 +1016,17 @@ class QuizPage(QWidget):
         self._store = store
         self._seed = seed
         # Teaching cases (QuizCase views) for the case questions; read from the case library at
-        # the first start unless set before (tests, lecturer mode).
+        # each start unless set before (tests, lecturer mode).
         self.cases: Sequence[QuizCase] | None = None
+        self._from_library: bool | None = None
+        # The series each case's image questions use: the cached studies are read at a start;
+        # missing ones are generated on a worker (prepare_images) for the next sessions.
+        self.studies: dict[str, QuizStudy] = {}
+        self.prepare_images = prepare_images
+        self._prep: StudyTask | None = None
+        self._prep_total = 0
+        self._prep_done = 0
+        self._shown_once = False
         self.session: QuizSession | None = None
         self.stack = QStackedWidget()
         self.stack.setObjectName("quizStack")
@@ -714,6 +1052,80 @@ class QuizPage(QWidget):
         self._seconds = 0
         self._limit = 0
         self._update_due()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            QTimer.singleShot(PREPARE_DELAY_MS, self, self._prepare_if_visible)
+
+    def _prepare_if_visible(self) -> None:
+        if self.isVisible():
+            self.prepare_missing_images()
+
+    # --- images of the cases -----------------------------------------------------------
+    def _library(self) -> list:
+        from cnoatlas.domain.cases import case_library
+
+        library = case_library()
+        for problem in library.problems:
+            log.warning("case left out of the quiz: %s", problem)
+        return list(library)
+
+    def prepare_missing_images(self) -> None:
+        """Generate, on a worker, the studies of library cases not in the cache yet."""
+        from_library = self._from_library if self._from_library is not None else self.cases is None
+        if not self.prepare_images or self._prep is not None or not from_library:
+            return
+        missing = [
+            c
+            for c in self._library()
+            if c.generator_description() is not None
+            and c.id not in self.studies
+            and not is_available(c)
+        ]
+        if not missing:
+            return
+        task = StudyTask(missing, generate=True)
+        task.signals.ready.connect(self._study_ready)
+        task.signals.finished.connect(self._prep_finished)
+        self._prep, self._prep_total, self._prep_done = task, len(missing), 0
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(task.cancel.set)
+        self._show_prep_status()
+        QThreadPool.globalInstance().start(task)
+
+    def _study_ready(self, case_id: str, study: object) -> None:
+        self._prep_done += 1
+        if isinstance(study, QuizStudy):
+            self.studies[case_id] = study
+        self._show_prep_status()
+
+    def _prep_finished(self) -> None:
+        self._prep = None
+        self._show_prep_status()
+
+    def _show_prep_status(self) -> None:
+        label = self.start_panel.image_status
+        if self._prep is not None:
+            label.setText(
+                f"Preparing images for the image questions… {self._prep_done} of "
+                f"{self._prep_total} cases ready; they join the next session."
+            )
+        elif self.studies:
+            label.setText(
+                f"Image questions (spot the lesion, find every lesion) ready for "
+                f"{len(self.studies)} cases."
+            )
+        label.setVisible(bool(label.text()))
+
+    def _read_cached_studies(self, library: Sequence) -> None:
+        for case in library:
+            if case.id not in self.studies and is_available(case):
+                study = load_quiz_study(case, generate=False)
+                if study is not None:
+                    self.studies[case.id] = study
 
     def changeEvent(self, event: QEvent) -> None:
         # A new theme arrives as style and palette changes, before the theme's name is
@@ -774,8 +1186,14 @@ QPushButton[role="primary"] {{
     def start(self, mode: str, n: int, topics: list[str]) -> None:
         seed = self._seed if self._seed is not None else int(self.store.answer_count())
         # The seed moves on with every answer given, so each session brings a fresh mix.
-        if self.cases is None:
-            self.cases = library_cases()
+        if self._from_library is None:
+            self._from_library = self.cases is None
+        if self._from_library:
+            # Image questions for the cases whose study is at hand; the rest are made meanwhile.
+            library = self._library()
+            self._read_cached_studies(library)
+            self.cases = quiz_cases(library, self.studies)
+            self.prepare_missing_images()
         self.session = start_session(
             mode, n, seed, topics=topics, cases=self.cases, store=self.store
         )
@@ -802,11 +1220,14 @@ QPushButton[role="primary"] {{
             return
         total = len(session.questions)
         title = MODE_TEXT[session.mode][0]
+        question = session.current
         self.question_panel.show_question(
-            session.current,
+            question,
             f"{title} · question {session.index + 1} of {total}",
             timed=session.mode == "exam",
         )
+        if question.response in ("mark", "marks"):
+            self.question_panel.set_study(self.studies.get(question.case_id or ""))
 
     def _on_answer(self, response: Any) -> None:
         session = self.session
@@ -816,6 +1237,9 @@ QPushButton[role="primary"] {{
         self.answerRecorded.emit(outcome)
         if session.feedback_after_each:
             self.question_panel.show_feedback(outcome)
+            question = self.question_panel.question
+            if question is not None and question.kind == "diagnosis" and question.case_id:
+                self.question_panel.show_key_image(self.studies.get(question.case_id))
         else:
             self.next_question()
 
@@ -872,7 +1296,7 @@ QPushButton[role="primary"] {{
                 panel.choose(key - Qt.Key.Key_1)
                 return
             if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                if panel.locked or panel.question.response in ("mark", "marks"):
+                if panel.locked or panel.next_button.isEnabled():
                     self.next_question()
                 else:
                     panel.submit()
@@ -892,4 +1316,84 @@ def _quiz_view(request: ViewRequest) -> QWidget:
 
     window = MainWindow(restore_state=False)
     window.show_page("quiz")
+    return window
+
+
+def _demonstration_answer(q: Question, right: bool) -> Any:
+    """An answer for the screenshot view: right, or wrong in a way that shows the feedback."""
+    if q.response in ("mark", "marks"):
+        lesions = [q.answer] if q.response == "mark" else list(q.answer)
+
+        def centre(lesion: dict) -> Mark:
+            cols = [c for c, _ in lesion["outline"]]
+            rows = [r for _, r in lesion["outline"]]
+            return Mark(
+                lesion["series_uid"], lesion["slice"], sum(cols) / len(cols), sum(rows) / len(rows)
+            )
+
+        first = centre(lesions[0])
+        if q.response == "mark":
+            miss = Mark(first.series_uid, first.slice, first.col + 40.0, first.row + 25.0)
+            return (first if right else miss).to_json()
+        if right:
+            return [centre(lesion).to_json() for lesion in lesions]
+        false = Mark(first.series_uid, first.slice, first.col + 40.0, first.row + 25.0)
+        return [first.to_json(), false.to_json()]
+    if q.response == "single":
+        return q.answer if right else next(o for o in q.options if o != q.answer)
+    return list(q.answer) if right else list(q.options[:1])
+
+
+@register_view(
+    "quiz-question",
+    "one quiz question as a learner sees it; @right or @wrong shows it answered with feedback",
+    argument="a question id, e.g. case:cno-silent-vertebra:spot-0, optionally @right or @wrong",
+)
+def _quiz_question_view(request: ViewRequest) -> QWidget:
+    from cnoatlas.domain.errors import AtlasError
+    from cnoatlas.domain.quiz import question as build_question
+    from cnoatlas.ui.main_window import MainWindow
+
+    qid, _, answered = (request.argument or "").partition("@")
+    if answered not in ("", "right", "wrong"):
+        raise AtlasError(f"'@{answered}': say @right or @wrong after the question id")
+    window = MainWindow(restore_state=False)
+    window.show_page("quiz")
+    page = window.page("quiz")
+    page.prepare_images = False  # a screenshot makes only the study it shows
+    library = page._library()
+    case_id = qid.split(":")[1] if qid.startswith("case:") and qid.count(":") >= 2 else None
+    case = next((c for c in library if c.id == case_id), None)
+    if case is not None:
+        study = load_quiz_study(case, generate=True)  # cached after the first time
+        if study is not None:
+            page.studies[case.id] = study
+    page.cases = quiz_cases(library, page.studies)
+    page._from_library = False
+    q = build_question(qid, page.cases)
+    page.session = QuizSession("practice", [q], store=None)  # nothing is recorded
+    page.stack.setCurrentWidget(page.question_panel)
+    panel = page.question_panel
+    panel.show_question(q, "Practice · question 1 of 1", timed=False)
+    if q.response in ("mark", "marks"):
+        panel.set_study(page.studies.get(q.case_id or ""), synchronous=True)
+    if answered:
+        response = _demonstration_answer(q, answered == "right")
+        if q.response in ("mark", "marks") and panel.viewer is not None:
+            from cnoatlas.ui.viewer import ImageMark
+
+            marks = _marks(response)
+            panel._image_marks = [ImageMark(m.slice, m.col, m.row) for m in marks]
+            panel._update_mark_count()
+            panel.locked = True
+            panel.submit_button.setEnabled(False)
+            panel.clear_button.setEnabled(False)
+            panel.next_button.setEnabled(True)
+            page._on_answer(response)
+        elif q.response == "single":
+            panel.choose(q.options.index(response))
+        else:
+            for option in response:
+                panel.choose(q.options.index(option))
+            panel.submit()
     return window

@@ -13,11 +13,12 @@ import logging
 import queue
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QPainter, QPen
+from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -47,6 +48,34 @@ _OVERLAY_STYLE = (
     " font-size: %dpt; }"
 )
 LAYOUTS = {"1x1": (1, 1), "1x2": (1, 2), "2x2": (2, 2)}
+MARK_COLOUR = "#00e5ff"  # cyan: apart from the yellow findings on either grey polarity
+MARK_PIXELS = 26  # crosshair size on screen
+MARK_HIT_PIXELS = 12  # a click this close to a mark (on screen) removes it
+
+
+@dataclass(frozen=True)
+class ImageMark:
+    """A learner's mark on a slice (image column, row), drawn as a numbered crosshair."""
+
+    slice: int
+    col: float
+    row: float
+    colour: str | None = None  # None: the marking colour; feedback colours hits and misses
+
+
+def _crosshair() -> QPainterPath:
+    """A crosshair with an open centre, so the pixel marked stays visible (unit size)."""
+    path = QPainterPath()
+    for (x0, y0), (x1, y1) in (
+        ((-0.5, 0.0), (-0.14, 0.0)),
+        ((0.14, 0.0), (0.5, 0.0)),
+        ((0.0, -0.5), (0.0, -0.14)),
+        ((0.0, 0.14), (0.0, 0.5)),
+    ):
+        path.moveTo(x0, y0)
+        path.lineTo(x1, y1)
+    path.addEllipse(-0.05, -0.05, 0.1, 0.1)
+    return path
 
 
 class _SliceViewBox(pg.ViewBox):
@@ -89,6 +118,8 @@ class _SliceViewBox(pg.ViewBox):
         self._viewer._view_changed()
 
     def mouseClickEvent(self, ev) -> None:
+        # pyqtgraph sends a click only when the press did not turn into a drag (the scene's
+        # drag distance and time threshold), so left-drag still pans in marking mode.
         if ev.button() == Qt.MouseButton.LeftButton:
             point = self.mapSceneToView(ev.scenePos())
             if self._viewer.click_at(point.x(), point.y()):
@@ -155,6 +186,10 @@ class SeriesViewer(QWidget):
     sliceChanged = Signal(int)
     annotationClicked = Signal(str)
     windowChanged = Signal(float, float)
+    # Marking mode: a left click (not a drag) at image (column, row) of a slice; and the marks
+    # after a click on a mark removed it.
+    pointClicked = Signal(str, int, float, float)
+    marksChanged = Signal(list)
 
     def __init__(self, parent: QWidget | None = None, name: str = "seriesViewer") -> None:
         super().__init__(parent)
@@ -172,6 +207,9 @@ class SeriesViewer(QWidget):
         self._selected: str | None = None
         self._fitted = False
         self._placeholder_window = False
+        self._marking = False
+        self._marks: list[ImageMark] = []
+        self._mark_items: list = []
 
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setObjectName(f"{name}-canvas")
@@ -365,6 +403,7 @@ class SeriesViewer(QWidget):
         self.slider.blockSignals(False)
         self._render()
         self._draw_annotations()
+        self._draw_marks()
         self._update_overlay()
         self.sliceChanged.emit(index)
 
@@ -535,8 +574,79 @@ class SeriesViewer(QWidget):
             self.view.addItem(item)
             self._annotation_items.append(item)
 
+    # --- marking ---------------------------------------------------------------------------
+    def set_marking(self, on: bool) -> None:
+        """Marking mode: a left click reports ``pointClicked``; a click on a mark removes it."""
+        self._marking = bool(on)
+        self.graphics.viewport().setCursor(
+            Qt.CursorShape.CrossCursor if self._marking else Qt.CursorShape.ArrowCursor
+        )
+
+    def marking(self) -> bool:
+        return self._marking
+
+    def set_marks(self, marks: Sequence[ImageMark | tuple]) -> None:
+        """The marks to draw, numbered in this order: ImageMark or (slice, col, row[, colour])."""
+        self._marks = [m if isinstance(m, ImageMark) else ImageMark(*m) for m in marks]
+        self._draw_marks()
+
+    def marks(self) -> list[ImageMark]:
+        return list(self._marks)
+
+    def mark_at(self, col: float, row: float) -> int | None:
+        """The index of the mark on this slice near image (col, row), if any."""
+        tolerance = MARK_HIT_PIXELS / max(self.zoom_factor(), 0.05)
+        near = [
+            (abs(m.col - col) ** 2 + abs(m.row - row) ** 2, k)
+            for k, m in enumerate(self._marks)
+            if m.slice == self._index
+        ]
+        near = [(d, k) for d, k in near if d <= tolerance**2]
+        return min(near)[1] if near else None
+
+    def _draw_marks(self) -> None:
+        for item in self._mark_items:
+            self.view.removeItem(item)
+        self._mark_items = []
+        if self.series is None:
+            return
+        shape = _crosshair()
+        for number, mark in enumerate(self._marks, 1):
+            if mark.slice != self._index:
+                continue
+            colour = QColor(mark.colour or MARK_COLOUR)
+            for pen in (pg.mkPen(QColor(0, 0, 0, 200), width=4), pg.mkPen(colour, width=2)):
+                dot = pg.ScatterPlotItem(
+                    [mark.col], [mark.row], symbol=shape, size=MARK_PIXELS, pen=pen, brush=None
+                )
+                dot.setZValue(20)
+                self.view.addItem(dot)
+                self._mark_items.append(dot)
+            text = pg.TextItem(
+                html=f"<b style='color:{colour.name()}; font-size:11pt'>{number}</b>",
+                anchor=(-0.15, 1.1),
+                fill=pg.mkBrush(0, 0, 0, 170),
+            )
+            text.setPos(mark.col, mark.row)
+            text.setZValue(21)
+            self.view.addItem(text)
+            self._mark_items.append(text)
+
+    def visible_mark_numbers(self) -> list[int]:
+        """Numbers (1-based) of the marks drawn on the current slice."""
+        return [k + 1 for k, m in enumerate(self._marks) if m.slice == self._index]
+
     def click_at(self, col: float, row: float) -> bool:
-        """A left click at image (col, row): select the annotation under it, if any."""
+        """A left click at image (col, row): mark (marking mode) or select an annotation."""
+        if self._marking and self.series is not None:
+            hit = self.mark_at(col, row)
+            if hit is not None:
+                del self._marks[hit]
+                self._draw_marks()
+                self.marksChanged.emit(self.marks())
+            else:
+                self.pointClicked.emit(self.series.uid, self._index, float(col), float(row))
+            return True
         for item in reversed(self._annotation_items):
             if item.annotation.contains(col, row, tolerance=3.0 / max(self.zoom_factor(), 0.05)):
                 self.select_annotation(item.annotation.id)

@@ -25,7 +25,7 @@ def store(tmp_path):
 
 @pytest.fixture
 def page(qtbot, store):
-    p = QuizPage(store=store, seed=3)
+    p = QuizPage(store=store, seed=3, prepare_images=False)
     qtbot.addWidget(p)
     p.resize(1280, 900)
     p.show()
@@ -134,7 +134,7 @@ def test_a_short_exam_gives_no_feedback_then_a_report(qtbot, page, store):
 
 
 def test_exam_confusion_table_counts_cno_against_the_differential(qtbot, store):
-    page = QuizPage(store=store, seed=1)
+    page = QuizPage(store=store, seed=1, prepare_images=False)
     qtbot.addWidget(page)
     page.show()
     _start(qtbot, page, "exam", 2)

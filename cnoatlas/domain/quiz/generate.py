@@ -53,6 +53,14 @@ def site_label(site_id: str) -> str:
     return site_model().name(site_id)
 
 
+def in_sentence(name: str) -> str:
+    """A name as it reads inside a sentence: "Right tibia" -> "right tibia", "T8 body" stays."""
+    first = name.split(" ", 1)[0]
+    if len(first) > 1 and not first[1:].islower():
+        return name  # an abbreviation or a vertebra (T8, L2, SI): keep its capitals
+    return name[:1].lower() + name[1:]
+
+
 # --- questions from the bank -----------------------------------------------------------------
 def _statement(b: Bank, key: str) -> Question:
     s = next((s for s in b.statements if s.id == key), None)
@@ -386,11 +394,11 @@ def _case_question(key: str, cases: Sequence[QuizCase]) -> Question:
             prompt=f"{_case_intro(case)} Click the lesion on this slice.",
             options=(),
             answer=lesion.to_json(),
-            explanation=f"The lesion is in the {site_label(lesion.site_id).lower()}. {teaching}",
+            explanation=f"The lesion is in the {in_sentence(site_label(lesion.site_id))}. {teaching}",
             **common,
         )
     if part == "find-all" and len(on_image) > 1:
-        sites = sorted({site_label(lesion.site_id).lower() for lesion in on_image})
+        sites = sorted({in_sentence(site_label(lesion.site_id)) for lesion in on_image})
         return Question(
             id=f"case:{key}",
             kind="find-all-lesions",
