@@ -179,7 +179,7 @@ def _inlines(
                 if source_id not in sources:
                     raise DataFileError(path, where, f"unknown source '{source_id}'")
                 numbers.setdefault(source_id, len(numbers) + 1)
-            label = ", ".join(str(numbers[s]) for s in dict.fromkeys(cited))
+            label = ", ".join(str(n) for n in sorted({numbers[s] for s in cited}))
             parts.append(Inline(label, "cite"))
         elif piece.startswith("**"):
             parts.append(Inline(piece[2:-2], "strong"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QTimer, QUrl, Signal
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -24,6 +24,7 @@ from cnoatlas.domain.errors import AtlasError
 from cnoatlas.domain.sources import bibliography
 from cnoatlas.ui.dialogs import AboutDialog, SettingsDialog, ShortcutsDialog
 from cnoatlas.ui.pages import PAGES, build_page
+from cnoatlas.ui.search_box import SearchBox
 from cnoatlas.ui.settings import AppSettings
 from cnoatlas.ui.theme import apply_theme
 from cnoatlas.ui.views import ViewRequest, register_view
@@ -121,6 +122,11 @@ class MainWindow(QMainWindow):
             # Pages that point at a teaching case (the atlas's site panel) open it on Cases.
             if hasattr(page, "openCase"):
                 page.openCase.connect(self.open_case)
+            # The Reading page's chips open a site on the Atlas page or an evidence overlay.
+            if hasattr(page, "openSite"):
+                page.openSite.connect(self.open_site)
+            if hasattr(page, "openEvidence"):
+                page.openEvidence.connect(self.open_evidence)
         return self._pages[key]
 
     def _build_next_page(self) -> None:
@@ -161,6 +167,33 @@ class MainWindow(QMainWindow):
         """Show a teaching case on the Cases page, at its lesion in ``site_id`` if given."""
         self.show_page("cases")
         self.page("cases").open_case(case_id, site_id or None)
+
+    def open_site(self, site_id: str) -> None:
+        """Show a site selected on the Atlas page, its panel open."""
+        self.show_page("atlas")
+        page = self.page("atlas")
+        page.modes.setCurrentIndex(0)
+        page.select_site(site_id)
+
+    def open_evidence(self, dataset_id: str) -> None:
+        """Show the skeleton coloured by an evidence dataset (Atlas page, overlays)."""
+        self.show_page("atlas")
+        page = self.page("atlas")
+        page.modes.setCurrentWidget(page.overlay)
+        page.overlay.show_dataset(dataset_id)
+
+    def open_chapter(self, chapter_id: str) -> None:
+        self.show_page("reading")
+        self.page("reading").show_chapter(chapter_id)
+
+    def open_search_result(self, kind: str, target: str) -> None:
+        """Go to what a search result names: a chapter, a case or a site."""
+        opener = {"chapter": self.open_chapter, "case": self.open_case, "site": self.open_site}
+        opener[kind](target)
+
+    def focus_search(self) -> None:
+        self.search_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_box.selectAll()
 
     def _on_row_changed(self, row: int) -> None:
         if row < 0:
@@ -206,6 +239,14 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self._action("Present lecture", self.present_lecture, "F5"))
         view_menu.addAction(self._action("Lecture playlists…", self.open_playlists, "Ctrl+Shift+L"))
+
+        view_menu.addSeparator()
+        view_menu.addAction(
+            self._action("Search…", self.focus_search, QKeySequence.StandardKey.Find)
+        )
+        self.search_box = SearchBox()
+        self.search_box.resultChosen.connect(self.open_search_result)
+        bar.setCornerWidget(self.search_box, Qt.Corner.TopRightCorner)
 
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self._action("Keyboard shortcuts", self.open_shortcuts, "F1"))

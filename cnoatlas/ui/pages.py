@@ -70,6 +70,7 @@ PAGES: tuple[PageSpec, ...] = (
             "How whole-body MRI is done and what an active lesion looks like.",
             "The patterns of lesion distribution and the main mimics.",
         ),
+        widget="cnoatlas.ui.reading_page:ReadingPage",
     ),
     PageSpec(
         "progress",

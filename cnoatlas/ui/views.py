@@ -26,6 +26,7 @@ VIEW_MODULES = [
     "cnoatlas.ui.overlay",
     "cnoatlas.ui.atlas_page",
     "cnoatlas.ui.case_browser",
+    "cnoatlas.ui.reading_page",
     "cnoatlas.ui.presentation",
 ]
 

@@ -1,0 +1,101 @@
+"""The search field of the main window: type, see chapters, cases and sites, choose one."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QCompleter, QLineEdit, QWidget
+
+from cnoatlas.domain.search import SearchIndex, search_index
+
+KIND_LABELS = {"chapter": "Chapter", "case": "Case", "site": "Site"}
+MAX_RESULTS = 30
+KIND_ROLE = Qt.ItemDataRole.UserRole
+ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class SearchBox(QLineEdit):
+    """A line edit with a popup of results; ``resultChosen(kind, id)`` when the user picks one."""
+
+    resultChosen = Signal(str, str)
+
+    def __init__(self, index: SearchIndex | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("searchBox")
+        self.setAccessibleName("Search chapters, cases and sites")
+        self.setPlaceholderText("Search (Ctrl+F)")
+        self.setToolTip("Search chapters, cases and sites: 'clav' finds the clavicle")
+        self.setClearButtonEnabled(True)
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 32)
+        self._index = index
+        self.results = QStandardItemModel(self)
+        self.completer = QCompleter(self.results, self)
+        # Our own index does the matching; the completer only shows and picks.
+        self.completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        self.completer.setMaxVisibleItems(12)
+        self.completer.setWidget(self)
+        self.completer.popup().setObjectName("searchResults")
+        self.completer.popup().setAccessibleName("Search results")
+        self.completer.activated[QModelIndex].connect(self._chosen)
+        self.textEdited.connect(self.update_results)
+        self.returnPressed.connect(self._choose_first)
+
+    @property
+    def index(self) -> SearchIndex:
+        if self._index is None:
+            self._index = search_index()  # built on first use, not at start-up
+        return self._index
+
+    def update_results(self, text: str) -> None:
+        self.results.clear()
+        found = self.index.search(text, limit=MAX_RESULTS) if text.strip() else []
+        for result in found:
+            item = QStandardItem(f"{result.title}   ·  {KIND_LABELS[result.kind]}")
+            item.setData(result.kind, KIND_ROLE)
+            item.setData(result.id, ID_ROLE)
+            item.setToolTip(result.id)
+            item.setEditable(False)
+            self.results.appendRow(item)
+        if not found and text.strip():
+            empty = QStandardItem(f"Nothing found for “{text.strip()}”")
+            empty.setEnabled(False)
+            self.results.appendRow(empty)
+        if text.strip():
+            self.completer.complete()
+        else:
+            self.completer.popup().hide()
+
+    def result_rows(self) -> list[tuple[str, str]]:
+        """(kind, id) of each result shown, in order."""
+        rows = []
+        for row in range(self.results.rowCount()):
+            item = self.results.item(row)
+            if item.data(ID_ROLE):
+                rows.append((item.data(KIND_ROLE), item.data(ID_ROLE)))
+        return rows
+
+    def _chosen(self, index: QModelIndex) -> None:
+        # The popup's index belongs to the completer's proxy model; its data is the same.
+        kind, target = index.data(KIND_ROLE), index.data(ID_ROLE)
+        if kind and target:
+            self.completer.popup().hide()
+            self.clear()
+            self.results.clear()
+            self.resultChosen.emit(kind, target)
+
+    def _choose_first(self) -> None:
+        if self.completer.popup().isVisible():
+            return  # the popup handles Enter on its own current row
+        rows = self.result_rows()
+        if rows:
+            self.clear()
+            self.results.clear()
+            self.resultChosen.emit(*rows[0])
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self.completer.popup().hide()
+            self.clear()
+            self.clearFocus()
+            return
+        super().keyPressEvent(event)
