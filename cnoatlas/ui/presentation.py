@@ -679,7 +679,11 @@ class PresenterView(QWidget):
         self.screens.setAccessibleName("Screen for the slides")
         self.screens.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         for screen in QApplication.screens():
-            self.screens.addItem(f"Slides on {screen.name()}", screen.name())
+            size = screen.geometry()
+            self.screens.addItem(
+                f"Slides on {screen.name() or 'screen'} ({size.width()}x{size.height()})",
+                screen.name(),
+            )
         self.screens.activated.connect(
             lambda i: presentation.move_to_screen(self.screens.itemData(i))
         )
@@ -716,14 +720,20 @@ class PresenterView(QWidget):
         top.addWidget(self.counter, 1)
         top.addWidget(self.typed)
         top.addWidget(self.clock)
+
+        def heading(text: str) -> QLabel:
+            label = QLabel(text)
+            label.setProperty("role", "muted")
+            return label
+
         left = QVBoxLayout()
-        left.addWidget(QLabel("Now"))
-        left.addWidget(self.preview, 1)
+        left.addWidget(heading("Now"))
         left.addWidget(self.current)
-        left.addWidget(QLabel("Next"))
+        left.addWidget(self.preview, 1)
+        left.addWidget(heading("Next"))
         left.addWidget(self.next)
         right = QVBoxLayout()
-        right.addWidget(QLabel("Speaker notes"))
+        right.addWidget(heading("Speaker notes"))
         right.addWidget(self.notes, 1)
         middle = QHBoxLayout()
         middle.addLayout(left, 1)
@@ -734,8 +744,9 @@ class PresenterView(QWidget):
         layout.addLayout(controls)
         big = QFont(self.font())
         big.setPointSizeF(big.pointSizeF() * 1.6)
-        for label in (self.counter, self.clock, self.notes):
+        for label in (self.counter, self.clock, self.notes, self.current, self.next):
             label.setFont(big)
+        self.current.setStyleSheet("font-weight: 600;")
         self.resize(1100, 700)
         self._timer = QTimer(self)
         self._timer.setInterval(1000)
