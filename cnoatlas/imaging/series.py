@@ -503,12 +503,23 @@ class Series:
         return self._auto_window
 
     def loaded_values(self, limit: int = 8) -> np.ndarray:
-        """Modality values of up to ``limit`` loaded slices spread over the series."""
+        """Modality values of up to ``limit`` loaded slices spread over the series, every k-th
+        pixel: no more than the window statistics sample (``windowing.sample``) would keep."""
         indices = np.flatnonzero(self.loaded)
         if indices.size == 0:
             return np.zeros(0, dtype=np.float32)
-        step = max(1, indices.size // limit)
-        return np.concatenate([self.modality_slice(i).reshape(-1) for i in indices[::step]])
+        chosen = indices[:: max(1, indices.size // limit)]
+        # Converting whole slices to float first cost 4-6 ms at the end of every 512x512 load.
+        stride = max(1, chosen.size * self.rows * self.columns // windowing._AUTO_SAMPLE)
+        parts = []
+        for i in chosen:
+            values = self.pixels[i].reshape(-1)[::stride].astype(np.float32)
+            slope, intercept = self.slope[i], self.intercept[i]
+            if slope != 1.0 or intercept != 0.0:
+                values *= np.float32(slope)
+                values += np.float32(intercept)
+            parts.append(values)
+        return np.concatenate(parts)
 
     def default_window(self) -> tuple[float, float]:
         return self.file_window() or self.auto_window()
