@@ -13,9 +13,9 @@ def run(ctx: Context) -> list[Figure]:
     from cnoatlas.bench.series import engine_load, plain_read, write_series
 
     sizes = (5, 10, 20, 40) if ctx.quick else (20, 40, 80, 160)
-    matrix = 256 if ctx.quick else 512
+    matrix = 512
     engine_ms, plain_ms = [], []
-    n = ctx.reps(5, 3)
+    n = ctx.reps(9, 5)
     for slices in sizes:
         folder = ctx.workdir / f"s{slices}"
         files = sorted(write_series(folder, slices, matrix, matrix))
