@@ -436,8 +436,7 @@ class SlideView(QWidget):
         for site_id in item.sites:
             leaves |= set(model.expand(site_id))
         shown = [s for s in self._site_map.site_ids() if s in leaves]
-        self._site_map.set_selection(shown)
-        self._site_map.highlight_sites(set(shown))
+        self._site_map.highlight_sites(set(shown))  # no selection: its caption names one site
         names = "".join(f"<li>{_esc(model.name(s))}</li>" for s in item.sites)
         self._set(
             item.title or "The skeleton", f"<ul>{names}</ul>" if names else "", self._site_map

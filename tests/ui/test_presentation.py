@@ -291,3 +291,36 @@ def test_the_main_window_lists_f5_in_its_view_menu(qtbot):
     assert "Present lecture" in [a.text() for a in view_menu.actions()]
     editor = window.open_playlists()
     assert editor.objectName() == "playlistEditor"
+
+
+def test_map_slide_highlights_the_chosen_sites(qtbot, open_window):
+    playlist = Playlist("T", [PlaylistItem("map", sites=("tibia", "clavicle.left.medial-third"))])
+    window = open_window(playlist)
+    site_map = window.slide.visual.currentWidget()
+    highlighted = site_map.highlighted_sites()
+    assert "clavicle.left.medial-third" in highlighted
+    assert {"tibia.left.diaphysis", "tibia.right.diaphysis"} <= highlighted
+    assert not any(s.startswith("femur") for s in highlighted)
+    assert "Left clavicle, medial third" in _texts(window)
+
+
+def test_full_screen_on_the_remembered_screen_and_text_size_within_limits(qtbot, open_window):
+    window = open_window(load_playlist(example_playlist_path()))
+    window.start()
+    assert window.isFullScreen()
+    screen_name = QApplication.screens()[0].name()
+    assert window.settings.screen == screen_name
+    assert window.presenter is None  # one screen: the presenter view waits for P
+    for _ in range(20):
+        window.zoom_text(0.25)
+    assert window.slide.scale == 3.0
+    big = window.slide.text.font().pixelSize()
+    for _ in range(20):
+        window.zoom_text(-0.25)
+    assert window.slide.scale == 1.0
+    assert window.slide.text.font().pixelSize() < big
+    window.set_look("light", 2.0)
+    from cnoatlas.ui.presentation import PresentationSettings
+
+    remembered = PresentationSettings()
+    assert (remembered.theme, remembered.scale, remembered.screen) == ("light", 2.0, screen_name)
