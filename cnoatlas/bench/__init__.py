@@ -9,6 +9,7 @@ section lives in its own module and imports what it measures inside its function
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import tempfile
@@ -74,8 +75,11 @@ def linear_fit(xs: Sequence[float], ys: Sequence[float]) -> LineFit:
     return LineFit(slope, intercept, r2, max(abs(r) for r in residuals) / top)
 
 
-def timed(work: Callable[[], Any]) -> float:
-    """Milliseconds one call of ``work`` takes."""
+def timed(work: Callable[[], Any], collect: bool = False) -> float:
+    """Milliseconds one call of ``work`` takes; ``collect``: collect garbage first (untimed), so
+    the cycles left by the previous measurement are not charged to this one."""
+    if collect:
+        gc.collect()
     start = time.perf_counter()
     work()
     return (time.perf_counter() - start) * 1000.0
@@ -98,7 +102,7 @@ def interleaved(
     times: dict[str, list[float]] = {key: [] for key in works}
     for _ in range(n):
         for key, work in works.items():
-            times[key].append(timed(work))
+            times[key].append(timed(work, collect=True))
     return times
 
 

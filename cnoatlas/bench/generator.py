@@ -78,12 +78,12 @@ def run(ctx: Context) -> list[Figure]:
     if ctx.quick:
         # A small study (a quarter of the matrix): proves the path, not the 10 s budget.
         folder = ctx.workdir / "quick-study"
-        cold = [timed(lambda: write_study(generate_study(desc, scale=0.25), folder))]
+        cold = [timed(lambda: write_study(generate_study(desc, scale=0.25), folder), collect=True)]
     else:
         cold = []
         for rep in range(2):  # each run with its own, empty phantom cache
             with _home(ctx.workdir / f"home-{rep}"):
-                cold.append(timed(lambda: cached_study_dir(desc)))
+                cold.append(timed(lambda: cached_study_dir(desc), collect=True))
         with _home(ctx.workdir / "home-1"):
             folder = cached_study_dir(desc)
     files = sorted(p for p in folder.rglob("*.dcm"))
