@@ -289,14 +289,14 @@ class Report:
         for s in self.series:
             desc = s["description"] or "(no description)"
             out.append(f"  {s['folder']}: {s['modality'] or '?'} {desc}, {s['files']} file(s)")
-        if self.actions:
-            out.append("Attributes changed (files):")
-            for (keyword, action), files in sorted(self.actions.items()):
-                out.append(f"  {keyword:44} {action:34} {files}")
         for item in self.refused:
             out.append(f"refused: {item['file']}: {item['reason']}")
         for item in self.skipped:
             out.append(f"not imported: {item['file']}: {item['reason']}")
+        if self.actions:
+            out.append(f"{'Attribute':38} {'what was done':40} files")
+            for (keyword, action), files in sorted(self.actions.items()):
+                out.append(f"  {keyword:36} {action:40} {files:5}")
         return out
 
 

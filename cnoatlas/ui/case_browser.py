@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QListView,
     QListWidget,
     QListWidgetItem,
+    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -180,6 +181,7 @@ class CaseBrowser(QWidget):
 
     caseOpened = Signal(str)
     thumbnailReady = Signal(str)
+    caseImported = Signal(str)  # a case id, after "Import DICOM…"
     # Thumbnails start when the grid is first shown; tests may turn this off.
     AUTO_THUMBNAILS = True
 
@@ -312,10 +314,19 @@ class CaseBrowser(QWidget):
             )
         self.problems_label.setVisible(bool(self.library.problems))
 
+        self.import_button = QPushButton("Import DICOM…")
+        self.import_button.setObjectName("caseImportButton")
+        self.import_button.setAccessibleName("Import DICOM images as a de-identified case")
+        self.import_button.setToolTip(
+            "Copy a DICOM folder or zip as a new case, with names and IDs removed"
+        )
+        self.import_button.clicked.connect(self.open_import_dialog)
+
         heading = QHBoxLayout()
         heading.addWidget(title)
         heading.addStretch(1)
         heading.addWidget(self.count_label, 0, Qt.AlignmentFlag.AlignBottom)
+        heading.addWidget(self.import_button, 0, Qt.AlignmentFlag.AlignBottom)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 18, 24, 12)
         layout.setSpacing(10)
@@ -337,6 +348,20 @@ class CaseBrowser(QWidget):
             text=self.search.text(),
             hide_diagnosis=self.quiz_toggle.isChecked(),
         )
+
+    def open_import_dialog(self):
+        """The import dialog (modeless); an imported case joins the library at once."""
+        from cnoatlas.ui.import_dialog import ImportDialog
+
+        dialog = ImportDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.imported.connect(self.caseImported)
+        dialog.show()
+        return dialog
+
+    def set_library(self, library: CaseLibrary) -> None:
+        self.library = library
+        self.refresh()
 
     def visible_case_ids(self) -> list[str]:
         return [self.grid.item(i).data(_ROLE_ID) for i in range(self.grid.count())]
@@ -480,10 +505,17 @@ class CasesPage(QStackedWidget):
         self.case_page.openLinkedCase.connect(lambda case_id: self.open_case(case_id))
         self.case_page.quizChanged.connect(self.browser.set_quiz_mode)
         self.browser.quiz_toggle.toggled.connect(self.case_page.set_quiz_mode)
+        self.browser.caseImported.connect(self.reload_library)
 
     def closeEvent(self, event) -> None:
         self.browser.stop_thumbnails()
         super().closeEvent(event)
+
+    def reload_library(self, _case_id: str = "") -> None:
+        """Read the cases again (an import added one)."""
+        self.library = case_library(reload=True)
+        self.case_page.library = self.library
+        self.browser.set_library(self.library)
 
     def open_case(self, case_id: str, site_id: str | None = None, synchronous: bool = False):
         """Show a case, at its lesion in ``site_id`` when given (the map's hook)."""
