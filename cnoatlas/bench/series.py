@@ -116,34 +116,37 @@ def viewer_open_times(folder: Path, n: int) -> tuple[list[float], list[float]]:
         # The loader starts at once and a fast series may arrive before any signal of the task
         # could be connected here, so the viewer's own slots are wrapped (before they are
         # connected) to note when the first pixels and the last slice are painted.
-        show_first, slice_loaded, streamed = (
+        show_first, repaint, slice_loaded, streamed = (
             viewer.show_first_image,
+            viewer.repaint,
             viewer.slice_loaded,
             viewer.streaming_finished,
         )
 
-        def first_painted(marks=marks, viewer=viewer) -> None:
-            if "first" not in marks:
-                viewer.grab()  # a synchronous paint of the whole viewer, as the screen gets
+        def on_first(first, show_first=show_first, marks=marks) -> None:
+            show_first(first)
+            marks["shown"] = 0.0
+
+        def on_repaint(repaint=repaint, marks=marks) -> None:
+            repaint()  # load_in_background paints the first image at once with this
+            if "shown" in marks and "first" not in marks:
                 marks["first"] = time.perf_counter()
 
-        def on_first(first, show_first=show_first, painted=first_painted) -> None:
-            show_first(first)
-            painted()
-
-        def on_slice(index=None, slice_loaded=slice_loaded, painted=first_painted, viewer=viewer):
+        def on_slice(index=None, slice_loaded=slice_loaded, marks=marks, viewer=viewer):
             slice_loaded(index)
             series = viewer.series
-            if series is not None and series.loaded[viewer.slice_index()]:
-                painted()
+            if "first" not in marks and series is not None and series.loaded[viewer.slice_index()]:
+                viewer.grab()  # no first image came ahead: this is the first paint
+                marks["first"] = time.perf_counter()
 
         def on_finished(streamed=streamed, marks=marks, viewer=viewer, loop=loop) -> None:
             streamed()
-            viewer.grab()
+            viewer.grab()  # a synchronous paint of the whole viewer, as the screen gets
             marks["full"] = time.perf_counter()
             loop.quit()
 
         viewer.show_first_image = on_first
+        viewer.repaint = on_repaint
         viewer.slice_loaded = on_slice
         viewer.streaming_finished = on_finished
         gc.collect()  # the garbage of earlier measurements is not this open's cost
