@@ -13,6 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QFileDialog,
     QHBoxLayout,
@@ -65,6 +66,36 @@ def _button(text: str, name: str, slot, tip: str = "") -> QPushButton:
     return button
 
 
+def item_on_screen(window: QWidget | None) -> PlaylistItem | None:
+    """What the atlas window shows now, as a playlist item: the open case, the overlay or the
+    selected site on the Atlas page, or the question on the Quiz page."""
+    if window is None or not hasattr(window, "current_page"):
+        return None
+    key = window.current_page()
+    page = window.page(key)
+    if key == "cases":
+        reader = getattr(page, "case_page", None)
+        case = getattr(reader, "case", None)
+        if case is not None and page.currentWidget() is reader:
+            return PlaylistItem("case", case.id)
+    elif key == "atlas":
+        overlay = getattr(page, "overlay", None)
+        if overlay is not None and page.modes.currentWidget() is overlay:
+            return PlaylistItem("overlay", overlay.current_dataset())
+        site = page.selected_site() if hasattr(page, "selected_site") else ""
+        return PlaylistItem("map", sites=(site,) if site else (), title="The skeleton")
+    elif key == "quiz":
+        panel = getattr(page, "question_panel", None)
+        question = getattr(panel, "question", None)
+        if question is not None and page.stack.currentWidget() is panel:
+            return PlaylistItem("question", question.id)
+    return None
+
+
+def atlas_window() -> QWidget | None:
+    return next((w for w in QApplication.topLevelWidgets() if w.objectName() == "mainWindow"), None)
+
+
 class PlaylistEditor(QWidget):
     """Edits one playlist; ``presentRequested`` asks for it to be presented as it stands."""
 
@@ -107,12 +138,19 @@ class PlaylistEditor(QWidget):
             widget.itemDoubleClicked.connect(self._add_choice)
         add = _button("Add ▶", "playlistAdd", self.add_selected, "Add the chosen item (Enter)")
         add_text = _button("Add text slide", "playlistAddText", self.add_text_slide)
+        add_shown = _button(
+            "Add what the atlas shows",
+            "playlistAddShown",
+            lambda: self.add_from_window(atlas_window()),
+            "The open case, the overlay or site on the Atlas page, or the quiz question",
+        )
         left = QVBoxLayout()
         left.addWidget(self.choices, 1)
         row = QHBoxLayout()
         row.addWidget(add)
         row.addWidget(add_text)
         left.addLayout(row)
+        left.addWidget(add_shown)
 
         # the lecture
         self.title_edit = QLineEdit()
@@ -291,6 +329,14 @@ class PlaylistEditor(QWidget):
             self.add_item(PlaylistItem("map", title="The skeleton"))
         else:
             self.add_item(PlaylistItem(kind, ref))
+
+    def add_from_window(self, window: QWidget | None) -> PlaylistItem | None:
+        item = item_on_screen(window)
+        if item is None:
+            self.status.setText("Open a case, an overlay or a quiz question in the atlas first.")
+            return None
+        self.add_item(item)
+        return item
 
     def add_text_slide(self) -> None:
         self.add_item(PlaylistItem("text", title="New slide"))

@@ -324,3 +324,23 @@ def test_full_screen_on_the_remembered_screen_and_text_size_within_limits(qtbot,
 
     remembered = PresentationSettings()
     assert (remembered.theme, remembered.scale, remembered.screen) == ("light", 2.0, screen_name)
+
+
+def test_add_what_the_atlas_shows_takes_the_open_case_and_the_overlay(qtbot):
+    from cnoatlas.ui.main_window import MainWindow
+    from cnoatlas.ui.playlist_editor import PlaylistEditor
+
+    window = MainWindow(restore_state=False)
+    qtbot.addWidget(window)
+    editor = PlaylistEditor()
+    qtbot.addWidget(editor)
+    window.show_page("atlas")
+    atlas = window.page("atlas")
+    atlas.modes.setCurrentWidget(atlas.overlay)
+    atlas.overlay.show_dataset("andronikou2020")
+    assert editor.add_from_window(window) == PlaylistItem("overlay", "andronikou2020")
+    window.open_case("cno-silent-vertebra")
+    assert editor.add_from_window(window).ref == "cno-silent-vertebra"
+    assert editor.item_kinds() == ["overlay", "case"]
+    assert editor.add_from_window(None) is None and "first" in editor.status.text()
+    QThreadPool.globalInstance().waitForDone()
