@@ -620,6 +620,7 @@ class SeriesViewer(QWidget):
                     [mark.col], [mark.row], symbol=shape, size=MARK_PIXELS, pen=pen, brush=None
                 )
                 dot.setZValue(20)
+                dot.mouseClickEvent = lambda ev: ev.ignore()  # the view box handles clicks
                 self.view.addItem(dot)
                 self._mark_items.append(dot)
             text = pg.TextItem(
@@ -824,7 +825,7 @@ class SeriesViewer(QWidget):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        QTimer.singleShot(0, self._after_resize)
+        QTimer.singleShot(0, self, self._after_resize)  # not after the viewer is gone
 
     def _after_resize(self) -> None:
         if self._fitted:

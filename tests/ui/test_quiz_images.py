@@ -1,0 +1,222 @@
+"""Image questions driven like a learner: scroll, click marks on the slice, submit, read the result.
+
+A small synthetic study (tests.unit.test_quiz_images.write_study) stands in for a generated one.
+"""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
+
+from cnoatlas.domain.progress import ProgressStore
+from cnoatlas.domain.quiz import question
+from cnoatlas.domain.quiz.images import read_study
+from cnoatlas.domain.quiz.session import QuizSession
+from cnoatlas.imaging.series import load_series
+from cnoatlas.ui.quiz_page import QuizPage
+from cnoatlas.ui.viewer import ImageMark, SeriesViewer
+from tests.unit.test_quiz_images import STIR_UID, quiz_case, write_study
+
+
+@pytest.fixture
+def study(tmp_path):
+    return read_study("case-x", write_study(tmp_path / "study"))
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = ProgressStore(tmp_path / "progress.sqlite3")
+    yield s
+    s.close()
+
+
+def _page(qtbot, store, study, question_id: str, mode: str = "practice") -> QuizPage:
+    page = QuizPage(store=store, seed=1, prepare_images=False)
+    qtbot.addWidget(page)
+    page.resize(1280, 1000)
+    page.show()
+    qtbot.waitExposed(page)
+    page.cases = [quiz_case(study)]
+    page.studies = {"case-x": study}
+    q = question(question_id, page.cases)
+    page.session = QuizSession(mode, [q, question("feature:vertebra-plana")], store)
+    page.stack.setCurrentWidget(page.question_panel)
+    page._show_current()
+    viewer = page.question_panel.viewer
+    qtbot.waitUntil(lambda: viewer.series is not None and viewer.series.loaded.all())
+    return page
+
+
+def _viewport_point(viewer: SeriesViewer, col: float, row: float) -> QPoint:
+    """Where image (col, row) is on the viewer's canvas."""
+    scene = viewer.view.mapViewToScene(QPointF(col, row))
+    return viewer.graphics.mapFromScene(scene)
+
+
+def _click_image(qtbot, viewer: SeriesViewer, col: float, row: float) -> None:
+    qtbot.mouseClick(
+        viewer.graphics.viewport(), Qt.MouseButton.LeftButton, pos=_viewport_point(viewer, col, row)
+    )
+
+
+def _drag(viewer: SeriesViewer, start: QPoint, dx: int, dy: int) -> None:
+    target = viewer.graphics.viewport()
+    origin = QPointF(start)
+
+    def send(kind, pos, buttons, which):
+        event = QMouseEvent(
+            kind,
+            pos,
+            QPointF(target.mapToGlobal(pos.toPoint())),
+            which,
+            buttons,
+            Qt.KeyboardModifier.NoModifier,
+        )
+        QApplication.sendEvent(target, event)
+
+    left = Qt.MouseButton.LeftButton
+    send(QEvent.Type.MouseButtonPress, origin, left, left)
+    for k in range(1, 6):
+        send(
+            QEvent.Type.MouseMove,
+            origin + QPointF(dx * k / 5, dy * k / 5),
+            left,
+            Qt.MouseButton.NoButton,
+        )
+    send(QEvent.Type.MouseButtonRelease, origin + QPointF(dx, dy), Qt.MouseButton.NoButton, left)
+
+
+# --- the viewer's marking mode -------------------------------------------------------------------
+@pytest.fixture
+def viewer(qtbot, study):
+    widget = SeriesViewer()
+    qtbot.addWidget(widget)
+    widget.resize(500, 600)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.set_series(load_series(study.series_dir).series[0], 2)
+    widget.set_marking(True)
+    return widget
+
+
+def test_a_click_reports_the_image_point_under_the_mouse(qtbot, viewer):
+    with qtbot.waitSignal(viewer.pointClicked) as blocker:
+        _click_image(qtbot, viewer, 12.0, 20.0)
+    uid, index, col, row = blocker.args
+    assert uid == STIR_UID and index == 2
+    # One screen pixel is under one image pixel here: the point is within a pixel of the target.
+    assert col == pytest.approx(12.0, abs=1.0) and row == pytest.approx(20.0, abs=1.0)
+
+
+def test_a_drag_pans_and_marks_nothing(qtbot, viewer):
+    clicks = []
+    viewer.pointClicked.connect(lambda *args: clicks.append(args))
+    before = viewer.view_range()
+    _drag(viewer, _viewport_point(viewer, 24.0, 32.0), 60, 0)
+    assert viewer.view_range()[0][0] < before[0][0]  # dragged right: the view moved left
+    assert clicks == []
+
+
+def test_marks_are_drawn_on_their_slice_and_a_click_on_one_removes_it(qtbot, viewer):
+    viewer.set_marks([ImageMark(2, 12.0, 20.0), (3, 30.0, 40.0), ImageMark(2, 30.0, 50.0)])
+    assert viewer.visible_mark_numbers() == [1, 3]
+    viewer.set_slice(3)
+    assert viewer.visible_mark_numbers() == [2]
+    viewer.set_slice(2)
+    clicks = []
+    viewer.pointClicked.connect(lambda *args: clicks.append(args))
+    with qtbot.waitSignal(viewer.marksChanged) as blocker:
+        _click_image(qtbot, viewer, 12.0, 20.0)
+    assert [(m.slice, m.col) for m in blocker.args[0]] == [(3, 30.0), (2, 30.0)]
+    assert clicks == []  # taking a mark back is not a new point
+    viewer.set_marking(False)
+    _click_image(qtbot, viewer, 30.0, 50.0)
+    assert len(viewer.marks()) == 2  # out of marking mode a click changes no mark
+
+
+# --- spot the lesion ------------------------------------------------------------------------------
+def test_a_click_inside_the_outline_is_right(qtbot, store, study):
+    page = _page(qtbot, store, study, "case:case-x:spot-0")
+    panel = page.question_panel
+    assert panel.viewer.slice_index() == 2  # opened on the lesion's slice
+    assert not panel.submit_button.isEnabled()
+    _click_image(qtbot, panel.viewer, 13.0, 21.0)
+    assert panel.mark_count.text() == "Your mark is placed."
+    with qtbot.waitSignal(page.answerRecorded) as blocker:
+        qtbot.mouseClick(panel.submit_button, Qt.MouseButton.LeftButton)
+    assert blocker.args[0].correct
+    assert panel.verdict.text().startswith("✓")
+    assert not panel.feedback.isHidden()
+    # The outline is revealed and the mark is coloured as a hit.
+    assert panel.viewer.visible_annotation_ids()
+    assert panel.viewer.marks()[0].colour is not None
+    assert store.answer_count() == 1
+
+
+def test_a_click_outside_the_outline_is_wrong_and_the_lesion_is_shown(qtbot, store, study):
+    page = _page(qtbot, store, study, "case:case-x:spot-0")
+    panel = page.question_panel
+    _click_image(qtbot, panel.viewer, 38.0, 58.0)
+    _click_image(qtbot, panel.viewer, 40.0, 8.0)  # a second click moves the one mark
+    assert len(panel.viewer.marks()) == 1
+    with qtbot.waitSignal(page.answerRecorded) as blocker:
+        qtbot.mouseClick(panel.submit_button, Qt.MouseButton.LeftButton)
+    assert not blocker.args[0].correct
+    assert panel.verdict.text().startswith("✗")
+    assert "tibia" in panel.verdict.text()
+    assert panel.viewer.slice_index() == 2
+    assert any(a.startswith("lesion-1") for a in panel.viewer.visible_annotation_ids())
+
+
+# --- find every lesion ----------------------------------------------------------------------------
+def test_find_all_counts_found_missed_and_false_marks(qtbot, store, study):
+    page = _page(qtbot, store, study, "case:case-x:find-all")
+    panel = page.question_panel
+    viewer = panel.viewer
+    viewer.set_slice(2)
+    _click_image(qtbot, viewer, 12.0, 20.0)  # lesion 1
+    viewer.set_slice(4)
+    _click_image(qtbot, viewer, 40.0, 8.0)  # nothing there
+    assert panel.mark_count.text() == "2 marks placed"
+    with qtbot.waitSignal(page.answerRecorded) as blocker:
+        panel.submit()
+    outcome = blocker.args[0]
+    assert not outcome.correct
+    text = panel.verdict.text()
+    assert "Found 1 of 2" in text and "missed 1" in text and "false marks 1" in text
+    assert "sensitivity 50%" in text and "precision 50%" in text
+    colours = [m.colour for m in viewer.marks()]
+    assert colours[0] != colours[1]  # a hit and a false mark look different
+    assert viewer.slice_index() == 3  # the missed lesion is shown
+
+
+def test_an_exam_records_the_marks_without_feedback(qtbot, store, study):
+    page = _page(qtbot, store, study, "case:case-x:spot-0", mode="exam")
+    panel = page.question_panel
+    _click_image(qtbot, panel.viewer, 12.0, 20.0)
+    qtbot.mouseClick(panel.submit_button, Qt.MouseButton.LeftButton)
+    assert store.answer_count() == 1
+    assert page.session.index == 1  # straight on to the next question
+    assert panel.feedback.isHidden()
+    assert not panel.image_box.isVisible()
+
+
+def test_a_case_diagnosis_shows_the_key_image_in_practice(qtbot, store, study):
+    page = QuizPage(store=store, seed=1, prepare_images=False)
+    qtbot.addWidget(page)
+    page.resize(1280, 1000)
+    page.show()
+    page.cases = [quiz_case(study)]
+    page.studies = {"case-x": study}
+    page.session = QuizSession("practice", [question("case:case-x:diagnosis", page.cases)], store)
+    page.stack.setCurrentWidget(page.question_panel)
+    page._show_current()
+    panel = page.question_panel
+    assert panel.key_viewer is None or panel.key_viewer.isHidden()
+    panel.choose(panel.question.options.index("cno"))
+    assert panel.verdict.text().startswith("✓")
+    assert panel.key_viewer is not None and not panel.key_viewer.isHidden()
+    assert panel.key_viewer.slice_index() == 2  # where lesion 1 is largest
+    assert panel.key_viewer.visible_annotation_ids()
