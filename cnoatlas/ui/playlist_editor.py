@@ -53,6 +53,7 @@ def _list(name: str, accessible: str) -> QListWidget:
     widget.setObjectName(name)
     widget.setAccessibleName(accessible)
     widget.setWordWrap(True)
+    widget.setSpacing(3)
     return widget
 
 
@@ -111,6 +112,7 @@ class PlaylistEditor(QWidget):
         self.playlist = Playlist()
         self.path: Path | None = None
         self._filling = False
+        self._prompts: dict[str, str] = {}  # question id -> prompt
 
         # what can be added
         self.case_list = _list("playlistCaseChoices", "Cases to add")
@@ -258,6 +260,7 @@ class PlaylistEditor(QWidget):
                 prompt = question(qid, cases=cases).prompt
             except AtlasError:
                 continue
+            self._prompts[qid] = prompt
             entry = QListWidgetItem(prompt)
             entry.setToolTip(qid)
             entry.setData(ROLE, ("question", qid))
@@ -300,7 +303,8 @@ class PlaylistEditor(QWidget):
         if item.kind == "overlay":
             return f"Overlay: {self.catalogue.datasets[item.ref].title}"
         if item.kind == "question":
-            return f"Question: {item.ref}"
+            prompt = self._prompts.get(item.ref, item.ref)
+            return f"Question: {prompt if len(prompt) < 90 else prompt[:88] + '…'}"
         return item.describe()
 
     def _sync_order(self, *_args) -> None:
