@@ -20,12 +20,14 @@ from cnoatlas.domain.sites import SiteModel
 
 KINDS = ("chapter", "case", "site")  # the order results of equal rank are listed in
 _WORD = re.compile(r"[^\W_]+")
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})  # "œdème" is found by "oedeme"
 
 
 def normalise(text: str) -> str:
     """Lower case without accents: the form both the index and the query are compared in."""
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return plain.casefold().translate(_LIGATURES)
 
 
 def words(text: str) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import (
     QApplication,
@@ -120,7 +120,9 @@ class LinkChip(QLabel):
         self.setCursor(Qt.CursorShape.PointingHandCursor)
 
     def mouseReleaseEvent(self, event) -> None:
-        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(event.pos()):
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(
+            event.position().toPoint()
+        ):
             self.clicked.emit()
         super().mouseReleaseEvent(event)
 
@@ -145,7 +147,7 @@ class ReadingPage(QWidget):
         self.setAccessibleName("Reading page")
         self.chapters = chapter_library()
         self._chapter: Chapter | None = None
-        self._refitting = False
+        self._refresh_pending = False
 
         self.chapter_list = QListWidget()
         self.chapter_list.setObjectName("chapterList")
@@ -212,10 +214,13 @@ class ReadingPage(QWidget):
 
     def _render(self, chapter: Chapter) -> None:
         self._chapter = chapter
-        self.text.setHtml(chapter_html(chapter, current_theme()))
+        self._paint(chapter)
         self.text.verticalScrollBar().setValue(0)
-        self._fill_links(chapter)
         self.chapterShown.emit(chapter.id)
+
+    def _paint(self, chapter: Chapter) -> None:
+        self.text.setHtml(chapter_html(chapter, current_theme()))
+        self._fill_links(chapter)
 
     def _fill_links(self, chapter: Chapter) -> None:
         while self.links_layout.count():
@@ -298,17 +303,21 @@ class ReadingPage(QWidget):
             self.setStyleSheet(sheet)
 
     def changeEvent(self, event: QEvent) -> None:
-        # A new theme or UI scale: re-measure and re-colour the chapter.
-        kinds = (QEvent.Type.StyleChange, QEvent.Type.FontChange)
-        if event.type() in kinds and not self._refitting:
-            self._refitting = True  # restyling below sends these events again
-            try:
-                self._fit_measure()
-                if self._chapter is not None:
-                    self._render(self._chapter)
-            finally:
-                self._refitting = False
+        # A new theme or UI scale. apply_theme sends these events before it records the theme's
+        # name, so re-measure and re-colour once the event loop is back.
+        kinds = (QEvent.Type.StyleChange, QEvent.Type.FontChange, QEvent.Type.PaletteChange)
+        if event.type() in kinds and not self._refresh_pending:
+            self._refresh_pending = True
+            QTimer.singleShot(0, self, self._refresh)
         super().changeEvent(event)
+
+    def _refresh(self) -> None:
+        self._fit_measure()
+        if self._chapter is not None:
+            position = self.text.verticalScrollBar().value()
+            self._paint(self._chapter)
+            self.text.verticalScrollBar().setValue(position)
+        self._refresh_pending = False  # after: restyling above sends the same events again
 
 
 @register_view("chapter", "a reading chapter", argument="a chapter id")
