@@ -737,10 +737,18 @@ class PresenterView(QWidget):
         middle = QHBoxLayout()
         middle.addLayout(left, 1)
         middle.addLayout(right, 1)
+        keys = heading(
+            "Keys: Page Down, →, ↓ or Space next · Page Up, ←, ↑ back · a number and Enter: "
+            "go to that step · B black screen · L pointer · P presenter view · Esc end · "
+            "wheel: slices · right-drag: window"
+        )
+        keys.setObjectName("presenterKeys")
+        keys.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(middle, 1)
         layout.addLayout(controls)
+        layout.addWidget(keys)
         big = QFont(self.font())
         big.setPointSizeF(big.pointSizeF() * 1.6)
         for label in (self.counter, self.clock, self.notes, self.current, self.next):
