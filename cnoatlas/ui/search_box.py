@@ -34,6 +34,8 @@ class SearchBox(QLineEdit):
         self.completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
         self.completer.setMaxVisibleItems(12)
         self.completer.setWidget(self)
+        # Titles of cases are long: the list is wider than the field it drops from.
+        self.completer.popup().setMinimumWidth(self.fontMetrics().averageCharWidth() * 64)
         self.completer.popup().setObjectName("searchResults")
         self.completer.popup().setAccessibleName("Search results")
         self.completer.activated[QModelIndex].connect(self._chosen)

@@ -152,3 +152,14 @@ def test_ctrl_f_search_and_choose_a_site(qtbot, window):
     _choose(qtbot, window, "medial third clav", "clavicle.left.medial-third")
     assert window.current_page() == "atlas"
     assert window.page("atlas").selected_site() == "clavicle.left.medial-third"
+
+
+def test_enter_in_the_search_box_opens_the_best_result(qtbot, window):
+    window.activateWindow()
+    qtbot.keySequence(window, QKeySequence.StandardKey.Find)
+    qtbot.waitUntil(window.search_box.hasFocus)
+    qtbot.keyClicks(window.search_box, "diagnostic pathway")
+    qtbot.waitUntil(window.search_box.completer.popup().isVisible)
+    qtbot.keyClick(window.search_box.completer.popup(), Qt.Key.Key_Return)
+    assert window.current_page() == "reading"
+    assert window.page("reading").current_chapter() == "diagnostic-pathway"
