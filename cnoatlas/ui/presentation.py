@@ -25,7 +25,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QCursor, QFont, QKeyEvent, QPainter, QTextDocument
+from PySide6.QtGui import QColor, QFont, QKeyEvent, QPainter, QTextDocument
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -398,6 +398,8 @@ class SlideView(QWidget):
         self.subtitle.setVisible(bool(self.subtitle.text()))
         self.footer.setVisible(bool(self.footer.text()))
         self.text.fit()
+        for widget in (self, *self.findChildren(QWidget)):
+            widget.setMouseTracking(True)  # the pointer follows the mouse without a button held
 
     def _set(self, title: str, body_html: str, visual: QWidget | None) -> None:
         self.title.setText(_esc(title))
@@ -1003,7 +1005,7 @@ class PresentationWindow(QWidget):
             self.handle_key(Qt.Key(key_event.key()))
             return True
         if kind == QEvent.Type.MouseMove and self._mine(obj) and obj.window() is self:
-            pos = self.slide.mapFromGlobal(QCursor.pos())
+            pos = self.slide.mapFromGlobal(event.globalPosition().toPoint())
             self.slide.pointer.move_to(QPointF(pos) if self.slide.rect().contains(pos) else None)
         return False
 

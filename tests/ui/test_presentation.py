@@ -161,6 +161,9 @@ def test_pointer_highlight_follows_the_mouse_and_l_turns_it_off(qtbot, open_wind
     qtbot.mouseMove(window.slide, QPoint(200, 150))
     pointer = window.slide.pointer
     qtbot.waitUntil(lambda: pointer.position() is not None)
+    assert pointer.position().toPoint() == QPoint(200, 150)
+    qtbot.mouseMove(window.slide, QPoint(640, 300))
+    assert pointer.position().toPoint() == QPoint(640, 300)
     assert pointer.isVisible() and pointer.geometry() == window.slide.rect()
     qtbot.keyClick(window, Qt.Key.Key_L)
     assert pointer.position() is None and not pointer.enabled
