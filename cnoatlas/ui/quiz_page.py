@@ -387,6 +387,7 @@ class QuizQuestionPanel(QWidget):
         self.image_verdict = _name(_label("", "verdict"), "quizImageVerdict")
         self.image_verdict.hide()
         side.addWidget(self.mark_count)
+        self._image_side = side  # Submit and Clear move here, beside the image
         side.addWidget(self.image_verdict)
         side.addWidget(self.image_status)
         side.addStretch(1)
@@ -398,7 +399,10 @@ class QuizQuestionPanel(QWidget):
         self._loader = None
         self._image_marks: list = []  # ImageMark, in the order placed
 
-        actions = QHBoxLayout()
+        self.actions_box = QWidget()
+        self.actions_box.setObjectName("quizActions")
+        actions = QHBoxLayout(self.actions_box)
+        actions.setContentsMargins(0, 0, 0, 0)
         self.clear_button = QPushButton("Clear")
         _name(self.clear_button, "quizClearButton", "Clear the selection")
         self.clear_button.clicked.connect(self._clear)
@@ -408,7 +412,7 @@ class QuizQuestionPanel(QWidget):
         actions.addWidget(self.submit_button)
         actions.addWidget(self.clear_button)
         actions.addStretch(1)
-        self.body_layout.addLayout(actions)
+        self.body_layout.addWidget(self.actions_box)
 
         self.feedback, feedback_layout = _card()
         self.feedback.setObjectName("quizFeedback")
@@ -501,7 +505,7 @@ class QuizQuestionPanel(QWidget):
     def _ensure_viewer(self):
         if self.viewer is None:
             self.viewer = self._make_viewer("quizViewer")
-            self.viewer.setMinimumHeight(720)
+            self.viewer.setMinimumHeight(680)
             self.viewer.setMinimumWidth(560)
             self.viewer.pointClicked.connect(self._on_point)
             self.viewer.marksChanged.connect(self._on_marks_changed)
@@ -515,7 +519,10 @@ class QuizQuestionPanel(QWidget):
         self.options_box.setVisible(not on)
         self.image_box.setVisible(on)
         self.image_verdict.hide()
-        if not on:
+        if on:
+            self._image_side.insertWidget(1, self.actions_box)
+        else:
+            self.body_layout.insertWidget(self.body_layout.indexOf(self.feedback), self.actions_box)
             return
         viewer = self._ensure_viewer()
         viewer.set_marking(True)
@@ -665,7 +672,8 @@ class QuizQuestionPanel(QWidget):
 
         if self.key_viewer is None:
             self.key_viewer = self._make_viewer("quizKeyViewer")
-            self.key_viewer.setMinimumHeight(460)
+            self.key_viewer.setMinimumHeight(440)
+            self.key_viewer.setMaximumWidth(900)
             self._key_layout.insertWidget(
                 self._key_layout.indexOf(self.key_caption) + 1, self.key_viewer
             )
@@ -680,6 +688,14 @@ class QuizQuestionPanel(QWidget):
             (a for a in study.annotations if a.lesion_id == lesion_id and a.slice == index), None
         )
         if first is not None:
+            # Framed on the lesion with room around it, the way a key image is shown.
+            points = first.points()
+            cols = [c for c, _ in points]
+            rows = [r for _, r in points]
+            pad = max(40.0, max(cols) - min(cols), max(rows) - min(rows))
+            self.key_viewer.show_region(
+                (min(cols) - pad, max(cols) + pad), (min(rows) - pad, max(rows) + pad)
+            )
             self.key_viewer.select_annotation(first.id)
         self.key_caption.setText(
             "Key image: the first lesion where it is largest (synthetic coronal STIR)."

@@ -138,3 +138,16 @@ def test_a_library_case_without_a_generated_study_is_not_available(tmp_path, mon
 
     case = next(c for c in case_library() if c.generator_description() is not None)
     assert not is_available(case)
+
+
+def test_a_spot_prompt_names_the_bone_only_when_another_lesion_is_on_the_slice(tmp_path):
+    from dataclasses import replace
+
+    study = read_study("case-x", write_study(tmp_path / "study"))
+    crowded = quiz_case(study)  # lesions on slices 2 and 3
+    assert "Click the lesion in the " in question("case:case-x:spot-0", [crowded]).prompt
+    far = replace(crowded.lesions[1], slice=30)
+    apart = replace(crowded, lesions=(crowded.lesions[0], far))
+    assert question("case:case-x:spot-0", [apart]).prompt.endswith(
+        "Click the lesion on this slice."
+    )

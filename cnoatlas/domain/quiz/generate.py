@@ -25,6 +25,7 @@ from cnoatlas.domain.quiz.questions import (
     Question,
     QuizCase,
 )
+from cnoatlas.domain.quiz.scoring import SLICE_TOLERANCE
 from cnoatlas.domain.sites import site_model
 
 MODES = ("practice", "exam", "review")
@@ -388,10 +389,19 @@ def _case_question(key: str, cases: Sequence[QuizCase]) -> Question:
         )
     if part.startswith("spot-") and part[5:].isdigit() and int(part[5:]) < len(on_image):
         lesion = on_image[int(part[5:])]
+        # Another lesion on (or next to) the same slice would be an equally good click: then the
+        # prompt names the one wanted (finding that bone is the task).
+        crowded = any(
+            other is not lesion
+            and other.series_uid == lesion.series_uid
+            and abs(other.slice - lesion.slice) <= SLICE_TOLERANCE + 1
+            for other in on_image
+        )
+        which = f" in the {in_sentence(site_label(lesion.site_id))}" if crowded else ""
         return Question(
             id=f"case:{key}",
             kind="spot-lesion",
-            prompt=f"{_case_intro(case)} Click the lesion on this slice.",
+            prompt=f"{_case_intro(case)} Click the lesion{which} on this slice.",
             options=(),
             answer=lesion.to_json(),
             explanation=f"The lesion is in the {in_sentence(site_label(lesion.site_id))}. {teaching}",
