@@ -32,6 +32,7 @@ from pathlib import Path
 
 from cnoatlas import paths
 from cnoatlas.domain.errors import AtlasError, DataFileError
+from cnoatlas.domain.sites import SiteModel, site_model
 from cnoatlas.domain.sources import Source, bibliography
 
 CHAPTER_SUFFIX = ".md"
@@ -271,7 +272,6 @@ def chapter_library() -> tuple[Chapter, ...]:
     """The shipped chapters, every link checked against the shipped sites, cases and evidence."""
     from cnoatlas.domain.cases import case_library
     from cnoatlas.domain.evidence import evidence_library
-    from cnoatlas.domain.sites import site_model
 
     return load_chapters(
         site_ids=site_model().sites,
@@ -288,3 +288,19 @@ def get_chapter(chapter_id: str, chapters: Iterable[Chapter] | None = None) -> C
             return chapter
     known = ", ".join(c.id for c in chapters)
     raise AtlasError(f"unknown chapter '{chapter_id}' (chapters: {known})")
+
+
+def chapters_for_site(
+    site_id: str, chapters: Iterable[Chapter] | None = None, model: SiteModel | None = None
+) -> tuple[Chapter, ...]:
+    """Chapters that link this site, or another part of the same bone (for the Atlas's panel)."""
+    model = model or site_model()
+    if site_id not in model.sites:
+        return ()
+    bone = model.sites[site_id].bone
+    found = []
+    for chapter in chapter_library() if chapters is None else chapters:
+        linked = [model.sites[s] for s in chapter.site_ids if s in model.sites]
+        if any(s.id == site_id or s.bone == bone for s in linked):
+            found.append(chapter)
+    return tuple(found)

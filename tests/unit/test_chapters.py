@@ -7,7 +7,13 @@ import pytest
 
 from cnoatlas import paths
 from cnoatlas.domain.cases import case_library
-from cnoatlas.domain.chapters import chapter_library, get_chapter, load_chapters, parse_chapter
+from cnoatlas.domain.chapters import (
+    chapter_library,
+    chapters_for_site,
+    get_chapter,
+    load_chapters,
+    parse_chapter,
+)
 from cnoatlas.domain.errors import AtlasError, DataFileError
 from cnoatlas.domain.evidence import evidence_library
 from cnoatlas.domain.sites import site_model
@@ -185,3 +191,19 @@ def test_chapters_never_copy_nine_words_of_the_seed_paper():
             if tuple(w[i : i + 9]) in nine
         ]
     assert copied == []
+
+
+def test_chapters_for_a_site_match_the_site_or_its_bone(tmp_path):
+    _write(tmp_path, "clavicle-chapter")  # links clavicle.right.medial-third
+    _write(tmp_path, "tibia-chapter", order=2, **{
+        "sites: clavicle.right.medial-third": "sites: tibia.left.distal-metaphysis"
+    })  # fmt: skip
+    chapters = load_chapters(tmp_path)
+
+    def ids(site: str) -> list[str]:
+        return [c.id for c in chapters_for_site(site, chapters)]
+
+    assert ids("clavicle.right.medial-third") == ["clavicle-chapter"]
+    assert ids("clavicle.left.lateral-third") == ["clavicle-chapter"]  # same bone
+    assert ids("tibia.right.proximal-metaphysis") == ["tibia-chapter"]
+    assert ids("skull.vault") == [] and ids("no.such.site") == []
