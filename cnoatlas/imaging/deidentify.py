@@ -12,9 +12,9 @@ What happens to each element:
 * removed: every element the viewer hides as identifying (``safe_tags.is_identifying``: the
   patient group except sex/age/size/weight, every person name, every private element, the
   deny-listed institution/request/visit elements), the further profile elements in
-  ``PROFILE_REMOVE``, the curve (50xx) and overlay (60xx) groups, the study request (0032),
+  ``confidentiality.PROFILE_REMOVE`` (which the viewer hides too), the curve (50xx) and overlay (60xx) groups, the study request (0032),
   visit (0038) and results (4008) groups, elements of unknown VR (UN) and any text element
-  that holds the original patient name or ID;
+  that holds the original patient name, ID or birth date;
 * emptied: the ones a valid file must still carry (``EMPTIED``: type 2 in their modules);
 * replaced: PatientName (``ANON^<case-id>``), PatientID (the case id), every UID that is not
   a DICOM-defined one (new ``2.25.`` UIDs derived from the old one with a secret salt: the
@@ -54,6 +54,13 @@ from pydicom.uid import (
     ImplicitVRLittleEndian,
 )
 
+from cnoatlas.imaging.confidentiality import (
+    PROFILE_TAGS,
+    TEXT_VRS,
+    holds_identifier,
+    patient_identifiers,
+    values,
+)
 from cnoatlas.imaging.safe_tags import is_identifying
 
 REPORT_VERSION = 1
@@ -66,99 +73,6 @@ _METHOD_CODES = (
     ("113107", "Retain Longitudinal Temporal Information Modified Dates Option"),
 )
 
-# Profile elements (PS3.15 Table E.1-1) not already hidden by safe_tags.is_identifying.
-PROFILE_REMOVE: frozenset[str] = frozenset(
-    {
-        "AcquisitionComments",
-        "AcquisitionDeviceProcessingDescription",
-        "ActualHumanPerformersSequence",
-        "AdmittingDiagnosesCodeSequence",
-        "AdmittingDiagnosesDescription",
-        "AuthorObserverSequence",
-        "CassetteID",
-        "CommentsOnThePerformedProcedureStep",
-        "ContentCreatorIdentificationCodeSequence",
-        "ContributionDescription",
-        "CustodialOrganizationSequence",
-        "DataSetTrailingPadding",
-        "DetectorID",
-        "DeviceUID",
-        "DigitalSignaturesSequence",
-        "DischargeDiagnosisDescription",
-        "DistributionAddress",
-        "DistributionName",
-        "GantryID",
-        "GeneratorID",
-        "GraphicAnnotationSequence",
-        "HumanPerformerOrganization",
-        "IconImageSequence",
-        "IdentifyingComments",
-        "ImagePresentationComments",
-        "ImagingServiceRequestComments",
-        "Impressions",
-        "InsurancePlanIdentification",
-        "IntendedRecipientsOfResultsIdentificationSequence",
-        "InterpretationApproverSequence",
-        "InterpretationDiagnosisDescription",
-        "InterpretationIDIssuer",
-        "MedicalRecordLocator",
-        "ModifiedAttributesSequence",
-        "ModifiedImageDescription",
-        "ModifyingDeviceID",
-        "ModifyingDeviceManufacturer",
-        "OrderCallbackPhoneNumber",
-        "OrderEntererLocation",
-        "OriginalAttributesSequence",
-        "ParticipantSequence",
-        "PerformedLocation",
-        "PerformedProcedureStepDescription",
-        "PerformedStationAETitle",
-        "PerformedStationGeographicLocationCodeSequence",
-        "PerformedStationName",
-        "PerformedStationNameCodeSequence",
-        "PersonIdentificationCodeSequence",
-        "PhysiciansReadingStudyIdentificationSequence",
-        "PlateID",
-        "PreMedication",
-        "ReasonForTheImagingServiceRequest",
-        "ReferencedDigitalSignatureSequence",
-        "ReferencedPatientAliasSequence",
-        "ReferencedPatientPhotoSequence",
-        "ReferencedPerformedProcedureStepSequence",
-        "ReferencedSOPInstanceMACSequence",
-        "ReferringPhysicianIdentificationSequence",
-        "RequestedContrastAgent",
-        "RequestedProcedureDescription",
-        "RequestedProcedureLocation",
-        "ResponsibleOrganization",
-        "ResultsComments",
-        "ResultsDistributionListSequence",
-        "ResultsIDIssuer",
-        "ScheduledHumanPerformersSequence",
-        "ScheduledPatientInstitutionResidence",
-        "ScheduledPerformingPhysicianIdentificationSequence",
-        "ScheduledProcedureStepDescription",
-        "ScheduledStationAETitle",
-        "ScheduledStationGeographicLocationCodeSequence",
-        "ScheduledStationName",
-        "ScheduledStationNameCodeSequence",
-        "ScheduledStudyLocation",
-        "ScheduledStudyLocationAETitle",
-        "ServiceEpisodeDescription",
-        "SourceApplicationEntityTitle",
-        "StorageMediaFileSetID",
-        "StudyDescription",
-        "StudyIDIssuer",
-        "TextString",
-        "TopicAuthor",
-        "TopicKeywords",
-        "TopicSubject",
-        "TopicTitle",
-        "VerifyingObserverIdentificationCodeSequence",
-        "VerifyingOrganization",
-        "VisitComments",
-    }
-)
 # Whole groups that only describe the request, the visit, results, curves and overlays.
 _REMOVE_GROUPS = {0x0032, 0x0038, 0x4008}
 # Elements a valid image must still carry (type 2): emptied instead of removed.
@@ -167,7 +81,6 @@ EMPTIED: frozenset[str] = frozenset(
 )
 # The patient elements kept (Retain Patient Characteristics): the body, not the person.
 KEPT_PATIENT = frozenset({"PatientSex", "PatientAge", "PatientSize", "PatientWeight"})
-_TEXT_VRS = {"LO", "SH", "PN", "ST", "LT", "UT", "UC"}
 _DICOM_ROOT = "1.2.840.10008."
 # UIDs that name a thing, not a class: replaced even when they look standard.
 _KEEP_UID_KEYWORDS = {"TransferSyntaxUID", "ImplementationClassUID"}
@@ -181,7 +94,6 @@ def _known(keywords: Iterable[str]) -> frozenset[int]:
     return frozenset(t for k in keywords if (t := tag_for_keyword(k)) is not None)
 
 
-_PROFILE_TAGS = _known(PROFILE_REMOVE)
 _EMPTIED_TAGS = _known(EMPTIED)
 _KEPT_PATIENT_TAGS = _known(KEPT_PATIENT)
 _NAME_TAG, _ID_TAG = 0x00100010, 0x00100020
@@ -207,7 +119,7 @@ def burned_in_reason(ds: Dataset) -> str | None:
         return "BurnedInAnnotation is YES: text in the pixels may identify the patient"
     sop_class = str(ds.get("SOPClassUID", "") or "")
     modality = str(ds.get("Modality", "") or "").upper()
-    image_type = [str(v).upper() for v in _values(ds.get("ImageType"))]
+    image_type = [str(v).upper() for v in values(ds.get("ImageType"))]
     if sop_class.startswith(_PHOTOGRAPHY) or modality in ("XC", "GM", "SM", "ES"):
         return "a photograph: it may show the patient's face or other identifying features"
     if burned == "NO":
@@ -221,14 +133,6 @@ def burned_in_reason(ds: Dataset) -> str | None:
     else:
         return None
     return f"{kind} without BurnedInAnnotation NO: its pixels may carry the patient's name"
-
-
-def _values(value: Any) -> list:
-    if value is None:
-        return []
-    if isinstance(value, MultiValue | list | tuple):
-        return list(value)
-    return [value]  # one value (a PersonName iterates over its characters: not a list)
 
 
 # --- the report ---------------------------------------------------------------------------
@@ -334,7 +238,7 @@ class Deidentifier:
     def _shift(self, value: Any, vr: str) -> Any | None:
         """The shifted value; None when a date cannot be read (then it is emptied)."""
         shifted = []
-        for v in _values(value):
+        for v in values(value):
             text = str(v).strip()
             if not text:
                 shifted.append("")
@@ -358,7 +262,7 @@ class Deidentifier:
     def apply(self, ds: Dataset) -> set[tuple[str, str]]:
         """De-identify ``ds`` in place; the (keyword, action) pairs that happened."""
         done: set[tuple[str, str]] = set()
-        secrets_ = _identifiers(ds)
+        secrets_ = patient_identifiers(ds)
         age = None if ds.get("PatientAge") else derived_age(ds)
         self._walk(ds, secrets_, done, top=True)
         if age:
@@ -416,7 +320,7 @@ class Deidentifier:
             if elem.VR == "UI":
                 if keyword in _KEEP_UID_KEYWORDS:
                     continue
-                if any(v and not str(v).startswith(_DICOM_ROOT) for v in _values(elem.value)):
+                if any(v and not str(v).startswith(_DICOM_ROOT) for v in values(elem.value)):
                     elem.value = self._uid_value(elem.value)
                     done.add((keyword, "replaced (new UID)"))
                 continue
@@ -431,7 +335,7 @@ class Deidentifier:
                     elem.value = shifted
                     done.add((keyword, "date shifted"))
                 continue
-            if elem.VR in _TEXT_VRS and found and _holds(elem.value, found):
+            if elem.VR in TEXT_VRS and found and holds_identifier(elem.value, found):
                 del ds[tag]
                 done.add((keyword, "removed (held the patient's name or ID)"))
 
@@ -446,7 +350,7 @@ class Deidentifier:
             return "empty"
         if vr == "UI" and group != 0x0010 and not group & 1:
             return "walk"  # replaced with a new UID (safe_tags hides UIDs from display)
-        if is_identifying(tag, vr) or tag in _PROFILE_TAGS:
+        if is_identifying(tag, vr) or tag in PROFILE_TAGS:
             return "remove"
         if group in _REMOVE_GROUPS or group & 0xFF00 in (0x5000, 0x6000) or vr == "UN":
             return "remove"
@@ -469,42 +373,6 @@ def _report_name(tag: int, keyword: str) -> str:
     if group & 0xFF00 == 0x5000:
         return "(curve group 50xx)"
     return keyword or _tag_text(tag)
-
-
-def _identifiers(ds: Dataset) -> list[str]:
-    """Lower-case pieces of the patient's names, IDs and birth date to search other text for."""
-    pieces: set[str] = set()
-    for keyword in (
-        "PatientName",
-        "OtherPatientNames",
-        "PatientBirthName",
-        "PatientMotherBirthName",
-    ):
-        for name in _values(ds.get(keyword)):
-            for part in re.split(r"[\^=\s,]+", str(name)):
-                if len(part) >= 3:
-                    pieces.add(part.lower())
-    for keyword in ("PatientID", "OtherPatientIDs"):
-        for value in _values(ds.get(keyword)):
-            if len(str(value).strip()) >= 3:
-                pieces.add(str(value).strip().lower())
-    born = str(ds.get("PatientBirthDate", "") or "").strip()
-    if len(born) == 8:
-        pieces.add(born)
-    for item in ds.get("OtherPatientIDsSequence") or []:
-        value = str(item.get("PatientID", "") or "").strip()
-        if len(value) >= 3:
-            pieces.add(value.lower())
-    return sorted(pieces)
-
-
-def _holds(value: Any, pieces: list[str]) -> bool:
-    for v in _values(value):
-        text = v.decode("latin-1", "replace") if isinstance(v, bytes) else str(v)
-        text = text.lower()
-        if any(piece in text for piece in pieces):
-            return True
-    return False
 
 
 def derived_age(ds: Dataset) -> str | None:

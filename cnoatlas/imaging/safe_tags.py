@@ -2,7 +2,9 @@
 
 A deny-list of identifying elements (after DICOM PS3.15's basic confidentiality profile), the
 whole patient group (0010,xxxx) except sex, age, size and weight, every person-name (PN)
-element and every private element (their content is unknown).
+element and every private element (their content is unknown), plus the further profile elements
+the de-identifier removes (``confidentiality.PROFILE_TAGS``: one definition for both), and any
+text that holds the patient's name, ID or birth date.
 """
 
 from __future__ import annotations
@@ -14,6 +16,13 @@ from pydicom.datadict import keyword_for_tag
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 from pydicom.tag import BaseTag
+
+from cnoatlas.imaging.confidentiality import (
+    PROFILE_TAGS,
+    TEXT_VRS,
+    holds_identifier,
+    patient_identifiers,
+)
 
 # Patient-group elements that describe a body, not a person.
 _PATIENT_ALLOWED = {0x00100040, 0x00101010, 0x00101020, 0x00101030}  # sex, age, size, weight
@@ -123,7 +132,7 @@ def is_identifying(tag: int | BaseTag, vr: str | None) -> bool:
         return True
     if group == 0x0010 and tag not in _PATIENT_ALLOWED:
         return True
-    if vr == "PN" or tag in _DENY_TAGS:
+    if vr == "PN" or tag in _DENY_TAGS or tag in PROFILE_TAGS:
         return True
     return keyword_for_tag(tag) in _DENY_KEYWORDS
 
@@ -137,14 +146,20 @@ def _text(value: object, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def safe_rows(ds: Dataset, depth: int = 0, max_depth: int = 3) -> Iterator[TagRow]:
+def safe_rows(
+    ds: Dataset, depth: int = 0, max_depth: int = 3, pieces: list[str] | None = None
+) -> Iterator[TagRow]:
     """Rows for a tag browser, in tag order, with identifying elements left out."""
+    if pieces is None:  # the patient's own name and ID, wherever else they were typed
+        pieces = patient_identifiers(ds)
     elements = []
     if depth == 0 and getattr(ds, "file_meta", None) is not None:
         elements.extend(ds.file_meta)
     elements.extend(ds)
     for elem in elements:
         if elem.tag == 0x7FE00010 or is_identifying(elem.tag, elem.VR):
+            continue
+        if pieces and elem.VR in TEXT_VRS and holds_identifier(elem.value, pieces):
             continue
         tag = f"({elem.tag.group:04X},{elem.tag.element:04X})"
         keyword = elem.keyword or "unknown"
@@ -153,6 +168,6 @@ def safe_rows(ds: Dataset, depth: int = 0, max_depth: int = 3) -> Iterator[TagRo
             yield TagRow(tag, keyword, "SQ", f"{len(items)} item(s)", depth)
             if depth < max_depth:
                 for item in items:
-                    yield from safe_rows(item, depth + 1, max_depth)
+                    yield from safe_rows(item, depth + 1, max_depth, pieces)
             continue
         yield TagRow(tag, keyword, str(elem.VR), _text(elem.value), depth)

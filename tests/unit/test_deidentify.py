@@ -17,10 +17,10 @@ from pydicom.datadict import tag_for_keyword
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
+from cnoatlas.imaging.confidentiality import PROFILE_REMOVE
 from cnoatlas.imaging.deidentify import (
     EMPTIED,
     KEPT_PATIENT,
-    PROFILE_REMOVE,
     Deidentifier,
     Report,
     age_years,
@@ -361,3 +361,17 @@ def test_output_reads_back_with_the_same_pixels(tmp_path):
     assert len(after) == len(before) == 3
     assert np.array_equal(after.pixels, before.pixels)
     assert after.uid != before.uid
+
+
+def test_the_tag_browser_hides_what_the_import_removes():
+    """One definition: safe_rows hides the profile's elements and text naming the patient."""
+    from cnoatlas.imaging.safe_tags import safe_rows
+
+    ds = planted_dataset(0)
+    rows = list(safe_rows(ds))
+    shown = {row.keyword for row in rows}
+    assert "ProtocolName" in shown and "Modality" in shown
+    assert not shown & {"SeriesDescription", "ContrastBolusAgent", "AcquisitionComments"}
+    assert not shown & {"CodeMeaning", "StudyDescription"}
+    text = " ".join(f"{row.keyword} {row.value}" for row in rows).lower()
+    assert not [n for n in NEEDLES if n in text]
