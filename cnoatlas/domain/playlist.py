@@ -348,6 +348,33 @@ def steps(playlist: Playlist, catalogue: Catalogue | None = None) -> list[Step]:
     return out
 
 
+def _part(step: Step) -> str:
+    """The case part a case step shows ('annotations' for each lesion's step)."""
+    part = step.kind.removeprefix("case-")
+    return "annotations" if part == "lesion" else part
+
+
+def diagnosis_revealed(item: PlaylistItem, step: Step) -> bool:
+    """Whether a case's title and diagnosis may show at this step: from its diagnosis step on,
+    or from the discussion if the lecturer left the diagnosis step out; never before."""
+    reveal_at = next(
+        (CASE_STEPS.index(p) for p in ("diagnosis", "discussion") if p in item.steps), None
+    )
+    return reveal_at is not None and CASE_STEPS.index(_part(step)) >= reveal_at
+
+
+def lesions_marked(item: PlaylistItem, case: Any, step: Step) -> list[str]:
+    """The lesions outlined on the images at this step: none while the audience looks, then
+    one more at each lesion step, and all of them afterwards (if the lecturer shows them)."""
+    lesion_ids = [lesion.id for lesion in case.lesions]
+    part = step.kind.removeprefix("case-")
+    if part == "lesion":
+        return lesion_ids[: lesion_ids.index(step.lesion) + 1]
+    if part in ("findings", "diagnosis") and "annotations" in item.steps:
+        return lesion_ids
+    return []
+
+
 def step_summary(playlist: Playlist, step: Step, catalogue: Catalogue | None = None) -> str:
     """A short line for the presenter view and the handout ("Case 2 · Diagnosis")."""
     catalogue = catalogue or library_catalogue()

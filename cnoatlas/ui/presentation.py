@@ -43,12 +43,13 @@ from cnoatlas import paths
 from cnoatlas.domain.cases import lesion_slices
 from cnoatlas.domain.errors import AtlasError
 from cnoatlas.domain.playlist import (
-    CASE_STEPS,
     Catalogue,
     Playlist,
     Step,
     case_heading,
+    diagnosis_revealed,
     example_playlist_path,
+    lesions_marked,
     library_catalogue,
     load_playlist,
     step_summary,
@@ -141,15 +142,6 @@ def current_playlist_path() -> Path:
 
 
 # --- the slide --------------------------------------------------------------------------------
-def _revealed(parts: list[str], part: str) -> bool:
-    """Whether a case's title and diagnosis may show at this part: from the diagnosis step on
-    (or the discussion, if the lecturer left the diagnosis step out)."""
-    order = list(CASE_STEPS)
-    reveal_at = next((order.index(p) for p in ("diagnosis", "discussion") if p in parts), None)
-    here = order.index("annotations" if part == "lesion" else part)
-    return reveal_at is not None and here >= reveal_at
-
-
 def _esc(text: str) -> str:
     return html.escape(text, quote=False)
 
@@ -469,8 +461,9 @@ class SlideView(QWidget):
     def _case_step(self, item, part: str) -> None:
         case = self.catalogue.cases[item.ref]
         number = self.playlist.case_number(self.step.item)
-        parts = list(item.steps)
-        title = case_heading(case, number, self.playlist.unknowns, _revealed(parts, part))
+        title = case_heading(
+            case, number, self.playlist.unknowns, diagnosis_revealed(item, self.step)
+        )
         t = theme(self.theme_name)
         if part == "history":
             labs = "".join(
@@ -508,14 +501,7 @@ class SlideView(QWidget):
             self.subtitle.setText(f"Diagnosis: {_esc(case.diagnosis_label)}")
             return
         lesion_ids = [lesion.id for lesion in case.lesions]
-        if part == "images":
-            shown: list[str] = []
-        elif part == "lesion":
-            shown = lesion_ids[: lesion_ids.index(self.step.lesion) + 1]
-        elif "annotations" in parts:
-            shown = lesion_ids
-        else:
-            shown = []
+        shown = lesions_marked(item, case, self.step)
         focus = self.step.lesion if part == "lesion" else (shown[0] if shown else "")
         visual = self._case_images(case, shown, focus, zoom=part == "lesion")
         if part == "images":

@@ -256,3 +256,33 @@ def test_the_shipped_example_is_built_from_the_library():
     # every case names the patient neutrally, for the unknowns
     assert all(c.presenting_title and c.presenting_title != c.title for c in cases)
     assert set(CASE_STEPS) >= {p for i in playlist.items if i.kind == "case" for p in i.steps}
+
+
+def test_the_diagnosis_shows_from_its_step_or_the_discussion_never_before(catalogue):
+    from cnoatlas.domain.playlist import Step, diagnosis_revealed
+
+    full = PlaylistItem("case", "multi")
+    at = {kind: diagnosis_revealed(full, Step(0, kind, "a")) for kind in (
+        "case-history", "case-images", "case-lesion", "case-findings",
+        "case-diagnosis", "case-discussion",
+    )}  # fmt: skip
+    assert [k for k, shown in at.items() if shown] == ["case-diagnosis", "case-discussion"]
+    no_diagnosis = PlaylistItem("case", "multi", steps=("history", "images", "discussion"))
+    assert not diagnosis_revealed(no_diagnosis, Step(0, "case-images"))
+    assert diagnosis_revealed(no_diagnosis, Step(0, "case-discussion"))
+    never = PlaylistItem("case", "multi", steps=("history", "images"))
+    assert not diagnosis_revealed(never, Step(0, "case-images"))
+
+
+def test_lesions_are_outlined_one_more_at_each_lesion_step(catalogue):
+    from cnoatlas.domain.playlist import Step, lesions_marked
+
+    case = catalogue.cases["multi"]
+    item = PlaylistItem("case", "multi")
+    assert lesions_marked(item, case, Step(0, "case-images")) == []
+    assert lesions_marked(item, case, Step(0, "case-lesion", "a")) == ["a"]
+    assert lesions_marked(item, case, Step(0, "case-lesion", "c")) == ["a", "b", "c"]
+    assert lesions_marked(item, case, Step(0, "case-findings")) == ["a", "b", "c"]
+    # a lecturer who skips the lesion-by-lesion part keeps the images unmarked
+    plain = PlaylistItem("case", "multi", steps=("history", "images", "findings", "diagnosis"))
+    assert lesions_marked(plain, case, Step(0, "case-diagnosis")) == []
