@@ -184,6 +184,23 @@ def new_case_json(
     }
 
 
+# Reasons whose bracketed detail is a library's error text, which may quote a file name or value.
+_QUOTING_REASONS = (
+    "cannot read the file",
+    "not readable as DICOM",
+    "image size elements are not numbers",
+    "pixel data could not be decoded",
+)
+
+
+def safe_reason(reason: str) -> str:
+    """A reason fit for the report: error text that may quote a value is left out."""
+    for start in _QUOTING_REASONS:
+        if reason.startswith(start):
+            return start
+    return reason
+
+
 def _write_images(path, staging, deid, report, progress, cancel) -> dict[str, Any]:
     """De-identify and write every usable image; fills ``report``; returns age/sex found."""
     from cnoatlas.imaging.deidentify import (
@@ -215,7 +232,7 @@ def _write_images(path, staging, deid, report, progress, cancel) -> dict[str, An
             with source.open() as fp:
                 ds = read_full(fp)
         except (SkippedFile, UnreadableFile) as exc:
-            report.skipped.append({"file": where, "reason": str(exc)})
+            report.skipped.append({"file": where, "reason": safe_reason(str(exc))})
             continue
         except Exception as exc:  # a file pydicom cannot read whole: not imported, said why
             report.skipped.append({"file": where, "reason": f"unreadable ({type(exc).__name__})"})

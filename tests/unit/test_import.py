@@ -219,3 +219,35 @@ def test_dciodvfy_finds_no_new_errors(tmp_path, name):
     import_dicom(folder, "checked", age_years=10, sex="F")
     out = next((user_cases_dir() / "checked" / "dicom").rglob("*.dcm"))
     assert _errors(out) <= _errors(folder / name)
+
+
+def test_reasons_never_quote_library_errors():
+    assert user_cases.safe_reason("not readable as DICOM (bad value 'Doe^John')") == (
+        "not readable as DICOM"
+    )
+    assert user_cases.safe_reason("colour image (RGB); the viewer shows greyscale only") == (
+        "colour image (RGB); the viewer shows greyscale only"
+    )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "MR_small_RLE.dcm",
+        "MR_small_jp2klossless.dcm",
+        "MR_small_bigendian.dcm",
+        "MR_small_implicit.dcm",
+        "rtdose.dcm",
+    ],
+)
+def test_other_encodings_keep_their_pixels(tmp_path, name):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(FILES / name, folder / name)
+    import_dicom(folder, "encoded", age_years=10, sex="F")
+    before = load_series(folder).series[0]
+    after = load_series(user_cases_dir() / "encoded" / "dicom").series[0]
+    assert np.array_equal(after.pixels, before.pixels)
+    old_name = str(pydicom.dcmread(FILES / name).PatientName).split("^")[0].lower()
+    for path in (user_cases_dir() / "encoded" / "dicom").rglob("*.dcm"):
+        assert old_name.encode() not in path.read_bytes().lower()
