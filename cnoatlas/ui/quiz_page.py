@@ -289,6 +289,12 @@ class QuizStartPanel(QWidget):
                 layout.addWidget(_label(f"•  {counts[family]} {text}"))
         layout.addWidget(
             _label(
+                "•  Teaching cases: the diagnosis from the story and the findings; and, on the "
+                "case's synthetic whole-body images, spot a lesion or find every lesion"
+            )
+        )
+        layout.addWidget(
+            _label(
                 "Each answer is explained in the atlas's own words and names its source.", "muted"
             )
         )
@@ -1040,6 +1046,7 @@ class QuizPage(QWidget):
         self.studies: dict[str, QuizStudy] = {}
         self.prepare_images = prepare_images
         self._prep: StudyTask | None = None
+        self._prep_pool: QThreadPool | None = None  # one thread: the viewers keep the global pool
         self._prep_total = 0
         self._prep_done = 0
         self._shown_once = False
@@ -1110,7 +1117,10 @@ class QuizPage(QWidget):
         if app is not None:
             app.aboutToQuit.connect(task.cancel.set)
         self._show_prep_status()
-        QThreadPool.globalInstance().start(task)
+        if self._prep_pool is None:
+            self._prep_pool = QThreadPool(self)
+            self._prep_pool.setMaxThreadCount(1)
+        self._prep_pool.start(task)
 
     def _study_ready(self, case_id: str, study: object) -> None:
         self._prep_done += 1
@@ -1130,9 +1140,10 @@ class QuizPage(QWidget):
                 f"{self._prep_total} cases ready; they join the next session."
             )
         elif self.studies:
+            n = len(self.studies)
             label.setText(
-                f"Image questions (spot the lesion, find every lesion) ready for "
-                f"{len(self.studies)} cases."
+                "Image questions (spot the lesion, find every lesion) ready for "
+                f"{n} case{'s' if n != 1 else ''}."
             )
         label.setVisible(bool(label.text()))
 

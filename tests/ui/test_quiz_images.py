@@ -220,3 +220,51 @@ def test_a_case_diagnosis_shows_the_key_image_in_practice(qtbot, store, study):
     assert panel.key_viewer is not None and not panel.key_viewer.isHidden()
     assert panel.key_viewer.slice_index() == 2  # where lesion 1 is largest
     assert panel.key_viewer.visible_annotation_ids()
+
+
+# --- which cases get image questions ----------------------------------------------------------
+def test_missing_studies_are_prepared_on_a_worker_and_join_the_next_session(
+    qtbot, store, study, monkeypatch
+):
+    from dataclasses import replace
+
+    import cnoatlas.ui.quiz_page as quiz_page
+
+    # The synthetic study stands in for the generated one of one library case.
+    relabelled = replace(
+        study,
+        case_id="cno-silent-vertebra",
+        annotations=tuple(
+            replace(a, lesion_id={"lesion-1": "l1", "lesion-2": "l2"}[a.lesion_id])
+            for a in study.annotations
+        ),
+    )
+    made = []
+
+    def fake_load(case, generate=False):
+        made.append((case.id, generate))
+        return relabelled if case.id == "cno-silent-vertebra" else None
+
+    monkeypatch.setattr(quiz_page, "load_quiz_study", fake_load)
+    monkeypatch.setattr(quiz_page, "is_available", lambda case: False)
+    page = QuizPage(store=store, seed=2, prepare_images=True)
+    qtbot.addWidget(page)
+    for key, box in page.start_panel.topic_boxes.items():
+        box.setChecked(key == "cases")
+    page.start_panel.count.setValue(50)
+    page.start_panel.start_button.click()
+    # Nothing was cached: this session has no image questions, and the worker has started.
+    assert {q.response for q in page.session.questions} == {"single"}
+    assert page.start_panel.image_status.text().startswith("Preparing images")
+    qtbot.waitUntil(lambda: page._prep is None)
+    assert all(generate for _id, generate in made)
+    assert set(page.studies) == {"cno-silent-vertebra"}
+    assert "ready for 1 case." in page.start_panel.image_status.text()
+    page.show_start()
+    page.start_panel.start_button.click()
+    image_ids = {q.id for q in page.session.questions if q.response in ("mark", "marks")}
+    assert image_ids == {
+        "case:cno-silent-vertebra:spot-0",
+        "case:cno-silent-vertebra:spot-1",
+        "case:cno-silent-vertebra:find-all",
+    }
