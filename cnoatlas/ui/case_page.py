@@ -557,6 +557,9 @@ class CasePage(QWidget):
             check = "" if entry is None or entry.verified else " (citation to check)"
             body.append(f"<li><small>{html.escape(text)}{check}</small></li>")
         body.append("</ol>")
+        if not (case.teaching_points or case.differential_discussion or numbers):
+            # An imported case starts without teaching: say so instead of empty headings.
+            body = ["<p>No teaching points, differentials or references written yet.</p>"]
         self.discussion_label.setText("".join(body))
 
     def _fill_map(self) -> None:
