@@ -401,6 +401,16 @@ def step_summary(playlist: Playlist, step: Step, catalogue: Catalogue | None = N
     return f"Text · {item.title or item.text[:40]}"
 
 
+def handout_notes(playlist: Playlist, all_steps: list[Step]) -> list[str]:
+    """The notes printed under each handout page: an item's notes on its last page only, as
+    they may discuss a question's answer or an unknown's diagnosis."""
+    last = {step.item: i for i, step in enumerate(all_steps)}
+    return [
+        playlist.items[step.item].notes if last[step.item] == i else ""
+        for i, step in enumerate(all_steps)
+    ]
+
+
 def move(items: list[PlaylistItem], order: Iterable[int]) -> list[PlaylistItem]:
     """The items in a new order (the editor's drag and drop), each exactly once."""
     order = list(order)

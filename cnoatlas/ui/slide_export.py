@@ -16,6 +16,7 @@ from cnoatlas.domain.errors import AtlasError
 from cnoatlas.domain.playlist import (
     Catalogue,
     Playlist,
+    handout_notes,
     library_catalogue,
     step_summary,
     steps,
@@ -85,7 +86,7 @@ def export_playlist(
         slide.deleteLater()
     if pdf:
         summaries = [step_summary(playlist, s, catalogue) for s in all_steps]
-        notes = [playlist.items[s.item].notes for s in all_steps]
+        notes = handout_notes(playlist, all_steps)
         written.append(write_handout(playlist.title, written, summaries, notes, out_dir))
     return written
 

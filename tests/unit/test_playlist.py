@@ -286,3 +286,23 @@ def test_lesions_are_outlined_one_more_at_each_lesion_step(catalogue):
     # a lecturer who skips the lesion-by-lesion part keeps the images unmarked
     plain = PlaylistItem("case", "multi", steps=("history", "images", "findings", "diagnosis"))
     assert lesions_marked(plain, case, Step(0, "case-diagnosis")) == []
+
+
+def test_handout_notes_wait_for_the_last_page_of_their_item(catalogue):
+    from cnoatlas.domain.playlist import handout_notes
+
+    playlist = Playlist(
+        "T",
+        [
+            PlaylistItem("case", "clavicle", notes="It was CNO."),
+            PlaylistItem("question", "feature:medial-clavicle", notes="Answer: CNO."),
+            PlaylistItem("text", title="End", notes="Thanks."),
+        ],
+    )
+    all_steps = steps(playlist, catalogue)
+    notes = handout_notes(playlist, all_steps)
+    kinds = [s.kind for s in all_steps]
+    assert notes[kinds.index("case-discussion")] == "It was CNO."
+    assert notes[kinds.index("answer")] == "Answer: CNO."
+    assert notes[-1] == "Thanks."
+    assert sum(bool(n) for n in notes) == 3
