@@ -153,7 +153,8 @@ class ReadingPage(QWidget):
         self.chapter_list.setObjectName("chapterList")
         self.chapter_list.setAccessibleName("Chapters")
         self.chapter_list.setWordWrap(True)
-        self.chapter_list.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
+        self.chapter_list.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.chapter_list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         for number, chapter in enumerate(self.chapters, start=1):
             item = QListWidgetItem(f"{number}.  {chapter.title}")
             item.setData(Qt.ItemDataRole.UserRole, chapter.id)
@@ -173,17 +174,22 @@ class ReadingPage(QWidget):
         self.links.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
         self.links_layout = QVBoxLayout(self.links)
 
-        column = QVBoxLayout()
-        column.addWidget(self.links)
-        column.addStretch(1)
+        # The related links sit right of the text; when the page is too narrow for three
+        # columns at this scale they move under the chapter list (see _place_links).
+        self.left_column = QVBoxLayout()
+        self.left_column.addWidget(self.chapter_list)
+        self.left_column.addStretch(1)
+        self.right_column = QVBoxLayout()
+        self.right_column.addWidget(self.links)
+        self.right_column.addStretch(1)
 
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(16, 12, 16, 12)
-        layout.setSpacing(24)
-        layout.addWidget(self.chapter_list)
-        layout.addWidget(self.text, 4)
-        layout.addLayout(column)
-        layout.addStretch(1)  # on a wide screen the spare room goes to the right, not the lines
+        self.columns = QHBoxLayout(self)
+        self.columns.setContentsMargins(16, 12, 16, 12)
+        self.columns.setSpacing(24)
+        self.columns.addLayout(self.left_column)
+        self.columns.addWidget(self.text, 4)
+        self.columns.addLayout(self.right_column)
+        self.columns.addStretch(1)  # on a wide screen spare room goes to the right, not the lines
         self._fit_measure()
         if self.chapters:
             self.chapter_list.setCurrentRow(0)
@@ -281,7 +287,9 @@ class ReadingPage(QWidget):
         self.text.setMinimumWidth(round(metrics.averageCharWidth() * 40))
         chars = QFontMetricsF(self.font()).averageCharWidth()
         self.chapter_list.setFixedWidth(round(chars * 30))
-        self.links.setFixedWidth(round(chars * 36))
+        self.links.setFixedWidth(round(chars * 34))
+        self._fit_list_height()
+        self._place_links()
         t = current_theme()
         border = 2 if t.name == "contrast" else 1
         sheet = f"""
@@ -301,6 +309,46 @@ class ReadingPage(QWidget):
             """
         if sheet != self.styleSheet():
             self.setStyleSheet(sheet)
+
+    def _fit_list_height(self) -> None:
+        """The chapter list as tall as its (wrapped) titles, so none is hidden."""
+        chapter_list = self.chapter_list
+        if not chapter_list.count():
+            return
+        chapter_list.doItemsLayout()
+        last = chapter_list.visualItemRect(chapter_list.item(chapter_list.count() - 1))
+        bottom = last.bottom() + chapter_list.verticalScrollBar().value()
+        chapter_list.setFixedHeight(bottom + 2 * chapter_list.frameWidth() + 8)
+        chapter_list.scrollToTop()  # it may have scrolled to its current row while too short
+
+    def links_beside_text(self) -> bool:
+        return self.right_column.indexOf(self.links) >= 0
+
+    def _place_links(self) -> None:
+        margins = self.columns.contentsMargins()
+        needed = (
+            self.chapter_list.width()
+            + self.text.maximumWidth()
+            + self.links.width()
+            + 2 * self.columns.spacing()
+            + margins.left()
+            + margins.right()
+        )
+        beside = self.width() >= needed
+        if beside == self.links_beside_text():
+            return
+        source, target = (
+            (self.left_column, self.right_column)
+            if beside
+            else (self.right_column, self.left_column)
+        )
+        source.removeWidget(self.links)
+        target.insertWidget(0 if beside else 1, self.links)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._place_links()
+        QTimer.singleShot(0, self, self._fit_list_height)  # once the list has its new width
 
     def changeEvent(self, event: QEvent) -> None:
         # A new theme or UI scale. apply_theme sends these events before it records the theme's

@@ -163,3 +163,15 @@ def test_enter_in_the_search_box_opens_the_best_result(qtbot, window):
     qtbot.keyClick(window.search_box.completer.popup(), Qt.Key.Key_Return)
     assert window.current_page() == "reading"
     assert window.page("reading").current_chapter() == "diagnostic-pathway"
+
+
+def test_related_links_move_under_the_chapter_list_when_the_page_is_narrow(qtbot, page):
+    page.resize(2400, 900)
+    qtbot.waitUntil(page.links_beside_text)
+    page.resize(900, 900)
+    qtbot.waitUntil(lambda: not page.links_beside_text())
+    assert page.links.isVisible() and page.text.width() >= page.text.minimumWidth()
+    last = page.chapter_list.item(page.chapter_list.count() - 1)
+    qtbot.waitUntil(  # every chapter title stays visible in the list
+        lambda: page.chapter_list.viewport().rect().contains(page.chapter_list.visualItemRect(last))
+    )
