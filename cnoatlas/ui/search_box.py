@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QCompleter, QLineEdit, QWidget
 
-from cnoatlas.domain.search import SearchIndex, search_index
+from cnoatlas.domain.errors import AtlasError
+
+if TYPE_CHECKING:  # the index (and the case library under it) loads on first search
+    from cnoatlas.domain.search import SearchIndex
 
 KIND_LABELS = {"chapter": "Chapter", "case": "Case", "site": "Site"}
 MAX_RESULTS = 30
@@ -45,12 +50,20 @@ class SearchBox(QLineEdit):
     @property
     def index(self) -> SearchIndex:
         if self._index is None:
+            from cnoatlas.domain.search import search_index
+
             self._index = search_index()  # built on first use, not at start-up
         return self._index
 
     def update_results(self, text: str) -> None:
         self.results.clear()
-        found = self.index.search(text, limit=MAX_RESULTS) if text.strip() else []
+        try:
+            found = self.index.search(text, limit=MAX_RESULTS) if text.strip() else []
+        except AtlasError as exc:  # a broken data file: say which, rather than fail silently
+            found = []
+            problem = QStandardItem(f"Search is unavailable: {exc}")
+            problem.setEnabled(False)
+            self.results.appendRow(problem)
         for result in found:
             item = QStandardItem(f"{result.title}   ·  {KIND_LABELS[result.kind]}")
             item.setData(result.kind, KIND_ROLE)
@@ -58,7 +71,7 @@ class SearchBox(QLineEdit):
             item.setToolTip(result.id)
             item.setEditable(False)
             self.results.appendRow(item)
-        if not found and text.strip():
+        if not found and text.strip() and not self.results.rowCount():
             empty = QStandardItem(f"Nothing found for “{text.strip()}”")
             empty.setEnabled(False)
             self.results.appendRow(empty)
