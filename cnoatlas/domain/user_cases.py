@@ -15,10 +15,13 @@ folder, the report or a message: files are named by their position, not their na
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import shutil
 import threading
+import warnings
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -101,7 +104,8 @@ def import_dicom(
     try:
         report = Report(case_id)
         deid = Deidentifier(case_id, salt=salt)
-        characteristics = _write_images(Path(path), staging, deid, report, progress, cancel)
+        with _quiet_pydicom():  # its warnings quote values: a name must not reach the screen
+            characteristics = _write_images(Path(path), staging, deid, report, progress, cancel)
         if report.files_imported == 0:
             why = "; ".join(sorted({i["reason"] for i in report.refused + report.skipped}))
             raise AtlasError(
@@ -138,17 +142,23 @@ def import_dicom(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     finally:
-        with _ignore_os_error():
+        with contextlib.suppress(OSError):
             staging_root.rmdir()  # only when empty
     return ImportResult(case_id, final, report_json, tuple(report.lines()))
 
 
-class _ignore_os_error:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, exc, tb) -> bool:
-        return kind is not None and issubclass(kind, OSError)
+@contextlib.contextmanager
+def _quiet_pydicom():
+    """No pydicom warning or log line while patient data is handled (they may quote values)."""
+    logger = logging.getLogger("pydicom")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
 
 
 def new_case_json(

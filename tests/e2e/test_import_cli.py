@@ -91,3 +91,16 @@ def test_no_images_is_refused(run_cli, tmp_path):
     assert result.stderr.count("\n") == 1 and "no DICOM images" in result.stderr
     _no_identifier(result.stderr)
     assert not (tmp_path / "home" / "data" / "cases" / "nothing-here").exists()
+
+
+def test_pydicom_warnings_do_not_reach_the_screen(run_cli, tmp_path):
+    """Warnings quote values (a name could be one); an import prints none of them."""
+    import shutil
+
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    # An invalid UID inside: reading it makes pydicom warn, quoting the value.
+    shutil.copy(FILES / "rtdose_1frame.dcm", folder / "dose.dcm")
+    result = run_cli("import", str(folder), "--case-id", "odd-values", "--age", "9", "--sex", "M")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
