@@ -252,8 +252,17 @@ def _write_images(path, staging, deid, report, progress, cancel) -> dict[str, An
             report.refused.append({"file": where, "reason": reason})
             continue
         old_series = str(ds.get("SeriesInstanceUID", "") or "") or "(none)"
-        report.count(deid.apply(ds))
-        prepare_for_writing(ds)
+        if not ds.get("SOPClassUID") or not ds.get("SOPInstanceUID"):
+            report.skipped.append({"file": where, "reason": "no SOP Class or Instance UID"})
+            continue
+        try:
+            done = deid.apply(ds)
+            prepare_for_writing(ds)
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            reason = f"could not be de-identified ({type(exc).__name__})"
+            report.skipped.append({"file": where, "reason": reason})
+            continue
+        report.count(done)
         series = folders.get(old_series)
         if series is None:
             series = folders[old_series] = {

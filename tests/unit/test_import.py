@@ -251,3 +251,17 @@ def test_other_encodings_keep_their_pixels(tmp_path, name):
     old_name = str(pydicom.dcmread(FILES / name).PatientName).split("^")[0].lower()
     for path in (user_cases_dir() / "encoded" / "dicom").rglob("*.dcm"):
         assert old_name.encode() not in path.read_bytes().lower()
+
+
+def test_a_file_without_instance_uid_is_skipped(tmp_path):
+    folder = tmp_path / "in"
+    write_planted_series(folder, slices=2)
+    broken = pydicom.dcmread(next(folder.iterdir()))
+    del broken.SOPInstanceUID
+    broken.SeriesInstanceUID = "1.2.826.0.1.3680043.2.99.30"
+    broken.save_as(folder / "zz-broken.dcm", enforce_file_format=False)
+    result = import_dicom(folder, "partial")
+    assert result.report["files"]["imported"] == 2
+    assert result.report["skipped"] == [
+        {"file": "file 3", "reason": "no SOP Class or Instance UID"}
+    ]
