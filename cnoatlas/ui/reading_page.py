@@ -145,8 +145,12 @@ class ReadingPage(QWidget):
         super().__init__(parent)
         self.setObjectName("page-reading")
         self.setAccessibleName("Reading page")
-        self.chapters = chapter_library()
         self._chapter: Chapter | None = None
+        self.problem = ""  # why the chapters could not be read, shown instead of them
+        try:
+            self.chapters = chapter_library()
+        except AtlasError as exc:  # a lecturer's edit broke a chapter file: say which and why
+            self.chapters, self.problem = (), str(exc)
         self._refresh_pending = False
 
         self.chapter_list = QListWidget()
@@ -193,6 +197,11 @@ class ReadingPage(QWidget):
         self._fit_measure()
         if self.chapters:
             self.chapter_list.setCurrentRow(0)
+        else:
+            self.links.hide()
+            self.text.setPlainText(
+                f"The chapters could not be read.\n\n{self.problem or 'There are no chapters.'}"
+            )
 
     # --- public API --------------------------------------------------------------------
     def chapter_ids(self) -> list[str]:

@@ -175,3 +175,30 @@ def test_related_links_move_under_the_chapter_list_when_the_page_is_narrow(qtbot
     qtbot.waitUntil(  # every chapter title stays visible in the list
         lambda: page.chapter_list.viewport().rect().contains(page.chapter_list.visualItemRect(last))
     )
+
+
+def test_a_broken_chapter_file_is_named_on_the_page_and_in_search(qtbot, monkeypatch, tmp_path):
+    from cnoatlas.domain.chapters import load_chapters
+    from cnoatlas.ui import reading_page
+    from cnoatlas.ui.search_box import SearchBox
+
+    (tmp_path / "broken.md").write_text("no front matter\n", encoding="utf-8")
+
+    def broken():
+        return load_chapters(tmp_path)
+
+    monkeypatch.setattr(reading_page, "chapter_library", broken)
+    page = ReadingPage()
+    qtbot.addWidget(page)
+    assert page.chapter_list.count() == 0
+    assert "broken.md: line 1: must start with a '---'" in page.text.toPlainText()
+
+    class BrokenIndex:
+        def search(self, query, limit=None):
+            broken()
+
+    box = SearchBox(BrokenIndex())
+    qtbot.addWidget(box)
+    box.update_results("clavicle")
+    assert box.result_rows() == []
+    assert "broken.md" in box.results.item(0).text()
