@@ -140,9 +140,14 @@ def documents_for(
     """The searchable text of every chapter, case and site."""
     docs = [Document("chapter", c.id, c.title, f"{c.summary}\n{c.body_text}") for c in chapters]
     docs += [Document("case", c.id, c.title, f"{c.id} {c.search_text()}") for c in library]
+    # The groups and regions a site lies in let "thoracic spine" or "pelvis" find it too.
+    regions: dict[str, list[str]] = {}
+    for group in model.groups.values():
+        for leaf in model.expand(group.id):
+            regions.setdefault(leaf, []).append(group.name)
     for site in model.sites.values():
-        body = " ".join(filter(None, (site.id, site.bone, site.side, site.segment)))
-        docs.append(Document("site", site.id, site.name, body))
+        parts = (site.id, site.bone, site.side, site.segment, *regions.get(site.id, ()))
+        docs.append(Document("site", site.id, site.name, " ".join(filter(None, parts))))
     return docs
 
 

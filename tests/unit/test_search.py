@@ -72,6 +72,9 @@ def test_documents_cover_chapters_cases_and_sites(tmp_path):
     index = SearchIndex(docs)
     assert _ids(index.search("physeal")) == ["one"]
     assert _ids(index.search("t7 body")) == ["vertebra.t7.body"]
+    # a site is found by the regions it lies in, not only by its own name
+    thoracic = [r.id for r in index.search("thoracic spine") if r.kind == "site"]
+    assert "vertebra.t7.body" in thoracic and "vertebra.l1.body" not in thoracic
 
 
 def test_the_shipped_index_finds_every_kind():
