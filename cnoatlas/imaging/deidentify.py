@@ -66,6 +66,7 @@ from cnoatlas.imaging.safe_tags import is_identifying
 REPORT_VERSION = 1
 METHOD = "CNO Atlas import: DICOM PS3.15 Annex E basic profile (retain patient characteristics, "
 METHOD += "modified dates, series descriptors checked)"
+METHOD_SHORT = "CNO Atlas: PS3.15 Annex E basic profile, modified dates"  # LO: 64 at most
 # DeidentificationMethodCodeSequence values (CID 7050): basic profile and the options used.
 _METHOD_CODES = (
     ("113100", "Basic Application Confidentiality Profile"),
@@ -117,6 +118,8 @@ def burned_in_reason(ds: Dataset) -> str | None:
     burned = str(ds.get("BurnedInAnnotation", "") or "").strip().upper()
     if burned == "YES":
         return "BurnedInAnnotation is YES: text in the pixels may identify the patient"
+    if str(ds.get("RecognizableVisualFeatures", "") or "").strip().upper() == "YES":
+        return "RecognizableVisualFeatures is YES: the image may show the patient's face"
     sop_class = str(ds.get("SOPClassUID", "") or "")
     modality = str(ds.get("Modality", "") or "").upper()
     image_type = [str(v).upper() for v in values(ds.get("ImageType"))]
@@ -273,7 +276,9 @@ class Deidentifier:
         done.add(("PatientName", "replaced"))
         done.add(("PatientID", "replaced"))
         ds.PatientIdentityRemoved = "YES"
-        ds.DeidentificationMethod = METHOD[:64]
+        ds.DeidentificationMethod = METHOD_SHORT
+        if any(action == "date shifted" for _keyword, action in done):
+            ds.LongitudinalTemporalInformationModified = "MODIFIED"
         codes = Sequence()
         for value, meaning in _METHOD_CODES:
             item = Dataset()

@@ -245,6 +245,8 @@ def test_dates_shift_by_the_offset_and_times_stay():
     assert ds.SeriesDate == "20200601"
     assert ds.AcquisitionDateTime == "20200601101500"
     assert ("StudyDate", "date shifted") in done
+    assert ds.LongitudinalTemporalInformationModified == "MODIFIED"
+    assert len(ds.DeidentificationMethod) <= 64
     ds2, _ = deidentify(planted_dataset(0), salt=b"s")  # a random offset: a real shift
     assert ds2.StudyDate != STUDY_DATE and len(ds2.StudyDate) == 8
 
@@ -311,6 +313,9 @@ def test_burned_in_rules():
     shot = planted_dataset(0)
     shot.ImageType = ["DERIVED", "SECONDARY", "SCREEN SAVE"]
     assert "screen save" in burned_in_reason(shot)
+    face = planted_dataset(0)
+    face.RecognizableVisualFeatures = "YES"
+    assert "face" in burned_in_reason(face)
     photo = planted_dataset(0)
     photo.SOPClassUID = "1.2.840.10008.5.1.4.1.1.77.1.4"
     photo.BurnedInAnnotation = "NO"
