@@ -356,6 +356,7 @@ class CaseBrowser(QWidget):
         dialog = ImportDialog(self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.imported.connect(self.caseImported)
+        dialog.openCase.connect(self.caseOpened)
         dialog.show()
         return dialog
 

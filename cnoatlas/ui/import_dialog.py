@@ -82,6 +82,7 @@ class ImportDialog(QDialog):
     """Folder/zip, case id, title (and age/sex when the images lack them), then the report."""
 
     imported = Signal(str)  # the new case's id
+    openCase = Signal(str)  # the user asks to read the new case
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -166,8 +167,12 @@ class ImportDialog(QDialog):
         self.start_button.clicked.connect(self.start)
         self.close_button = _button("Close", "importClose", "Close, or cancel a running import")
         self.close_button.clicked.connect(self.reject)
+        self.open_button = _button("Open the case", "importOpenCase", "Open the imported case")
+        self.open_button.hide()
+        self.open_button.clicked.connect(self._open_case)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
+        buttons.addWidget(self.open_button)
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.close_button)
 
@@ -266,7 +271,14 @@ class ImportDialog(QDialog):
             "(deidentification-report.json)."
         )
         self.report_view.setPlainText("\n".join(result.lines))
+        self.open_button.show()
+        self.open_button.setDefault(True)
         self.imported.emit(result.case_id)
+
+    def _open_case(self) -> None:
+        if self.result is not None:
+            self.openCase.emit(self.result.case_id)
+            self.accept()
 
     def _failed(self, message: str) -> None:
         self.task = None

@@ -82,4 +82,7 @@ def test_cases_page_lists_the_imported_case(qtbot, tmp_path):
     assert page.library.get("page-case").imported
     page.browser.origin_filter.setCurrentIndex(page.browser.origin_filter.findData(False))
     assert page.browser.visible_case_ids() == ["page-case"]
-    dialog.close()
+    assert dialog.open_button.isVisibleTo(dialog)
+    dialog.open_button.click()
+    assert page.currentWidget() is page.case_page
+    assert page.case_page.case.id == "page-case"
