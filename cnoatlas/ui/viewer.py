@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from cnoatlas.domain.annotations import Annotation
 from cnoatlas.domain.errors import AtlasError
@@ -1109,19 +1110,29 @@ def load_in_background(
     task = SeriesLoadTask(path, first_slice)
     task.first_paint_wait = 0.25
 
+    def gone() -> bool:
+        """The viewer was closed while its series streamed in: stop feeding it."""
+        if isValid(viewer):
+            return False
+        task.cancel.set()
+        return True
+
     def first_image(first: FirstImage) -> None:
-        viewer.show_first_image(first)
-        viewer.repaint()  # now, while the loader waits, not later against the header scan
+        if not gone():
+            viewer.show_first_image(first)
+            viewer.repaint()  # now, while the loader waits, not later against the header scan
         task.first_painted.set()
 
     def scanned(result: LoadResult) -> None:
+        if gone():
+            return
         if result.series:
             viewer.set_series(result.series[0], first_slice)
         else:
             viewer._show_empty("No images found")
 
     def arrived(number: int, index: int) -> None:
-        if number == 0:
+        if number == 0 and not gone():
             viewer.slice_loaded(index)
 
     viewer.sliceChanged.connect(task.want)
@@ -1130,6 +1141,8 @@ def load_in_background(
     task.signals.sliceLoaded.connect(arrived)
 
     def finished(_result: LoadResult) -> None:
+        if gone():
+            return
         viewer.sliceChanged.disconnect(task.want)
         viewer.streaming_finished()
 

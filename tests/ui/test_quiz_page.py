@@ -242,6 +242,11 @@ def test_case_questions_come_from_the_case_library(qtbot, page):
     for key, box in page.start_panel.topic_boxes.items():
         box.setChecked(key == "cases")
     qtbot.mouseClick(page.start_panel.start_button, Qt.MouseButton.LeftButton)
+    # Cases whose study is in the cache also bring image questions: go to a diagnosis one.
+    page.session.index = next(
+        i for i, q in enumerate(page.session.questions) if q.kind == "diagnosis"
+    )
+    page._show_current()
     q = page.question_panel.question
     assert q.kind == "diagnosis" and q.case_id
     assert page.cases and q.case_id in {c.id for c in page.cases}
