@@ -22,6 +22,7 @@ import numpy as np
 from pydicom.dataset import Dataset
 
 from cnoatlas.imaging import windowing
+from cnoatlas.imaging.confidentiality import holds_identifier, patient_identifiers
 from cnoatlas.imaging.dicom_io import (
     Header,
     Problem,
@@ -272,6 +273,14 @@ def orientation_markers(orientation: Iterable[float] | None) -> dict[str, str]:
     }
 
 
+def _safe_description(ds: Dataset) -> str:
+    """The series description for the screen, withheld when someone typed the patient into it."""
+    text = str(ds.get("SeriesDescription", "") or ds.get("ProtocolName", "") or "")
+    if text and holds_identifier(text, patient_identifiers(ds)):
+        return "(description withheld: it names the patient)"
+    return text
+
+
 class Series:
     """One ordered stack of 2-D images and the volume that holds their stored pixel values."""
 
@@ -285,7 +294,7 @@ class Series:
         self.uid = str(ds.get("SeriesInstanceUID", "")) or f"file:{first.source.name}"
         self.study_uid = str(ds.get("StudyInstanceUID", ""))
         self.frame_of_reference = str(ds.get("FrameOfReferenceUID", ""))
-        self.description = str(ds.get("SeriesDescription", "") or ds.get("ProtocolName", "") or "")
+        self.description = _safe_description(ds)
         self.modality = str(ds.get("Modality", "") or "")
         self.image_type = tuple(str(v) for v in (ds.get("ImageType") or ()))
         self.series_number = _first_number(ds.get("SeriesNumber"))

@@ -439,3 +439,13 @@ def test_bits_above_bits_stored_are_masked_like_pydicom(tmp_path):
     series = load_series(tmp_path).series[0]
     reference = pydicom.dcmread(next(tmp_path.glob("*.dcm"))).pixel_array
     assert series.pixels[0].tolist() == reference.tolist() == [[1, 5], [1, 5]]
+
+
+def test_a_description_naming_the_patient_never_reaches_the_screen(tmp_path):
+    write_series(tmp_path / "a", 2, description="COR STIR Doe")
+    write_series(tmp_path / "b", 2, description="ID-0042 sag T1")
+    write_series(tmp_path / "c", 2, description="COR STIR WB")
+    described = {s.description for s in load_series(tmp_path).series}
+    assert "COR STIR WB" in described
+    assert not any("doe" in d.lower() or "0042" in d for d in described)
+    assert sum("withheld" in d for d in described) == 2
