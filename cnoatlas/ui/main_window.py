@@ -246,7 +246,14 @@ class MainWindow(QMainWindow):
         )
         self.search_box = SearchBox()
         self.search_box.resultChosen.connect(self.open_search_result)
-        bar.setCornerWidget(self.search_box, Qt.Corner.TopRightCorner)
+        # The holder keeps the field off the window's edge; Python keeps it alive (PySide6 does
+        # not hand a corner widget's ownership to the menu bar).
+        self._search_holder = QWidget()
+        self._search_holder.setObjectName("searchHolder")
+        row = QHBoxLayout(self._search_holder)
+        row.setContentsMargins(0, 2, 8, 2)
+        row.addWidget(self.search_box)
+        bar.setCornerWidget(self._search_holder, Qt.Corner.TopRightCorner)
 
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self._action("Keyboard shortcuts", self.open_shortcuts, "F1"))

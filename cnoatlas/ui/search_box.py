@@ -32,6 +32,12 @@ class SearchBox(QLineEdit):
         self.setToolTip("Search chapters, cases and sites: 'clav' finds the clavicle")
         self.setClearButtonEnabled(True)
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 32)
+        # Framed in the theme's muted colour so the field reads as one on every theme.
+        self.setStyleSheet(
+            "QLineEdit#searchBox { border: 1px solid palette(placeholder-text);"
+            " border-radius: 4px; padding: 1px 6px; }"
+            "QLineEdit#searchBox:focus { border: 2px solid palette(highlight); }"
+        )
         self._index = index
         self.results = QStandardItemModel(self)
         self.completer = QCompleter(self.results, self)
