@@ -36,6 +36,7 @@ from cnoatlas.domain.sites import SiteModel, site_model
 from cnoatlas.domain.sources import Source, bibliography
 
 CHAPTER_SUFFIX = ".md"
+GUIDE_FILE = "README.md"  # how to write a chapter, for lecturers; not a chapter itself
 _ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _STEP = re.compile(r"(\d{1,2})\.\s+")
 _FIELDS = {"id", "title", "order", "summary", "sites", "cases", "evidence"}
@@ -259,6 +260,8 @@ def load_chapters(
     chapters: list[Chapter] = []
     seen: dict[str, Path] = {}
     for path in sorted(folder.glob(f"*{CHAPTER_SUFFIX}")):
+        if path.name == GUIDE_FILE:
+            continue
         chapter = parse_chapter(path, sources, site_ids, case_ids, dataset_ids)
         if chapter.id in seen:
             raise DataFileError(path, "id", f"duplicate of {seen[chapter.id].name}")

@@ -125,7 +125,8 @@ def test_links_are_checked_against_the_known_ids(tmp_path):
 def test_chapters_load_in_order_and_ids_must_be_unique(tmp_path):
     _write(tmp_path, "second", order=2)
     _write(tmp_path, "first", order=1)
-    assert [c.id for c in load_chapters(tmp_path)] == ["first", "second"]
+    (tmp_path / "README.md").write_text("# How to write a chapter\n", encoding="utf-8")
+    assert [c.id for c in load_chapters(tmp_path)] == ["first", "second"]  # the guide is skipped
     with pytest.raises(AtlasError, match=r"unknown chapter 'third'.*first, second"):
         get_chapter("third", load_chapters(tmp_path))
     with pytest.raises(DataFileError, match="chapter folder not found"):
