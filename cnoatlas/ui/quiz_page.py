@@ -354,6 +354,7 @@ class QuizQuestionPanel(QWidget):
         outer.addLayout(top)
 
         scroll = QScrollArea()
+        self.scroll = scroll
         scroll.setObjectName("quizScroll")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -392,9 +393,12 @@ class QuizQuestionPanel(QWidget):
         # The result beside the image, where the eye is (the explanation follows below).
         self.image_verdict = _name(_label("", "verdict"), "quizImageVerdict")
         self.image_verdict.hide()
+        self.image_score = _name(_label(""), "quizImageScore")
+        self.image_score.hide()
         side.addWidget(self.mark_count)
         self._image_side = side  # Submit and Clear move here, beside the image
         side.addWidget(self.image_verdict)
+        side.addWidget(self.image_score)
         side.addWidget(self.image_status)
         side.addStretch(1)
         image_layout.addLayout(side, 2)
@@ -511,12 +515,21 @@ class QuizQuestionPanel(QWidget):
     def _ensure_viewer(self):
         if self.viewer is None:
             self.viewer = self._make_viewer("quizViewer")
-            self.viewer.setMinimumHeight(680)
+            self._fit_viewer_height()
             self.viewer.setMinimumWidth(560)
             self.viewer.pointClicked.connect(self._on_point)
             self.viewer.marksChanged.connect(self._on_marks_changed)
             self.image_box.layout().insertWidget(0, self.viewer, 3)
         return self.viewer
+
+    def _fit_viewer_height(self) -> None:
+        """As tall as the visible part of the page: a whole-body image needs the height."""
+        if self.viewer is not None:
+            self.viewer.setMinimumHeight(max(420, self.scroll.viewport().height() - 24))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_viewer_height()
 
     def _show_image_box(self, on: bool) -> None:
         self._cancel_loading()
@@ -525,6 +538,7 @@ class QuizQuestionPanel(QWidget):
         self.options_box.setVisible(not on)
         self.image_box.setVisible(on)
         self.image_verdict.hide()
+        self.image_score.hide()
         if on:
             self._image_side.insertWidget(1, self.actions_box)
         else:
@@ -605,8 +619,8 @@ class QuizQuestionPanel(QWidget):
         marks = [Mark(uid, m.slice, m.col, m.row).to_json() for m in self._image_marks]
         return marks[0] if q is not None and q.response == "mark" else marks
 
-    def _image_feedback(self, outcome: Outcome) -> str:
-        """Outlines revealed, marks coloured hit or miss; the verdict in words."""
+    def _image_feedback(self, outcome: Outcome) -> tuple[str, str]:
+        """Outlines revealed, marks coloured hit or miss; the verdict and the score in words."""
         q = self.question
         viewer = self.viewer
         right, wrong = _verdict_colours()
@@ -640,10 +654,13 @@ class QuizQuestionPanel(QWidget):
                     )
         if q.response == "mark":
             if outcome.correct:
-                return "✓  Correct: your mark is on the lesion (outlined in yellow)."
+                return (
+                    "✓  Correct: your mark is on the lesion.",
+                    "The lesion is outlined in yellow.",
+                )
             return (
-                f"✗  Not quite: the lesion is in the {_site_name(q.answer['site_id'])}, "
-                "outlined in yellow; your mark is in red."
+                f"✗  Not quite: the lesion is in the {_site_name(q.answer['site_id'])}.",
+                "The lesion is outlined in yellow; your mark is in red.",
             )
         found, missed, false = len(result.found), len(result.missed), len(result.false_marks)
         measures = (
@@ -655,13 +672,13 @@ class QuizQuestionPanel(QWidget):
             if outcome.correct
             else "✗  Missed lesions or false marks."
         )
-        missed_sites = ", ".join(
+        missed_sites = "; ".join(
             dict.fromkeys(_site_name(lesions[i]["site_id"]) for i in result.missed)
         )
-        missed_text = f" Missed: {missed_sites}." if missed_sites else ""
+        missed_text = f"Missed: {missed_sites}. " if missed_sites else ""
         return (
-            f"{head} {measures}.{missed_text} Lesions are outlined in yellow; your hits are "
-            "green, false marks red."
+            f"{head} {measures}.",
+            f"{missed_text}Lesions are outlined in yellow; your hits are green, false marks red.",
         )
 
     def show_key_image(self, study: QuizStudy | None) -> None:
@@ -846,8 +863,9 @@ class QuizQuestionPanel(QWidget):
             return
         right, wrong = _verdict_colours()
         colour = right if outcome.correct else wrong
+        details = ""
         if q.response in ("mark", "marks"):
-            verdict = self._image_feedback(outcome)
+            verdict, details = self._image_feedback(outcome)
         elif outcome.correct:
             verdict = "✓  Correct."
         else:
@@ -860,6 +878,9 @@ class QuizQuestionPanel(QWidget):
             self.image_verdict.setText(verdict)
             self.image_verdict.setStyleSheet(f"color: {colour}; font-weight: 600;")
             self.image_verdict.show()
+            self.image_score.setText(details)
+            self.image_score.show()
+            self.verdict.setText(f"{verdict} {details}")
         self.explanation.setText(q.explanation)
         self.citation.setText(f"Source: {q.citation()}")
         if q.response not in ("mark", "marks"):
@@ -1411,8 +1432,8 @@ def _quiz_question_view(request: ViewRequest) -> QWidget:
 
             marks = _marks(response)
             panel._image_marks = [ImageMark(m.slice, m.col, m.row) for m in marks]
-            panel._update_mark_count()
             panel.locked = True
+            panel._update_mark_count()
             panel.submit_button.setEnabled(False)
             panel.clear_button.setEnabled(False)
             panel.next_button.setEnabled(True)

@@ -148,6 +148,8 @@ def test_a_click_inside_the_outline_is_right(qtbot, store, study):
         qtbot.mouseClick(panel.submit_button, Qt.MouseButton.LeftButton)
     assert blocker.args[0].correct
     assert panel.verdict.text().startswith("✓")
+    assert panel.image_verdict.text().startswith("✓") and not panel.image_verdict.isHidden()
+    assert not panel.submit_button.isEnabled() and panel.next_button.isEnabled()
     assert not panel.feedback.isHidden()
     # The outline is revealed and the mark is coloured as a hit.
     assert panel.viewer.visible_annotation_ids()
