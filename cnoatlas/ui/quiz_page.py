@@ -523,9 +523,10 @@ class QuizQuestionPanel(QWidget):
         return self.viewer
 
     def _fit_viewer_height(self) -> None:
-        """As tall as the visible part of the page: a whole-body image needs the height."""
+        """Down to the bottom of the visible page: a whole-body image needs all the height."""
         if self.viewer is not None:
-            self.viewer.setMinimumHeight(max(420, self.scroll.viewport().height() - 24))
+            top = self.image_box.mapTo(self.scroll.widget(), self.image_box.rect().topLeft()).y()
+            self.viewer.setMinimumHeight(max(420, self.scroll.viewport().height() - top - 8))
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -545,6 +546,7 @@ class QuizQuestionPanel(QWidget):
             self.body_layout.insertWidget(self.body_layout.indexOf(self.feedback), self.actions_box)
             return
         viewer = self._ensure_viewer()
+        QTimer.singleShot(0, self, self._fit_viewer_height)  # once the prompt is laid out
         viewer.set_marking(True)
         viewer.set_marks([])
         viewer.set_annotations([])

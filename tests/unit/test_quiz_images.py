@@ -145,7 +145,7 @@ def test_a_spot_prompt_names_the_bone_only_when_another_lesion_is_on_the_slice(t
 
     study = read_study("case-x", write_study(tmp_path / "study"))
     crowded = quiz_case(study)  # lesions on slices 2 and 3
-    assert "Click the lesion in the " in question("case:case-x:spot-0", [crowded]).prompt
+    assert "Click the lesion on this slice: the one in the " in question("case:case-x:spot-0", [crowded]).prompt
     far = replace(crowded.lesions[1], slice=30)
     apart = replace(crowded, lesions=(crowded.lesions[0], far))
     assert question("case:case-x:spot-0", [apart]).prompt.endswith(

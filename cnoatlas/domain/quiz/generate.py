@@ -397,11 +397,11 @@ def _case_question(key: str, cases: Sequence[QuizCase]) -> Question:
             and abs(other.slice - lesion.slice) <= SLICE_TOLERANCE + 1
             for other in on_image
         )
-        which = f" in the {in_sentence(site_label(lesion.site_id))}" if crowded else ""
+        which = f": the one in the {in_sentence(site_label(lesion.site_id))}" if crowded else ""
         return Question(
             id=f"case:{key}",
             kind="spot-lesion",
-            prompt=f"{_case_intro(case)} Click the lesion{which} on this slice.",
+            prompt=f"{_case_intro(case)} Click the lesion on this slice{which}.",
             options=(),
             answer=lesion.to_json(),
             explanation=f"The lesion is in the {in_sentence(site_label(lesion.site_id))}. {teaching}",
