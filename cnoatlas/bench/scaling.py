@@ -6,6 +6,8 @@ the linearity is the R² of the least-squares line through the medians.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from cnoatlas.bench import Context, Figure, interleaved, linear_fit, median
 
 
@@ -14,16 +16,17 @@ def run(ctx: Context) -> list[Figure]:
 
     sizes = (5, 10, 20, 40) if ctx.quick else (20, 40, 80, 160)
     matrix = 512
-    engine_ms, plain_ms = [], []
     n = ctx.reps(9, 5)
+    works: dict[str, Callable[[], object]] = {}
     for slices in sizes:
         folder = ctx.workdir / f"s{slices}"
         files = sorted(write_series(folder, slices, matrix, matrix))
-        times = interleaved(
-            {"plain": lambda f=files: plain_read(f), "engine": lambda d=folder: engine_load(d)}, n
-        )
-        engine_ms.append(median(times["engine"]))
-        plain_ms.append(median(times["plain"]))
+        works[f"plain{slices}"] = lambda f=files: plain_read(f)
+        works[f"engine{slices}"] = lambda d=folder: engine_load(d)
+    # Every size in every round: a busy spell on the machine hits all sizes, not one.
+    times = interleaved(works, n)
+    engine_ms = [median(times[f"engine{slices}"]) for slices in sizes]
+    plain_ms = [median(times[f"plain{slices}"]) for slices in sizes]
     xs = [float(s) for s in sizes]
     engine, plain = linear_fit(xs, engine_ms), linear_fit(xs, plain_ms)
     per_slice = [ms / s for ms, s in zip(engine_ms, sizes, strict=True)]
