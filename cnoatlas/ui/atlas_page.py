@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnoatlas.domain.cases import case_library
-from cnoatlas.domain.errors import AtlasError
+from cnoatlas.domain.errors import AtlasError, DataFileError
 from cnoatlas.domain.site_notes import notes_for
 from cnoatlas.domain.sites import site_model
 from cnoatlas.domain.sources import bibliography
@@ -36,6 +36,20 @@ SEGMENT_LABELS = {
     "third": "third of the clavicle",
     "column": "acetabular column",
 }
+
+
+CHAPTER_ROLE = Qt.ItemDataRole.UserRole + 1  # a related item that is a reading chapter
+
+
+def _chapters_for(site_id: str) -> list:
+    """Reading chapters that link this site or its bone; none if a chapter file is broken
+    (the Reading page names the problem)."""
+    from cnoatlas.domain.chapters import chapters_for_site
+
+    try:
+        return list(chapters_for_site(site_id))
+    except DataFileError:
+        return []
 
 
 class SitePanel(QFrame):
@@ -130,6 +144,15 @@ class SitePanel(QFrame):
         for row, (case_id, _title) in enumerate(cases):
             self.related.item(row).setData(Qt.ItemDataRole.UserRole, case_id)
 
+    def add_chapters(self, chapters: list[tuple[str, str]]) -> None:
+        """Reading chapters about this site, as (chapter id, title), after the cases."""
+        if chapters and self.related.count() == 1 and not self.related.item(0).flags():
+            self.related.clear()  # the "No cases yet" placeholder
+        for chapter_id, title in chapters:
+            item = QListWidgetItem(f"Chapter: {title}")
+            item.setData(CHAPTER_ROLE, chapter_id)
+            self.related.addItem(item)
+
     def note_text(self) -> str:
         return self.notes.text()
 
@@ -143,6 +166,7 @@ class AtlasPage(QWidget):
 
     siteSelected = Signal(str)
     openCase = Signal(str, str)  # case id, site id: MainWindow shows it on the Cases page
+    openChapter = Signal(str)  # chapter id: MainWindow shows it on the Reading page
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -281,9 +305,14 @@ class AtlasPage(QWidget):
                 m.clear_selection()
         self.panel.show_site(site_id)
         self.panel.set_cases([(c.id, c.title) for c, _lesion in case_library().cases_at(site_id)])
+        self.panel.add_chapters([(c.id, c.title) for c in _chapters_for(site_id)])
         self.siteSelected.emit(site_id)
 
     def _case_chosen(self, item: QListWidgetItem) -> None:
+        chapter_id = item.data(CHAPTER_ROLE)
+        if chapter_id:
+            self.openChapter.emit(chapter_id)
+            return
         case_id = item.data(Qt.ItemDataRole.UserRole)
         if case_id:
             self.openCase.emit(case_id, self.panel.site_id)

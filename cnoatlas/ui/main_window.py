@@ -127,6 +127,8 @@ class MainWindow(QMainWindow):
                 page.openSite.connect(self.open_site)
             if hasattr(page, "openEvidence"):
                 page.openEvidence.connect(self.open_evidence)
+            if hasattr(page, "openChapter"):  # the Atlas's site panel lists chapters too
+                page.openChapter.connect(self.open_chapter)
         return self._pages[key]
 
     def _build_next_page(self) -> None:

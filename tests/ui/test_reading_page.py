@@ -202,3 +202,16 @@ def test_a_broken_chapter_file_is_named_on_the_page_and_in_search(qtbot, monkeyp
     box.update_results("clavicle")
     assert box.result_rows() == []
     assert "broken.md" in box.results.item(0).text()
+
+
+def test_the_atlas_site_panel_lists_chapters_that_open_on_the_reading_page(qtbot, window):
+    window.open_site("vertebra.t7.body")
+    related = window.page("atlas").panel.related
+    texts = [related.item(r).text() for r in range(related.count())]
+    assert "Chapter: Where the lesions are" in texts
+    item = related.item(texts.index("Chapter: Where the lesions are"))
+    related.scrollToItem(item)
+    rect = related.visualItemRect(item)
+    qtbot.mouseClick(related.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.current_page() == "reading"
+    assert window.page("reading").current_chapter() == "where-lesions-are"
