@@ -94,9 +94,9 @@ def _expected_folder(case) -> Path | None:
     description = case.generator_description()
     if description is None:
         return case.folder / (case.series.dicom or "") if case.series.dicom else None
-    from cnoatlas.imaging.phantom.study import StudyDescription, cache_root
+    from cnoatlas.imaging.phantom.study import study_cache_path
 
-    return cache_root() / StudyDescription.from_json(description).digest()[:24]
+    return study_cache_path(description)
 
 
 def is_available(case) -> bool:

@@ -408,6 +408,16 @@ def cache_root() -> Path:
     return paths.user_cache_dir() / "phantom"
 
 
+def study_cache_path(description: StudyDescription | dict) -> Path:
+    """Where the cache keeps this description's study, whether or not it exists yet."""
+    desc = (
+        description
+        if isinstance(description, StudyDescription)
+        else StudyDescription.from_json(description)
+    )
+    return cache_root() / desc.digest()[:24]
+
+
 def cached_study_dir(description: StudyDescription | dict) -> Path:
     """The folder holding this description's study, generated and written first if missing."""
     desc = (
@@ -415,7 +425,7 @@ def cached_study_dir(description: StudyDescription | dict) -> Path:
         if isinstance(description, StudyDescription)
         else StudyDescription.from_json(description)
     )
-    target = cache_root() / desc.digest()[:24]
+    target = study_cache_path(desc)
     if (target / "annotations.json").is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
