@@ -3,7 +3,26 @@
 import os
 import tempfile
 
+import pytest
+
 # Must happen before anything imports Qt: without a display pytest-qt would abort.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # User state (settings, progress, logs, caches) never touches the developer's real folders.
 os.environ["CNOATLAS_HOME"] = tempfile.mkdtemp(prefix="cnoatlas-test-home-")
+
+
+@pytest.fixture(autouse=True)
+def _close_stray_windows(request):
+    """Close windows a Qt test left open: a stray window on top steals later tests' mouse events."""
+    yield
+    if "qtbot" not in request.fixturenames and "qapp" not in request.fixturenames:
+        return
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        return
+    for widget in app.topLevelWidgets():
+        if widget.isVisible():
+            widget.close()
+    app.processEvents()
