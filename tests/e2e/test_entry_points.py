@@ -1,12 +1,13 @@
 """The three ways to start the atlas agree, and the screenshot command draws the real window."""
 
+import os
 import subprocess
 import sys
 
 from PySide6.QtGui import QImage
 
 from cnoatlas import __version__
-from tests.e2e.conftest import ROOT
+from tests.e2e.conftest import ROOT, cnoatlas_script
 
 
 def test_three_entry_points_report_the_same_version(run_cli):
@@ -73,3 +74,17 @@ def test_gui_without_display_says_how_to_run_it(run_cli):
     result = run_cli(display=False, timeout=30)
     assert result.returncode == 2
     assert "xvfb-run" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_output_into_a_closed_pipe_ends_quietly(tmp_path):
+    script = cnoatlas_script()
+    result = subprocess.run(
+        f"'{script}' evidence --json | head -c 10",
+        shell=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CNOATLAS_HOME": str(tmp_path)},
+    )
+    assert result.returncode == 0
+    assert result.stdout.strip()
+    assert "error" not in result.stderr.lower(), result.stderr
