@@ -168,6 +168,7 @@ def viewer_open_times(
             first_ms.append((marks["first"] - start) * 1000)
             full_ms.append((marks["full"] - start) * 1000)
         task.cancel.set()
+        viewer.set_series(None)  # free this open's volume before the next one allocates its own
         viewer.close()
         viewer.deleteLater()
         # Delete it now, not inside the next open's timing.
