@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cnoatlas.domain.datafile import read_json
 from cnoatlas.domain.errors import DataFileError
 
 FORMAT_VERSION = 1
@@ -246,17 +247,7 @@ def parse_annotations(data: Any, file: str = "<annotations>") -> list[Annotation
 
 def load_annotations(path: str | Path) -> list[Annotation]:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DataFileError(path, "", "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataFileError(path, "", f"cannot be read ({exc})") from exc
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DataFileError(path, f"line {exc.lineno}", f"not valid JSON ({exc.msg})") from exc
-    return parse_annotations(data, str(path))
+    return parse_annotations(read_json(path), str(path))
 
 
 def annotations_document(annotations: Iterable[Annotation]) -> dict[str, Any]:

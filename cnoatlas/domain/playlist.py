@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from cnoatlas import paths
+from cnoatlas.domain.datafile import read_json
 from cnoatlas.domain.errors import DataFileError
 
 FORMAT = "cnoatlas-playlist"
@@ -262,17 +263,7 @@ def playlist_from_json(raw: Any, file: str | Path, catalogue: Catalogue | None =
 
 def load_playlist(path: str | Path, catalogue: Catalogue | None = None) -> Playlist:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DataFileError(path, "", "no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataFileError(path, "", f"cannot be read ({exc})") from None
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DataFileError(path, f"line {exc.lineno}", f"not valid JSON ({exc.msg})") from None
-    return playlist_from_json(raw, path, catalogue)
+    return playlist_from_json(read_json(path), path, catalogue)
 
 
 def save_playlist(playlist: Playlist, path: str | Path) -> Path:

@@ -162,7 +162,7 @@ def test_a_file_that_is_not_a_playlist_raises_a_one_line_error(
 
 
 def test_a_missing_file_names_the_file(tmp_path, catalogue):
-    with pytest.raises(DataFileError, match=r"nothing\.json: no such file"):
+    with pytest.raises(DataFileError, match=r"nothing\.json: file not found"):
         load_playlist(tmp_path / "nothing.json", catalogue)
 
 
