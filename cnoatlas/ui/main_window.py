@@ -241,6 +241,7 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self._action("Present lecture", self.present_lecture, "F5"))
         view_menu.addAction(self._action("Lecture playlists…", self.open_playlists, "Ctrl+Shift+L"))
+        view_menu.addAction(self._action("Add to playlist", self.add_to_playlist, "Ctrl+Shift+A"))
 
         view_menu.addSeparator()
         view_menu.addAction(
@@ -315,6 +316,12 @@ class MainWindow(QMainWindow):
             return editor
 
         return self._show_dialog("playlists", make)
+
+    def add_to_playlist(self):
+        """Adds what the window shows (a case, an overlay, the map, a question) to the playlist
+        open in the editor, and shows the editor so the lecturer sees where it went."""
+        editor = self.open_playlists()
+        return editor.add_from_window(self)
 
     def set_theme(self, name: str) -> None:
         self.settings.theme = name

@@ -347,3 +347,18 @@ def test_add_what_the_atlas_shows_takes_the_open_case_and_the_overlay(qtbot):
     assert editor.item_kinds() == ["overlay", "case"]
     assert editor.add_from_window(None) is None and "first" in editor.status.text()
     QThreadPool.globalInstance().waitForDone()
+
+
+def test_add_to_playlist_shortcut_adds_the_open_case_from_any_page(qtbot):
+    from cnoatlas.ui.main_window import MainWindow
+
+    window = MainWindow(restore_state=False)
+    qtbot.addWidget(window)
+    action = next(a for a in window.shortcut_actions() if a.shortcut().toString() == "Ctrl+Shift+A")
+    assert action.text() == "Add to playlist"
+    window.open_case("cno-medial-clavicle")
+    action.trigger()
+    editor = window.open_playlists()
+    assert editor.isVisible()
+    assert editor.item_kinds()[-1] == "case"
+    QThreadPool.globalInstance().waitForDone()
