@@ -236,3 +236,15 @@ def test_atlas_site_lists_cases_and_opens_one_at_that_lesion(qtbot):
     assert page.current_series_label() == "SAG spine"
     spine = page.images.series["SAG spine"]
     assert page.viewer.slice_index() == lesion_slices(page.images.annotations)[(spine.uid, "l4")]
+
+
+def test_lab_units_read_as_typeset_not_ascii(page):
+    # "×10⁹/L", never the keyboard stand-in "x10^9/L", on the page and in every shipped case.
+    page.show_case("cno-tibio-appendicular", synchronous=True)
+    grid = page.labs_grid
+    texts = [grid.itemAt(i).widget().text() for i in range(grid.count())]
+    assert any("8.1 ×10⁹/L" in t for t in texts)
+    assert not any("^" in t or "x10" in t for t in texts)
+    for case in case_library().cases.values():
+        for lab in case.labs:
+            assert "^" not in lab.unit and "x10" not in lab.unit, (case.id, lab.unit)
