@@ -28,6 +28,8 @@ from cnoatlas.domain.annotations import Annotation
 # Yellow reads on both grey-scale polarities (DWI inverted and STIR) and on projectors.
 SHAPE_COLOUR = QColor("#ffd400")
 SELECTED_COLOUR = QColor("#4da3ff")
+# On-image label size at interface scale 1; viewers multiply it by their text scale.
+LABEL_POINT_SIZE = 10.0
 
 
 def _pen(colour: QColor, width: float = 2.0) -> QPen:
@@ -50,15 +52,16 @@ def _arrow_path(start: QPointF, end: QPointF, head: float) -> QPainterPath:
 class LabelItem(QGraphicsItem):
     """A short label on a dark plate, the same size on screen whatever the zoom."""
 
-    def __init__(self, text: str, above: bool = True) -> None:
+    def __init__(self, text: str, above: bool = True, point_size: float = LABEL_POINT_SIZE) -> None:
         super().__init__()
         self.text = text
         self.colour = QColor(SHAPE_COLOUR)
         self.font = QFont()
-        self.font.setPointSizeF(9.5)
+        self.font.setPointSizeF(point_size)
         self.font.setBold(True)
         metrics = QFontMetricsF(self.font)
-        width, height = metrics.horizontalAdvance(text) + 10, metrics.height() + 4
+        pad = metrics.height() * 0.25
+        width, height = metrics.horizontalAdvance(text) + 2 * pad, metrics.height() + pad
         # Sit just above the anchor (the top of the shape), centred on it.
         self.rect = QRectF(-width / 2, -height - 4 if above else -height / 2, width, height)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
@@ -83,7 +86,7 @@ class LabelItem(QGraphicsItem):
 class AnnotationItem(QGraphicsItemGroup):
     """One annotation in image pixel coordinates (pixel centres at integers)."""
 
-    def __init__(self, annotation: Annotation) -> None:
+    def __init__(self, annotation: Annotation, label_point_size: float = LABEL_POINT_SIZE) -> None:
         super().__init__()
         self.annotation = annotation
         self.shape_item: QGraphicsItem | None = None
@@ -106,7 +109,7 @@ class AnnotationItem(QGraphicsItemGroup):
         text = a.label or (a.finding if a.kind == "text" else "")
         self.label_item: LabelItem | None = None
         if text:
-            self.label_item = LabelItem(text, above=a.kind != "text")
+            self.label_item = LabelItem(text, a.kind != "text", label_point_size)
             self.label_item.setPos(QPointF(*a.anchor()))
             self.addToGroup(self.label_item)
         self.setZValue(10)

@@ -56,6 +56,7 @@ from cnoatlas.domain.playlist import (
     steps,
 )
 from cnoatlas.domain.sites import site_model
+from cnoatlas.ui.annotation_items import LABEL_POINT_SIZE
 from cnoatlas.ui.theme import MAX_SCALE, MIN_SCALE, THEME_NAMES, clamp_scale, theme
 from cnoatlas.ui.views import ViewRequest, register_view
 
@@ -328,6 +329,13 @@ class SlideView(QWidget):
             """
         )
         self.text.set_max(u)
+        if self._viewer is not None:
+            self._viewer.set_text_scale(self.image_text_scale())
+
+    def image_text_scale(self) -> float:
+        """Text on the image (lesion labels, orientation) in step with the slide's own text:
+        a lesion label about 0.7 of the body text, readable from the back of the hall."""
+        return max(1.0, self.unit() * 0.7 / (LABEL_POINT_SIZE * 96 / 72))
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -605,12 +613,7 @@ class SlideView(QWidget):
                 widget = viewer.findChild(QWidget, f"slideViewer-{name}")
                 if widget is not None:
                     widget.hide()
-            for name in ("mark_left", "mark_right", "mark_top", "mark_bottom"):
-                label = viewer.findChild(QLabel, f"slideViewer-{name}")
-                if label is not None:
-                    label.setStyleSheet(
-                        "QLabel { color: #ffd400; background: transparent; font-size: 22pt; }"
-                    )
+            viewer.set_text_scale(self.image_text_scale())
             self._viewer = viewer
             self.visual.addWidget(viewer)
         return self._viewer

@@ -20,6 +20,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDialog,
     QGridLayout,
@@ -41,13 +42,15 @@ from cnoatlas.domain.annotations import Annotation
 from cnoatlas.domain.errors import AtlasError
 from cnoatlas.imaging import windowing
 from cnoatlas.imaging.series import FirstImage, LoadResult, Series, linked_slice
-from cnoatlas.ui.annotation_items import AnnotationItem
+from cnoatlas.ui.annotation_items import LABEL_POINT_SIZE, AnnotationItem
 from cnoatlas.ui.views import ViewRequest, register_view
 
 _OVERLAY_STYLE = (
     "QLabel { color: #f2f2f2; background: transparent; font-family: 'DejaVu Sans Mono';"
     " font-size: %dpt; }"
 )
+# Point sizes of the text drawn on the image at interface scale 1 (see SeriesViewer.text_scale).
+_OVERLAY_POINTS = {"corner": 9.0, "mark": 13.0, "finding": 10.0, "scale_bar": 9.0}
 LAYOUTS = {"1x1": (1, 1), "1x2": (1, 2), "2x2": (2, 2)}
 MARK_COLOUR = "#00e5ff"  # cyan: apart from the yellow findings on either grey polarity
 MARK_PIXELS = 26  # crosshair size on screen
@@ -139,7 +142,13 @@ class ScaleBar(QWidget):
         self.mm_per_pixel: float | None = None
         self.text = ""
         self.bar_pixels = 0
+        self.point_size = _OVERLAY_POINTS["scale_bar"]
         self.resize(160, 34)
+
+    def set_point_size(self, points: float) -> None:
+        self.point_size = points
+        self.resize(round(160 * points / _OVERLAY_POINTS["scale_bar"]), round(20 + 1.6 * points))
+        self.update()
 
     def set_scale(self, mm_per_screen_pixel: float | None) -> None:
         self.mm_per_pixel = mm_per_screen_pixel
@@ -168,7 +177,7 @@ class ScaleBar(QWidget):
             painter.drawLine(right, y - 6, right, y)
         painter.setPen(QColor("#f2f2f2"))
         font = QFont("DejaVu Sans Mono")
-        font.setPointSizeF(9)
+        font.setPointSizeF(self.point_size)
         painter.setFont(font)
         painter.drawText(
             left,
@@ -240,19 +249,13 @@ class SeriesViewer(QWidget):
             label = QLabel(canvas)
             label.setObjectName(f"{name}-{key}")
             label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-            size = 13 if key.startswith("mark") else 9
-            label.setStyleSheet(_OVERLAY_STYLE % size)
-            if key.startswith("mark"):
-                label.setStyleSheet(_OVERLAY_STYLE % size + "QLabel { color: #ffd400; }")
             if key == "finding":
                 label.setWordWrap(True)
-                label.setStyleSheet(
-                    "QLabel { color: #ffffff; background: rgba(0,0,0,170); padding: 6px;"
-                    " border-left: 3px solid #ffd400; font-size: 10pt; }"
-                )
                 label.hide()
             self._labels[key] = label
         self.scale_bar = ScaleBar(canvas)
+        self._text_scale: float | None = None  # None: follow the interface scale
+        self._apply_text_scale()
 
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setObjectName(f"{name}-slider")
@@ -570,7 +573,7 @@ class SeriesViewer(QWidget):
                 continue
             if self._revealed is not None and a.id not in self._revealed:
                 continue
-            item = AnnotationItem(a)
+            item = AnnotationItem(a, LABEL_POINT_SIZE * self.text_scale())
             item.set_selected_look(a.id == self._selected)
             self.view.addItem(item)
             self._annotation_items.append(item)
@@ -624,8 +627,9 @@ class SeriesViewer(QWidget):
                 dot.mouseClickEvent = lambda ev: ev.ignore()  # the view box handles clicks
                 self.view.addItem(dot)
                 self._mark_items.append(dot)
+            points = round(11 * self.text_scale())
             text = pg.TextItem(
-                html=f"<b style='color:{colour.name()}; font-size:11pt'>{number}</b>",
+                html=f"<b style='color:{colour.name()}; font-size:{points}pt'>{number}</b>",
                 anchor=(-0.15, 1.1),
                 fill=pg.mkBrush(0, 0, 0, 170),
             )
@@ -800,6 +804,48 @@ class SeriesViewer(QWidget):
             return
         size = self.view.viewPixelSize()
         self.scale_bar.set_scale(size[0] * spacing[1] if size[0] else None)
+
+    # --- text size ---------------------------------------------------------------------------
+    def text_scale(self) -> float:
+        """How large the text on the image is, relative to interface scale 1.
+
+        It follows the interface scale (Settings) unless set_text_scale gave a value, as a
+        projected slide does to keep labels readable from the back of a hall.
+        """
+        if self._text_scale is not None:
+            return self._text_scale
+        app = QApplication.instance()
+        scale = app.property("cnoatlas_scale") if app is not None else None
+        return float(scale) if scale else 1.0
+
+    def set_text_scale(self, scale: float | None) -> None:
+        self._text_scale = None if scale is None else max(0.5, float(scale))
+        self._apply_text_scale()
+
+    def _apply_text_scale(self) -> None:
+        s = self.text_scale()
+        corner, mark = _OVERLAY_POINTS["corner"] * s, _OVERLAY_POINTS["mark"] * s
+        for key, label in self._labels.items():
+            if key.startswith("mark"):
+                label.setStyleSheet(_OVERLAY_STYLE % round(mark) + "QLabel { color: #ffd400; }")
+            elif key == "finding":
+                label.setStyleSheet(
+                    "QLabel { color: #ffffff; background: rgba(0,0,0,170);"
+                    f" padding: {round(6 * s)}px; border-left: 3px solid #ffd400;"
+                    f" font-size: {round(_OVERLAY_POINTS['finding'] * s)}pt; }}"
+                )
+            else:
+                label.setStyleSheet(_OVERLAY_STYLE % round(corner))
+        self.scale_bar.set_point_size(_OVERLAY_POINTS["scale_bar"] * s)
+        self._draw_annotations()
+        self._place_overlay()
+
+    def event(self, event) -> bool:
+        # Settings changed the interface scale: the application font changed with it. apply_theme
+        # records the new scale after sending the event, so read it once the loop is back.
+        if event.type() == event.Type.ApplicationFontChange and self._text_scale is None:
+            QTimer.singleShot(0, self, self._apply_text_scale)
+        return super().event(event)
 
     def _place_overlay(self) -> None:
         canvas = self.graphics.viewport()

@@ -362,3 +362,26 @@ def test_add_to_playlist_shortcut_adds_the_open_case_from_any_page(qtbot):
     assert editor.isVisible()
     assert editor.item_kinds()[-1] == "case"
     QThreadPool.globalInstance().waitForDone()
+
+
+def test_labels_on_slide_images_keep_pace_with_the_slide_text(qtbot, open_window):
+    from PySide6.QtGui import QFontMetricsF
+
+    from cnoatlas.ui.annotation_items import LabelItem
+
+    playlist = Playlist("One case", [PlaylistItem("case", "cno-medial-clavicle")], unknowns=True)
+    window = open_window(playlist)
+    qtbot.keyClick(window, Qt.Key.Key_PageDown)  # the images
+    qtbot.waitUntil(lambda: not window.images_pending(), timeout=IMAGE_WAIT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_PageDown)  # the first lesion, labelled on the image
+    viewer = window.slide.visual.currentWidget()
+
+    def label_fonts():
+        return [i.font for i in viewer.view.scene().items() if isinstance(i, LabelItem)]
+
+    (font,) = label_fonts()
+    # Readable from where the body text is: not the 9-point label of a desk monitor.
+    assert QFontMetricsF(font).height() >= 0.6 * window.slide.unit()
+    window.zoom_text(0.5)
+    (bigger,) = label_fonts()
+    assert bigger.pointSizeF() > font.pointSizeF()

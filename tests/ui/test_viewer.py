@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent, QWheelEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from cnoatlas.domain.annotations import parse_annotations
 from cnoatlas.imaging.series import load_series
@@ -454,3 +454,31 @@ def test_a_series_shown_before_its_pixels_gets_a_real_window_when_they_arrive(qt
     center, width = viewer.window()
     assert 700 <= center <= 900 and width > 1  # from the data, not the placeholder
     assert viewer._labels["status"].isHidden()
+
+
+def test_on_image_text_grows_with_the_interface_scale(qtbot, viewer, series):
+    from cnoatlas.ui.annotation_items import LabelItem
+    from cnoatlas.ui.theme import apply_theme
+
+    def label_points() -> list[float]:
+        items = viewer.view.scene().items()
+        return [i.font.pointSizeF() for i in items if isinstance(i, LabelItem)]
+
+    def corner_points() -> float:
+        return viewer.findChild(QLabel, "seriesViewer-top_left").fontInfo().pointSizeF()
+
+    app = QApplication.instance()
+    apply_theme(app, "dark", 1.0)
+    qtbot.waitUntil(lambda: viewer.text_scale() == 1.0)
+    viewer.set_annotations(_annotations(series))
+    (small,), corner = label_points(), corner_points()
+    assert small >= 10  # readable at scale 1 too
+    try:
+        apply_theme(app, "dark", 2.0)  # Settings › Interface scale
+        qtbot.waitUntil(lambda: label_points() == [pytest.approx(2 * small)])
+        assert corner_points() >= 1.8 * corner
+        # A slide asks for its own size, whatever the interface scale.
+        viewer.set_text_scale(3.0)
+        assert label_points() == [pytest.approx(3 * small)]
+    finally:
+        apply_theme(app, "dark", 1.0)
