@@ -129,8 +129,8 @@ class _Builder:
         age = self.age + (2.5 if distal else 0.0)
         if where == "epiphysis":
             return 0.88
-        if where == "diaphysis":
-            return float(np.interp(age, (1, 10), (0.35, 0.85)))
+        if where == "diaphysis":  # converting: intermediate on STIR through the first decade
+            return float(np.interp(age, (1, 5, 10, 16), (0.35, 0.5, 0.64, 0.78)))
         if where == "distal-metaphysis":
             return float(np.interp(age, (9, 16), (0.35, 0.7)))
         if where == "proximal-metaphysis":
@@ -185,7 +185,7 @@ class _Builder:
         m1, m2 = meta * length, meta * length
         p = lambda t: top + axis * t  # noqa: E731
         physis_t = max(1.5, 0.0018 * self.h)
-        ct_shaft, ct_meta = max(1.5, 0.22 * r_shaft), max(0.9, 0.07 * r_shaft)
+        ct_shaft, ct_meta = max(1.8, 0.34 * r_shaft), max(1.0, 0.09 * r_shaft)
         open_plates = self.age < (14.5 if self.sex == "F" else 16.0)
         cart = float(np.interp(self.age, (3, 16), (0.32, 0.12)))
         segments = [
@@ -315,60 +315,91 @@ class _Builder:
 
     def soft_tissue(self, lm, head_h, biacromial, bi_iliac, depth, fat_t, x_hip, x_knee,
                     x_ankle, x_sh, z_sh, spine):  # fmt: skip
+        """The skin-and-fat envelope, then the muscle inside it (the envelope shrunk by the
+        subcutaneous fat), then thin fat septa between the muscle groups of the limbs."""
         h = self.h
         head_c = vec(0.0, 0.0, h - 0.45 * head_h)
+        z_neck = z_sh + 0.045 * h
         envelopes: list[Shape] = [
             Ellipsoid(head_c, vec(0.33, 0.4, 0.46) * head_h),
             Ellipsoid(vec(0.0, -0.08 * head_h, h - 0.74 * head_h), vec(0.27, 0.3, 0.25) * head_h),
-            Capsule(vec(0, 0.01 * h, h - 0.85 * head_h), vec(0, 0.01 * h, z_sh), 0.032 * h, 0.036 * h),
+            Capsule(vec(0, 0.02 * h, h - 0.85 * head_h), vec(0, 0.01 * h, z_sh - 0.02 * h),
+                    0.03 * h, 0.034 * h, scale=(1.0, 0.92, 1.0)),
         ]  # fmt: skip
-        ky = depth * 1.05 / (biacromial * 0.5)
-        chest_top = vec(0.0, 0.0, z_sh - 0.01 * h)
-        waist = vec(0.0, -0.05 * depth, lm["z_l3"])
-        hips = vec(0.0, 0.02 * depth, lm["z_hip"] - 0.02 * h)
-        w_hip = bi_iliac / 2 + 0.04 * h
-        ky_hip = depth * 1.1 / w_hip
+        girl = 0.012 * min(max(self.age - 11, 0), 4) / 4 if self.sex == "F" else 0.0
+        w_chest = 0.098 * h
+        w_waist = (0.08 + 0.5 * girl) * h
+        w_hip = bi_iliac / 2 + (0.026 + girl) * h
+        y_chest = 0.0
+        upper = vec(0.0, y_chest, z_sh - 0.06 * h)
+        waist = vec(0.0, -0.03 * depth, lm["z_l3"])
+        hips = vec(0.0, 0.02 * depth, lm["z_hip"] - 0.01 * h)
+        ky = depth * 1.02 / w_chest
+        kw = depth * 0.95 / w_waist
+        kh = depth * 1.05 / w_hip
         envelopes += [
-            Capsule(chest_top, waist, biacromial * 0.5, biacromial * 0.41, scale=(1, ky, 1)),
-            Capsule(waist, hips, biacromial * 0.41, w_hip, scale=(1, ky_hip, 1)),
-            Ellipsoid(vec(0.0, 0.35 * depth, lm["z_hip"] - 0.02 * h), vec(w_hip * 0.95, depth * 0.85, 0.07 * h)),
-            Capsule(vec(0.0, 0.62 * depth, lm["z_s1"]), vec(0.0, 0.55 * depth, spine["c7"][0][2]),
+            # shoulders: the rounded top of the chest, the slope of the trapezius to the
+            # acromion and the deltoid over the humeral head
+            Ellipsoid(upper, vec(w_chest, depth * 1.0, 0.075 * h)),
+            Capsule(upper, waist, w_chest, w_waist, flat=True, scale=(1, 0.5 * (ky + kw), 1)),
+            Capsule(waist, hips, w_waist, w_hip, flat=True, scale=(1, 0.5 * (kw + kh), 1)),
+            Ellipsoid(hips, vec(w_hip, depth * 1.02, 0.05 * h)),
+            Ellipsoid(vec(0.0, 0.4 * depth, lm["z_hip"] - 0.03 * h),
+                      vec(w_hip * 0.92, depth * 0.82, 0.07 * h)),
+            Capsule(vec(0.0, 0.6 * depth, lm["z_s1"]), vec(0.0, 0.55 * depth, spine["c7"][0][2]),
                     0.04 * h, 0.03 * h, scale=(1.5, 1.0, 1.0)),
         ]  # fmt: skip
+        limbs: list[Capsule] = []
         for _side, s in SIDES:
-            hip = vec(s * x_hip, 0.0, lm["z_hip"] - 0.03 * h)
+            hip = vec(s * x_hip * 1.05, 0.02 * depth, lm["z_hip"] - 0.035 * h)
             knee = vec(s * x_knee, 0.0, lm["z_knee"])
-            ankle = vec(s * x_ankle, 0.0, lm["z_ankle"])
-            sh = vec(s * (x_sh + 0.01 * h), 0.05 * depth, z_sh - 0.01 * h)
+            ankle = vec(s * x_ankle, 0.004 * h, lm["z_ankle"])
+            mid_thigh = (hip + knee) / 2 + vec(0, -0.004 * h, 0)
+            calf = knee + (ankle - knee) * 0.3 + vec(0, 0.007 * h, 0)
             elbow, wrist, hand = self.arm_points(s, x_sh, z_sh)
+            sh = vec(s * (x_sh + 0.004 * h), 0.05 * depth, z_sh - 0.03 * h)
+            fore = elbow + (wrist - elbow) * 0.3
             envelopes += [
-                Capsule(hip, knee, 0.058 * h, 0.034 * h),
-                Capsule(knee, ankle, 0.036 * h, 0.02 * h),
+                Capsule(vec(s * 0.025 * h, 0.3 * depth, z_neck),
+                        vec(s * (x_sh - 0.008 * h), 0.15 * depth, z_sh + 0.008 * h),
+                        0.024 * h, 0.02 * h, scale=(1.0, 1.1, 0.9)),
+                Ellipsoid(sh + vec(s * 0.004 * h, 0, 0.008 * h), vec(0.03, 0.036, 0.05) * h),
+            ]  # fmt: skip
+            limbs += [
+                Capsule(hip, mid_thigh, 0.055 * h, 0.047 * h),
+                Capsule(mid_thigh, knee, 0.047 * h, 0.032 * h),
+                Capsule(knee, calf, 0.032 * h, 0.034 * h),
+                Capsule(calf, ankle, 0.034 * h, 0.016 * h),
+                Capsule(sh, elbow, 0.028 * h, 0.021 * h),
+                Capsule(elbow, fore, 0.022 * h, 0.023 * h),
+                Capsule(fore, wrist, 0.023 * h, 0.014 * h, scale=(1.0, 0.8, 1.0)),
+            ]
+            envelopes += [
                 Capsule(vec(s * x_ankle, 0.012 * h, 0.02 * h), vec(s * x_ankle, -0.115 * h, 0.012 * h),
                         0.024 * h, 0.016 * h, scale=(1.0, 1.0, 0.85)),
                 Ellipsoid(vec(s * x_ankle, -0.035 * h, 0.03 * h), vec(0.027, 0.055, 0.028) * h),
-                Capsule(sh, elbow, 0.032 * h, 0.024 * h),
-                Capsule(elbow, wrist, 0.024 * h, 0.016 * h),
-                Ellipsoid(hand, vec(0.028 * h, 0.011 * h, 0.048 * h)),
+                Box(hand + vec(0, 0, 0.014 * h), vec(0.021, 0.0085, 0.031) * h, 0.007 * h),
             ]  # fmt: skip
+        envelopes += limbs
         for shape in envelopes:
             self.add(shape, "adipose")
         for shape in envelopes:
             self.add(shrink(shape, fat_t), "muscle")
-        for shape in envelopes:  # fat between the muscles of the limbs
-            if not isinstance(shape, Capsule) or shape.scale != (1.0, 1.0, 1.0):
-                continue
+        # fat septa between the muscle groups: thin radial sheets along each limb segment
+        # (quadriceps / hamstrings / adductors, the calf compartments, flexors / extensors)
+        sheet = max(1.4, 0.0011 * h)
+        for shape in limbs:
             axis = shape.b - shape.a
             length = float(np.linalg.norm(axis))
-            r = (shape.ra + shape.rb) / 2 - fat_t
-            for angle in (40.0, 160.0, 280.0):
-                base = frame(axis)
+            r = max(shape.ra, shape.rb) - fat_t
+            base = frame(axis, vec(1.0, 0.0, 0.0))
+            for angle in (25.0, 100.0, 200.0, 290.0):
                 d = base[:, 0] * math.cos(math.radians(angle)) + base[:, 1] * math.sin(
                     math.radians(angle)
                 )
-                septum = Ellipsoid((shape.a + shape.b) / 2 + d * r * 0.5, vec(r * 0.45, 1.1, length * 0.4),
-                                   frame(axis, d))  # fmt: skip
-                self.add(septum, "adipose")
+                septum = Ellipsoid((shape.a + shape.b) / 2 + d * r * 0.55,
+                                   vec(r * 0.5, sheet, length * 0.62), frame(axis, d))  # fmt: skip
+                self.parts.append(Part(septum, "adipose", alpha=0.75))
 
     def arm_points(self, s, x_sh, z_sh):
         h = self.h
@@ -444,36 +475,64 @@ class _Builder:
         self.add(Ellipsoid(bladder, vec(0.026 * h, 0.35 * depth, 0.022 * h)), "fluid")
 
     def head(self, h, head_h, lm):
-        c = vec(0.0, 0.0, h - 0.43 * head_h)
-        cranium = vec(0.33, 0.4, 0.43) * head_h - 4.0
+        # the cranial cavity ends at the skull base (about the level of the ears); the face
+        # and the upper neck lie below it
+        c = vec(0.0, 0.0, h - 0.33 * head_h)
+        cranium = vec(0.33, 0.4, 0.31) * head_h - 4.0
         skull = Ellipsoid(c, cranium)
         diploe = Ellipsoid(c, cranium - 1.6)
         self.parts.append(Part(skull, "cortex", "skull.vault"))
         self.parts.append(Part(diploe, "marrow", "skull.vault", ff=self.ff("skull")))
         self.parts.append(Part(Ellipsoid(c, cranium - 3.2 - 0.004 * h), "cortex", "skull.vault"))
         self.bone_outer.append(skull)
-        self.add(Ellipsoid(c, cranium - 4.0 - 0.004 * h), "csf")
-        brain = cranium - 6.5 - 0.004 * h
-        self.add(Ellipsoid(c + vec(0, 0, 0.01 * head_h), brain), "grey")
-        self.add(
-            Ellipsoid(c + vec(0, 0.01 * head_h, 0.03 * head_h), brain * vec(0.86, 0.88, 0.8)),
-            "white",
-        )
+        self.parts.append(Part(Ellipsoid(c, cranium - 3.6 - 0.004 * h), "csf", alpha=0.35))
+        brain = cranium - 4.8 - 0.004 * h
+        ribbon = max(2.5, 0.0022 * h)  # the cortical grey matter
+        # the ribbon is a partial-volume mix of gyri, sulci and white matter, not pure grey
+        self.add(Ellipsoid(c, brain), "white")
+        self.parts.append(Part(Ellipsoid(c, brain), "grey", alpha=0.5))
+        self.add(Ellipsoid(c + vec(0, 0, 0.01 * head_h), brain - ribbon), "white")
         # the fissure between the hemispheres (CSF, a bright line on STIR)
         fissure = Ellipsoid(
             c + vec(0, 0, 0.12 * head_h), vec(0.6, brain[1] * 0.85, brain[2] * 0.75)
         )
         self.parts.append(Part(fissure, "csf", alpha=0.6))
+        # sulci: thin CSF clefts running in from the surface of the hemispheres (a fixed
+        # pattern, so the same head every time)
+        for k in range(26):
+            az = math.radians(137.5 * k)
+            el = math.radians(-10.0 + 75.0 * ((k * 0.381966) % 1.0))
+            d = vec(math.cos(el) * math.cos(az), math.cos(el) * math.sin(az), math.sin(el))
+            if d[2] < -0.05 and abs(d[0]) < 0.5:
+                continue  # no clefts into the skull base or the midline below
+            r_surf = 1.0 / math.sqrt(float(np.sum((d / brain) ** 2)))
+            tangent = unit(np.cross(d, vec(0.0, 0.0, 1.0)) if abs(d[2]) < 0.9 else vec(1, 0, 0))
+            if k % 2:
+                tangent = unit(np.cross(d, tangent))
+            cleft = Ellipsoid(c + d * (r_surf - 0.03 * head_h),
+                              vec(0.035 * head_h, 0.7, 0.07 * head_h), frame(tangent, d))  # fmt: skip
+            self.parts.append(Part(cleft, "csf", alpha=0.55))
+        # deep grey matter (thalami, basal ganglia) and the lateral and third ventricles: thin
+        # slits angled like a butterfly in coronal sections, not round dots
+        for s in (1, -1):
+            deep = Ellipsoid(c + vec(s * 0.075 * head_h, 0.01 * head_h, -0.01 * head_h),
+                             vec(0.05, 0.09, 0.06) * head_h)  # fmt: skip
+            self.parts.append(Part(deep, "grey", alpha=0.12, soft=4.0))
+            sylvian = Ellipsoid(c + vec(s * 0.19 * head_h, -0.02 * head_h, -0.07 * head_h),
+                                vec(0.07, 0.1, 0.006) * head_h, rot_y(s * 22))  # fmt: skip
+            self.parts.append(Part(sylvian, "csf", alpha=0.7))
+            ventricle = c + vec(s * 0.03 * head_h, 0.0, 0.075 * head_h)
+            self.add(Ellipsoid(ventricle, vec(0.011, 0.14, 0.032) * head_h,
+                               rot_x(12) @ rot_y(s * 32)), "csf")  # fmt: skip
+        self.add(Ellipsoid(c + vec(0, 0.01 * head_h, 0.0), vec(0.004, 0.05, 0.03) * head_h), "csf")
         # cerebellum and brainstem below the back of the cerebrum
-        cerebellum = c + vec(0.0, 0.17 * head_h, -0.14 * head_h)
+        cerebellum = c + vec(0.0, 0.17 * head_h, -0.17 * head_h)
         self.add(Ellipsoid(cerebellum, vec(0.2, 0.1, 0.08) * head_h), "csf")
         self.add(Ellipsoid(cerebellum, vec(0.18, 0.085, 0.065) * head_h), "grey")
-        stem = Capsule(c + vec(0, 0.05 * head_h, -0.05 * head_h), c + vec(0, 0.1 * head_h, -0.33 * head_h),
-                       0.05 * head_h, 0.035 * head_h)  # fmt: skip
+        stem = Capsule(c + vec(0, 0.05 * head_h, -0.05 * head_h), c + vec(0, 0.09 * head_h, -0.3 * head_h),
+                       0.05 * head_h, 0.026 * head_h)  # fmt: skip
         self.add(stem, "white")
-        for s in (1, -1):
-            ventricle = c + vec(s * 0.035 * head_h, 0.0, 0.06 * head_h)
-            self.add(Ellipsoid(ventricle, vec(0.02, 0.13, 0.045) * head_h, rot_x(12)), "csf")
+        for s in (1, -1):  # orbits (eye in its fat) and maxillary sinuses, in front
             eye = vec(s * 0.12 * head_h, -0.34 * head_h, h - 0.52 * head_h)
             self.add(
                 Ellipsoid(eye + vec(0, 0.035 * head_h, 0), vec(1, 1.3, 1) * 0.06 * head_h),
@@ -558,7 +617,7 @@ class _Builder:
         # spinal canal and cord, from the skull base to the sacrum
         pts = [spine[n][4] for n in names]
         rcs = [spine[n][5] for n in names]
-        top = pts[0] + vec(0, 0, 0.02 * h)
+        top = pts[0] + vec(0, 0, 0.008 * h)
         self.add(Capsule(top, pts[0], rcs[0], rcs[0]), "csf")
         self.add(Capsule(top, pts[0], rcs[0] * 0.62, rcs[0] * 0.62), "cord")
         conus = names.index("l2")
@@ -822,6 +881,7 @@ class _Builder:
                 f,
                 0.6,
             )
+        rays = []
         for ray in range(1, 6):
             dx = (0.012 - 0.0055 * (ray - 1)) * h
             base = carp_c + vec(s * dx * (1.2 if ray == 1 else 1.0), 0, -0.011 * h)
@@ -829,11 +889,26 @@ class _Builder:
             tilt = vec(s * (0.5 if ray == 1 else 0.06 * (3 - ray)), 0, -1)
             head = base + unit(tilt) * length
             r = (0.0035 if ray <= 2 else 0.003) * h
-            self.small_long_bone(f"metacarpal-{ray}.{side}", base, head, r)
             finger = (0.03 if ray == 1 else 0.045 - 0.004 * abs(ray - 3)) * h
             start = head + unit(tilt) * r * 1.6
-            self.bone(f"phalanges-hand.{side}", f"phalanges-hand.{side}",
-                      Capsule(start, start + unit(tilt) * finger, r * 0.85, r * 0.6), f, 0.6)  # fmt: skip
+            rays.append((ray, base, head, r, start, start + unit(tilt) * finger))
+            # the finger's soft tissue (skin, fat, tendons) before its bones
+            soft = Capsule(base if ray == 1 else head, start + unit(tilt) * finger * 1.04,
+                           r * 2.1, r * 1.7, scale=(1.0, 0.85, 1.0))  # fmt: skip
+            self.add(soft, "adipose")
+            self.parts.append(Part(shrink(soft, 0.6 * r), "muscle", alpha=0.5))
+        for ray, base, head, r, start, tip in rays:
+            self.small_long_bone(f"metacarpal-{ray}.{side}", base, head, r)
+            # proximal, middle and distal phalanges with small joint spaces between them
+            n = 2 if ray == 1 else 3
+            axis = tip - start
+            cuts = [0.0, 0.55, 1.0] if n == 2 else [0.0, 0.45, 0.75, 1.0]
+            for k in range(n):
+                a = start + axis * (cuts[k] + 0.03)
+                b = start + axis * (cuts[k + 1] - 0.03)
+                rr = r * (0.85 - 0.12 * k)
+                self.bone(f"phalanges-hand.{side}", f"phalanges-hand.{side}",
+                          Capsule(a, b, rr, rr * 0.85), f, 0.6)  # fmt: skip
 
 
 def _center(shape: Shape) -> np.ndarray:
