@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
@@ -71,27 +72,50 @@ class AboutDialog(QDialog):
 
 
 class ShortcutsDialog(QDialog):
-    """Lists every shortcut from the window's own actions, so the list cannot drift."""
+    """Lists every shortcut from the window's own actions, so the list cannot drift.
 
-    def __init__(self, actions: list[QAction], parent: QWidget | None = None) -> None:
+    ``sections`` adds (heading, [(keys, action), ...]) groups for keys that belong to one widget
+    (the image viewer, the map), read from the same lists those widgets use.
+    """
+
+    def __init__(
+        self,
+        actions: list[QAction],
+        parent: QWidget | None = None,
+        sections: Sequence[tuple[str, Sequence[tuple[str, str]]]] = (),
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("shortcutsDialog")
         self.setWindowTitle("Keyboard shortcuts")
-        self.resize(520, 480)
-        rows = [
+        self.resize(560, 640)
+        window_rows = [
             (a.shortcut().toString(), a.text().replace("&", ""))
             for a in actions
             if not a.shortcut().isEmpty()
         ]
-        table = QTableWidget(len(rows), 2)
+        groups = [("Anywhere in the window", window_rows), *sections] if sections else []
+        count = sum(len(rows) + 1 for _, rows in groups) if groups else len(window_rows)
+        table = QTableWidget(count, 2)
         table.setObjectName("shortcutsTable")
         table.setAccessibleName("Keyboard shortcuts")
         table.setHorizontalHeaderLabels(["Keys", "Action"])
         table.verticalHeader().setVisible(False)
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        for row, (keys, text) in enumerate(rows):
-            table.setItem(row, 0, QTableWidgetItem(keys))
-            table.setItem(row, 1, QTableWidgetItem(text))
+        row = 0
+        for heading, rows in groups or [("", window_rows)]:
+            if heading:
+                item = QTableWidgetItem(heading)
+                font = item.font()
+                font.setBold(True)
+                item.setFont(font)
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                table.setItem(row, 0, item)
+                table.setSpan(row, 0, 1, 2)
+                row += 1
+            for keys, text in rows:
+                table.setItem(row, 0, QTableWidgetItem(keys))
+                table.setItem(row, 1, QTableWidgetItem(text))
+                row += 1
         table.resizeColumnsToContents()
         table.horizontalHeader().setStretchLastSection(True)
         layout = QVBoxLayout(self)

@@ -285,9 +285,17 @@ class MainWindow(QMainWindow):
         return self._show_dialog("about", lambda: AboutDialog(bibliography(), self))
 
     def open_shortcuts(self) -> ShortcutsDialog:
-        return self._show_dialog(
-            "shortcuts", lambda: ShortcutsDialog(self.shortcut_actions(), self)
-        )
+        def make() -> ShortcutsDialog:
+            from cnoatlas.ui.site_map import map_shortcuts
+            from cnoatlas.ui.viewer import viewer_shortcuts
+
+            sections = [
+                ("Skeleton map (click it first)", map_shortcuts()),
+                ("Image viewer (click the image first)", viewer_shortcuts()),
+            ]
+            return ShortcutsDialog(self.shortcut_actions(), self, sections)
+
+        return self._show_dialog("shortcuts", make)
 
     def open_settings(self) -> SettingsDialog:
         def make() -> SettingsDialog:

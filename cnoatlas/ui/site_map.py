@@ -13,6 +13,7 @@ from PySide6.QtGui import (
     QColor,
     QFont,
     QKeyEvent,
+    QKeySequence,
     QMouseEvent,
     QPainter,
     QPainterPath,
@@ -29,6 +30,31 @@ from cnoatlas.ui.theme import Theme, current_theme
 
 MIN_ZOOM, MAX_ZOOM = 1.0, 12.0
 _DRAG_START = 4.0  # pixels the mouse must move before a press becomes a pan
+
+# The map's keys, one list for keyPressEvent and for Help › Keyboard shortcuts:
+# (command, what it does, keys). Tab and Shift+Tab (Backtab) stay on the map while it has focus.
+_K = Qt.Key
+MAP_KEYS: tuple[tuple[str, str, tuple[Qt.Key, ...]], ...] = (
+    ("next", "Next site", (_K.Key_Tab, _K.Key_Down)),
+    ("previous", "Previous site", (_K.Key_Backtab, _K.Key_Up)),
+    ("left", "Nearest site to the left", (_K.Key_Left,)),
+    ("right", "Nearest site to the right", (_K.Key_Right,)),
+    ("select", "Open the site's panel", (_K.Key_Return, _K.Key_Enter, _K.Key_Space)),
+    ("zoom-in", "Zoom in", (_K.Key_Plus, _K.Key_Equal)),
+    ("zoom-out", "Zoom out", (_K.Key_Minus,)),
+    ("fit", "Fit the skeleton", (_K.Key_0, _K.Key_F, _K.Key_Home)),
+    ("clear", "Clear the selection", (_K.Key_Escape,)),
+)
+_MAP_COMMANDS = {key: command for command, _text, keys in MAP_KEYS for key in keys}
+_KEY_NAMES = {_K.Key_Backtab: "Shift+Tab", _K.Key_Return: "Return", _K.Key_Enter: "Enter"}
+
+
+def map_shortcuts() -> list[tuple[str, str]]:
+    """(keys, action) rows for the shortcuts list, read from MAP_KEYS."""
+    return [
+        (", ".join(_KEY_NAMES.get(k) or QKeySequence(k).toString() for k in keys), text)
+        for _command, text, keys in MAP_KEYS
+    ]
 
 
 def painter_path(shape: Shape) -> QPainterPath:
@@ -374,7 +400,7 @@ class SiteMap(QWidget):
             and event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab)
             and not event.modifiers() & Qt.KeyboardModifier.ControlModifier
         ):
-            self._step(-1 if event.key() == Qt.Key.Key_Backtab else 1)
+            self._run_key_command(_MAP_COMMANDS[event.key()])
             return True
         return super().event(event)
 
@@ -384,26 +410,30 @@ class SiteMap(QWidget):
         super().changeEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        key = event.key()
-        if key in (Qt.Key.Key_Down,):
-            self._step(1)
-        elif key in (Qt.Key.Key_Up,):
-            self._step(-1)
-        elif key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
-            self._step_sideways(-1 if key == Qt.Key.Key_Left else 1)
-        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+        # Tab and Shift+Tab are taken in event(); with Ctrl they move focus as usual.
+        tab = event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab)
+        command = None if tab else _MAP_COMMANDS.get(event.key())
+        if command is None or not self._run_key_command(command):
+            super().keyPressEvent(event)
+
+    def _run_key_command(self, command: str) -> bool:
+        """Do what a MAP_KEYS command says; False if it does not apply now (key passes on)."""
+        if command in ("next", "previous"):
+            self._step(1 if command == "next" else -1)
+        elif command in ("left", "right"):
+            self._step_sideways(-1 if command == "left" else 1)
+        elif command == "select":
             if self._current:
                 self.select(self._current)
-        elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
-            self.zoom_by(1.25)
-        elif key == Qt.Key.Key_Minus:
-            self.zoom_by(1 / 1.25)
-        elif key in (Qt.Key.Key_0, Qt.Key.Key_F, Qt.Key.Key_Home):
+        elif command in ("zoom-in", "zoom-out"):
+            self.zoom_by(1.25 if command == "zoom-in" else 1 / 1.25)
+        elif command == "fit":
             self.fit()
-        elif key == Qt.Key.Key_Escape and self._selected:
+        elif command == "clear" and self._selected:
             self.clear_selection()
         else:
-            super().keyPressEvent(event)
+            return False
+        return True
 
     def _step(self, delta: int) -> None:
         if not self._current:

@@ -52,6 +52,36 @@ _OVERLAY_STYLE = (
 # Point sizes of the text drawn on the image at interface scale 1 (see SeriesViewer.text_scale).
 _OVERLAY_POINTS = {"corner": 9.0, "mark": 13.0, "finding": 10.0, "scale_bar": 9.0}
 LAYOUTS = {"1x1": (1, 1), "1x2": (1, 2), "2x2": (2, 2)}
+
+# The viewer's keys, one list for its actions and for Help › Keyboard shortcuts.
+VIEWER_KEYS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Next slice", ("Down", "Right")),
+    ("Previous slice", ("Up", "Left")),
+    ("Forward ten slices", ("PgDown",)),
+    ("Back ten slices", ("PgUp",)),
+    ("First slice", ("Home",)),
+    ("Last slice", ("End",)),
+    ("Zoom in", ("+", "=")),
+    ("Zoom out", ("-",)),
+    ("Fit image", ("F",)),
+    ("Reset view", ("R",)),
+    ("Invert grey", ("I",)),
+    ("Cine", ("Space",)),
+    ("Toggle annotations", ("A",)),
+    ("Reveal next finding", ("N",)),
+    ("Header tags", ("T",)),
+)
+
+
+def viewer_shortcuts() -> list[tuple[str, str]]:
+    """(keys, action) rows for the shortcuts list, read from VIEWER_KEYS."""
+    names = {"PgDown": "Page Down", "PgUp": "Page Up"}
+    return [
+        (", ".join(names.get(k, QKeySequence(k).toString()) for k in keys), text)
+        for text, keys in VIEWER_KEYS
+    ]
+
+
 MARK_COLOUR = "#00e5ff"  # cyan: apart from the yellow findings on either grey polarity
 MARK_PIXELS = 26  # crosshair size on screen
 MARK_HIT_PIXELS = 12  # a click this close to a mark (on screen) removes it
@@ -339,21 +369,25 @@ class SeriesViewer(QWidget):
             act.triggered.connect(slot)
             self.addAction(act)
 
-        action("Next slice", ["Down", "Right"], lambda: self.step_slice(1))
-        action("Previous slice", ["Up", "Left"], lambda: self.step_slice(-1))
-        action("Forward ten slices", ["PgDown"], lambda: self.step_slice(10))
-        action("Back ten slices", ["PgUp"], lambda: self.step_slice(-10))
-        action("First slice", ["Home"], lambda: self.set_slice(0))
-        action("Last slice", ["End"], lambda: self.set_slice(self.slice_count() - 1))
-        action("Zoom in", ["+", "="], lambda: self.zoom(1.25))
-        action("Zoom out", ["-"], lambda: self.zoom(0.8))
-        action("Fit image", ["F"], self.fit)
-        action("Reset view", ["R"], self.reset)
-        action("Invert grey", ["I"], lambda: self.set_inverted(not self._inverted))
-        action("Cine", ["Space"], lambda: self.play_button.toggle())
-        action("Toggle annotations", ["A"], lambda: self.annotations_button.toggle())
-        action("Reveal next finding", ["N"], self.reveal_next)
-        action("Header tags", ["T"], self.open_tag_browser)
+        slots = {
+            "Next slice": lambda: self.step_slice(1),
+            "Previous slice": lambda: self.step_slice(-1),
+            "Forward ten slices": lambda: self.step_slice(10),
+            "Back ten slices": lambda: self.step_slice(-10),
+            "First slice": lambda: self.set_slice(0),
+            "Last slice": lambda: self.set_slice(self.slice_count() - 1),
+            "Zoom in": lambda: self.zoom(1.25),
+            "Zoom out": lambda: self.zoom(0.8),
+            "Fit image": self.fit,
+            "Reset view": self.reset,
+            "Invert grey": lambda: self.set_inverted(not self._inverted),
+            "Cine": lambda: self.play_button.toggle(),
+            "Toggle annotations": lambda: self.annotations_button.toggle(),
+            "Reveal next finding": self.reveal_next,
+            "Header tags": self.open_tag_browser,
+        }
+        for text, keys in VIEWER_KEYS:
+            action(text, keys, slots[text])
 
     # --- public API ------------------------------------------------------------------------
     def set_series(self, series: Series | None, first_slice: int | None = None) -> None:

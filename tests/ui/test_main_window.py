@@ -65,6 +65,38 @@ def test_shortcuts_dialog_lists_the_window_actions(window):
     assert {"Ctrl+1", "Ctrl+5", "F1", "F11"} <= keys
 
 
+def test_shortcuts_dialog_lists_the_viewer_and_map_keys_they_really_use(qtbot, window):
+    from cnoatlas.ui.site_map import SiteMap
+    from cnoatlas.ui.viewer import SeriesViewer
+
+    table = window.open_shortcuts().findChild(object, "shortcutsTable")
+    rows, section, headings = {}, "", []
+    for r in range(table.rowCount()):
+        if table.columnSpan(r, 0) == 2:
+            section = table.item(r, 0).text()
+            headings.append(section)
+        else:
+            rows[(section, table.item(r, 1).text())] = table.item(r, 0).text()
+    viewer_heading = next(h for h in headings if h.startswith("Image viewer"))
+    map_heading = next(h for h in headings if h.startswith("Skeleton map"))
+    # Every key the viewer acts on, as its own actions have it.
+    viewer = SeriesViewer()
+    qtbot.addWidget(viewer)
+    assert viewer.actions()
+    for action in viewer.actions():
+        listed = rows[(viewer_heading, action.text())]
+        listed = listed.replace("Page Down", "PgDown").replace("Page Up", "PgUp")
+        assert {k.toString() for k in action.shortcuts()} == set(listed.split(", "))
+    # The map's keys: the listed key for "Next site" does move to the next site.
+    assert "Tab" in rows[(map_heading, "Next site")]
+    assert "Esc" in rows[(map_heading, "Clear the selection")]
+    site_map = window.page("atlas").findChild(SiteMap)
+    window.show_page("atlas")
+    site_map.setFocus()
+    with qtbot.waitSignal(site_map.siteHovered):
+        qtbot.keyClick(site_map, Qt.Key.Key_Down)
+
+
 def test_settings_change_theme_and_scale_and_persist(qtbot, window):
     dialog = window.open_settings()
     assert isinstance(dialog, SettingsDialog)
