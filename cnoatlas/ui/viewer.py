@@ -73,6 +73,14 @@ VIEWER_KEYS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+def _site_name(site_id: str) -> str:
+    """A site as a reader names it ("T9 vertebral body"), never its id; "" if unknown."""
+    from cnoatlas.domain.sites import site_model
+
+    model = site_model()
+    return model.name(site_id) if site_id and model.is_known(site_id) else ""
+
+
 def viewer_shortcuts() -> list[tuple[str, str]]:
     """(keys, action) rows for the shortcuts list, read from VIEWER_KEYS."""
     names = {"PgDown": "Page Down", "PgUp": "Page Up"}
@@ -703,11 +711,10 @@ class SeriesViewer(QWidget):
             return
         self._selected = annotation_id
         label = self._labels["finding"]
-        title = found.label or found.site_id
-        label.setText(
-            f"<b>{_escape(title)}</b><br>{_escape(found.finding)}"
-            f"<br><span style='color:#bbbbbb'>{_escape(found.site_id)}</span>"
-        )
+        site = _site_name(found.site_id)
+        title = found.label or site
+        where = f"<br><span style='color:#bbbbbb'>{_escape(site)}</span>" if site != title else ""
+        label.setText(f"<b>{_escape(title)}</b><br>{_escape(found.finding)}{where}")
         label.show()
         self._place_overlay()
         self._draw_annotations()

@@ -243,6 +243,9 @@ def test_annotations_toggle_reveal_and_click(qtbot, viewer, series):
         assert viewer.click_at(12, 16)
     assert clicked.args == ["a1"]
     assert "bright marrow oedema" in viewer.finding_text()
+    # The site as a reader names it, never its id.
+    assert "Left tibia, proximal metaphysis" in viewer.finding_text()
+    assert "tibia.left" not in viewer.finding_text()
     assert not viewer.click_at(0, 30)
     assert viewer.finding_text() == ""
 
