@@ -18,6 +18,7 @@ import numpy as np
 from cnoatlas.imaging.phantom.shapes import (
     Box,
     Capsule,
+    Dome,
     Ellipsoid,
     Shape,
     frame,
@@ -176,7 +177,7 @@ class _Builder:
 
     # -- long bones --------------------------------------------------------------------------
     def long_bone(self, name, side, top, bottom, r_shaft, r_top, r_bottom, *, epi=0.07, meta=0.13,
-                  skip_top=False):  # fmt: skip
+                  skip_top=False, level_bottom=False):  # fmt: skip
         """Epiphyses, physes, metaphyses and diaphysis between the joint centres top/bottom."""
         bone = f"{name}.{side}"
         axis = unit(bottom - top)
@@ -224,13 +225,19 @@ class _Builder:
             self.site(sid, bone, outers, inners, axis, (ra + rb) / 2, physis, joint)
         # all cortex first, then all marrow: no seams where the segments meet
         self.parts += cortex_parts + marrow_parts
-        ends = [("distal-epiphysis", p(length - e2 / 2), e2 / 2, r_bottom, p(length - e2))]
+        # the knee's growth plate and joint line are level even though the femur is oblique
+        down = unit(axis * 0.3 + vec(0.0, 0.0, -0.7)) if level_bottom else axis
+        ends = [("distal-epiphysis", e2, r_bottom, p(length - e2), down)]
         if not skip_top:
-            ends.insert(0, ("proximal-epiphysis", p(e1 / 2), e1 / 2, r_top, p(e1)))
-        for seg, c, half, r, plate in ends:
-            rot = frame(axis)
-            outer = Ellipsoid(c, vec(r, r * 0.85, half + 0.6 * r * cart), rot)
-            nucleus = Ellipsoid(c, vec(r * (1 - cart), r * 0.85 * (1 - cart), half * 0.8), rot)
+            ends.insert(0, ("proximal-epiphysis", e1, r_top, p(e1), -axis))
+        for seg, e, r, plate, out in ends:
+            # flat on the growth plate, domed towards the joint: the cartilage model, and
+            # inside it the ossification centre (thin dark bony shell around fatty marrow)
+            rot = frame(out, vec(1.0, 0.0, 0.0))
+            height = e + 0.6 * r * cart
+            outer = Dome(plate, vec(r, r * 0.85, height), rot, 3.0)
+            nucleus = Dome(plate + out * 0.4, vec(r * (1 - cart), r * 0.85 * (1 - cart),
+                                                  height * (1 - 1.2 * cart)), rot, 3.0)  # fmt: skip
             sid = f"{bone}.{seg}"
             self.parts.append(Part(outer, "cartilage", sid))
             self.parts.append(Part(nucleus, "cortex", sid))
@@ -240,7 +247,7 @@ class _Builder:
             joint = top if seg.startswith("proximal") else bottom
             self.site(sid, bone, [outer], [inner], axis, r, plate, joint)
             if open_plates:
-                self.plate(plate, axis, r * 0.93, physis_t)
+                self.plate(plate, out, r * 0.93, physis_t)
         return axis, length
 
     def plate(self, center, axis, radius, thickness):
@@ -329,7 +336,7 @@ class _Builder:
         girl = 0.012 * min(max(self.age - 11, 0), 4) / 4 if self.sex == "F" else 0.0
         w_chest = 0.098 * h
         w_waist = (0.08 + 0.5 * girl) * h
-        w_hip = bi_iliac / 2 + (0.026 + girl) * h
+        w_hip = bi_iliac / 2 + (0.033 + girl) * h
         y_chest = 0.0
         upper = vec(0.0, y_chest, z_sh - 0.06 * h)
         waist = vec(0.0, -0.03 * depth, lm["z_l3"])
@@ -366,7 +373,7 @@ class _Builder:
                 Ellipsoid(sh + vec(s * 0.004 * h, 0, 0.008 * h), vec(0.03, 0.036, 0.05) * h),
             ]  # fmt: skip
             limbs += [
-                Capsule(hip, mid_thigh, 0.055 * h, 0.047 * h),
+                Capsule(hip, mid_thigh, 0.057 * h, 0.047 * h),
                 Capsule(mid_thigh, knee, 0.047 * h, 0.032 * h),
                 Capsule(knee, calf, 0.032 * h, 0.034 * h),
                 Capsule(calf, ankle, 0.034 * h, 0.016 * h),
@@ -698,7 +705,7 @@ class _Builder:
         for i in range(5):
             tangent = unit(vec(0, 0.18 + 0.22 * i, -1))
             c = pos + tangent * seg_len / 2
-            w = float(np.interp(i, (0, 4), (0.052, 0.018))) * h
+            w = float(np.interp(i, (0, 1, 4), (0.039, 0.032, 0.013))) * h  # alae to apex
             d = float(np.interp(i, (0, 4), (0.018, 0.008))) * h
             box = Box(
                 c, vec(w, d / 2, seg_len / 2 * 1.05), 2.0, frame(tangent, np.array([1.0, 0, 0]))
@@ -721,20 +728,20 @@ class _Builder:
         for side, s in SIDES:
             head = vec(s * x_hip, -0.1 * depth, z_hip)
             # ilium: the body above the acetabulum, the wing up to the crest, the part at the SI joint
-            body_c = head + vec(-s * 0.1 * r_head, 0.2 * r_head, 1.5 * r_head)
-            wing_c = vec(s * (bi_iliac / 2 - 0.028 * h), 0.28 * depth, z_hip + 0.062 * h)
-            si_c = vec(s * 0.045 * h, 0.62 * depth, sac_top_z - 0.025 * h)
+            body_c = head + vec(-s * 0.05 * r_head, 0.2 * r_head, 1.35 * r_head)
+            # the wing fans up and out from the acetabular roof to the crest (about L4), its
+            # blade facing forwards and inwards
+            roof = head + vec(0.0, 0.1 * r_head, 1.6 * r_head)
+            crest = vec(s * (bi_iliac / 2 - 0.008 * h), 0.1 * depth, z_hip + 0.088 * h)
+            fan = unit(crest - roof)
+            wing_c = (roof + crest) / 2
+            span = float(np.linalg.norm(crest - roof)) / 2 + 0.006 * h
+            si_c = vec(s * 0.04 * h, 0.62 * depth, sac_top_z - 0.025 * h)
             sid = f"ilium.{side}"
             self.bone(sid, sid, Ellipsoid(body_c, vec(1.05, 1.1, 1.2) * r_head), f, 1.2)
-            self.bone(
-                sid,
-                sid,
-                Ellipsoid(
-                    wing_c, vec(0.046 * h, 0.0075 * h, 0.055 * h), rot_z(s * 35) @ rot_y(s * 32)
-                ),
-                f,
-                1.2,
-            )
+            blade = rot_z(s * 30) @ frame(fan, vec(0.0, 1.0, 0.0))
+            self.bone(sid, sid, Ellipsoid(wing_c, vec(0.046 * h, 0.0055 * h, span), blade), f, 1.3)
+            self.bone(sid, sid, Capsule(roof, wing_c, 0.9 * r_head, 0.006 * h), f, 1.3)
             self.bone(sid, sid, Ellipsoid(si_c + vec(s * 0.012 * h, 0, 0), vec(0.013 * h, 0.017 * h, 0.03 * h), rot_z(-s * 25)), f, 1.2)  # fmt: skip
             self.sites[sid].center = wing_c
             # sacroiliac joint: a thin cartilage sheet between sacrum and ilium
@@ -766,13 +773,13 @@ class _Builder:
         ankle = vec(s * x_ankle, 0.005 * h, lm["z_ankle"])
         f_axial = self.ff("proximal-metaphysis")
         neck_dir = unit(vec(s * 0.82, 0.0, -0.57))
-        neck_end = head + neck_dir * 0.036 * h
+        neck_end = head + neck_dir * 0.031 * h
         troch_base = neck_end + vec(0, 0, -0.018 * h)
         # femur: shaft (diaphysis, distal metaphysis and epiphysis) from below the trochanters
         r_f = 0.0075 * h
         joint_gap = max(3.0, 0.003 * h)
         self.long_bone("femur", side, troch_base, knee + vec(0, 0, joint_gap / 2), r_f, r_f * 1.6,
-                       0.023 * h, epi=0.09, meta=0.15, skip_top=True)  # fmt: skip
+                       0.023 * h, epi=0.065, meta=0.16, skip_top=True, level_bottom=True)  # fmt: skip
         femur = f"femur.{side}"
         plate_c = head + neck_dir * r_head * 0.62
         neck = Capsule(plate_c, neck_end, 0.62 * r_head, 0.6 * r_head, flat=True)
@@ -781,7 +788,7 @@ class _Builder:
         g.physis, g.joint = plate_c, head
         inter = Ellipsoid(neck_end + vec(0, 0, -0.004 * h), vec(0.011, 0.01, 0.017) * h)
         self.bone(f"{femur}.intertrochanteric", femur, inter, f_axial, 1.2, axis=vec(0, 0, 1))
-        troch = neck_end + vec(s * 0.012 * h, 0.004 * h, 0.006 * h)
+        troch = neck_end + vec(s * 0.01 * h, 0.004 * h, 0.006 * h)
         g = self.bone(f"{femur}.greater-trochanter", femur, Ellipsoid(troch, vec(0.0085, 0.009, 0.011) * h),
                       self.ff("epiphysis"), 1.0)  # fmt: skip
         cart = float(np.interp(self.age, (3, 16), (0.25, 0.1)))
@@ -806,7 +813,24 @@ class _Builder:
         )
         pat = Ellipsoid(knee + vec(0, -0.027 * h, 0.016 * h), vec(0.014, 0.006, 0.016) * h)
         self.bone(f"patella.{side}", f"patella.{side}", pat, self.ff("epiphysis"), 1.0)
+        self.knee_joint(s, knee, 0.023 * h, joint_gap)
         self.foot(side, s, ankle)
+
+    def knee_joint(self, s, knee, r, gap):
+        """Intercondylar notch, menisci at the joint margins, a film of joint fluid and the
+        patellar tendon: what makes a coronal knee read as a joint rather than two eggs."""
+        h = self.h
+        notch = Ellipsoid(knee + vec(0, 0.1 * r, 0.35 * r), vec(0.2 * r, 0.55 * r, 0.32 * r))
+        self.parts.append(Part(notch, "adipose", alpha=0.85, soft=1.0))
+        for m in (1.0, -1.0):
+            rim = Ellipsoid(knee + vec(m * 0.78 * r, 0.0, 0.0), vec(0.2 * r, 0.7 * r, 0.085 * r))
+            self.add(rim, "ligament")
+        film = Capsule(knee - vec(0, 0, 0.6), knee + vec(0, 0, 0.6), 0.7 * r, 0.7 * r, flat=True)
+        self.parts.append(Part(film, "fluid", alpha=0.45))
+        tendon = Capsule(knee + vec(0, -0.03 * h, 0.0), knee + vec(0, -0.024 * h, -0.05 * h),
+                         0.004 * h, 0.0035 * h, scale=(1.6, 0.7, 1.0))  # fmt: skip
+        self.add(tendon, "ligament")
+        del s, gap
 
     def foot(self, side, s, ankle):
         h = self.h
@@ -914,6 +938,8 @@ class _Builder:
 def _center(shape: Shape) -> np.ndarray:
     if isinstance(shape, Capsule):
         return (shape.a + shape.b) / 2
+    if isinstance(shape, Dome):
+        return shape.center()
     return np.asarray(shape.c, dtype=np.float64)
 
 
@@ -924,6 +950,8 @@ def _grow(shape: Shape, factor: float) -> Shape:
         )
     if isinstance(shape, Ellipsoid):
         return Ellipsoid(shape.c, np.asarray(shape.radii) * factor, shape.rot)
+    if isinstance(shape, Dome):
+        return Dome(shape.c, np.asarray(shape.radii) * factor, shape.rot, shape.power)
     return Box(shape.c, np.asarray(shape.half) * factor, shape.round, shape.rot)
 
 

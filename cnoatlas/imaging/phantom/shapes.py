@@ -139,7 +139,48 @@ class Box:
         return outside + np.minimum(np.maximum(qx, np.maximum(qy, qz)), 0.0) - self.round
 
 
-Shape = Capsule | Ellipsoid | Box
+@dataclass(frozen=True, eq=False)
+class Dome:
+    """Half an ellipsoid: the half on the +z side of its local frame (``rot``'s third column),
+    flat across its centre. An epiphysis: flat on the growth plate, rounded towards the joint."""
+
+    c: np.ndarray
+    radii: np.ndarray
+    rot: np.ndarray
+    power: float = 2.0  # above 2: a boxier, flatter-topped dome (a superellipsoid)
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        u = np.linspace(0.0, 2.0 * math.pi, 24, endpoint=False)
+        v = np.linspace(0.0, 0.5 * math.pi, 7)
+        uu, vv = np.meshgrid(u, v)
+        local = np.stack(
+            [np.cos(uu) * np.cos(vv), np.sin(uu) * np.cos(vv), np.sin(vv)], axis=-1
+        ).reshape(-1, 3) * np.asarray(self.radii, dtype=np.float64)
+        pts = local @ self.rot.T + self.c
+        pad = 0.05 * float(np.max(self.radii))
+        return pts.min(axis=0) - pad, pts.max(axis=0) + pad
+
+    def sdf(self, x, y, z):
+        if self.power == 2.0:
+            d = Ellipsoid(self.c, self.radii, self.rot).sdf(x, y, z)
+        else:  # approximate distance: the superellipsoid's level set scaled by its size
+            m = self.rot
+            dx, dy, dz = x - self.c[0], y - self.c[1], z - self.c[2]
+            p = np.float32(self.power)
+            k = None
+            for i in range(3):
+                q = np.abs(m[0, i] * dx + m[1, i] * dy + m[2, i] * dz) / np.float32(self.radii[i])
+                k = q**p if k is None else k + q**p
+            d = (k ** (1.0 / p) - 1.0) * np.float32(0.8 * float(np.min(self.radii)))
+        w = self.rot[:, 2]
+        along = (x - self.c[0]) * w[0] + (y - self.c[1]) * w[1] + (z - self.c[2]) * w[2]
+        return np.maximum(d, -along)
+
+    def center(self) -> np.ndarray:
+        return self.c + self.rot[:, 2] * 0.42 * float(self.radii[2])
+
+
+Shape = Capsule | Ellipsoid | Box | Dome
 
 
 def shrink(shape: Shape, by: float) -> Shape:
@@ -149,8 +190,10 @@ def shrink(shape: Shape, by: float) -> Shape:
             shape.a, shape.b, max(shape.ra - by, 0.1 * shape.ra), max(shape.rb - by, 0.1 * shape.rb),
             shape.flat, shape.scale,
         )  # fmt: skip
-    if isinstance(shape, Ellipsoid):
+    if isinstance(shape, Ellipsoid | Dome):
         radii = np.maximum(np.asarray(shape.radii) - by, 0.1 * np.asarray(shape.radii))
+        if isinstance(shape, Dome):  # thinner all round: the flat face moves in as well
+            return Dome(shape.c + shape.rot[:, 2] * by, radii, shape.rot, shape.power)
         return Ellipsoid(shape.c, radii, shape.rot)
     half = np.maximum(np.asarray(shape.half) - by, 0.1 * np.asarray(shape.half))
     return Box(shape.c, half, min(shape.round, float(half.min()) * 0.9), shape.rot)
