@@ -38,6 +38,14 @@ SEGMENT_LABELS = {
 }
 
 
+# What the notes area says before a site is chosen (no facts here, so nothing to cite).
+CHOOSE_A_SITE = (
+    "<p>Pick a bone, or a part of one, to read what CNO typically does there; every point "
+    "names its source.</p>"
+    "<p>Long bones are split into epiphysis, metaphysis and diaphysis: zoom in (wheel or +) "
+    "to reach the growth-plate regions.</p>"
+    "<p>To see how often each bone is involved, open <b>Evidence overlays</b>.</p>"
+)
 CHAPTER_ROLE = Qt.ItemDataRole.UserRole + 1  # a related item that is a reading chapter
 
 
@@ -92,6 +100,10 @@ class SitePanel(QFrame):
         self.related.setObjectName("siteRelated")
         self.related.setAccessibleName("Cases and chapters about this site")
         self.related.setMaximumHeight(160)
+        # Long case titles wrap instead of hiding behind a sideways scroll bar.
+        self.related.setWordWrap(True)
+        self.related.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.related.setResizeMode(QListWidget.ResizeMode.Adjust)
         for widget in (self.title, self.anatomy, notes_heading):
             layout.addWidget(widget)
         layout.addWidget(scroll, 1)
@@ -105,7 +117,8 @@ class SitePanel(QFrame):
         if not site_id:
             self.title.setText("Choose a site")
             self.anatomy.setText("Click a bone on the skeleton, or use Tab and the arrow keys.")
-            self.notes.setText("")
+            self.notes.setText(CHOOSE_A_SITE)
+            self.set_related([])
             return
         model = site_model()
         site = model.get(site_id)
@@ -131,7 +144,11 @@ class SitePanel(QFrame):
         """Cases and chapters that show this site (filled in by the case library and reading)."""
         self.related.clear()
         if not items:
-            empty = QListWidgetItem("No cases yet")
+            empty = QListWidgetItem(
+                "No teaching case or chapter on this site yet."
+                if self.site_id
+                else "Choose a site to list its teaching cases and chapters."
+            )
             empty.setFlags(Qt.ItemFlag.NoItemFlags)
             self.related.addItem(empty)
             return
@@ -147,7 +164,7 @@ class SitePanel(QFrame):
     def add_chapters(self, chapters: list[tuple[str, str]]) -> None:
         """Reading chapters about this site, as (chapter id, title), after the cases."""
         if chapters and self.related.count() == 1 and not self.related.item(0).flags():
-            self.related.clear()  # the "No cases yet" placeholder
+            self.related.clear()  # the "no case" placeholder
         for chapter_id, title in chapters:
             item = QListWidgetItem(f"Chapter: {title}")
             item.setData(CHAPTER_ROLE, chapter_id)
@@ -199,6 +216,7 @@ class AtlasPage(QWidget):
         # The hint gives way (it is clipped) before the maps or the panel do on small screens.
         hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         hint.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        hint.setWordWrap(True)  # on a small screen it wraps rather than losing its first words
         toolbar.addWidget(hint, 1)
 
         maps = QHBoxLayout()

@@ -272,3 +272,25 @@ def test_every_site_can_be_picked_at_its_anchor(site_map):
     site_map.zoom_by(4.0)  # small bones need a closer look; the anchor is zoom-independent
     for sid in site_map.site_ids():
         assert site_map.site_at(site_map.site_anchor(sid)) == sid, sid
+
+
+def test_panel_guides_before_a_choice_and_forgets_a_cleared_site(qtbot):
+    page = AtlasPage()
+    qtbot.addWidget(page)
+    page.resize(1366, 700)
+    page.show()
+    qtbot.waitExposed(page)
+
+    def related() -> list[str]:
+        return [page.panel.related.item(i).text() for i in range(page.panel.related.count())]
+
+    # Not an empty box: what the panel will hold, and a prompt in the case list.
+    assert "Evidence overlays" in page.panel.note_text()
+    assert related() == ["Choose a site to list its teaching cases and chapters."]
+    page.select_site("tibia.left.proximal-metaphysis")
+    assert any("tibio-clavicular" in t for t in related())
+    page.site_map.clear_selection()
+    assert page.panel.title.text() == "Choose a site"
+    assert related() == ["Choose a site to list its teaching cases and chapters."]
+    # Long titles wrap; no sideways scrolling in a list of titles.
+    assert page.panel.related.wordWrap()
