@@ -12,6 +12,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
+    QFontMetricsF,
     QKeyEvent,
     QKeySequence,
     QMouseEvent,
@@ -557,9 +558,14 @@ class SiteMap(QWidget):
         top = Qt.AlignmentFlag.AlignTop
         _plated(painter, c, box, Qt.AlignmentFlag.AlignLeft | top, left_mark)
         _plated(painter, c, box, Qt.AlignmentFlag.AlignRight | top, right_mark)
+        marks = QFontMetricsF(font)
+        mark_width = max(marks.horizontalAdvance(left_mark), marks.horizontalAdvance(right_mark))
         small = QFont(self.font())
         small.setPointSizeF(max(8.0, self.font().pointSizeF()))
         painter.setFont(small)
+        # Between the two letters if it fits there (narrow maps: the lateral spine), else below.
+        if QFontMetricsF(small).horizontalAdvance(mode) + 2 * mark_width + 36 > box.width():
+            box = box.translated(0, marks.height() + 6)
         _plated(painter, c, box, Qt.AlignmentFlag.AlignHCenter | top, mode, c.muted)
         name = self.hover_text() or (
             self.model.name(self._current) if self._current and self.hasFocus() else ""
