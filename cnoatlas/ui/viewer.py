@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QApplication,
+    QBoxLayout,
     QComboBox,
     QDialog,
     QGridLayout,
@@ -52,6 +53,7 @@ _OVERLAY_STYLE = (
 # Point sizes of the text drawn on the image at interface scale 1 (see SeriesViewer.text_scale).
 _OVERLAY_POINTS = {"corner": 9.0, "mark": 13.0, "finding": 10.0, "scale_bar": 9.0}
 LAYOUTS = {"1x1": (1, 1), "1x2": (1, 2), "2x2": (2, 2)}
+SLIDER_MIN_WIDTH = 160  # narrower than this, the slider moves to a row of its own
 
 # The viewer's keys, one list for its actions and for Help › Keyboard shortcuts.
 VIEWER_KEYS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -340,12 +342,16 @@ class SeriesViewer(QWidget):
             self.open_tag_browser,
         )
 
-        bar = QHBoxLayout()
+        # The slider beside the controls; on its own row above them when the viewer is too
+        # narrow for both (a case page on a laptop), so it never shrinks to a stub.
+        self._bar = bar = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         bar.setContentsMargins(6, 2, 6, 2)
         bar.setSpacing(6)
         bar.addWidget(self.slider, 1)
-        bar.addWidget(self.counter)
-        bar.addWidget(self.presets)
+        self._controls = controls = QHBoxLayout()
+        controls.setSpacing(6)
+        controls.addWidget(self.counter)
+        controls.addWidget(self.presets)
         for button in (
             self.invert_button,
             self.fit_button,
@@ -353,7 +359,9 @@ class SeriesViewer(QWidget):
             self.annotations_button,
             self.tags_button,
         ):
-            bar.addWidget(button)
+            controls.addWidget(button)
+        bar.addLayout(controls)
+        bar.setAlignment(controls, Qt.AlignmentFlag.AlignRight)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -913,6 +921,10 @@ class SeriesViewer(QWidget):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
+        narrow = self.width() < self._controls.sizeHint().width() + SLIDER_MIN_WIDTH
+        self._bar.setDirection(
+            QBoxLayout.Direction.TopToBottom if narrow else QBoxLayout.Direction.LeftToRight
+        )
         QTimer.singleShot(0, self, self._after_resize)  # not after the viewer is gone
 
     def _after_resize(self) -> None:

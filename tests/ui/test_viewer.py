@@ -485,3 +485,15 @@ def test_on_image_text_grows_with_the_interface_scale(qtbot, viewer, series):
         assert label_points() == [pytest.approx(3 * small)]
     finally:
         apply_theme(app, "dark", 1.0)
+
+
+def test_slider_keeps_a_usable_width_in_a_narrow_viewer(qtbot, viewer):
+    from cnoatlas.ui.viewer import SLIDER_MIN_WIDTH
+
+    viewer.resize(460, 450)  # a case page on a 1366×768 laptop
+    qtbot.waitUntil(lambda: viewer.slider.width() >= SLIDER_MIN_WIDTH)
+    # On its own row, above the buttons; side by side again when there is room.
+    assert viewer.slider.geometry().bottom() < viewer.counter.geometry().top()
+    viewer.resize(1200, 450)
+    qtbot.waitUntil(lambda: viewer.slider.geometry().top() >= viewer.counter.geometry().top() - 4)
+    assert viewer.slider.width() >= SLIDER_MIN_WIDTH
