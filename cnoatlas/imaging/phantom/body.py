@@ -131,7 +131,7 @@ class _Builder:
         if where == "epiphysis":
             return 0.88
         if where == "diaphysis":  # converting: intermediate on STIR through the first decade
-            return float(np.interp(age, (1, 5, 10, 16), (0.35, 0.5, 0.64, 0.78)))
+            return float(np.interp(age, (1, 5, 10, 16), (0.35, 0.55, 0.72, 0.85)))
         if where == "distal-metaphysis":
             return float(np.interp(age, (9, 16), (0.35, 0.7)))
         if where == "proximal-metaphysis":
@@ -186,7 +186,7 @@ class _Builder:
         m1, m2 = meta * length, meta * length
         p = lambda t: top + axis * t  # noqa: E731
         physis_t = max(1.5, 0.0018 * self.h)
-        ct_shaft, ct_meta = max(1.8, 0.34 * r_shaft), max(1.0, 0.09 * r_shaft)
+        ct_shaft, ct_meta = max(1.8, 0.28 * r_shaft), max(1.0, 0.09 * r_shaft)
         open_plates = self.age < (14.5 if self.sex == "F" else 16.0)
         cart = float(np.interp(self.age, (3, 16), (0.32, 0.12)))
         segments = [
@@ -421,13 +421,35 @@ class _Builder:
         h = self.h
         _z_t6, z_t10, z_l1, z_l4 = (spine[n][0][2] for n in ("t6", "t10", "l1", "l4"))
         top_lung = spine["t1"][0][2] + 0.01 * h
+        z_t12 = spine["t12"][0][2]
         for _side, s in SIDES:
-            c = vec(s * 0.05 * h, 0.08 * depth, (top_lung + z_t10) / 2)
-            self.add(
-                Ellipsoid(c, vec(0.042 * h, 0.8 * depth, (top_lung - z_t10) / 2 + 0.01 * h)), "lung"
-            )
+            # narrow apex, broad base reaching the costophrenic recess; the domes of the
+            # diaphragm (liver on the right, the left upper quadrant) are painted over its base
+            c = vec(s * 0.046 * h, 0.08 * depth, (top_lung + z_t12) / 2)
+            half_z = (top_lung - z_t12) / 2 + 0.006 * h
+            self.add(Ellipsoid(c, vec(0.038 * h, 0.8 * depth, half_z)), "lung")
+            self.add(Capsule(c + vec(0, 0, 0.3 * half_z), c + vec(s * 0.004 * h, 0, -0.6 * half_z),
+                             0.026 * h, 0.037 * h, scale=(1.0, 0.75 * depth / (0.037 * h), 1.0)),
+                     "lung")  # fmt: skip
+            hilum = vec(s * 0.03 * h, 0.0, spine["t6"][0][2])
+            for k in range(7):  # pulmonary vessels branching out from the hilum
+                ang = math.radians(-70 + 28 * k)
+                tip = hilum + vec(s * 0.04 * h * math.cos(ang), (k % 3 - 1) * 0.25 * depth,
+                                  0.075 * h * math.sin(ang))  # fmt: skip
+                self.parts.append(Part(Capsule(hilum, tip, 0.0032 * h, 0.0012 * h),
+                                       "lung-vessel", alpha=0.8))  # fmt: skip
+                fork = hilum + (tip - hilum) * 0.55
+                twig = fork + vec(s * 0.015 * h, 0.0, (-1) ** k * 0.018 * h)
+                self.parts.append(Part(Capsule(fork, twig, 0.0018 * h, 0.001 * h),
+                                       "lung-vessel", alpha=0.7))  # fmt: skip
+        # the left hemidiaphragm and the soft tissue of the left upper quadrant beneath it
+        left_dome = vec(0.048 * h, 0.05 * depth, z_t12 - 0.018 * h)
+        self.parts.append(Part(Ellipsoid(left_dome, vec(0.046 * h, 0.8 * depth, 0.045 * h)),
+                               "bowel", alpha=0.75, soft=4.0))  # fmt: skip
         heart = vec(0.012 * h, -0.3 * depth, spine["t8"][0][2])
-        self.add(Ellipsoid(heart, vec(0.036 * h, 0.5 * depth, 0.042 * h)), "adipose")
+        self.parts.append(
+            Part(Ellipsoid(heart, vec(0.036 * h, 0.5 * depth, 0.042 * h)), "adipose", alpha=0.5)
+        )
         self.add(Ellipsoid(heart, vec(0.032 * h, 0.45 * depth, 0.038 * h)), "myocardium")
         self.add(
             Ellipsoid(heart + vec(0, 0, 0.004 * h), vec(0.02 * h, 0.3 * depth, 0.026 * h)), "blood"
@@ -436,16 +458,28 @@ class _Builder:
         self.add(
             Capsule(aorta_top, vec(0.008 * h, 0.15 * depth, z_l4), 0.006 * h, 0.005 * h), "blood"
         )
-        liver = vec(-0.035 * h, -0.05 * depth, z_t10 - 0.01 * h)
-        self.add(Ellipsoid(liver, vec(0.06 * h, 0.8 * depth, 0.05 * h)), "liver")
-        left_lobe = vec(0.012 * h, -0.45 * depth, z_t10 + 0.004 * h)
-        self.add(Ellipsoid(left_lobe, vec(0.045 * h, 0.35 * depth, 0.024 * h)), "liver")
+        # liver: a domed right lobe filling the right upper quadrant, its inferior tip low
+        # and lateral, the left lobe thinning across the midline; vessels as flow voids
+        liver = vec(-0.042 * h, 0.0, z_t10 - 0.008 * h)
+        self.add(Ellipsoid(liver, vec(0.055 * h, 0.82 * depth, 0.05 * h), rot_y(-18)), "liver")
+        tip = vec(-0.062 * h, 0.05 * depth, z_t12 - 0.03 * h)
+        self.add(Ellipsoid(tip, vec(0.026 * h, 0.55 * depth, 0.04 * h), rot_y(-12)), "liver")
+        left_lobe = vec(0.008 * h, -0.4 * depth, z_t10 + 0.002 * h)
+        self.add(Ellipsoid(left_lobe, vec(0.045 * h, 0.38 * depth, 0.022 * h), rot_y(-14)), "liver")
+        porta = vec(-0.022 * h, 0.0, z_t12 + 0.004 * h)
+        for end, r0 in ((vec(-0.075 * h, 0.1 * depth, z_t10 + 0.012 * h), 0.0035),
+                        (vec(-0.06 * h, -0.3 * depth, z_t12 - 0.02 * h), 0.003),
+                        (vec(0.02 * h, -0.35 * depth, z_t10 + 0.006 * h), 0.0028),
+                        (vec(-0.035 * h, 0.3 * depth, z_t10 + 0.035 * h), 0.0028)):  # fmt: skip
+            self.parts.append(Part(Capsule(porta, end, r0 * h, 0.001 * h), "blood", alpha=0.75))
+        gall = vec(-0.03 * h, -0.45 * depth, z_t12 - 0.01 * h)
+        self.add(Ellipsoid(gall, vec(0.008, 0.009, 0.016) * h, rot_y(15)), "fluid")
         stomach = vec(0.045 * h, -0.25 * depth, z_t10 - 0.012 * h)
         self.parts.append(
             Part(
                 Ellipsoid(stomach, vec(0.022, 0.014, 0.026) * h, rot_x(20)),
                 "fluid",
-                alpha=0.22,
+                alpha=0.3,
                 soft=4.0,
             )
         )
@@ -454,6 +488,8 @@ class _Builder:
             c = vec(s * 0.038 * h, 0.5 * depth, z_l1 - (0.006 * h if s < 0 else 0.0))
             self.add(Ellipsoid(c, vec(0.024 * h, 0.3 * depth, 0.04 * h)), "adipose")
             self.add(Ellipsoid(c, vec(0.017 * h, 0.22 * depth, 0.032 * h), rot_z(s * 20)), "kidney")
+            sinus = Ellipsoid(c - vec(s * 0.007 * h, 0, 0), vec(0.006 * h, 0.1 * depth, 0.015 * h))
+            self.parts.append(Part(sinus, "adipose", alpha=0.7, soft=1.0))  # renal sinus fat
         bowel = vec(0.0, -0.3 * depth, (z_l1 + lm["z_hip"]) / 2)
         self.parts.append(
             Part(
