@@ -107,6 +107,9 @@ def style_sheet(t: Theme, scale: float) -> str:
     heading = round(BASE_POINT_SIZE * scale * 2.0)
     lead = round(BASE_POINT_SIZE * scale * 1.25)
     width = 2 if t.name == "contrast" else 1
+    # Check boxes and radio buttons: Fusion outlines them in a shade of the window colour,
+    # which vanishes on black; an outline in the text colour reads in every theme.
+    box = round(12 * scale)
     return f"""
 QListWidget#navigation {{
     background: {t.base}; border: none; border-right: {width}px solid {t.border};
@@ -123,6 +126,16 @@ QFrame[role="card"] {{
     background: {t.alt_base}; border: {width}px solid {t.border}; border-radius: {pad}px;
 }}
 QToolTip {{ background: {t.base}; color: {t.text}; border: 1px solid {t.border}; }}
+QCheckBox::indicator, QRadioButton::indicator {{
+    width: {box}px; height: {box}px; background: {t.base};
+    border: {width + 1}px solid {t.text if t.name == "contrast" else t.muted};
+}}
+QCheckBox::indicator {{ border-radius: {max(2, box // 5)}px; }}
+QRadioButton::indicator {{ border-radius: {box // 2 + width + 1}px; }}
+QCheckBox::indicator:checked, QRadioButton::indicator:checked {{
+    background: {t.accent}; border-color: {t.accent};
+}}
+QCheckBox::indicator:disabled, QRadioButton::indicator:disabled {{ border-color: {t.border}; }}
 """
 
 

@@ -143,3 +143,38 @@ def test_window_fits_a_small_laptop_screen(window):
     # 1366x768 is still common on lecture-hall laptops; pages scroll instead of clipping.
     hint = window.minimumSizeHint()
     assert hint.width() <= 1366 and hint.height() <= 768, hint
+
+
+@pytest.mark.parametrize("theme_name", ["contrast", "dark", "light"])
+def test_unticked_boxes_and_radio_buttons_are_outlined_in_every_theme(qtbot, theme_name):
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import QCheckBox, QRadioButton, QStyle, QStyleOptionButton
+
+    from cnoatlas.ui.theme import apply_theme
+
+    app = QApplication.instance()
+    t = apply_theme(app, theme_name, 1.0)
+    try:
+        for widget in (QCheckBox("Bookmarked"), QRadioButton("Exam")):
+            qtbot.addWidget(widget)
+            widget.show()
+            qtbot.waitExposed(widget)
+            image = widget.grab().toImage()
+            option = QStyleOptionButton()
+            widget.initStyleOption(option)
+            element = (
+                QStyle.SubElement.SE_CheckBoxIndicator
+                if isinstance(widget, QCheckBox)
+                else QStyle.SubElement.SE_RadioButtonIndicator
+            )
+            box = widget.style().subElementRect(element, option, widget)
+            # The unticked indicator must stand out from the window (black on black before).
+            window = QColor(t.window)
+            contrast = max(
+                abs(image.pixelColor(x, y).lightness() - window.lightness())
+                for x in range(box.left(), box.right() + 1)
+                for y in range(box.top(), box.bottom() + 1)
+            )
+            assert contrast > 80, (theme_name, type(widget).__name__, contrast)
+    finally:
+        apply_theme(app, "dark", 1.0)
