@@ -542,9 +542,9 @@ class _Builder:
         self.parts.append(Part(fissure, "csf", alpha=0.6))
         # sulci: thin CSF clefts running in from the surface of the hemispheres (a fixed
         # pattern, so the same head every time)
-        for k in range(26):
+        for k in range(44):
             az = math.radians(137.5 * k)
-            el = math.radians(-10.0 + 75.0 * ((k * 0.381966) % 1.0))
+            el = math.radians(-10.0 + 78.0 * ((k * 0.381966) % 1.0))
             d = vec(math.cos(el) * math.cos(az), math.cos(el) * math.sin(az), math.sin(el))
             if d[2] < -0.05 and abs(d[0]) < 0.5:
                 continue  # no clefts into the skull base or the midline below
@@ -552,9 +552,10 @@ class _Builder:
             tangent = unit(np.cross(d, vec(0.0, 0.0, 1.0)) if abs(d[2]) < 0.9 else vec(1, 0, 0))
             if k % 2:
                 tangent = unit(np.cross(d, tangent))
-            cleft = Ellipsoid(c + d * (r_surf - 0.03 * head_h),
-                              vec(0.035 * head_h, 0.7, 0.07 * head_h), frame(tangent, d))  # fmt: skip
-            self.parts.append(Part(cleft, "csf", alpha=0.55))
+            deep = (0.018 + 0.01 * (k % 3)) * head_h
+            cleft = Ellipsoid(c + d * (r_surf - deep * 0.8),
+                              vec(deep, 0.6, 0.045 * head_h), frame(tangent, d))  # fmt: skip
+            self.parts.append(Part(cleft, "csf", alpha=0.4))
         # deep grey matter (thalami, basal ganglia) and the lateral and third ventricles: thin
         # slits angled like a butterfly in coronal sections, not round dots
         for s in (1, -1):
@@ -562,15 +563,17 @@ class _Builder:
                              vec(0.05, 0.09, 0.06) * head_h)  # fmt: skip
             self.parts.append(Part(deep, "grey", alpha=0.12, soft=4.0))
             sylvian = Ellipsoid(c + vec(s * 0.19 * head_h, -0.02 * head_h, -0.07 * head_h),
-                                vec(0.07, 0.1, 0.006) * head_h, rot_y(s * 22))  # fmt: skip
-            self.parts.append(Part(sylvian, "csf", alpha=0.7))
+                                vec(0.05, 0.1, 0.006) * head_h, rot_y(s * 22))  # fmt: skip
+            self.parts.append(Part(sylvian, "csf", alpha=0.45))
             ventricle = c + vec(s * 0.03 * head_h, 0.0, 0.075 * head_h)
             self.add(Ellipsoid(ventricle, vec(0.011, 0.14, 0.032) * head_h,
                                rot_x(12) @ rot_y(s * 32)), "csf")  # fmt: skip
         self.add(Ellipsoid(c + vec(0, 0.01 * head_h, 0.0), vec(0.004, 0.05, 0.03) * head_h), "csf")
         # cerebellum and brainstem below the back of the cerebrum
         cerebellum = c + vec(0.0, 0.17 * head_h, -0.17 * head_h)
-        self.add(Ellipsoid(cerebellum, vec(0.2, 0.1, 0.08) * head_h), "csf")
+        self.parts.append(
+            Part(Ellipsoid(cerebellum, vec(0.2, 0.1, 0.08) * head_h), "csf", alpha=0.5)
+        )
         self.add(Ellipsoid(cerebellum, vec(0.18, 0.085, 0.065) * head_h), "grey")
         stem = Capsule(c + vec(0, 0.05 * head_h, -0.05 * head_h), c + vec(0, 0.09 * head_h, -0.3 * head_h),
                        0.05 * head_h, 0.026 * head_h)  # fmt: skip
@@ -619,7 +622,7 @@ class _Builder:
             rot = frame(tangent, np.array([1.0, 0.0, 0.0]))
             # the fat around the column outlines each body (dark on STIR, bright on T1)
             fat = Box(center, vec(width / 2 + 3.0, dep / 2 + 3.0, hgt / 2 + disc / 2), 3.0, rot)
-            self.parts.append(Part(fat, "adipose", alpha=0.8, soft=1.5))
+            self.parts.append(Part(fat, "adipose", alpha=0.45, soft=2.0))
             body = Box(center, vec(width / 2, dep / 2, hgt * scale / 2), min(2.0, hgt / 4), rot)
             self.bone(f"vertebra.{n}.body", f"vertebra.{n}", body, self.ff("axial"), 1.2,
                       axis=tangent, radius=dep / 2)  # fmt: skip
@@ -631,7 +634,7 @@ class _Builder:
                 dh = disc * dscale + lost * 2
                 self.add(Box(below + tangent * lost, vec(width / 2 * 0.96, dep / 2 * 0.92, dh / 2),
                              min(1.5, dh / 3), rot), "disc")  # fmt: skip
-            rc = {"c": 0.0065, "t": 0.005, "l": 0.006}[region] * h
+            rc = {"c": 0.0058, "t": 0.0045, "l": 0.0055}[region] * h
             canal = center + rot @ vec(0, dep / 2 + rc + 1.0, 0)
             lam_r = max(1.8, 0.0027 * h)
             arch = canal + rot @ vec(0, rc + lam_r, 0)
@@ -755,7 +758,15 @@ class _Builder:
             if i < 4 and age < 15:
                 self.add(Box(pos + tangent * seg_len, vec(w * 0.35, d / 2 * 0.8, 0.8), 0.4,
                              frame(tangent, np.array([1.0, 0, 0]))), "disc")  # fmt: skip
+            if i == 1:  # the thecal sac ends at about S2, behind the sacral bodies
+                s2 = pos + tangent * seg_len * 0.6 + vec(0.0, d / 2 + 0.004 * h, 0.0)
             pos = pos + tangent * seg_len
+        l5_canal, l5_rc = spine["l5"][4], spine["l5"][5]
+        self.add(Capsule(l5_canal, s2, l5_rc, 0.35 * l5_rc), "csf")
+        for k in (-1.0, 0.0, 1.0):  # nerve roots of the cauda equina, faint lines in the sac
+            root_top = spine["l2"][4] + vec(k * 0.25 * l5_rc, 0.0, 0.0)
+            root = Capsule(root_top, s2 + vec(k * 0.1 * l5_rc, 0.0, 0.0), 0.7, 0.6)
+            self.parts.append(Part(root, "cord", alpha=0.6))
         self.site("sacrum", "sacrum", sac_shapes, sac_marrow, vec(0, 0.3, -1), 0.02 * h)
         tail = pos + unit(vec(0, 0.4, -1)) * 0.025 * h
         self.bone("coccyx", "coccyx", Capsule(pos, tail, 0.005 * h, 0.003 * h), f, 0.8)
