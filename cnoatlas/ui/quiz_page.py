@@ -49,6 +49,7 @@ from cnoatlas.domain.quiz import (
     question_ids,
 )
 from cnoatlas.domain.quiz.images import QuizStudy, is_available, load_quiz_study, quiz_cases
+from cnoatlas.domain.quiz.questions import citation_text
 from cnoatlas.domain.quiz.scoring import ExamReport, Mark, score_search
 from cnoatlas.domain.quiz.session import QuizSession, start_session
 from cnoatlas.ui.theme import current_theme
@@ -137,6 +138,14 @@ def answer_text(question: Question, answer: Any) -> str:
 
 
 # --- images: made and read off the UI thread ---------------------------------------------------
+def source_lines(question: Question) -> str:
+    """The question's sources, one per line (run together they read as one reference)."""
+    lines = [citation_text([source]) for source in question.sources]
+    if question.via:
+        lines.append(f"As reported in: {citation_text([question.via])}")
+    return ("Source: " if len(lines) == 1 else "Sources:\n") + "\n".join(lines)
+
+
 class _StudySignals(QObject):
     ready = Signal(str, object)  # case id, QuizStudy or None
     finished = Signal()
@@ -884,7 +893,7 @@ class QuizQuestionPanel(QWidget):
             self.image_score.show()
             self.verdict.setText(f"{verdict} {details}")
         self.explanation.setText(q.explanation)
-        self.citation.setText(f"Source: {q.citation()}")
+        self.citation.setText(source_lines(q))
         if q.response not in ("mark", "marks"):
             self._mark_options(outcome)
         if self.site_map is not None and self._option_leaves:
@@ -1036,7 +1045,8 @@ class QuizReportPanel(QWidget):
                 f"<p><b style='color:{colour}'>{mark}</b> <b>{number}.</b> "
                 f"{html.escape(q.prompt)}<br>Your answer: {html.escape(given)} · "
                 f"Answer: <b>{html.escape(answer_text(q, q.answer))}</b><br>"
-                f"{html.escape(q.explanation)}<br><small>{html.escape(q.citation())}</small></p>"
+                f"{html.escape(q.explanation)}<br>"
+                f"<small>{html.escape(source_lines(q)).replace(chr(10), '<br>')}</small></p>"
             )
         self.review.setHtml("".join(parts))
 

@@ -89,7 +89,7 @@ def test_practice_click_an_option_and_see_the_explanation(qtbot, page, store):
     assert panel.feedback.isVisible()
     assert panel.verdict.text().startswith("✗")
     assert q.explanation in panel.explanation.text()
-    assert panel.citation.text().startswith("Source: ")
+    assert panel.citation.text().startswith(("Source: ", "Sources:\n"))
     assert store.answer_count() == 1  # stored before the next question is shown
     assert store.seen_ids() == [q.id]
     qtbot.mouseClick(panel.next_button, Qt.MouseButton.LeftButton)
@@ -258,3 +258,17 @@ def test_case_questions_come_from_the_case_library(qtbot, page):
     assert page.cases and q.case_id in {c.id for c in page.cases}
     _answer_current(qtbot, page, right=True)
     assert page.question_panel.verdict.text().startswith("✓")
+
+
+def test_two_sources_are_listed_one_per_line_not_run_together(qtbot):
+    from PySide6.QtWidgets import QLabel
+
+    from cnoatlas.domain.quiz.questions import citation_text
+    from cnoatlas.ui.views import ViewRequest, build_view
+
+    window = build_view(ViewRequest.parse("quiz-question:feature:vertebra-plana@right"))
+    qtbot.addWidget(window)
+    q = window.page("quiz").question_panel.question
+    assert len(q.sources) == 2
+    text = window.findChild(QLabel, "quizCitation").text()
+    assert text.split("\n") == ["Sources:", *(citation_text([s]) for s in q.sources)]
