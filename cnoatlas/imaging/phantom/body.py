@@ -443,9 +443,19 @@ class _Builder:
                 self.parts.append(Part(Capsule(fork, twig, 0.0018 * h, 0.001 * h),
                                        "lung-vessel", alpha=0.7))  # fmt: skip
         # the left hemidiaphragm and the soft tissue of the left upper quadrant beneath it
+        # the left hemidiaphragm over the stomach: gastric air in the fundus, then the stomach
+        # with mixed content and the splenic flexure below it (not a second liver)
         left_dome = vec(0.048 * h, 0.05 * depth, z_t12 - 0.018 * h)
         self.parts.append(Part(Ellipsoid(left_dome, vec(0.046 * h, 0.8 * depth, 0.045 * h)),
-                               "bowel", alpha=0.75, soft=4.0))  # fmt: skip
+                               "bowel", alpha=0.55, soft=5.0))  # fmt: skip
+        fundus = left_dome + vec(-0.004 * h, -0.1 * depth, 0.022 * h)
+        self.parts.append(
+            Part(Ellipsoid(fundus, vec(0.022, 0.022, 0.013) * h), "air", alpha=0.85, soft=1.5)
+        )
+        flexure = left_dome + vec(0.018 * h, -0.2 * depth, -0.035 * h)
+        self.parts.append(
+            Part(Ellipsoid(flexure, vec(0.012, 0.014, 0.01) * h), "air", alpha=0.7, soft=2.0)
+        )
         heart = vec(0.012 * h, -0.3 * depth, spine["t8"][0][2])
         self.parts.append(
             Part(Ellipsoid(heart, vec(0.036 * h, 0.5 * depth, 0.042 * h)), "adipose", alpha=0.5)
