@@ -5,6 +5,7 @@ Every figure comes from the progress store's SQL aggregates; the page only draws
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pyqtgraph as pg
@@ -49,7 +50,9 @@ def _card(title: str) -> tuple[QFrame, QVBoxLayout]:
     return frame, layout
 
 
-def _plot(name: str, accessible: str, left: str) -> pg.PlotWidget:
+def _plot(name: str, accessible: str, left: str, horizontal: bool = False) -> pg.PlotWidget:
+    """A percentage plot; ``horizontal`` bars put the category names on the left axis, where
+    long names do not run into each other."""
     t = current_theme()
     plot = pg.PlotWidget(background=t.base)
     plot.setObjectName(name)
@@ -57,15 +60,28 @@ def _plot(name: str, accessible: str, left: str) -> pg.PlotWidget:
     plot.setMenuEnabled(False)
     plot.setMouseEnabled(x=False, y=False)
     plot.hideButtons()
-    plot.setYRange(0, 100, padding=0.02)
-    plot.showGrid(y=True, alpha=0.25)
     item = plot.getPlotItem()
     for axis in ("left", "bottom"):
         item.getAxis(axis).setPen(pg.mkPen(t.muted))
         item.getAxis(axis).setTextPen(pg.mkPen(t.text))
-    item.setLabel("left", left, color=t.text)
+    if horizontal:
+        plot.setXRange(0, 100, padding=0.05)  # room for the "100" at the right end
+        item.getAxis("bottom").setTicks([[(v, str(v)) for v in range(0, 101, 20)]])
+        plot.showGrid(x=True, alpha=0.25)
+        plot.invertY(True)  # the first category at the top
+        item.setLabel("bottom", left, color=t.text)
+    else:
+        plot.setYRange(0, 100, padding=0.02)
+        plot.showGrid(y=True, alpha=0.25)
+        item.setLabel("left", left, color=t.text)
     plot.setMinimumHeight(240)
     return plot
+
+
+def _day_label(day: str) -> str:
+    """ "2026-11-13" as "13 Nov": no month-day order for the reader to guess."""
+    when = date.fromisoformat(day)
+    return f"{when.day} {when.strftime('%b')}"
 
 
 class ProgressPage(QWidget):
@@ -105,7 +121,9 @@ class ProgressPage(QWidget):
         self.day_plot = _plot("progressDayPlot", "Accuracy per day, in percent", "% right")
         day_layout.addWidget(self.day_plot)
         topic_card, topic_layout = _card("Accuracy per topic")
-        self.topic_plot = _plot("progressTopicPlot", "Accuracy per topic, in percent", "% right")
+        self.topic_plot = _plot(
+            "progressTopicPlot", "Accuracy per topic, in percent", "% right", horizontal=True
+        )
         topic_layout.addWidget(self.topic_plot)
         weak_card, weak_layout = _card("Weakest differentials")
         weak_layout.addWidget(
@@ -198,24 +216,24 @@ class ProgressPage(QWidget):
                 symbolPen=None,
             )
             step = max(1, len(days) // 8)
-            ticks = [(i, days[i].day[5:]) for i in range(0, len(days), step)]
+            ticks = [(i, _day_label(days[i].day)) for i in range(0, len(days), step)]
             self.day_plot.getPlotItem().getAxis("bottom").setTicks([ticks])
             self.day_plot.setXRange(-0.5, max(len(days) - 0.5, 0.5), padding=0)
 
         self.topic_plot.clear()
         if topics:
-            xs = list(range(len(topics)))
             bars = pg.BarGraphItem(
-                x=xs,
-                height=[100 * a.accuracy for a in topics],
-                width=0.6,
+                x0=0,
+                y=list(range(len(topics))),
+                width=[100 * a.accuracy for a in topics],
+                height=0.6,
                 brush=t.accent,
                 pen=pg.mkPen(t.border),
             )
             self.topic_plot.addItem(bars)
             names = [(i, TOPIC_SHORT.get(a.topic, a.topic)) for i, a in enumerate(topics)]
-            self.topic_plot.getPlotItem().getAxis("bottom").setTicks([names])
-            self.topic_plot.setXRange(-0.6, len(topics) - 0.4, padding=0)
+            self.topic_plot.getPlotItem().getAxis("left").setTicks([names])
+            self.topic_plot.setYRange(-0.6, len(topics) - 0.4, padding=0)
 
         weakest = stats["weakest"]
         self.weak_table.setRowCount(len(weakest))

@@ -186,6 +186,12 @@ def test_progress_page_shows_statistics_and_exports(qtbot, store, tmp_path):
     assert "3 answers so far" in page.summary.text()
     assert page.weak_table.item(0, 0).text() == "Langerhans cell histiocytosis"
     assert len(page.day_plot.getPlotItem().listDataItems()) == 1
+    # Days read as "1 Mar", not "03-01"; topic names sit on the left axis of horizontal bars,
+    # where long names cannot run into each other.
+    day_ticks = page.day_plot.getPlotItem().getAxis("bottom")._tickLevels[0]
+    assert [text for _x, text in day_ticks] == ["1 Mar", "2 Mar", "3 Mar"]
+    topic_ticks = page.topic_plot.getPlotItem().getAxis("left")._tickLevels[0]
+    assert {text for _y, text in topic_ticks} == {"Mimics", "Clinical", "Spine"}
     assert "due for review" in page.due.text()
     assert not page.damaged.isVisible()
     with qtbot.waitSignal(page.exported) as done:
