@@ -255,8 +255,9 @@ class CaseBrowser(QWidget):
         self.origin_filter = combo(
             "caseOriginFilter",
             "Image origin",
-            [("Synthetic and imported", None), ("Synthetic", True), ("Imported", False)],
+            [("All images", None), ("Synthetic", True), ("Imported", False)],
         )
+        self.origin_filter.setToolTip("The atlas's synthetic cases, the ones you imported, or all")
         self.bookmarked_only = QCheckBox("Bookmarked")
         self.bookmarked_only.setObjectName("caseBookmarkedFilter")
         self.bookmarked_only.setAccessibleName("Show bookmarked cases only")

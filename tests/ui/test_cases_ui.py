@@ -248,3 +248,18 @@ def test_lab_units_read_as_typeset_not_ascii(page):
     for case in case_library().cases.values():
         for lab in case.labs:
             assert "^" not in lab.unit and "x10" not in lab.unit, (case.id, lab.unit)
+
+
+def test_filters_show_their_whole_default_text_on_a_laptop_screen(qtbot, browser):
+    from PySide6.QtWidgets import QComboBox, QStyle, QStyleOptionComboBox
+
+    browser.resize(1366 - 190, 700)  # the page beside the navigation column
+    qtbot.wait(10)
+    for combo in browser.findChildren(QComboBox):
+        option = QStyleOptionComboBox()
+        combo.initStyleOption(option)
+        field = combo.style().subControlRect(
+            QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, combo
+        )
+        text = combo.currentText()
+        assert combo.fontMetrics().horizontalAdvance(text) <= field.width(), text
