@@ -778,6 +778,11 @@ class _Builder:
             root = Capsule(root_top, s2 + vec(k * 0.1 * l5_rc, 0.0, 0.0), 0.7, 0.6)
             self.parts.append(Part(root, "cord", alpha=0.6))
         self.site("sacrum", "sacrum", sac_shapes, sac_marrow, vec(0, 0.3, -1), 0.02 * h)
+        t0 = unit(vec(0, 0.18, -1))
+        for s in (1.0, -1.0):  # the alae of S1-S2 reaching out to the sacroiliac joints
+            ala = top + t0 * seg_len * 1.0 + vec(s * 0.022 * h, 0.004 * h, 0.0)
+            self.bone("sacrum", "sacrum", Ellipsoid(ala, vec(0.021, 0.01, 0.014) * h, rot_y(s * 15)),
+                      f, 1.0)  # fmt: skip
         tail = pos + unit(vec(0, 0.4, -1)) * 0.025 * h
         self.bone("coccyx", "coccyx", Capsule(pos, tail, 0.005 * h, 0.003 * h), f, 0.8)
         sac_top_z = top[2]
@@ -793,13 +798,22 @@ class _Builder:
             fan = unit(crest - roof)
             wing_c = (roof + crest) / 2
             span = float(np.linalg.norm(crest - roof)) / 2 + 0.006 * h
-            si_c = vec(s * 0.04 * h, 0.62 * depth, sac_top_z - 0.025 * h)
+            si_y = float((top + t0 * seg_len * 1.2)[1]) + 0.006 * h  # beside S1-S2
+            si_c = vec(s * 0.042 * h, si_y, sac_top_z - 0.025 * h)
             sid = f"ilium.{side}"
             self.bone(sid, sid, Ellipsoid(body_c, vec(1.05, 1.1, 1.2) * r_head), f, 1.2)
             blade = rot_z(s * 30) @ frame(fan, vec(0.0, 1.0, 0.0))
             self.bone(sid, sid, Ellipsoid(wing_c, vec(0.046 * h, 0.0055 * h, span), blade), f, 1.3)
             self.bone(sid, sid, Capsule(roof, wing_c, 0.9 * r_head, 0.006 * h), f, 1.3)
             self.bone(sid, sid, Ellipsoid(si_c + vec(s * 0.012 * h, 0, 0), vec(0.013 * h, 0.017 * h, 0.03 * h), rot_z(-s * 25)), f, 1.2)  # fmt: skip
+            # the posterior ilium: up to the posterior crest, and down as the thick buttress
+            # above the greater sciatic notch to the acetabulum
+            crest_post = vec(s * (bi_iliac / 2 - 0.024 * h), 0.5 * depth, z_hip + 0.08 * h)
+            si_ilium = si_c + vec(s * 0.012 * h, 0.0, 0.008 * h)
+            self.bone(sid, sid, Capsule(si_ilium, crest_post, 0.011 * h, 0.007 * h), f, 1.3)
+            buttress = head + vec(s * 0.15 * r_head, 0.75 * r_head, 1.1 * r_head)
+            self.bone(sid, sid, Capsule(si_ilium - vec(0, 0, 0.02 * h), buttress, 0.008 * h,
+                                        0.65 * r_head), f, 1.3)  # fmt: skip
             self.sites[sid].center = wing_c
             # sacroiliac joint: a thin cartilage sheet between sacrum and ilium
             sij = Ellipsoid(si_c, vec(0.0016 * h, 0.016 * h, 0.03 * h), rot_z(-s * 25))
