@@ -564,7 +564,7 @@ class SiteMap(QWidget):
         small.setPointSizeF(max(8.0, self.font().pointSizeF()))
         painter.setFont(small)
         # Between the two letters if it fits there (narrow maps: the lateral spine), else below.
-        if QFontMetricsF(small).horizontalAdvance(mode) + 2 * mark_width + 36 > box.width():
+        if QFontMetricsF(small).horizontalAdvance(mode) + 2 * mark_width + 16 > box.width():
             box = box.translated(0, marks.height() + 6)
         _plated(painter, c, box, Qt.AlignmentFlag.AlignHCenter | top, mode, c.muted)
         name = self.hover_text() or (
