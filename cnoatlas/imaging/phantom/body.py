@@ -20,6 +20,7 @@ from cnoatlas.imaging.phantom.shapes import (
     Capsule,
     Dome,
     Ellipsoid,
+    OvalFrustum,
     Shape,
     frame,
     rot_x,
@@ -341,16 +342,16 @@ class _Builder:
         upper = vec(0.0, y_chest, z_sh - 0.06 * h)
         waist = vec(0.0, -0.03 * depth, lm["z_l3"])
         hips = vec(0.0, 0.02 * depth, lm["z_hip"] - 0.01 * h)
-        ky = depth * 1.02 / w_chest
-        kw = depth * 0.95 / w_waist
-        kh = depth * 1.05 / w_hip
         envelopes += [
             # shoulders: the rounded top of the chest, the slope of the trapezius to the
             # acromion and the deltoid over the humeral head
             Ellipsoid(upper, vec(w_chest, depth * 1.0, 0.075 * h)),
-            Capsule(upper, waist, w_chest, w_waist, flat=True, scale=(1, 0.5 * (ky + kw), 1)),
-            Capsule(waist, hips, w_waist, w_hip, flat=True, scale=(1, 0.5 * (kw + kh), 1)),
+            _trunk(upper, waist, w_chest, w_waist, depth * 1.0, depth * 0.97),
+            _trunk(waist, hips, w_waist, w_hip, depth * 0.97, depth * 1.05),
             Ellipsoid(hips, vec(w_hip, depth * 1.02, 0.05 * h)),
+            # a child's rounded belly: the abdomen is as deep as the chest, not waisted
+            Ellipsoid(vec(0.0, -0.2 * depth, (lm["z_l1"] + lm["z_hip"]) / 2),
+                      vec(w_waist * 0.97, depth * 0.86, 0.55 * (lm["z_l1"] - lm["z_hip"]))),
             Ellipsoid(vec(0.0, 0.4 * depth, lm["z_hip"] - 0.03 * h),
                       vec(w_hip * 0.92, depth * 0.82, 0.07 * h)),
             Capsule(vec(0.0, 0.6 * depth, lm["z_s1"]), vec(0.0, 0.55 * depth, spine["c7"][0][2]),
@@ -496,7 +497,7 @@ class _Builder:
         self.add(Ellipsoid(vec(0.055 * h, 0.45 * depth, z_t10 - 0.012 * h), vec(0.018 * h, 0.35 * depth, 0.03 * h)), "spleen")  # fmt: skip
         for _side, s in SIDES:
             c = vec(s * 0.038 * h, 0.5 * depth, z_l1 - (0.006 * h if s < 0 else 0.0))
-            self.add(Ellipsoid(c, vec(0.024 * h, 0.3 * depth, 0.04 * h)), "adipose")
+            self.add(Ellipsoid(c, vec(0.021 * h, 0.27 * depth, 0.037 * h)), "adipose")
             self.add(Ellipsoid(c, vec(0.017 * h, 0.22 * depth, 0.032 * h), rot_z(s * 20)), "kidney")
             sinus = Ellipsoid(c - vec(s * 0.007 * h, 0, 0), vec(0.006 * h, 0.1 * depth, 0.015 * h))
             self.parts.append(Part(sinus, "adipose", alpha=0.7, soft=1.0))  # renal sinus fat
@@ -584,7 +585,16 @@ class _Builder:
         self.parts.append(
             Part(Ellipsoid(cerebellum, vec(0.2, 0.1, 0.08) * head_h), "csf", alpha=0.5)
         )
-        self.add(Ellipsoid(cerebellum, vec(0.18, 0.085, 0.065) * head_h), "grey")
+        self.add(Ellipsoid(cerebellum, vec(0.18, 0.085, 0.065) * head_h), "white")
+        folia = Ellipsoid(cerebellum, vec(0.18, 0.085, 0.065) * head_h)
+        self.parts.append(Part(folia, "grey", alpha=0.55))  # folia: grey and white mixed
+        self.parts.append(
+            Part(
+                Ellipsoid(cerebellum + vec(0, 0.01 * head_h, 0), vec(0.012, 0.07, 0.05) * head_h),
+                "csf",
+                alpha=0.4,
+            )
+        )
         stem = Capsule(c + vec(0, 0.05 * head_h, -0.05 * head_h), c + vec(0, 0.09 * head_h, -0.3 * head_h),
                        0.05 * head_h, 0.026 * head_h)  # fmt: skip
         self.add(stem, "white")
@@ -1004,6 +1014,14 @@ class _Builder:
                 rr = r * (0.85 - 0.12 * k)
                 self.bone(f"phalanges-hand.{side}", f"phalanges-hand.{side}",
                           Capsule(a, b, rr, rr * 0.85), f, 0.6)  # fmt: skip
+
+
+def _trunk(a, b, ra, rb, da, db) -> OvalFrustum:
+    """A trunk segment from a to b, half width ra to rb and half depth da to db."""
+    return OvalFrustum(
+        float(a[2]), float(b[2]), (float(a[0]), float(a[1])), (float(b[0]), float(b[1])),
+        (ra, da), (rb, db),
+    )  # fmt: skip
 
 
 def _center(shape: Shape) -> np.ndarray:

@@ -180,7 +180,36 @@ class Dome:
         return self.c + self.rot[:, 2] * 0.42 * float(self.radii[2])
 
 
-Shape = Capsule | Ellipsoid | Box | Dome
+@dataclass(frozen=True, eq=False)
+class OvalFrustum:
+    """A vertical slab of the trunk: oval cross-sections whose centre and half width (x) and
+    half depth (y) change linearly from z0 to z1, cut flat at both ends."""
+
+    z0: float
+    z1: float
+    c0: tuple[float, float]  # (x, y) centre at z0
+    c1: tuple[float, float]
+    r0: tuple[float, float]  # (half width, half depth) at z0
+    r1: tuple[float, float]
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        lo = [min(c[i] - r[i] for c, r in ((self.c0, self.r0), (self.c1, self.r1))) for i in (0, 1)]
+        hi = [max(c[i] + r[i] for c, r in ((self.c0, self.r0), (self.c1, self.r1))) for i in (0, 1)]
+        return np.array([*lo, min(self.z0, self.z1)]), np.array([*hi, max(self.z0, self.z1)])
+
+    def sdf(self, x, y, z):
+        t = np.clip((z - np.float32(self.z0)) / np.float32(self.z1 - self.z0), 0.0, 1.0)
+        cx = self.c0[0] + (self.c1[0] - self.c0[0]) * t
+        cy = self.c0[1] + (self.c1[1] - self.c0[1]) * t
+        rx = self.r0[0] + (self.r1[0] - self.r0[0]) * t
+        ry = self.r0[1] + (self.r1[1] - self.r0[1]) * t
+        k = np.sqrt(((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2)
+        side = (k - 1.0) * np.minimum(rx, ry)
+        lo, hi = min(self.z0, self.z1), max(self.z0, self.z1)
+        return np.maximum(side, np.maximum(np.float32(lo) - z, z - np.float32(hi)))
+
+
+Shape = Capsule | Ellipsoid | Box | Dome | OvalFrustum
 
 
 def shrink(shape: Shape, by: float) -> Shape:
@@ -195,5 +224,11 @@ def shrink(shape: Shape, by: float) -> Shape:
         if isinstance(shape, Dome):  # thinner all round: the flat face moves in as well
             return Dome(shape.c + shape.rot[:, 2] * by, radii, shape.rot, shape.power)
         return Ellipsoid(shape.c, radii, shape.rot)
+    if isinstance(shape, OvalFrustum):  # thinner round the sides; the cut ends stay
+        return OvalFrustum(
+            shape.z0, shape.z1, shape.c0, shape.c1,
+            (max(shape.r0[0] - by, 0.1 * shape.r0[0]), max(shape.r0[1] - by, 0.1 * shape.r0[1])),
+            (max(shape.r1[0] - by, 0.1 * shape.r1[0]), max(shape.r1[1] - by, 0.1 * shape.r1[1])),
+        )  # fmt: skip
     half = np.maximum(np.asarray(shape.half) - by, 0.1 * np.asarray(shape.half))
     return Box(shape.c, half, min(shape.round, float(half.min()) * 0.9), shape.rot)
