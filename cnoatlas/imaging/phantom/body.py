@@ -195,8 +195,9 @@ class _Builder:
             ("diaphysis", p(e1 + m1), p(length - e2 - m2), r_shaft, r_shaft, ct_shaft),
             ("distal-metaphysis", p(length - e2 - m2), p(length - e2), r_shaft, r_bottom * 0.92, ct_meta),
         ]  # fmt: skip
-        if skip_top:
-            segments = segments[1:]
+        if skip_top:  # the shaft starts right below the trochanters (no gap in the bone)
+            segments = [("diaphysis", top, p(length - e2 - m2), r_shaft * 1.25, r_shaft, ct_shaft),
+                        segments[2]]  # fmt: skip
         cortex_parts, marrow_parts = [], []
         for seg, a, b, ra, rb, ct in segments:
             sid = f"{bone}.{seg}"
