@@ -69,6 +69,14 @@ SERIES_LABELS = {
 }
 
 
+def pattern_text(case) -> str:
+    """The case's Andronikou pattern as a sentence can carry it ("Unclassified" reads as if
+    the atlas forgot to fill it in)."""
+    if case.pattern == "unclassified":
+        return "none of Andronikou's three patterns"
+    return case.pattern_label or ""
+
+
 # --- images (worker side: no widgets) -----------------------------------------------------
 @dataclass
 class CaseImages:
@@ -534,7 +542,7 @@ class CasePage(QWidget):
 
         parts = [f"<p style='font-size:large'><b>{html.escape(case.diagnosis_label)}</b></p>"]
         if case.pattern_label:
-            parts.append(f"<p>Lesion pattern: <b>{html.escape(case.pattern_label)}</b></p>")
+            parts.append(f"<p>Lesion pattern: <b>{html.escape(pattern_text(case))}</b></p>")
         if case.outcome:
             parts.append(f"<p>{html.escape(case.outcome)}</p>")
         self.diagnosis_label.setText("".join(parts))

@@ -534,7 +534,9 @@ class SlideView(QWidget):
         else:  # diagnosis
             body = f"<p style='font-size:x-large; color:{t.accent}'><b>{_esc(case.diagnosis_label)}</b></p>"
             if case.pattern_label:
-                body += f"<p>Pattern: {_esc(case.pattern_label)}</p>"
+                from cnoatlas.ui.case_page import pattern_text
+
+                body += f"<p>Lesion pattern: {_esc(pattern_text(case))}</p>"
             if case.outcome:
                 body += f"<p>{_esc(case.outcome)}</p>"
         self._set(title, body, visual)

@@ -1,5 +1,7 @@
 """The Cases page as a reader uses it: browse and filter, open a case, reveal, quiz, notes, map."""
 
+import html
+
 import pytest
 from PySide6.QtCore import Qt
 
@@ -263,3 +265,11 @@ def test_filters_show_their_whole_default_text_on_a_laptop_screen(qtbot, browser
         )
         text = combo.currentText()
         assert combo.fontMetrics().horizontalAdvance(text) <= field.width(), text
+
+
+def test_a_solitary_lesion_case_does_not_read_as_an_unfilled_pattern(page):
+    page.show_case("cno-medial-clavicle", synchronous=True)
+    text = html.unescape(page.diagnosis_label.text())
+    assert "none of Andronikou's three patterns" in text and "Unclassified" not in text
+    page.show_case("cno-tibio-appendicular", synchronous=True)
+    assert "Tibio-appendicular multifocal" in page.diagnosis_label.text()
