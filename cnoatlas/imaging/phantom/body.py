@@ -178,12 +178,12 @@ class _Builder:
 
     # -- long bones --------------------------------------------------------------------------
     def long_bone(self, name, side, top, bottom, r_shaft, r_top, r_bottom, *, epi=0.07, meta=0.13,
-                  skip_top=False, level_bottom=False):  # fmt: skip
+                  skip_top=False, level_bottom=False, epi_bottom=None):  # fmt: skip
         """Epiphyses, physes, metaphyses and diaphysis between the joint centres top/bottom."""
         bone = f"{name}.{side}"
         axis = unit(bottom - top)
         length = float(np.linalg.norm(bottom - top))
-        e1, e2 = epi * length, epi * length * 0.9
+        e1, e2 = epi * length, (epi * 0.9 if epi_bottom is None else epi_bottom) * length
         m1, m2 = meta * length, meta * length
         p = lambda t: top + axis * t  # noqa: E731
         physis_t = max(1.5, 0.0018 * self.h)
@@ -301,7 +301,7 @@ class _Builder:
         heights = {n: (0.6 if n == "c1" else 1.5 if n == "c2" else 1.0) * hc for n in names[:7]}
         heights.update({n: 4 / 3 for n in names[7:19]})
         heights.update({n: 16 / 9 for n in names[19:]})
-        discs = {n: heights[n] * (0.28 if n[0] != "t" else 0.2) for n in names}
+        discs = {n: heights[n] * (0.32 if n[0] != "t" else 0.22) for n in names}  # a child's
         discs["c1"] = 0.15
         total = sum(heights.values()) + sum(discs.values())
         unit_mm = (z_c1 - z_s1) / total
@@ -634,6 +634,13 @@ class _Builder:
     def vertebrae(self, spine, depth):
         h = self.h
         names = list(spine)
+        for n in names:  # the fat around the column first, so it never covers a disc
+            center, hgt, disc, tangent = spine[n]
+            width = {"c": 0.017, "t": 0.021, "l": 0.028}[n[0]] * h * (0.75 if n == "c1" else 1.0)
+            dep = {"c": 0.012, "t": 0.016, "l": 0.02}[n[0]] * h
+            rot = frame(tangent, np.array([1.0, 0.0, 0.0]))
+            fat = Box(center, vec(width / 2 + 3.0, dep / 2 + 3.0, hgt / 2 + disc / 2), 3.0, rot)
+            self.parts.append(Part(fat, "adipose", alpha=0.45, soft=2.0))
         for i, n in enumerate(names):
             center, hgt, disc, tangent = spine[n]
             region = n[0]
@@ -641,9 +648,6 @@ class _Builder:
             dep = {"c": 0.012, "t": 0.016, "l": 0.02}[region] * h
             scale = self.mods.height_scale.get(f"vertebra.{n}.body", 1.0)
             rot = frame(tangent, np.array([1.0, 0.0, 0.0]))
-            # the fat around the column outlines each body (dark on STIR, bright on T1)
-            fat = Box(center, vec(width / 2 + 3.0, dep / 2 + 3.0, hgt / 2 + disc / 2), 3.0, rot)
-            self.parts.append(Part(fat, "adipose", alpha=0.45, soft=2.0))
             body = Box(center, vec(width / 2, dep / 2, hgt * scale / 2), min(2.0, hgt / 4), rot)
             self.bone(f"vertebra.{n}.body", f"vertebra.{n}", body, self.ff("axial"), 1.2,
                       axis=tangent, radius=dep / 2)  # fmt: skip
@@ -885,7 +889,16 @@ class _Builder:
         # tibia, fibula, patella
         t_top = knee - vec(0, 0, joint_gap / 2)
         self.long_bone(
-            "tibia", side, t_top, ankle, 0.0065 * h, 0.024 * h, 0.014 * h, epi=0.06, meta=0.14
+            "tibia",
+            side,
+            t_top,
+            ankle,
+            0.0065 * h,
+            0.024 * h,
+            0.014 * h,
+            epi=0.06,
+            meta=0.14,
+            epi_bottom=0.034,
         )
         tib_r = 0.024 * h
         fib_top = vec(s * (x_knee + 0.75 * tib_r), 0.3 * tib_r, lm["z_knee"] - 0.022 * h)
@@ -919,8 +932,8 @@ class _Builder:
         f = self.ff("small")
         a = ankle
         bones = {
-            "talus": (vec(0, -0.004, -0.014), vec(0.012, 0.018, 0.01)),
-            "calcaneus": (vec(0.002, 0.012, -0.031), vec(0.012, 0.028, 0.012)),
+            "talus": (vec(0, -0.004, -0.0115), vec(0.012, 0.018, 0.0095)),
+            "calcaneus": (vec(0.002, 0.013, -0.031), vec(0.013, 0.03, 0.0135)),
             "navicular": (vec(-0.006, -0.026, -0.018), vec(0.011, 0.0055, 0.008)),
             "cuboid": (vec(0.011, -0.03, -0.03), vec(0.008, 0.009, 0.008)),
             "cuneiform-medial": (vec(-0.01, -0.038, -0.022), vec(0.005, 0.008, 0.009)),
