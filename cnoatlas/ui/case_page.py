@@ -452,6 +452,7 @@ class CasePage(QWidget):
             value = _label(
                 f"<span style='color:{colour}'>{html.escape(lab.value_text)}{marker}</span>"
             )
+            value.setWordWrap(False)  # "8.4 ×10⁹/L" stays whole; the name column gives way
             flag = _label(html.escape(lab.flag), "muted")
             self.labs_grid.addWidget(name, row, 0)
             self.labs_grid.addWidget(value, row, 1)

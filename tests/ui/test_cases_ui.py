@@ -273,3 +273,10 @@ def test_a_solitary_lesion_case_does_not_read_as_an_unfilled_pattern(page):
     assert "none of Andronikou's three patterns" in text and "Unclassified" not in text
     page.show_case("cno-tibio-appendicular", synchronous=True)
     assert "Tibio-appendicular multifocal" in page.diagnosis_label.text()
+
+
+def test_lab_values_never_break_inside_a_unit(page):
+    page.show_case("cno-tibio-appendicular", synchronous=True)
+    grid = page.labs_grid
+    values = [grid.itemAtPosition(row, 1).widget() for row in range(grid.rowCount())]
+    assert values and all(not label.wordWrap() for label in values)
