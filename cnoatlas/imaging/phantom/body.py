@@ -1000,6 +1000,10 @@ class _Builder:
                 f,
                 0.6,
             )
+        # the palm: thenar, hypothenar and interosseous muscles under a thin layer of fat
+        palm_c = wrist + vec(s * 0.006 * h, -0.004 * h, -0.041 * h)
+        self.parts.append(Part(Box(palm_c, vec(0.018, 0.0058, 0.027) * h, 0.005 * h), "muscle",
+                               alpha=0.85, soft=1.0))  # fmt: skip
         rays = []
         for ray in range(1, 6):
             dx = (0.012 - 0.0055 * (ray - 1)) * h
@@ -1015,7 +1019,7 @@ class _Builder:
             soft = Capsule(base if ray == 1 else head, start + unit(tilt) * finger * 1.04,
                            r * 2.1, r * 1.7, scale=(1.0, 0.85, 1.0))  # fmt: skip
             self.add(soft, "adipose")
-            self.parts.append(Part(shrink(soft, 0.6 * r), "muscle", alpha=0.5))
+            self.parts.append(Part(shrink(soft, 0.55 * r), "muscle", alpha=0.8))  # tendons
         for ray, base, head, r, start, tip in rays:
             self.small_long_bone(f"metacarpal-{ray}.{side}", base, head, r)
             # proximal, middle and distal phalanges with small joint spaces between them
