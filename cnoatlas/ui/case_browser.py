@@ -49,6 +49,7 @@ from cnoatlas.ui.views import ViewRequest, register_view
 
 log = logging.getLogger("cnoatlas.cases")
 THUMB_SIZE = QSize(132, 300)
+CARD_WIDTH = THUMB_SIZE.width() + 168  # the narrowest a card gets; columns share what is left
 _ROLE_ID = Qt.ItemDataRole.UserRole
 
 
@@ -293,7 +294,7 @@ class CaseBrowser(QWidget):
         self.grid.setResizeMode(QListView.ResizeMode.Adjust)
         self.grid.setMovement(QListView.Movement.Static)
         self.grid.setIconSize(THUMB_SIZE)
-        self.grid.setGridSize(QSize(THUMB_SIZE.width() + 168, THUMB_SIZE.height() + 96))
+        self.grid.setGridSize(QSize(CARD_WIDTH, THUMB_SIZE.height() + 96))
         self.grid.setWordWrap(True)
         self.grid.setUniformItemSizes(True)
         self.grid.setSpacing(6)
@@ -367,6 +368,18 @@ class CaseBrowser(QWidget):
 
     def visible_case_ids(self) -> list[str]:
         return [self.grid.item(i).data(_ROLE_ID) for i in range(self.grid.count())]
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self, self._spread_columns)  # once the grid has its new width
+
+    def _spread_columns(self) -> None:
+        """Widen the cards so the columns fill the row, with no empty strip at the right."""
+        width = self.grid.viewport().width() - 2 * self.grid.spacing()
+        columns = max(1, width // CARD_WIDTH)
+        card = QSize(max(CARD_WIDTH, width // columns), self.grid.gridSize().height())
+        if card != self.grid.gridSize():
+            self.grid.setGridSize(card)
 
     def refresh(self) -> None:
         cases = self.library.filter(self.current_filter())

@@ -280,3 +280,16 @@ def test_lab_values_never_break_inside_a_unit(page):
     grid = page.labs_grid
     values = [grid.itemAtPosition(row, 1).widget() for row in range(grid.rowCount())]
     assert values and all(not label.wordWrap() for label in values)
+
+
+def test_case_cards_share_the_row_with_no_empty_strip_at_the_right(qtbot, browser):
+    from cnoatlas.ui.case_browser import CARD_WIDTH
+
+    def leftover() -> int:
+        room, card = browser.grid.viewport().width(), browser.grid.gridSize().width()
+        return room - card * (room // card)
+
+    for width in (1176, 1730):  # the page on a 1366 and a 1920 wide screen
+        browser.resize(width, 800)
+        qtbot.waitUntil(lambda: leftover() < CARD_WIDTH // 3)
+        assert browser.grid.gridSize().width() >= CARD_WIDTH
