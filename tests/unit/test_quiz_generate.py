@@ -259,3 +259,23 @@ def test_annotations_of_a_generated_study_turn_on_the_image_questions():
     spot = question(f"case:{case.id}:spot-0", [view])
     assert score(spot, Mark("1.2.9", 4, 57.0, 60.0)).correct  # inside the 9 x 6 ellipse
     assert not score(spot, Mark("1.2.9", 4, 70.0, 60.0)).correct
+
+
+@pytest.mark.parametrize(
+    ("age", "article"),
+    [
+        ("8", "An"),
+        ("11", "An"),
+        ("18", "An"),
+        ("80", "An"),
+        ("8.5", "An"),
+        ("1", "A"),
+        ("7", "A"),
+        ("12", "A"),
+        ("16", "A"),
+    ],
+)
+def test_case_prompts_use_the_article_the_spoken_age_needs(age, article):
+    from cnoatlas.domain.quiz.generate import _article_for_age
+
+    assert _article_for_age(age) == article

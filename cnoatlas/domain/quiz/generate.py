@@ -344,10 +344,18 @@ def _pattern_question(key: str) -> Question:
 
 
 # --- case questions ----------------------------------------------------------------------------
+def _article_for_age(age: str) -> str:
+    """ "An 8-year-old", "an 11-year-old", "an 18-year-old": the article follows the spoken number."""
+    whole = age.split(".")[0]
+    return "An" if whole.startswith("8") or whole in {"11", "18"} else "A"
+
+
 def _case_intro(case: QuizCase) -> str:
     noun = {"female": "girl", "male": "boy"}.get(case.sex or "", "child")
-    age = f"{case.age_years:g}-year-old " if case.age_years is not None else ""
-    return f"A {age}{noun}. {case.history.strip()}"
+    if case.age_years is None:
+        return f"A {noun}. {case.history.strip()}"
+    age = f"{case.age_years:g}"
+    return f"{_article_for_age(age)} {age}-year-old {noun}. {case.history.strip()}"
 
 
 def _on_image(case: QuizCase) -> list[CaseLesion]:
