@@ -48,8 +48,10 @@ from cnoatlas.ui.theme import current_theme
 from cnoatlas.ui.views import ViewRequest, register_view
 
 log = logging.getLogger("cnoatlas.cases")
-THUMB_SIZE = QSize(132, 300)
-CARD_WIDTH = THUMB_SIZE.width() + 168  # the narrowest a card gets; columns share what is left
+# Small enough for five cards a row and two rows on a 1366x768 laptop; a whole-body coronal
+# slice stays recognisable at this height.
+THUMB_SIZE = QSize(100, 228)
+CARD_WIDTH = THUMB_SIZE.width() + 128  # the narrowest a card gets; columns share what is left
 _ROLE_ID = Qt.ItemDataRole.UserRole
 
 
@@ -58,7 +60,8 @@ def thumbnail_path(case: Case) -> Path:
     """Where a case's thumbnail is cached; the name changes when its images would change."""
     source = case.generator_description() or {"dicom": str(case.folder / (case.series.dicom or ""))}
     digest = hashlib.sha256(json.dumps(source, sort_keys=True).encode()).hexdigest()[:16]
-    return paths.user_cache_dir() / "case-thumbnails" / f"{case.id}-{digest}.png"
+    size = f"{THUMB_SIZE.width()}x{THUMB_SIZE.height()}"
+    return paths.user_cache_dir() / "case-thumbnails" / f"{case.id}-{digest}-{size}.png"
 
 
 def make_thumbnail(case: Case) -> QImage:
