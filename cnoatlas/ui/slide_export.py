@@ -21,7 +21,7 @@ from cnoatlas.domain.playlist import (
     step_summary,
     steps,
 )
-from cnoatlas.ui.presentation import DEFAULT_SCALE, DEFAULT_THEME, SlideView
+from cnoatlas.ui.slide_view import DEFAULT_SCALE, DEFAULT_THEME, SlideView
 from cnoatlas.ui.views import grab_widget
 
 SLIDE_SIZE = (1920, 1080)
