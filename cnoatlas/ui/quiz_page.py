@@ -593,12 +593,12 @@ class QuizQuestionPanel(QWidget):
             result = load_series(study.series_dir)
             viewer.set_series(result.series[0] if result.series else None, first)
         else:
-            from cnoatlas.ui.viewer import load_in_background
+            from cnoatlas.ui.series_loading import load_in_background
 
             self._loader = load_in_background(viewer, study.series_dir, first)
 
     def _on_point(self, series_uid: str, index: int, col: float, row: float) -> None:
-        from cnoatlas.ui.viewer import ImageMark
+        from cnoatlas.ui.viewer_items import ImageMark
 
         q = self.question
         if q is None or self.locked or q.response not in ("mark", "marks"):
@@ -639,7 +639,7 @@ class QuizQuestionPanel(QWidget):
         marks = _marks(outcome.response)
         result = score_search(lesions, marks)
         if viewer is not None:
-            from cnoatlas.ui.viewer import ImageMark
+            from cnoatlas.ui.viewer_items import ImageMark
 
             viewer.set_marking(False)
             viewer.set_marks(
@@ -1440,7 +1440,7 @@ def _quiz_question_view(request: ViewRequest) -> QWidget:
     if answered:
         response = _demonstration_answer(q, answered == "right")
         if q.response in ("mark", "marks") and panel.viewer is not None:
-            from cnoatlas.ui.viewer import ImageMark
+            from cnoatlas.ui.viewer_items import ImageMark
 
             marks = _marks(response)
             panel._image_marks = [ImageMark(m.slice, m.col, m.row) for m in marks]

@@ -1,59 +1,41 @@
-"""A DICOM series viewer a radiologist is at home in, and a grid of linked viewers.
-
-``SeriesViewer`` shows one ``cnoatlas.imaging.series.Series``: wheel / arrows / Page Up/Down /
-slider scroll, right-drag windows, left-drag pans, Ctrl+wheel or middle-drag zooms, with
-orientation markers, a scale bar, an info overlay (never a patient identifier) and teaching
-annotations. ``ViewerGrid`` lays out 1x1, 1x2 or 2x2 viewers and links their scrolling by
-position. Pixels are streamed in by ``SeriesLoadTask`` on a thread pool.
+"""``SeriesViewer``: one DICOM series the way a radiologist reads it (scroll, window, pan, zoom),
+with orientation markers, an info overlay, teaching annotations and the learner's marks.
 """
 
 from __future__ import annotations
 
-import logging
-import queue
-import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QPainter, QPainterPath, QPen
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QColor, QKeySequence, QPainterPath
 from PySide6.QtWidgets import (
     QApplication,
     QBoxLayout,
     QComboBox,
-    QDialog,
-    QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
-    QSizePolicy,
     QSlider,
     QToolButton,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
-from shiboken6 import isValid
 
 from cnoatlas.domain.annotations import Annotation
-from cnoatlas.domain.errors import AtlasError
 from cnoatlas.imaging import windowing
-from cnoatlas.imaging.series import FirstImage, LoadResult, Series, linked_slice
+from cnoatlas.imaging.series import FirstImage, Series
 from cnoatlas.ui.annotation_items import LABEL_POINT_SIZE, AnnotationItem
-from cnoatlas.ui.views import ViewRequest, register_view
+from cnoatlas.ui.tag_browser import TagBrowser
+from cnoatlas.ui.viewer_items import _OVERLAY_POINTS, ImageMark, ScaleBar, _SliceViewBox
 
 _OVERLAY_STYLE = (
     "QLabel { color: #f2f2f2; background: transparent; font-family: 'DejaVu Sans Mono';"
     " font-size: %dpt; }"
 )
-# Point sizes of the text drawn on the image at interface scale 1 (see SeriesViewer.text_scale).
-_OVERLAY_POINTS = {"corner": 9.0, "mark": 13.0, "finding": 10.0, "scale_bar": 9.0}
-LAYOUTS = {"1x1": (1, 1), "1x2": (1, 2), "2x2": (2, 2)}
+
+
 SLIDER_MIN_WIDTH = 160  # narrower than this, the slider moves to a row of its own
+
 
 # The viewer's keys, one list for its actions and for Help › Keyboard shortcuts.
 VIEWER_KEYS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -93,18 +75,12 @@ def viewer_shortcuts() -> list[tuple[str, str]]:
 
 
 MARK_COLOUR = "#00e5ff"  # cyan: apart from the yellow findings on either grey polarity
+
+
 MARK_PIXELS = 26  # crosshair size on screen
+
+
 MARK_HIT_PIXELS = 12  # a click this close to a mark (on screen) removes it
-
-
-@dataclass(frozen=True)
-class ImageMark:
-    """A learner's mark on a slice (image column, row), drawn as a numbered crosshair."""
-
-    slice: int
-    col: float
-    row: float
-    colour: str | None = None  # None: the marking colour; feedback colours hits and misses
 
 
 def _crosshair() -> QPainterPath:
@@ -120,114 +96,6 @@ def _crosshair() -> QPainterPath:
         path.lineTo(x1, y1)
     path.addEllipse(-0.05, -0.05, 0.1, 0.1)
     return path
-
-
-class _SliceViewBox(pg.ViewBox):
-    """Wheel scrolls slices, right-drag windows, left-drag pans, Ctrl+wheel / middle-drag zoom."""
-
-    def __init__(self, viewer: SeriesViewer) -> None:
-        super().__init__(invertY=True, enableMenu=False)
-        self._viewer = viewer
-        self._wheel_delta = 0
-        self.setMouseMode(pg.ViewBox.PanMode)
-
-    def wheelEvent(self, ev, axis=None) -> None:
-        if ev.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            super().wheelEvent(ev, axis)
-            self._viewer._view_changed()
-            return
-        # One slice per notch (120); touchpads send smaller deltas, which add up.
-        self._wheel_delta += ev.delta() if hasattr(ev, "delta") else ev.angleDelta().y()
-        notches = int(self._wheel_delta / 120)
-        if notches:
-            self._wheel_delta -= notches * 120
-            self._viewer.step_slice(-notches)
-        ev.accept()
-
-    def mouseDragEvent(self, ev, axis=None) -> None:
-        button = ev.button()
-        if button == Qt.MouseButton.RightButton:
-            ev.accept()
-            delta = ev.screenPos() - ev.lastScreenPos()
-            self._viewer.drag_window(delta.x(), delta.y())
-            return
-        if button == Qt.MouseButton.MiddleButton:
-            ev.accept()
-            delta = ev.screenPos() - ev.lastScreenPos()
-            factor = 1.01 ** delta.y()
-            self.scaleBy((factor, factor))
-            self._viewer._view_changed()
-            return
-        super().mouseDragEvent(ev, axis)
-        self._viewer._view_changed()
-
-    def mouseClickEvent(self, ev) -> None:
-        # pyqtgraph sends a click only when the press did not turn into a drag (the scene's
-        # drag distance and time threshold), so left-drag still pans in marking mode.
-        if ev.button() == Qt.MouseButton.LeftButton:
-            point = self.mapSceneToView(ev.scenePos())
-            if self._viewer.click_at(point.x(), point.y()):
-                ev.accept()
-                return
-        ev.accept()
-
-
-class ScaleBar(QWidget):
-    """A bar of a round length (mm or cm) that follows the zoom."""
-
-    def __init__(self, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.setObjectName("scaleBar")
-        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.mm_per_pixel: float | None = None
-        self.text = ""
-        self.bar_pixels = 0
-        self.point_size = _OVERLAY_POINTS["scale_bar"]
-        self.resize(160, 34)
-
-    def set_point_size(self, points: float) -> None:
-        self.point_size = points
-        self.resize(round(160 * points / _OVERLAY_POINTS["scale_bar"]), round(20 + 1.6 * points))
-        self.update()
-
-    def set_scale(self, mm_per_screen_pixel: float | None) -> None:
-        self.mm_per_pixel = mm_per_screen_pixel
-        if not mm_per_screen_pixel or mm_per_screen_pixel <= 0:
-            self.text, self.bar_pixels = "", 0
-        else:
-            target = 120 * mm_per_screen_pixel
-            nice = [1, 2, 5, 10, 20, 50, 100, 200, 500]
-            length = max([n for n in nice if n <= target] or [nice[0]])
-            self.bar_pixels = round(length / mm_per_screen_pixel)
-            self.text = f"{length // 10} cm" if length >= 10 else f"{length} mm"
-        self.update()
-
-    def paintEvent(self, _event) -> None:
-        if not self.bar_pixels:
-            return
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        right = self.width() - 4
-        left = right - self.bar_pixels
-        y = self.height() - 8
-        for colour, width in ((QColor(0, 0, 0, 190), 5), (QColor("#f2f2f2"), 2)):
-            painter.setPen(QPen(colour, width))
-            painter.drawLine(left, y, right, y)
-            painter.drawLine(left, y - 6, left, y)
-            painter.drawLine(right, y - 6, right, y)
-        painter.setPen(QColor("#f2f2f2"))
-        font = QFont("DejaVu Sans Mono")
-        font.setPointSizeF(self.point_size)
-        painter.setFont(font)
-        painter.drawText(
-            left,
-            0,
-            self.bar_pixels,
-            y - 8,
-            Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
-            self.text,
-        )
-        painter.end()
 
 
 class SeriesViewer(QWidget):
@@ -958,373 +826,3 @@ def _is_synthetic(series: Series) -> bool:
         str(ds.get(k, "")) for k in ("Manufacturer", "ImageComments", "ManufacturerModelName")
     ).lower()
     return "synthetic" in words or "phantom" in words or "cnoatlas" in words
-
-
-class TagBrowser(QDialog):
-    """The header of one slice, searchable, with every identifying element left out."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("tagBrowser")
-        self.setWindowTitle("DICOM header (identifiers removed)")
-        self.resize(720, 560)
-        self.filter = QLineEdit()
-        self.filter.setObjectName("tagFilter")
-        self.filter.setAccessibleName("Filter tags")
-        self.filter.setPlaceholderText("Filter by keyword, tag or value")
-        self.filter.textChanged.connect(self._apply_filter)
-        self.tree = QTreeWidget()
-        self.tree.setObjectName("tagTree")
-        self.tree.setAccessibleName("Header elements")
-        self.tree.setHeaderLabels(["Tag", "Keyword", "VR", "Value"])
-        self.tree.header().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        note = QLabel(
-            "Names, identifiers, dates of birth, addresses, institutions, staff, "
-            "accession numbers and patient-linked UIDs are never shown."
-        )
-        note.setWordWrap(True)
-        note.setProperty("role", "muted")
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.filter)
-        layout.addWidget(self.tree, 1)
-        layout.addWidget(note)
-
-    def show_slice(self, series: Series, index: int) -> None:
-        from cnoatlas.imaging.safe_tags import safe_rows
-
-        self.setWindowTitle(f"DICOM header of slice {index + 1} (identifiers removed)")
-        self.tree.clear()
-        parents: list[QTreeWidgetItem] = []
-        for row in safe_rows(series.header(index)):
-            item = QTreeWidgetItem([row.tag, row.keyword, row.vr, row.value])
-            del parents[row.depth :]
-            if parents:
-                parents[-1].addChild(item)
-            else:
-                self.tree.addTopLevelItem(item)
-            if row.vr == "SQ":
-                parents.append(item)
-        self.tree.resizeColumnToContents(0)
-        self.tree.resizeColumnToContents(1)
-        self._apply_filter(self.filter.text())
-
-    def rows(self) -> list[tuple[str, str, str, str]]:
-        found = []
-
-        def walk(item: QTreeWidgetItem) -> None:
-            found.append(tuple(item.text(c) for c in range(4)))
-            for k in range(item.childCount()):
-                walk(item.child(k))
-
-        for k in range(self.tree.topLevelItemCount()):
-            walk(self.tree.topLevelItem(k))
-        return found
-
-    def _apply_filter(self, text: str) -> None:
-        needle = text.strip().lower()
-        for k in range(self.tree.topLevelItemCount()):
-            item = self.tree.topLevelItem(k)
-            shown = not needle or any(needle in item.text(c).lower() for c in range(4))
-            item.setHidden(not shown)
-
-
-class ViewerGrid(QWidget):
-    """1x1, 1x2 or 2x2 viewers; linked scrolling follows the position along the slice normal."""
-
-    def __init__(self, parent: QWidget | None = None, layout: str = "1x1") -> None:
-        super().__init__(parent)
-        self.setObjectName("viewerGrid")
-        self.viewers = [SeriesViewer(self, name=f"seriesViewer{k}") for k in range(4)]
-        self._layout = ""
-        self._linked = False
-        self._syncing = False
-
-        bar = QHBoxLayout()
-        bar.setContentsMargins(6, 2, 6, 2)
-        bar.setSpacing(4)
-        self.layout_buttons: dict[str, QToolButton] = {}
-        for name in LAYOUTS:
-            button = QToolButton()
-            button.setObjectName(f"layout-{name}")
-            button.setText(name.replace("x", "×"))
-            button.setAccessibleName(f"Layout {name}")
-            button.setToolTip(f"Show {name.replace('x', ' by ')} viewers")
-            button.setCheckable(True)
-            button.setAutoExclusive(True)
-            button.clicked.connect(lambda _=False, n=name: self.set_layout(n))
-            bar.addWidget(button)
-            self.layout_buttons[name] = button
-        self.link_button = QToolButton()
-        self.link_button.setObjectName("linkViewers")
-        self.link_button.setText("Link scrolling")
-        self.link_button.setAccessibleName("Link scrolling")
-        self.link_button.setToolTip(
-            "Scroll every viewer together: by position in one study, by relative position "
-            "between a baseline and a follow-up"
-        )
-        self.link_button.setCheckable(True)
-        self.link_button.toggled.connect(self.set_linked)
-        bar.addWidget(self.link_button)
-        bar.addStretch(1)
-
-        self._grid = QGridLayout()
-        self._grid.setContentsMargins(0, 0, 0, 0)
-        self._grid.setSpacing(2)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.setSpacing(0)
-        outer.addLayout(bar)
-        outer.addLayout(self._grid, 1)
-        for viewer in self.viewers:
-            viewer.sliceChanged.connect(lambda _i, v=viewer: self._follow(v))
-        self.set_layout(layout)
-
-    def set_layout(self, name: str) -> None:
-        if name not in LAYOUTS:
-            raise AtlasError(f"unknown layout '{name}' (layouts: {', '.join(LAYOUTS)})")
-        rows, cols = LAYOUTS[name]
-        for viewer in self.viewers:
-            self._grid.removeWidget(viewer)
-            viewer.hide()
-        for k in range(rows * cols):
-            self._grid.addWidget(self.viewers[k], k // cols, k % cols)
-            self.viewers[k].show()
-        self._layout = name
-        self.layout_buttons[name].setChecked(True)
-
-    def layout_name(self) -> str:
-        return self._layout
-
-    def visible_viewers(self) -> list[SeriesViewer]:
-        rows, cols = LAYOUTS[self._layout]
-        return self.viewers[: rows * cols]
-
-    def viewer(self, k: int) -> SeriesViewer:
-        return self.viewers[k]
-
-    def set_linked(self, linked: bool) -> None:
-        self._linked = bool(linked)
-        if self.link_button.isChecked() != self._linked:
-            self.link_button.setChecked(self._linked)
-        if linked:
-            self._follow(self.viewers[0])
-
-    def linked(self) -> bool:
-        return self._linked
-
-    def _follow(self, source: SeriesViewer) -> None:
-        if not self._linked or self._syncing or source.series is None:
-            return
-        self._syncing = True
-        try:
-            for viewer in self.visible_viewers():
-                if viewer is source or viewer.series is None:
-                    continue
-                viewer.set_slice(linked_slice(source.series, source.slice_index(), viewer.series))
-        finally:
-            self._syncing = False
-
-
-# --- streaming loader ---------------------------------------------------------------------
-class LoaderSignals(QObject):
-    firstImage = Signal(object)  # FirstImage: paint it while the headers are read
-    scanned = Signal(object)  # LoadResult with unloaded series
-    sliceLoaded = Signal(int, int)  # series number, slice index
-    progress = Signal(int, int)
-    finished = Signal(object)  # LoadResult, pixels loaded
-    failed = Signal(str)
-
-
-class SeriesLoadTask(QRunnable):
-    """Reads the slice in view first, then every header, then streams the remaining pixels."""
-
-    def __init__(self, path: str | Path, first_slice: int | None = None) -> None:
-        super().__init__()
-        self.path = Path(path)
-        self.first_slice = first_slice
-        self.signals = LoaderSignals()
-        self.cancel = threading.Event()
-        # Set by the UI once the first image is painted; the header scan waits for it (at most
-        # first_paint_wait seconds) so it does not compete with that paint for the interpreter.
-        self.first_painted = threading.Event()
-        self.first_paint_wait = 0.0
-        self._wanted: queue.SimpleQueue[int] = queue.SimpleQueue()
-        self.setAutoDelete(False)
-
-    def want(self, index: int) -> None:
-        """Read this slice of the first series next (the user scrolled to it)."""
-        self._wanted.put(index)
-
-    def _next_wanted(self, series: Series) -> int | None:
-        while not self._wanted.empty():
-            index = self._wanted.get_nowait()
-            if 0 <= index < len(series) and not (series.loaded[index] or series.failed[index]):
-                return index
-        return None
-
-    def run(self) -> None:
-        from cnoatlas.imaging.dicom_io import find_sources
-        from cnoatlas.imaging.series import first_image, scan_sources
-
-        try:
-            sources, problems = find_sources(self.path)
-            first = first_image(sources, self.first_slice)
-            if first is not None:
-                self.signals.firstImage.emit(first)
-                self.first_painted.wait(self.first_paint_wait)
-            result = scan_sources(sources, problems, None, self.cancel)
-            adopted = result.series[0].adopt(first) if first and result.series else None
-            loaded = LoadResult(result.series, list(result.problems), result.skipped)
-            self.signals.scanned.emit(loaded)
-            if adopted is not None:
-                self.signals.sliceLoaded.emit(0, adopted)
-            total = sum(len(s) for s in result.series)
-            done = 0
-            for number, series in enumerate(result.series):
-                start = self.first_slice if number == 0 else None
-                for planned in series.load_order(start):
-                    if self.cancel.is_set():
-                        return
-                    wanted = self._next_wanted(series) if number == 0 else None
-                    for index in (planned,) if wanted is None else (wanted, planned):
-                        if series.loaded[index] or series.failed[index]:
-                            continue
-                        series.load_slice(index)
-                        self.signals.sliceLoaded.emit(number, index)
-                    done += 1
-                    self.signals.progress.emit(done, total)
-                loaded.problems.extend(series.problems)
-            self.signals.finished.emit(loaded)
-        except AtlasError as exc:
-            self.signals.failed.emit(str(exc))
-        except Exception as exc:  # reported in the UI; the log has the details
-            logging.getLogger("cnoatlas.viewer").exception("loading %s failed", self.path)
-            self.signals.failed.emit(f"{self.path}: could not be loaded ({exc})")
-
-
-def load_in_background(
-    viewer: SeriesViewer, path: str | Path, first_slice: int | None = None
-) -> SeriesLoadTask:
-    """Stream the first series under ``path`` into ``viewer``; returns the task (cancel it)."""
-    task = SeriesLoadTask(path, first_slice)
-    task.first_paint_wait = 0.25
-
-    def gone() -> bool:
-        """The viewer was closed while its series streamed in: stop feeding it."""
-        if isValid(viewer):
-            return False
-        task.cancel.set()
-        return True
-
-    def first_image(first: FirstImage) -> None:
-        if not gone():
-            viewer.show_first_image(first)
-            viewer.repaint()  # now, while the loader waits, not later against the header scan
-        task.first_painted.set()
-
-    def scanned(result: LoadResult) -> None:
-        if gone():
-            return
-        if result.series:
-            viewer.set_series(result.series[0], first_slice)
-        else:
-            viewer._show_empty("No images found")
-
-    def arrived(number: int, index: int) -> None:
-        if number == 0 and not gone():
-            viewer.slice_loaded(index)
-
-    viewer.sliceChanged.connect(task.want)
-    task.signals.firstImage.connect(first_image)
-    task.signals.scanned.connect(scanned)
-    task.signals.sliceLoaded.connect(arrived)
-
-    def finished(_result: LoadResult) -> None:
-        if gone():
-            return
-        viewer.sliceChanged.disconnect(task.want)
-        viewer.streaming_finished()
-
-    task.signals.finished.connect(finished)
-    task.signals.failed.connect(viewer._show_empty)
-    QThreadPool.globalInstance().start(task)
-    return task
-
-
-# --- screenshot view ----------------------------------------------------------------------
-class SeriesWindow(QWidget):
-    """A top-level window holding one viewer (what ``series:PATH`` screenshots show)."""
-
-    def __init__(
-        self,
-        result: LoadResult,
-        first_slice: int | None = None,
-        annotations: Sequence[Annotation] = (),
-    ) -> None:
-        super().__init__()
-        self.setObjectName("seriesWindow")
-        self.setWindowTitle("Series viewer")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        shown = result.series[:4]
-        self.grid: ViewerGrid | None = None
-        if len(shown) > 1:
-            # A study: its series side by side, scrolling together.
-            self.grid = ViewerGrid(self, layout="1x2" if len(shown) == 2 else "2x2")
-            self.viewer = self.grid.viewer(0)
-            layout.addWidget(self.grid)
-        else:
-            self.viewer = SeriesViewer(self)
-            layout.addWidget(self.viewer)
-        if result.problems:
-            # File names can carry a patient's name: the note gives reasons, the tooltip names.
-            reasons: dict[str, int] = {}
-            for problem in result.problems:
-                reasons[problem.reason] = reasons.get(problem.reason, 0) + 1
-            note = QLabel(
-                f"{len(result.problems)} file(s) could not be shown: "
-                + "; ".join(f"{reason} ({n})" for reason, n in list(reasons.items())[:3])
-            )
-            note.setToolTip("\n".join(f"{p.file}: {p.reason}" for p in result.problems[:50]))
-            note.setObjectName("seriesProblems")
-            note.setContentsMargins(8, 4, 8, 4)
-            note.setWordWrap(True)
-            note.setProperty("role", "muted")
-            note.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
-            layout.addWidget(note)
-        viewers = self.grid.viewers if self.grid is not None else [self.viewer]
-        for viewer, series in zip(viewers, shown, strict=False):
-            viewer.set_series(series, first_slice if series is shown[0] else None)
-            viewer.set_annotations(annotations)
-        if self.grid is not None:
-            self.grid.set_linked(True)
-
-
-def annotations_beside(path: Path) -> list[Annotation]:
-    """The annotations.json of a series folder or of the study folder holding it, if any."""
-    from cnoatlas.domain.annotations import load_annotations
-
-    folder = path if path.is_dir() else path.parent
-    for candidate in (folder / "annotations.json", folder.parent / "annotations.json"):
-        if candidate.is_file():
-            return load_annotations(candidate)
-    return []
-
-
-@register_view(
-    "series",
-    "a DICOM folder, zip or file in the viewer (with --slice)",
-    argument="a DICOM folder, zip, DICOMDIR or file",
-)
-def _series_view(request: ViewRequest) -> QWidget:
-    from cnoatlas.imaging.series import load_series
-
-    path = Path(request.argument or "")
-    result = load_series(path, first_slice=request.slice)
-    if not result.series:
-        reasons = "; ".join(f"{p.file}: {p.reason}" for p in result.problems[:3])
-        raise AtlasError(f"{path}: no images to show" + (f" ({reasons})" if reasons else ""))
-    series = result.series[0]
-    if request.slice is not None and not 0 <= request.slice < len(series):
-        raise AtlasError(f"--slice {request.slice}: the series has slices 0 to {len(series) - 1}")
-    return SeriesWindow(result, request.slice, annotations_beside(path))

@@ -21,7 +21,7 @@ from cnoatlas.domain.errors import AtlasError
 # Modules that register views when imported; a new view module adds itself here.
 VIEW_MODULES = [
     "cnoatlas.ui.main_window",
-    "cnoatlas.ui.viewer",
+    "cnoatlas.ui.series_window",
     "cnoatlas.ui.quiz_page",
     "cnoatlas.ui.overlay",
     "cnoatlas.ui.atlas_page",

@@ -16,7 +16,8 @@ from cnoatlas.domain.quiz.images import read_study
 from cnoatlas.domain.quiz.session import QuizSession
 from cnoatlas.imaging.series import load_series
 from cnoatlas.ui.quiz_page import QuizPage
-from cnoatlas.ui.viewer import ImageMark, SeriesViewer
+from cnoatlas.ui.viewer import SeriesViewer
+from cnoatlas.ui.viewer_items import ImageMark
 from tests.unit.test_quiz_images import STIR_UID, quiz_case, write_study
 
 

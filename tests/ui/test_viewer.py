@@ -10,7 +10,9 @@ from PySide6.QtWidgets import QApplication, QLabel
 
 from cnoatlas.domain.annotations import parse_annotations
 from cnoatlas.imaging.series import load_series
-from cnoatlas.ui.viewer import SeriesViewer, ViewerGrid, load_in_background
+from cnoatlas.ui.series_loading import load_in_background
+from cnoatlas.ui.viewer import SeriesViewer
+from cnoatlas.ui.viewer_grid import ViewerGrid
 from tests.unit.test_series import write_series
 
 
@@ -429,7 +431,7 @@ def test_series_view_of_a_study_links_its_series_in_a_grid(qtbot, tmp_path):
 
 
 def test_loader_reads_the_slice_the_user_scrolls_to_next(qtbot, tmp_path):
-    from cnoatlas.ui.viewer import SeriesLoadTask
+    from cnoatlas.ui.series_loading import SeriesLoadTask
 
     write_series(tmp_path / "s", 20, rows=8, columns=8)
     task = SeriesLoadTask(tmp_path / "s", first_slice=0)
