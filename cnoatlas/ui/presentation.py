@@ -41,24 +41,12 @@ log = logging.getLogger("cnoatlas.presentation")
 
 
 NEXT_KEYS = {Qt.Key.Key_PageDown, Qt.Key.Key_Right, Qt.Key.Key_Down, Qt.Key.Key_Space}
-
-
 PREVIOUS_KEYS = {Qt.Key.Key_PageUp, Qt.Key.Key_Left, Qt.Key.Key_Up, Qt.Key.Key_Backspace}
-
-
 ENTER_KEYS = {Qt.Key.Key_Return, Qt.Key.Key_Enter}
-
-
 # Clickers send B or '.' for a black screen (PowerPoint's keys).
 BLACK_KEYS = {Qt.Key.Key_B, Qt.Key.Key_Period}
-
-
 DIGIT_KEYS = {getattr(Qt.Key, f"Key_{d}") for d in range(10)}
-
-
 OTHER_KEYS = {Qt.Key.Key_Escape, Qt.Key.Key_Home, Qt.Key.Key_End, Qt.Key.Key_P, Qt.Key.Key_L}
-
-
 # Compared as numbers: a key event may carry a code Qt.Key has no member for.
 STEP_KEYS = {
     k.value for k in NEXT_KEYS | PREVIOUS_KEYS | ENTER_KEYS | BLACK_KEYS | DIGIT_KEYS | OTHER_KEYS

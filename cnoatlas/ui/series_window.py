@@ -1,4 +1,6 @@
-"""A top-level window holding one viewer of a folder's series, and the ``series`` screenshot view."""
+"""A top-level window holding the viewers of a folder's series, and the ``series`` screenshot
+view.
+"""
 
 from __future__ import annotations
 

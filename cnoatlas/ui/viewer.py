@@ -36,7 +36,6 @@ _OVERLAY_STYLE = (
 
 SLIDER_MIN_WIDTH = 160  # narrower than this, the slider moves to a row of its own
 
-
 # The viewer's keys, one list for its actions and for Help › Keyboard shortcuts.
 VIEWER_KEYS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Next slice", ("Down", "Right")),
@@ -75,11 +74,7 @@ def viewer_shortcuts() -> list[tuple[str, str]]:
 
 
 MARK_COLOUR = "#00e5ff"  # cyan: apart from the yellow findings on either grey polarity
-
-
 MARK_PIXELS = 26  # crosshair size on screen
-
-
 MARK_HIT_PIXELS = 12  # a click this close to a mark (on screen) removes it
 
 
