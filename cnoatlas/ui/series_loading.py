@@ -43,6 +43,8 @@ class SeriesLoadTask(QRunnable):
         # first_paint_wait seconds) so it does not compete with that paint for the interpreter.
         self.first_painted = threading.Event()
         self.first_paint_wait = 0.0
+        # Sources found and the first image read by the caller already (see load_in_background).
+        self.found: tuple[list, list, FirstImage | None] | None = None
         self._wanted: queue.SimpleQueue[int] = queue.SimpleQueue()
         self.setAutoDelete(False)
 
@@ -62,11 +64,14 @@ class SeriesLoadTask(QRunnable):
         from cnoatlas.imaging.series import first_image, scan_sources
 
         try:
-            sources, problems = find_sources(self.path)
-            first = first_image(sources, self.first_slice)
-            if first is not None:
-                self.signals.firstImage.emit(first)
-                self.first_painted.wait(self.first_paint_wait)
+            if self.found is not None:
+                sources, problems, first = self.found
+            else:
+                sources, problems = find_sources(self.path)
+                first = first_image(sources, self.first_slice)
+                if first is not None:
+                    self.signals.firstImage.emit(first)
+                    self.first_painted.wait(self.first_paint_wait)
             result = scan_sources(sources, problems, None, self.cancel)
             adopted = result.series[0].adopt(first) if first and result.series else None
             loaded = LoadResult(result.series, list(result.problems), result.skipped)
@@ -142,5 +147,26 @@ def load_in_background(
 
     task.signals.finished.connect(finished)
     task.signals.failed.connect(viewer._show_empty)
+    _read_first_image_here(task, first_image)
     QThreadPool.globalInstance().start(task)
     return task
+
+
+def _read_first_image_here(task: SeriesLoadTask, show) -> None:
+    """Read and paint the slice in view on this (the UI) thread before the worker starts.
+
+    It is one file after a 4 KB probe of each (about 2 ms for 40 files), and it saves the thread
+    start and the queued signal that would otherwise stand between "open" and the first picture.
+    A path that cannot be read is left to the worker, which reports it.
+    """
+    from cnoatlas.imaging.dicom_io import find_sources
+    from cnoatlas.imaging.series import first_image
+
+    try:
+        sources, problems = find_sources(task.path)
+        first = first_image(sources, task.first_slice)
+    except AtlasError:
+        return
+    task.found = (sources, problems, first)
+    if first is not None:
+        show(first)

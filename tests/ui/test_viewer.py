@@ -344,6 +344,28 @@ def test_first_image_is_painted_before_the_series_is_scanned(qtbot, tmp_path):
     assert "reading" in viewer._labels["status"].text()
 
 
+def test_the_slice_in_view_is_on_screen_when_open_returns(qtbot, tmp_path):
+    # No thread start or queued signal between "open" and the first picture.
+    write_series(tmp_path / "s", 7, rows=16, columns=12)
+    viewer = SeriesViewer()
+    qtbot.addWidget(viewer)
+    task = load_in_background(viewer, tmp_path / "s", first_slice=5)
+    shown = viewer.image.image
+    assert shown is not None and int(shown[0, 0]) // 100 == 5
+    with qtbot.waitSignal(task.signals.finished, timeout=5000):
+        pass
+    assert viewer.series.loaded.all() and viewer.slice_index() == 5
+
+
+def test_a_missing_folder_is_reported_by_the_loader(qtbot, tmp_path):
+    viewer = SeriesViewer()
+    qtbot.addWidget(viewer)
+    load_in_background(viewer, tmp_path / "nowhere")
+    # The viewer's own connection was made before the worker started, so it cannot miss it.
+    qtbot.waitUntil(lambda: "nowhere" in viewer._labels["status"].text(), timeout=5000)
+    assert viewer.image.image is None
+
+
 def test_series_view_renders_a_folder_with_its_annotations(qtbot, tmp_path):
     import json
 
