@@ -107,7 +107,6 @@ def load_in_background(
 ) -> SeriesLoadTask:
     """Stream the first series under ``path`` into ``viewer``; returns the task (cancel it)."""
     task = SeriesLoadTask(path, first_slice)
-    task.first_paint_wait = 0.25
 
     def gone() -> bool:
         """The viewer was closed while its series streamed in: stop feeding it."""
@@ -119,8 +118,7 @@ def load_in_background(
     def first_image(first: FirstImage) -> None:
         if not gone():
             viewer.show_first_image(first)
-            viewer.repaint()  # now, while the loader waits, not later against the header scan
-        task.first_painted.set()
+            viewer.repaint()  # now, before the loader starts, not later against the header scan
 
     def scanned(result: LoadResult) -> None:
         if gone():
@@ -135,7 +133,6 @@ def load_in_background(
             viewer.slice_loaded(index)
 
     viewer.sliceChanged.connect(task.want)
-    task.signals.firstImage.connect(first_image)
     task.signals.scanned.connect(scanned)
     task.signals.sliceLoaded.connect(arrived)
 
