@@ -388,11 +388,11 @@ class CasePage(QWidget):
         layout.addWidget(self.splitter, 1)
 
     def _make_site_map(self):
-        try:
-            from cnoatlas.ui.site_map import SiteMap
+        from cnoatlas.ui.site_map import SiteMap
 
+        try:
             site_map = SiteMap("front")
-        except (ImportError, AtlasError) as exc:  # the map is optional on this page
+        except AtlasError as exc:  # a broken drawing file must not take the case page down
             log.warning("no skeleton map on the case page: %s", exc)
             return None
         site_map.setObjectName("caseSiteMap")
