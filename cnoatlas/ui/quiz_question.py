@@ -469,10 +469,8 @@ class QuizQuestionPanel(QWidget):
 
     def _ensure_map(self) -> QWidget | None:
         if self.site_map is None:
-            try:
-                from cnoatlas.ui.site_map import SiteMap
-            except ImportError:  # the map widget is optional: the buttons answer every question
-                return None
+            from cnoatlas.ui.site_map import SiteMap
+
             self.site_map = SiteMap("front")
             self.site_map.set_multi_select(True)
             self.site_map.setMinimumSize(360, 560)

@@ -215,7 +215,6 @@ def test_progress_page_shows_the_damaged_database_message(qtbot, tmp_path):
 
 
 def test_map_questions_are_answered_by_clicking_the_skeleton(qtbot, page, store):
-    pytest.importorskip("cnoatlas.ui.site_map")
     _start(qtbot, page, "practice", 2)
     page.session.questions[0] = question("map:most-frequent")
     page._show_current()
