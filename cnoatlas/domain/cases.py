@@ -19,6 +19,7 @@ from cnoatlas.domain.datafile import read_json
 from cnoatlas.domain.errors import DataFileError
 from cnoatlas.domain.sites import SiteModel, site_model
 from cnoatlas.domain.sources import bibliography
+from cnoatlas.domain.study_vocabulary import LESION_KINDS, LESION_OPTIONS, LESION_STATES
 
 CASE_FILE = "case.json"
 
@@ -52,30 +53,9 @@ AGE_BANDS: tuple[tuple[str, str, float, float], ...] = (
 
 # The synthetic study description shared with the image generator (cnoatlas.imaging.phantom).
 GENERATOR_SEQUENCES = ("cor_stir_wb", "cor_t1_wb", "dwi_wb", "sag_stir_spine", "sag_stir_feet")
-GENERATOR_KINDS = (
-    "cno-oedema",
-    "bacterial-osteomyelitis",
-    "brodie-abscess",
-    "spondylodiscitis",
-    "lch",
-    "ewing-sarcoma",
-    "osteosarcoma",
-    "leukaemia",
-)
-GENERATOR_STATES = ("active", "smaller", "resolved", "stable-fracture")
-GENERATOR_OPTIONS: dict[str, type] = {
-    "periosteal_reaction": bool,
-    "soft_tissue_oedema": bool,
-    "joint_effusion": bool,
-    "height_loss": float,
-    "hyperostosis": bool,
-    "abscess": bool,
-    "sequestrum": bool,
-    "sinus_tract": bool,
-    "subperiosteal_collection": bool,
-    "vertebra_plana": bool,
-    "soft_tissue_mass": bool,
-}
+GENERATOR_KINDS = LESION_KINDS
+GENERATOR_STATES = LESION_STATES
+GENERATOR_OPTIONS = LESION_OPTIONS
 
 _CASE_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _CASE_FIELDS = {

@@ -15,33 +15,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from cnoatlas.domain.study_vocabulary import LESION_KINDS, LESION_OPTIONS, LESION_STATES
 from cnoatlas.imaging.phantom.body import Body, Modifiers, Part, SiteGeometry
 from cnoatlas.imaging.phantom.shapes import Box, Capsule, Ellipsoid, Shape, frame, shrink, unit, vec
 
-KINDS = (
-    "cno-oedema",
-    "bacterial-osteomyelitis",
-    "brodie-abscess",
-    "spondylodiscitis",
-    "lch",
-    "ewing-sarcoma",
-    "osteosarcoma",
-    "leukaemia",
-)
-STATES = ("active", "smaller", "resolved", "stable-fracture")
-OPTIONS = {
-    "periosteal_reaction": bool,
-    "soft_tissue_oedema": bool,
-    "joint_effusion": bool,
-    "height_loss": float,
-    "hyperostosis": bool,
-    "abscess": bool,
-    "sequestrum": bool,
-    "sinus_tract": bool,
-    "subperiosteal_collection": bool,
-    "vertebra_plana": bool,
-    "soft_tissue_mass": bool,
-}
+KINDS = LESION_KINDS
+STATES = LESION_STATES
+OPTIONS = LESION_OPTIONS
 _DEFAULT_ON = {
     "abscess": ("bacterial-osteomyelitis", "brodie-abscess"),
     "soft_tissue_mass": ("ewing-sarcoma", "osteosarcoma", "lch"),

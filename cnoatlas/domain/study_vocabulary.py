@@ -1,0 +1,33 @@
+"""The words of a synthetic study description: lesion kinds, follow-up states and options.
+
+Shared by the case validator (cnoatlas.domain.cases) and the image generator
+(cnoatlas.imaging.phantom), so a case file and the generator cannot disagree.
+"""
+
+from __future__ import annotations
+
+LESION_KINDS = (
+    "cno-oedema",
+    "bacterial-osteomyelitis",
+    "brodie-abscess",
+    "spondylodiscitis",
+    "lch",
+    "ewing-sarcoma",
+    "osteosarcoma",
+    "leukaemia",
+)
+LESION_STATES = ("active", "smaller", "resolved", "stable-fracture")
+# Option name -> the type its value must have (height_loss is a fraction of the vertebral height).
+LESION_OPTIONS: dict[str, type] = {
+    "periosteal_reaction": bool,
+    "soft_tissue_oedema": bool,
+    "joint_effusion": bool,
+    "height_loss": float,
+    "hyperostosis": bool,
+    "abscess": bool,
+    "sequestrum": bool,
+    "sinus_tract": bool,
+    "subperiosteal_collection": bool,
+    "vertebra_plana": bool,
+    "soft_tissue_mass": bool,
+}
