@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -29,3 +30,13 @@ def read_json_object(path: Path, what: str = "a JSON object") -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise DataFileError(path, "", f"must be {what}")
     return raw
+
+
+def reject_unknown_fields(
+    path: str | Path, entry: dict[str, Any], known: Iterable[str], where: str = ""
+) -> None:
+    """A typo in a field name is an error, not a silently ignored field."""
+    unknown = set(entry) - set(known)
+    if unknown:
+        name = sorted(unknown)[0]
+        raise DataFileError(path, f"{where}.{name}" if where else name, "is not a known field")

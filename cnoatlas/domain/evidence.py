@@ -18,7 +18,7 @@ from typing import Protocol
 
 from cnoatlas import paths
 from cnoatlas.domain.colormap import RGB, LevelScale, NumericScale
-from cnoatlas.domain.datafile import read_json_object
+from cnoatlas.domain.datafile import read_json_object, reject_unknown_fields
 from cnoatlas.domain.errors import AtlasError, DataFileError
 from cnoatlas.domain.sources import Source, bibliography
 
@@ -204,9 +204,7 @@ def _population(path: Path, raw: object) -> Population:
         return Population()
     if not isinstance(raw, dict):
         raise DataFileError(path, "population", "must be an object (patients, lesions, group)")
-    unknown = set(raw) - _POPULATION_FIELDS
-    if unknown:
-        raise DataFileError(path, f"population.{sorted(unknown)[0]}", "is not a known field")
+    reject_unknown_fields(path, raw, _POPULATION_FIELDS, "population")
     return Population(
         patients=_count(path, raw, "patients"),
         lesions=_count(path, raw, "lesions"),
@@ -259,9 +257,7 @@ def _values(
         where = f"values[{index}]"
         if not isinstance(entry, dict):
             raise DataFileError(path, where, "must be an object (label, value, site_ids)")
-        unknown = set(entry) - _VALUE_FIELDS
-        if unknown:
-            raise DataFileError(path, f"{where}.{sorted(unknown)[0]}", "is not a known field")
+        reject_unknown_fields(path, entry, _VALUE_FIELDS, where)
         label = _text(path, entry, "label", f"{where}.")
         if label.casefold() in labels:
             raise DataFileError(path, f"{where}.label", f"duplicate label '{label}'")
@@ -315,9 +311,7 @@ def load_dataset(
 
         sites = site_model()
     raw = _read_json(path)
-    unknown = set(raw) - _TOP_FIELDS
-    if unknown:
-        raise DataFileError(path, sorted(unknown)[0], "is not a known field")
+    reject_unknown_fields(path, raw, _TOP_FIELDS)
     dataset_id = _text(path, raw, "id")
     if not _ID.match(dataset_id):
         raise DataFileError(path, "id", f"'{dataset_id}' must be lowercase letters, digits, '-'")
@@ -422,9 +416,7 @@ def load_facts(
         where = f"facts[{index}]"
         if not isinstance(entry, dict):
             raise DataFileError(path, where, "must be an object")
-        unknown = set(entry) - _FACT_FIELDS
-        if unknown:
-            raise DataFileError(path, f"{where}.{sorted(unknown)[0]}", "is not a known field")
+        reject_unknown_fields(path, entry, _FACT_FIELDS, where)
         card_id = _text(path, entry, "id", f"{where}.")
         if card_id in seen:
             raise DataFileError(path, f"{where}.id", f"duplicate id '{card_id}'")

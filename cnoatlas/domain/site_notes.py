@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 
 from cnoatlas import paths
-from cnoatlas.domain.datafile import read_json
+from cnoatlas.domain.datafile import read_json, reject_unknown_fields
 from cnoatlas.domain.errors import DataFileError
 from cnoatlas.domain.sites import SEGMENTS, SiteModel, site_model
 from cnoatlas.domain.sources import Source, bibliography
@@ -42,9 +42,7 @@ def load_site_notes(
         where = f"notes[{index}]"
         if not isinstance(entry, dict):
             raise DataFileError(path, where, "must be an object")
-        unknown = set(entry) - _FIELDS
-        if unknown:
-            raise DataFileError(path, f"{where}.{sorted(unknown)[0]}", "is not a known field")
+        reject_unknown_fields(path, entry, _FIELDS, where)
         for key in ("id", "text", "source"):
             if not isinstance(entry.get(key), str) or not entry[key].strip():
                 raise DataFileError(path, f"{where}.{key}", "is missing")

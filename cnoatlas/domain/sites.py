@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from cnoatlas import paths
-from cnoatlas.domain.datafile import read_json_object
+from cnoatlas.domain.datafile import read_json_object, reject_unknown_fields
 from cnoatlas.domain.errors import AtlasError, DataFileError
 
 SIDES = frozenset({"left", "right", "midline"})
@@ -155,9 +155,7 @@ def _entries(path: Path, raw: dict, key: str, fields: tuple[str, ...]) -> list[d
         where = f"{key}[{index}]"
         if not isinstance(entry, dict):
             raise DataFileError(path, where, "must be an object")
-        unknown = set(entry) - set(fields)
-        if unknown:
-            raise DataFileError(path, f"{where}.{sorted(unknown)[0]}", "is not a known field")
+        reject_unknown_fields(path, entry, fields, where)
         for name in ("id", "name"):
             if not isinstance(entry.get(name), str) or not entry[name].strip():
                 raise DataFileError(path, f"{where}.{name}", "is missing")

@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 
 from cnoatlas import paths
-from cnoatlas.domain.datafile import read_json
+from cnoatlas.domain.datafile import read_json, reject_unknown_fields
 from cnoatlas.domain.errors import DataFileError
 
 _REQUIRED = ("id", "authors", "title", "journal", "year")
@@ -56,9 +56,7 @@ def load_sources(path: Path | None = None) -> dict[str, Source]:
         for key in _REQUIRED:
             if not entry.get(key):
                 raise DataFileError(path, f"{where}.{key}", "is missing")
-        unknown = set(entry) - set(Source.__dataclass_fields__)
-        if unknown:
-            raise DataFileError(path, f"{where}.{sorted(unknown)[0]}", "is not a known field")
+        reject_unknown_fields(path, entry, Source.__dataclass_fields__, where)
         if entry["id"] in result:
             raise DataFileError(path, f"{where}.id", f"duplicate id '{entry['id']}'")
         if not isinstance(entry["year"], int):

@@ -33,3 +33,13 @@ def test_missing_file(tmp_path):
 def test_a_folder_is_not_a_file(tmp_path):
     with pytest.raises(DataFileError, match="cannot be read"):
         read_json(tmp_path)
+
+
+def test_unknown_fields_are_named_with_their_place(tmp_path):
+    from cnoatlas.domain.datafile import reject_unknown_fields
+
+    reject_unknown_fields("a.json", {"id": 1}, {"id", "name"})
+    with pytest.raises(DataFileError, match=r"a\.json: items\[2\]\.nmae: is not a known field"):
+        reject_unknown_fields("a.json", {"id": 1, "nmae": "x"}, {"id", "name"}, "items[2]")
+    with pytest.raises(DataFileError, match=r"a\.json: extra: is not a known field"):
+        reject_unknown_fields("a.json", {"extra": 0}, {"id"})

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from cnoatlas import paths
-from cnoatlas.domain.datafile import read_json
+from cnoatlas.domain.datafile import read_json, reject_unknown_fields
 from cnoatlas.domain.errors import DataFileError
 from cnoatlas.imaging.phantom.body import Body, build_body
 from cnoatlas.imaging.phantom.lesions import (
@@ -83,9 +83,7 @@ class StudyDescription:
         """Validate a JSON description; problems raise DataFileError naming the field."""
         if not isinstance(data, dict):
             raise DataFileError(source, "", "the description must be a JSON object")
-        unknown = set(data) - _FIELDS
-        if unknown:
-            raise DataFileError(source, sorted(unknown)[0], "is not a known field")
+        reject_unknown_fields(source, data, _FIELDS)
         age = data.get("age_years")
         if isinstance(age, bool) or not isinstance(age, int | float) or not 3 <= age <= 16:
             raise DataFileError(source, "age_years", "must be a number from 3 to 16")
@@ -134,9 +132,7 @@ def _lesion(source, i: int, e: object) -> Lesion:
     where = f"lesions[{i}]"
     if not isinstance(e, dict):
         raise DataFileError(source, where, "must be an object")
-    unknown = set(e) - _LESION_FIELDS
-    if unknown:
-        raise DataFileError(source, f"{where}.{sorted(unknown)[0]}", "is not a known field")
+    reject_unknown_fields(source, e, _LESION_FIELDS, where)
     lid = e.get("id")
     if not isinstance(lid, str) or not lid:
         raise DataFileError(source, f"{where}.id", "must be a non-empty text")
