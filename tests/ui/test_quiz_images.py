@@ -6,9 +6,7 @@ A small synthetic study (tests.unit.test_quiz_images.write_study) stands in for 
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QPoint, QPointF, Qt
 
 from cnoatlas.domain.progress import ProgressStore
 from cnoatlas.domain.quiz import question
@@ -18,6 +16,7 @@ from cnoatlas.imaging.series import load_series
 from cnoatlas.ui.quiz_page import QuizPage
 from cnoatlas.ui.viewer import SeriesViewer
 from cnoatlas.ui.viewer_items import ImageMark
+from tests.ui.mouse import drag
 from tests.unit.test_quiz_images import STIR_UID, quiz_case, write_study
 
 
@@ -63,30 +62,7 @@ def _click_image(qtbot, viewer: SeriesViewer, col: float, row: float) -> None:
 
 
 def _drag(viewer: SeriesViewer, start: QPoint, dx: int, dy: int) -> None:
-    target = viewer.graphics.viewport()
-    origin = QPointF(start)
-
-    def send(kind, pos, buttons, which):
-        event = QMouseEvent(
-            kind,
-            pos,
-            QPointF(target.mapToGlobal(pos.toPoint())),
-            which,
-            buttons,
-            Qt.KeyboardModifier.NoModifier,
-        )
-        QApplication.sendEvent(target, event)
-
-    left = Qt.MouseButton.LeftButton
-    send(QEvent.Type.MouseButtonPress, origin, left, left)
-    for k in range(1, 6):
-        send(
-            QEvent.Type.MouseMove,
-            origin + QPointF(dx * k / 5, dy * k / 5),
-            left,
-            Qt.MouseButton.NoButton,
-        )
-    send(QEvent.Type.MouseButtonRelease, origin + QPointF(dx, dy), Qt.MouseButton.NoButton, left)
+    drag(viewer.graphics.viewport(), start, dx, dy)
 
 
 # --- the viewer's marking mode -------------------------------------------------------------------

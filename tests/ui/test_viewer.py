@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QMouseEvent, QWheelEvent
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QLabel
 
 from cnoatlas.domain.annotations import parse_annotations
@@ -13,6 +13,7 @@ from cnoatlas.imaging.series import load_series
 from cnoatlas.ui.series_loading import load_in_background
 from cnoatlas.ui.viewer import SeriesViewer
 from cnoatlas.ui.viewer_grid import ViewerGrid
+from tests.ui.mouse import drag
 from tests.unit.test_series import write_series
 
 
@@ -64,29 +65,7 @@ def _wheel(viewer: SeriesViewer, notches: int, modifiers=Qt.KeyboardModifier.NoM
 
 
 def _drag(viewer: SeriesViewer, button, dx: int, dy: int) -> None:
-    target = viewer.graphics.viewport()
-    start = QPointF(_centre(viewer))
-
-    def send(kind, pos, buttons, which):
-        event = QMouseEvent(
-            kind,
-            pos,
-            QPointF(target.mapToGlobal(pos.toPoint())),
-            which,
-            buttons,
-            Qt.KeyboardModifier.NoModifier,
-        )
-        QApplication.sendEvent(target, event)
-
-    send(QEvent.Type.MouseButtonPress, start, button, button)
-    for k in range(1, 6):
-        send(
-            QEvent.Type.MouseMove,
-            start + QPointF(dx * k / 5, dy * k / 5),
-            button,
-            Qt.MouseButton.NoButton,
-        )
-    send(QEvent.Type.MouseButtonRelease, start + QPointF(dx, dy), Qt.MouseButton.NoButton, button)
+    drag(viewer.graphics.viewport(), _centre(viewer), dx, dy, button)
 
 
 def test_wheel_scrolls_slices_and_the_counter_follows(qtbot, viewer):
