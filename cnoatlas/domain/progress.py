@@ -22,7 +22,7 @@ from typing import Any
 
 from cnoatlas import paths
 from cnoatlas.domain.quiz import schedule
-from cnoatlas.domain.quiz.scoring import Outcome
+from cnoatlas.domain.quiz.scoring import Outcome, TopicScore
 
 log = logging.getLogger("cnoatlas.progress")
 FILE_NAME = "progress.sqlite3"
@@ -64,17 +64,6 @@ SCHEMA_VERSION = len(MIGRATIONS)
 @dataclass(frozen=True)
 class DayAccuracy:
     day: str  # YYYY-MM-DD (UTC)
-    correct: int
-    total: int
-
-    @property
-    def accuracy(self) -> float:
-        return self.correct / self.total if self.total else 0.0
-
-
-@dataclass(frozen=True)
-class TopicAccuracy:
-    topic: str
     correct: int
     total: int
 
@@ -247,11 +236,11 @@ class ProgressStore:
         )
         return [DayAccuracy(*r) for r in rows]
 
-    def accuracy_by_topic(self) -> list[TopicAccuracy]:
+    def accuracy_by_topic(self) -> list[TopicScore]:
         rows = self.conn.execute(
             "SELECT topic, sum(correct), count(*) FROM answers GROUP BY topic ORDER BY topic"
         )
-        return [TopicAccuracy(*r) for r in rows]
+        return [TopicScore(*r) for r in rows]
 
     def weakest_differentials(self, limit: int = 5) -> list[DifferentialErrors]:
         """The differentials answered wrongly most often (by error rate, then by count)."""
