@@ -467,7 +467,7 @@ class QuizQuestionPanel(QWidget):
         site_map.set_selection([])
         self.hint.setText(f"{self.hint.text()} Click the bones on the skeleton or the buttons.")
 
-    def _ensure_map(self) -> QWidget | None:
+    def _ensure_map(self) -> QWidget:
         if self.site_map is None:
             from cnoatlas.ui.site_map import SiteMap
 
