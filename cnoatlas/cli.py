@@ -71,7 +71,7 @@ def _screenshot(args: argparse.Namespace) -> int:
         raise AtlasError(f"{args.out}: --out must name a .png file")
     # Offscreen always: a screenshot must not depend on, or flash up on, a display.
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from cnoatlas.ui.views import ViewRequest, render_view
+    from cnoatlas.ui.common.views import ViewRequest, render_view
 
     request = ViewRequest.parse(
         args.view, size=args.size, theme=args.theme, select=args.select, slice=args.slice
@@ -427,8 +427,8 @@ def _playlist(args: argparse.Namespace) -> int:
     for problem in playlist.problems():
         print(f"cnoatlas: {args.file}: {problem} (shown as a 'missing' slide)", file=sys.stderr)
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from cnoatlas.ui.app import ensure_app
-    from cnoatlas.ui.slide_export import export_playlist
+    from cnoatlas.ui.lecture.export import export_playlist
+    from cnoatlas.ui.shell.app import ensure_app
 
     ensure_app(theme=args.theme, scale=args.scale)
     written = export_playlist(
@@ -462,7 +462,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _start_gui() -> int:
-    from cnoatlas.ui.app import has_display, run_gui
+    from cnoatlas.ui.shell.app import has_display, run_gui
 
     if not has_display():
         print(
@@ -479,13 +479,13 @@ def _start_presentation(playlist: str) -> int:
 
     if playlist:
         load_playlist(playlist)  # a bad file: one line and exit 2, before any window opens
-    from cnoatlas.ui.app import has_display
+    from cnoatlas.ui.shell.app import has_display
 
     if not has_display():
         print("cnoatlas: no display found (DISPLAY is not set); to make slides without one, "
               "use 'cnoatlas playlist export FILE --out DIR'", file=sys.stderr)  # fmt: skip
         return EXIT_BAD_INPUT
-    from cnoatlas.ui.presentation import run_presentation
+    from cnoatlas.ui.lecture.presentation import run_presentation
 
     return run_presentation(playlist or None)
 

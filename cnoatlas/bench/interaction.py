@@ -64,7 +64,7 @@ def _pair(name: str, label: str, times: list[float], target: float) -> list[Figu
 def viewer_figures(ctx: Context) -> list[Figure]:
     from cnoatlas.bench.qt import ensure_offscreen_app
     from cnoatlas.bench.series import engine_load, write_series
-    from cnoatlas.ui.viewer import SeriesViewer
+    from cnoatlas.ui.viewer.series_viewer import SeriesViewer
 
     app = ensure_offscreen_app()
     folder = ctx.workdir / "series"
@@ -122,7 +122,7 @@ def map_figures(ctx: Context) -> list[Figure]:
     from PySide6.QtCore import QPointF
 
     from cnoatlas.bench.qt import ensure_offscreen_app
-    from cnoatlas.ui.site_map import SiteMap
+    from cnoatlas.ui.atlas.site_map import SiteMap
 
     ensure_offscreen_app()
     site_map = SiteMap("front")
@@ -157,7 +157,7 @@ def map_figures(ctx: Context) -> list[Figure]:
 
 def overlay_figures(ctx: Context) -> list[Figure]:
     from cnoatlas.bench.qt import ensure_offscreen_app
-    from cnoatlas.ui.overlay import OverlayView
+    from cnoatlas.ui.atlas.overlay import OverlayView
 
     ensure_offscreen_app()
     view = OverlayView()

@@ -105,8 +105,8 @@ def viewer_open_times(
     from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QTimer
 
     from cnoatlas.bench.qt import ensure_offscreen_app
-    from cnoatlas.ui.series_loading import load_in_background
-    from cnoatlas.ui.viewer import SeriesViewer
+    from cnoatlas.ui.viewer.loading import load_in_background
+    from cnoatlas.ui.viewer.series_viewer import SeriesViewer
 
     ensure_offscreen_app()
     first_ms: list[float] = []

@@ -43,8 +43,8 @@ ATLAS_WINDOW = (
     _ON_FIRST_PAINT
     + """
 from cnoatlas.cli import main
-import cnoatlas.ui.app as app_module
-from cnoatlas.ui.main_window import MainWindow
+import cnoatlas.ui.shell.app as app_module
+from cnoatlas.ui.shell.main_window import MainWindow
 _show = MainWindow.show
 def _watched_show(self):
     self._bench_first_paint = _FirstPaint(); self.installEventFilter(self._bench_first_paint)
@@ -59,7 +59,7 @@ ATLAS_PAGE = (
     + """
 from PySide6.QtWidgets import QApplication
 from cnoatlas.cli import main
-from cnoatlas.ui.main_window import MainWindow
+from cnoatlas.ui.shell.main_window import MainWindow
 class _MapPaint(_FirstPaint):
     def eventFilter(self, watched, event):
         if watched.objectName() == "siteMap-front":
@@ -162,7 +162,7 @@ def run(ctx: Context) -> list[Figure]:
     n_imports = ctx.reps(7, 3)
     entry, heavy = import_times(ctx, "cnoatlas.cli", n_imports)
     qt, _ = import_times(ctx, "PySide6.QtWidgets", n_imports)
-    window_module, window_heavy = import_times(ctx, "cnoatlas.ui.main_window", n_imports)
+    window_module, window_heavy = import_times(ctx, "cnoatlas.ui.shell.main_window", n_imports)
     window_heavy = [m for m in window_heavy if not m.startswith("PySide6")]
     figures += [
         Figure(

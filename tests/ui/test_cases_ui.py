@@ -7,8 +7,8 @@ from PySide6.QtCore import Qt
 
 from cnoatlas.domain.cases import case_library, lesion_slices
 from cnoatlas.domain.user_notes import UserNotes
-from cnoatlas.ui.case_browser import CaseBrowser, CasesPage
-from cnoatlas.ui.case_page import CasePage
+from cnoatlas.ui.cases.browser import CaseBrowser, CasesPage
+from cnoatlas.ui.cases.page import CasePage
 
 
 @pytest.fixture(autouse=True)
@@ -212,7 +212,7 @@ def test_clicking_a_case_card_opens_it(qtbot):
 
 
 def test_atlas_site_lists_cases_and_opens_one_at_that_lesion(qtbot):
-    from cnoatlas.ui.main_window import MainWindow
+    from cnoatlas.ui.shell.main_window import MainWindow
 
     window = MainWindow(restore_state=False)
     qtbot.addWidget(window)
@@ -280,7 +280,7 @@ def test_lab_values_never_break_inside_a_unit(page):
 
 
 def test_case_cards_share_the_row_with_no_empty_strip_at_the_right(qtbot, browser):
-    from cnoatlas.ui.case_browser import CARD_WIDTH
+    from cnoatlas.ui.cases.browser import CARD_WIDTH
 
     def leftover() -> int:
         room, card = browser.grid.viewport().width(), browser.grid.gridSize().width()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cnoatlas.domain import cases
-from cnoatlas.ui.case_browser import CaseBrowser, CasesPage
-from cnoatlas.ui.import_dialog import ImportDialog
+from cnoatlas.ui.cases.browser import CaseBrowser, CasesPage
+from cnoatlas.ui.cases.import_dialog import ImportDialog
 from tests.unit.test_deidentify import FILES, NEEDLES, write_burned_in, write_planted_series
 
 pytestmark = pytest.mark.skipif(not FILES.is_dir(), reason="pydicom ships no test files here")

@@ -5,11 +5,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QTextBrowser
 
 from cnoatlas import __version__
-from cnoatlas.ui import errors
-from cnoatlas.ui.dialogs import DISCLAIMER, AboutDialog, SettingsDialog, ShortcutsDialog
-from cnoatlas.ui.main_window import MainWindow
-from cnoatlas.ui.pages import PAGES
-from cnoatlas.ui.settings import AppSettings
+from cnoatlas.ui.common import errors
+from cnoatlas.ui.common.dialogs import DISCLAIMER, AboutDialog, SettingsDialog, ShortcutsDialog
+from cnoatlas.ui.common.settings import AppSettings
+from cnoatlas.ui.shell.main_window import MainWindow
+from cnoatlas.ui.shell.pages import PAGES
 
 
 @pytest.fixture
@@ -66,8 +66,8 @@ def test_shortcuts_dialog_lists_the_window_actions(window):
 
 
 def test_shortcuts_dialog_lists_the_viewer_and_map_keys_they_really_use(qtbot, window):
-    from cnoatlas.ui.site_map import SiteMap
-    from cnoatlas.ui.viewer import SeriesViewer
+    from cnoatlas.ui.atlas.site_map import SiteMap
+    from cnoatlas.ui.viewer.series_viewer import SeriesViewer
 
     table = window.open_shortcuts().findChild(object, "shortcutsTable")
     rows, section, headings = {}, "", []
@@ -150,7 +150,7 @@ def test_unticked_boxes_and_radio_buttons_are_outlined_in_every_theme(qtbot, the
     from PySide6.QtGui import QColor
     from PySide6.QtWidgets import QCheckBox, QRadioButton, QStyle, QStyleOptionButton
 
-    from cnoatlas.ui.theme import apply_theme
+    from cnoatlas.ui.common.theme import apply_theme
 
     app = QApplication.instance()
     t = apply_theme(app, theme_name, 1.0)

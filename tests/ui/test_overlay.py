@@ -10,9 +10,9 @@ from cnoatlas.domain.colormap import NumericScale
 from cnoatlas.domain.errors import AtlasError
 from cnoatlas.domain.evidence import evidence_library, fact_cards
 from cnoatlas.domain.sites import site_model
-from cnoatlas.ui.overlay import OverlayView
-from cnoatlas.ui.theme import apply_theme
-from cnoatlas.ui.views import ViewRequest, build_view, render_view
+from cnoatlas.ui.atlas.overlay import OverlayView
+from cnoatlas.ui.common.theme import apply_theme
+from cnoatlas.ui.common.views import ViewRequest, build_view, render_view
 
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
@@ -164,7 +164,7 @@ def test_overlay_screenshot_renders_at_the_requested_size(qtbot, tmp_path, theme
 
 
 def test_atlas_page_offers_the_overlays_as_a_second_mode(qtbot):
-    from cnoatlas.ui.main_window import MainWindow
+    from cnoatlas.ui.shell.main_window import MainWindow
 
     window = MainWindow(restore_state=False)
     qtbot.addWidget(window)

@@ -16,7 +16,7 @@ from cnoatlas.domain.playlist import (
     load_playlist,
     playlists_dir,
 )
-from cnoatlas.ui.presentation import PresentationWindow
+from cnoatlas.ui.lecture.presentation import PresentationWindow
 
 IMAGE_WAIT_MS = 300_000  # a fresh user folder makes each synthetic study once
 
@@ -241,7 +241,7 @@ def test_export_of_the_current_slide_is_a_full_hd_png(qtbot, open_window, tmp_pa
 
 
 def test_editor_builds_reorders_saves_and_reopens_a_playlist(qtbot, tmp_path):
-    from cnoatlas.ui.playlist_editor import PlaylistEditor
+    from cnoatlas.ui.lecture.playlist_editor import PlaylistEditor
 
     editor = PlaylistEditor()
     qtbot.addWidget(editor)
@@ -284,7 +284,7 @@ def test_editor_builds_reorders_saves_and_reopens_a_playlist(qtbot, tmp_path):
 
 
 def test_the_main_window_lists_f5_in_its_view_menu(qtbot):
-    from cnoatlas.ui.main_window import MainWindow
+    from cnoatlas.ui.shell.main_window import MainWindow
 
     window = MainWindow(restore_state=False)
     qtbot.addWidget(window)
@@ -323,15 +323,15 @@ def test_full_screen_on_the_remembered_screen_and_text_size_within_limits(qtbot,
     assert window.slide.scale == 1.0
     assert window.slide.text.font().pixelSize() < big
     window.set_look("light", 2.0)
-    from cnoatlas.ui.presentation import PresentationSettings
+    from cnoatlas.ui.lecture.presentation import PresentationSettings
 
     remembered = PresentationSettings()
     assert (remembered.theme, remembered.scale, remembered.screen) == ("light", 2.0, screen_name)
 
 
 def test_add_what_the_atlas_shows_takes_the_open_case_and_the_overlay(qtbot):
-    from cnoatlas.ui.main_window import MainWindow
-    from cnoatlas.ui.playlist_editor import PlaylistEditor
+    from cnoatlas.ui.lecture.playlist_editor import PlaylistEditor
+    from cnoatlas.ui.shell.main_window import MainWindow
 
     window = MainWindow(restore_state=False)
     qtbot.addWidget(window)
@@ -350,7 +350,7 @@ def test_add_what_the_atlas_shows_takes_the_open_case_and_the_overlay(qtbot):
 
 
 def test_add_to_playlist_shortcut_adds_the_open_case_from_any_page(qtbot):
-    from cnoatlas.ui.main_window import MainWindow
+    from cnoatlas.ui.shell.main_window import MainWindow
 
     window = MainWindow(restore_state=False)
     qtbot.addWidget(window)
@@ -367,7 +367,7 @@ def test_add_to_playlist_shortcut_adds_the_open_case_from_any_page(qtbot):
 def test_labels_on_slide_images_keep_pace_with_the_slide_text(qtbot, open_window):
     from PySide6.QtGui import QFontMetricsF
 
-    from cnoatlas.ui.annotation_items import LabelItem
+    from cnoatlas.ui.viewer.annotation_items import LabelItem
 
     playlist = Playlist("One case", [PlaylistItem("case", "cno-medial-clavicle")], unknowns=True)
     window = open_window(playlist)

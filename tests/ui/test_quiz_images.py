@@ -13,9 +13,9 @@ from cnoatlas.domain.quiz import question
 from cnoatlas.domain.quiz.images import read_study
 from cnoatlas.domain.quiz.session import QuizSession
 from cnoatlas.imaging.series import load_series
-from cnoatlas.ui.quiz_page import QuizPage
-from cnoatlas.ui.viewer import SeriesViewer
-from cnoatlas.ui.viewer_items import ImageMark
+from cnoatlas.ui.quiz.page import QuizPage
+from cnoatlas.ui.viewer.items import ImageMark
+from cnoatlas.ui.viewer.series_viewer import SeriesViewer
 from tests.ui.mouse import drag
 from tests.unit.test_quiz_images import STIR_UID, quiz_case, write_study
 
@@ -207,7 +207,7 @@ def test_missing_studies_are_prepared_on_a_worker_and_join_the_next_session(
 ):
     from dataclasses import replace
 
-    import cnoatlas.ui.quiz_page as quiz_page
+    import cnoatlas.ui.quiz.page as quiz_page
 
     # The synthetic study stands in for the generated one of one library case.
     relabelled = replace(

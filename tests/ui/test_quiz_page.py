@@ -12,8 +12,8 @@ from PySide6.QtWidgets import (
 
 from cnoatlas.domain.progress import ProgressStore
 from cnoatlas.domain.quiz import question
-from cnoatlas.ui.progress_page import ProgressPage
-from cnoatlas.ui.quiz_page import QuizPage
+from cnoatlas.ui.progress.page import ProgressPage
+from cnoatlas.ui.quiz.page import QuizPage
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def page(qtbot, store, monkeypatch):
     # Image questions come with the studies in the phantom cache, which other tests fill: here
     # none is at hand, so the questions depend on the seed alone (tests/ui/test_quiz_images.py
     # covers the image questions).
-    import cnoatlas.ui.quiz_page as quiz_page
+    import cnoatlas.ui.quiz.page as quiz_page
 
     monkeypatch.setattr(quiz_page, "is_available", lambda case: False)
     p = QuizPage(store=store, seed=3, prepare_images=False)
@@ -235,7 +235,7 @@ def test_map_questions_are_answered_by_clicking_the_skeleton(qtbot, page, store)
 
 
 def test_the_quiz_page_follows_a_theme_change(qtbot, page):
-    from cnoatlas.ui.theme import THEMES, apply_theme
+    from cnoatlas.ui.common.theme import THEMES, apply_theme
 
     app = QApplication.instance()
     before = app.property("cnoatlas_theme")
@@ -269,7 +269,7 @@ def test_two_sources_are_listed_one_per_line_not_run_together(qtbot):
     from PySide6.QtWidgets import QLabel
 
     from cnoatlas.domain.quiz.questions import citation_text
-    from cnoatlas.ui.views import ViewRequest, build_view
+    from cnoatlas.ui.common.views import ViewRequest, build_view
 
     window = build_view(ViewRequest.parse("quiz-question:feature:vertebra-plana@right"))
     qtbot.addWidget(window)

@@ -6,10 +6,10 @@ from PySide6.QtGui import QFontMetricsF, QKeySequence
 from PySide6.QtWidgets import QApplication
 
 from cnoatlas.domain.chapters import chapter_library
-from cnoatlas.ui.main_window import MainWindow
-from cnoatlas.ui.reading_page import LINE_CHARACTERS, ReadingPage
-from cnoatlas.ui.search_box import ID_ROLE
-from cnoatlas.ui.theme import THEMES, apply_theme
+from cnoatlas.ui.common.search_box import ID_ROLE
+from cnoatlas.ui.common.theme import THEMES, apply_theme
+from cnoatlas.ui.reading.page import LINE_CHARACTERS, ReadingPage
+from cnoatlas.ui.shell.main_window import MainWindow
 
 
 @pytest.fixture
@@ -179,8 +179,8 @@ def test_related_links_move_under_the_chapter_list_when_the_page_is_narrow(qtbot
 
 def test_a_broken_chapter_file_is_named_on_the_page_and_in_search(qtbot, monkeypatch, tmp_path):
     from cnoatlas.domain.chapters import load_chapters
-    from cnoatlas.ui import reading_page
-    from cnoatlas.ui.search_box import SearchBox
+    from cnoatlas.ui.common.search_box import SearchBox
+    from cnoatlas.ui.reading import page as reading_page
 
     (tmp_path / "broken.md").write_text("no front matter\n", encoding="utf-8")
 

@@ -8,9 +8,9 @@ from PySide6.QtGui import QColor, QPainterPath
 
 from cnoatlas.domain.errors import AtlasError
 from cnoatlas.domain.sites import site_model
-from cnoatlas.ui.atlas_page import AtlasPage
-from cnoatlas.ui.site_map import SiteMap
-from cnoatlas.ui.views import ViewRequest, build_view
+from cnoatlas.ui.atlas.page import AtlasPage
+from cnoatlas.ui.atlas.site_map import SiteMap
+from cnoatlas.ui.common.views import ViewRequest, build_view
 
 TARGET = "tibia.left.proximal-metaphysis"
 
@@ -239,7 +239,7 @@ def test_map_view_with_select_opens_the_panel(qtbot):
 def test_colours_follow_the_theme(qtbot, site_map):
     from PySide6.QtWidgets import QApplication
 
-    from cnoatlas.ui.theme import apply_theme, current_theme
+    from cnoatlas.ui.common.theme import apply_theme, current_theme
 
     app = QApplication.instance()
     original = current_theme().name

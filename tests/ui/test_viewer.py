@@ -10,9 +10,9 @@ from PySide6.QtWidgets import QApplication, QLabel
 
 from cnoatlas.domain.annotations import parse_annotations
 from cnoatlas.imaging.series import load_series
-from cnoatlas.ui.series_loading import load_in_background
-from cnoatlas.ui.viewer import SeriesViewer
-from cnoatlas.ui.viewer_grid import ViewerGrid
+from cnoatlas.ui.viewer.grid import ViewerGrid
+from cnoatlas.ui.viewer.loading import load_in_background
+from cnoatlas.ui.viewer.series_viewer import SeriesViewer
 from tests.ui.mouse import drag
 from tests.unit.test_series import write_series
 
@@ -348,7 +348,7 @@ def test_a_missing_folder_is_reported_by_the_loader(qtbot, tmp_path):
 def test_series_view_renders_a_folder_with_its_annotations(qtbot, tmp_path):
     import json
 
-    from cnoatlas.ui.views import ViewRequest, build_view, grab_widget
+    from cnoatlas.ui.common.views import ViewRequest, build_view, grab_widget
 
     uid, slices = write_series(tmp_path / "study" / "stir", 5, rows=64, columns=48)
     (tmp_path / "study" / "annotations.json").write_text(
@@ -383,7 +383,7 @@ def test_series_view_renders_a_folder_with_its_annotations(qtbot, tmp_path):
 
 def test_series_view_refuses_a_slice_out_of_range(qtbot, tmp_path):
     from cnoatlas.domain.errors import AtlasError
-    from cnoatlas.ui.views import ViewRequest, build_view
+    from cnoatlas.ui.common.views import ViewRequest, build_view
 
     write_series(tmp_path / "s", 3)
     with pytest.raises(AtlasError, match="slices 0 to 2"):
@@ -419,7 +419,7 @@ def test_monochrome1_shows_low_values_bright(qtbot, tmp_path):
 
 
 def test_series_view_of_a_study_links_its_series_in_a_grid(qtbot, tmp_path):
-    from cnoatlas.ui.views import ViewRequest, build_view
+    from cnoatlas.ui.common.views import ViewRequest, build_view
 
     write_series(tmp_path / "study" / "a", 6, description="COR STIR", frame_of_reference="4.4")
     write_series(tmp_path / "study" / "b", 6, description="COR T1", frame_of_reference="4.4")
@@ -432,7 +432,7 @@ def test_series_view_of_a_study_links_its_series_in_a_grid(qtbot, tmp_path):
 
 
 def test_loader_reads_the_slice_the_user_scrolls_to_next(qtbot, tmp_path):
-    from cnoatlas.ui.series_loading import SeriesLoadTask
+    from cnoatlas.ui.viewer.loading import SeriesLoadTask
 
     write_series(tmp_path / "s", 20, rows=8, columns=8)
     task = SeriesLoadTask(tmp_path / "s", first_slice=0)
@@ -463,8 +463,8 @@ def test_a_series_shown_before_its_pixels_gets_a_real_window_when_they_arrive(qt
 
 
 def test_on_image_text_grows_with_the_interface_scale(qtbot, viewer, series):
-    from cnoatlas.ui.annotation_items import LabelItem
-    from cnoatlas.ui.theme import apply_theme
+    from cnoatlas.ui.common.theme import apply_theme
+    from cnoatlas.ui.viewer.annotation_items import LabelItem
 
     def label_points() -> list[float]:
         items = viewer.view.scene().items()
@@ -491,7 +491,7 @@ def test_on_image_text_grows_with_the_interface_scale(qtbot, viewer, series):
 
 
 def test_slider_keeps_a_usable_width_in_a_narrow_viewer(qtbot, viewer):
-    from cnoatlas.ui.viewer import SLIDER_MIN_WIDTH
+    from cnoatlas.ui.viewer.series_viewer import SLIDER_MIN_WIDTH
 
     viewer.resize(460, 450)  # a case page on a 1366×768 laptop
     qtbot.waitUntil(lambda: viewer.slider.width() >= SLIDER_MIN_WIDTH)

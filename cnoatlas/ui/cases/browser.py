@@ -1,0 +1,598 @@
+"""The Cases page: a filterable grid of teaching cases with image thumbnails, and the case reader.
+
+Thumbnails are the middle coronal STIR slice of each case's study, made on a worker thread (the
+phantom generates a synthetic study once and caches it) and kept as PNG in the user cache.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cnoatlas import paths
+from cnoatlas.domain.cases import (
+    AGE_BANDS,
+    DIAGNOSES,
+    PATTERNS,
+    Case,
+    CaseFilter,
+    CaseLibrary,
+    case_library,
+)
+from cnoatlas.domain.errors import AtlasError
+from cnoatlas.domain.sites import site_model
+from cnoatlas.domain.user_notes import UserNotes
+from cnoatlas.ui.cases.page import SHORT_DIAGNOSES, CasePage, case_image_folder
+from cnoatlas.ui.common.theme import current_theme
+from cnoatlas.ui.common.views import ViewRequest, register_view
+
+log = logging.getLogger("cnoatlas.cases")
+# Small enough for five cards a row and two rows on a 1366x768 laptop; a whole-body coronal
+# slice stays recognisable at this height.
+THUMB_SIZE = QSize(100, 228)
+CARD_WIDTH = THUMB_SIZE.width() + 128  # the narrowest a card gets; columns share what is left
+_ROLE_ID = Qt.ItemDataRole.UserRole
+
+
+# --- thumbnails ---------------------------------------------------------------------------
+def thumbnail_path(case: Case) -> Path:
+    """Where a case's thumbnail is cached; the name changes when its images would change."""
+    source = case.generator_description() or {"dicom": str(case.folder / (case.series.dicom or ""))}
+    digest = hashlib.sha256(json.dumps(source, sort_keys=True).encode()).hexdigest()[:16]
+    size = f"{THUMB_SIZE.width()}x{THUMB_SIZE.height()}"
+    return paths.user_cache_dir() / "case-thumbnails" / f"{case.id}-{digest}-{size}.png"
+
+
+def make_thumbnail(case: Case) -> QImage:
+    """The middle coronal STIR slice (or the first series' middle slice), fitted to THUMB_SIZE."""
+    cached = thumbnail_path(case)
+    if cached.is_file():
+        image = QImage(str(cached))
+        if not image.isNull():
+            return image
+    from cnoatlas.imaging.series import load_series
+    from cnoatlas.imaging.windowing import auto_window, to_uint8
+
+    folder = case_image_folder(case)
+    stir = sorted(folder.glob("*cor_stir_wb"))
+    result = load_series(stir[0] if stir else folder)
+    if not result.series:
+        raise AtlasError(f"{folder}: no images for a thumbnail")
+    series = result.series[0]
+    values = series.modality_slice(thumbnail_slice(folder, series.uid, len(series)))
+    center, width = series.file_window() or auto_window(values)
+    pixels = to_uint8(values, center, width).copy()
+    rows, cols = pixels.shape
+    image = QImage(pixels.data, cols, rows, cols, QImage.Format.Format_Grayscale8).copy()
+    # Pixels may not be square: show the body in its true proportions.
+    aspect = series.aspect if series.aspect > 0 else 1.0
+    true_size = QSize(round(cols * aspect), rows) if aspect != 1.0 else QSize(cols, rows)
+    scaled = image.scaled(
+        true_size.scaled(THUMB_SIZE, Qt.AspectRatioMode.KeepAspectRatio),
+        Qt.AspectRatioMode.IgnoreAspectRatio,
+        Qt.TransformationMode.SmoothTransformation,
+    )
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    scaled.save(str(cached), "PNG")
+    return scaled
+
+
+def thumbnail_slice(folder: Path, series_uid: str, count: int) -> int:
+    """The coronal slice that shows most of the case's lesions, else the middle one.
+
+    The middle slice alone makes every synthetic case look alike; the lesion-bearing slice lets a
+    reader tell the cards apart without giving the diagnosis away.
+    """
+    from cnoatlas.domain.annotations import load_annotations
+    from cnoatlas.domain.cases import annotation_area
+
+    try:
+        annotations = load_annotations(folder / "annotations.json")
+    except AtlasError:
+        return count // 2
+    totals: dict[int, float] = {}
+    for a in annotations:
+        if a.series_uid == series_uid:
+            totals[a.slice] = totals.get(a.slice, 0.0) + annotation_area(a)
+    if not totals:
+        return count // 2
+    return max(totals, key=lambda k: (totals[k], -abs(k - count // 2)))
+
+
+class _ThumbSignals(QObject):
+    ready = Signal(str, QImage)
+    failed = Signal(str, str)
+
+
+class ThumbnailTask(QRunnable):
+    def __init__(self, case: Case, cancel: threading.Event) -> None:
+        super().__init__()
+        self.case = case
+        self.cancel = cancel
+        self.signals = _ThumbSignals()
+
+    def run(self) -> None:
+        if self.cancel.is_set():
+            return
+        try:
+            image, problem = make_thumbnail(self.case), ""
+        except Exception as exc:  # a missing thumbnail must never break the browser
+            log.warning("no thumbnail for case %s: %s", self.case.id, exc)
+            image, problem = None, str(exc)
+        if self.cancel.is_set():
+            return
+        with contextlib.suppress(RuntimeError):  # the browser was closed meanwhile
+            if image is not None:
+                self.signals.ready.emit(self.case.id, image)
+            else:
+                self.signals.failed.emit(self.case.id, problem)
+
+
+def _placeholder(text: str) -> QPixmap:
+    t = current_theme()
+    pixmap = QPixmap(THUMB_SIZE)
+    pixmap.fill(QColor("#000000"))
+    painter = QPainter(pixmap)
+    painter.setPen(QColor(t.muted))
+    font = QFont(painter.font())
+    font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
+    painter.setFont(font)
+    painter.drawText(
+        pixmap.rect().adjusted(8, 8, -8, -8),
+        Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+        text,
+    )
+    painter.end()
+    return pixmap
+
+
+def _framed(image: QImage) -> QPixmap:
+    """The thumbnail centred on a black card of THUMB_SIZE, as a radiology viewer shows it."""
+    pixmap = QPixmap(THUMB_SIZE)
+    pixmap.fill(QColor("#000000"))
+    painter = QPainter(pixmap)
+    x = (THUMB_SIZE.width() - image.width()) // 2
+    y = (THUMB_SIZE.height() - image.height()) // 2
+    painter.drawImage(x, y, image)
+    painter.end()
+    return pixmap
+
+
+# --- the browser --------------------------------------------------------------------------
+class CaseBrowser(QWidget):
+    """Filters, search and a grid of case cards; ``caseOpened`` when one is chosen."""
+
+    caseOpened = Signal(str)
+    thumbnailReady = Signal(str)
+    caseImported = Signal(str)  # a case id, after "Import DICOM…"
+    # Thumbnails start when the grid is first shown; tests may turn this off.
+    AUTO_THUMBNAILS = True
+
+    def __init__(self, library: CaseLibrary | None = None, notes: UserNotes | None = None) -> None:
+        super().__init__()
+        self.setObjectName("caseBrowser")
+        self.setAccessibleName("Case library")
+        self.library = library or case_library()
+        self.notes = notes or UserNotes()
+        self._thumbs: dict[str, QImage] = {}
+        self._failed: dict[str, str] = {}
+        self._requested: set[str] = set()
+        self._tasks: list[ThumbnailTask] = []
+        self._cancel = threading.Event()
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self._thumb_timer = QTimer(self)
+        self._thumb_timer.setSingleShot(True)
+        self._thumb_timer.setInterval(700)
+        self._thumb_timer.timeout.connect(
+            self.request_thumbnails
+        )  # generation is heavy; one at a time keeps the UI smooth
+
+        title = QLabel("Teaching cases")
+        title.setProperty("role", "heading")
+        self.count_label = QLabel()
+        self.count_label.setObjectName("caseCount")
+        self.count_label.setProperty("role", "muted")
+
+        self.search = QLineEdit()
+        self.search.setObjectName("caseSearch")
+        self.search.setAccessibleName("Search the cases")
+        self.search.setPlaceholderText("Search history, findings and discussion…")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.refresh)
+
+        def combo(name: str, accessible: str, items: list[tuple[str, object]]) -> QComboBox:
+            box = QComboBox()
+            box.setObjectName(name)
+            box.setAccessibleName(accessible)
+            for text, value in items:
+                box.addItem(text, value)
+            # Long entries (bone names, patterns) must not widen the page on a small screen.
+            box.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            box.setMinimumContentsLength(9)
+            box.currentIndexChanged.connect(self.refresh)
+            return box
+
+        self.diagnosis_filter = combo(
+            "caseDiagnosisFilter",
+            "Diagnosis",
+            [("All diagnoses", None)] + [(DIAGNOSES[d], d) for d in self.library.diagnoses()],
+        )
+        self.site_filter = combo(
+            "caseSiteFilter",
+            "Site",
+            [("All sites", None)] + [(name, gid) for gid, name in self.library.site_groups()],
+        )
+        self.age_filter = combo(
+            "caseAgeFilter",
+            "Age",
+            [("All ages", None)] + [(label, band) for band, label, _lo, _hi in AGE_BANDS],
+        )
+        self.pattern_filter = combo(
+            "casePatternFilter",
+            "CNO pattern",
+            [("All patterns", None)] + [(label, p) for p, label in PATTERNS.items()],
+        )
+        self.origin_filter = combo(
+            "caseOriginFilter",
+            "Image origin",
+            [("All images", None), ("Synthetic", True), ("Imported", False)],
+        )
+        self.origin_filter.setToolTip("The atlas's synthetic cases, the ones you imported, or all")
+        self.bookmarked_only = QCheckBox("Bookmarked")
+        self.bookmarked_only.setObjectName("caseBookmarkedFilter")
+        self.bookmarked_only.setAccessibleName("Show bookmarked cases only")
+        self.bookmarked_only.toggled.connect(self.refresh)
+        self.quiz_toggle = QCheckBox("Quiz me")
+        self.quiz_toggle.setObjectName("browserQuizToggle")
+        self.quiz_toggle.setAccessibleName("Quiz me: hide diagnoses")
+        self.quiz_toggle.setToolTip(
+            "Hide titles and diagnoses: cards show only the presentation, and the search looks "
+            "only at what a candidate would be told"
+        )
+        self.quiz_toggle.toggled.connect(self._quiz_toggled)
+
+        filters = QHBoxLayout()
+        filters.setSpacing(8)
+        self.search.setMinimumWidth(160)
+        filters.addWidget(self.search, 2)
+        for widget in (
+            self.diagnosis_filter,
+            self.site_filter,
+            self.age_filter,
+            self.pattern_filter,
+            self.origin_filter,
+        ):
+            filters.addWidget(widget, 1)
+        filters.addWidget(self.bookmarked_only)
+        filters.addWidget(self.quiz_toggle)
+
+        self.grid = QListWidget()
+        self.grid.setObjectName("caseGrid")
+        self.grid.setAccessibleName("Cases: Enter opens the case")
+        self.grid.setViewMode(QListView.ViewMode.IconMode)
+        self.grid.setResizeMode(QListView.ResizeMode.Adjust)
+        self.grid.setMovement(QListView.Movement.Static)
+        self.grid.setIconSize(THUMB_SIZE)
+        self.grid.setGridSize(QSize(CARD_WIDTH, THUMB_SIZE.height() + 96))
+        self.grid.setWordWrap(True)
+        self.grid.setUniformItemSizes(True)
+        self.grid.setSpacing(6)
+        self.grid.itemActivated.connect(self._activated)
+        self.grid.itemClicked.connect(self._activated)
+
+        self.empty_label = QLabel("No case matches these filters.")
+        self.empty_label.setObjectName("caseEmpty")
+        self.empty_label.setProperty("role", "muted")
+        self.empty_label.hide()
+        self.problems_label = QLabel()
+        self.problems_label.setObjectName("caseProblems")
+        self.problems_label.setProperty("role", "disclaimer")
+        self.problems_label.setWordWrap(True)
+        if self.library.problems:
+            shown = "; ".join(str(p) for p in self.library.problems[:3])
+            self.problems_label.setText(
+                f"{len(self.library.problems)} problem(s) kept some cases out: {shown}"
+            )
+        self.problems_label.setVisible(bool(self.library.problems))
+
+        self.import_button = QPushButton("Import DICOM…")
+        self.import_button.setObjectName("caseImportButton")
+        self.import_button.setAccessibleName("Import DICOM images as a de-identified case")
+        self.import_button.setToolTip(
+            "Copy a DICOM folder or zip as a new case, with names and IDs removed"
+        )
+        self.import_button.clicked.connect(self.open_import_dialog)
+
+        heading = QHBoxLayout()
+        heading.addWidget(title)
+        heading.addStretch(1)
+        heading.addWidget(self.count_label, 0, Qt.AlignmentFlag.AlignBottom)
+        heading.addWidget(self.import_button, 0, Qt.AlignmentFlag.AlignBottom)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 18, 24, 12)
+        layout.setSpacing(10)
+        layout.addLayout(heading)
+        layout.addLayout(filters)
+        layout.addWidget(self.problems_label)
+        layout.addWidget(self.grid, 1)
+        layout.addWidget(self.empty_label)
+        self.refresh()
+
+    # --- filtering -------------------------------------------------------------------------
+    def current_filter(self) -> CaseFilter:
+        return CaseFilter(
+            diagnosis=self.diagnosis_filter.currentData(),
+            site_group=self.site_filter.currentData(),
+            age_band=self.age_filter.currentData(),
+            pattern=self.pattern_filter.currentData(),
+            synthetic=self.origin_filter.currentData(),
+            text=self.search.text(),
+            hide_diagnosis=self.quiz_toggle.isChecked(),
+        )
+
+    def open_import_dialog(self):
+        """The import dialog (modeless); an imported case joins the library at once."""
+        from cnoatlas.ui.cases.import_dialog import ImportDialog
+
+        dialog = ImportDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.imported.connect(self.caseImported)
+        dialog.openCase.connect(self.caseOpened)
+        dialog.show()
+        return dialog
+
+    def set_library(self, library: CaseLibrary) -> None:
+        self.library = library
+        self.refresh()
+
+    def visible_case_ids(self) -> list[str]:
+        return [self.grid.item(i).data(_ROLE_ID) for i in range(self.grid.count())]
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self, self._spread_columns)  # once the grid has its new width
+
+    def _spread_columns(self) -> None:
+        """Widen the cards so the columns fill the row, with no empty strip at the right."""
+        width = self.grid.viewport().width() - 2 * self.grid.spacing()
+        columns = max(1, width // CARD_WIDTH)
+        card = QSize(max(CARD_WIDTH, width // columns), self.grid.gridSize().height())
+        if card != self.grid.gridSize():
+            self.grid.setGridSize(card)
+
+    def refresh(self) -> None:
+        cases = self.library.filter(self.current_filter())
+        if self.bookmarked_only.isChecked():
+            marked = set(self.notes.bookmarks())
+            cases = [c for c in cases if c.id in marked]
+        quiz = self.quiz_toggle.isChecked()
+        if quiz:  # grouping by diagnosis would hint at the answer
+            cases.sort(key=lambda c: c.presenting_title.lower())
+        else:
+            order = list(DIAGNOSES)
+            cases.sort(key=lambda c: (order.index(c.diagnosis), c.title.lower()))
+        # In quiz mode the diagnosis and pattern filters would give the answer away.
+        self.diagnosis_filter.setEnabled(not quiz)
+        self.pattern_filter.setEnabled(not quiz)
+        self.grid.clear()
+        for case in cases:
+            item = QListWidgetItem(self._card_text(case, quiz))
+            item.setData(_ROLE_ID, case.id)
+            item.setToolTip(case.presentation)
+            item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+            item.setIcon(QIcon(self._pixmap(case.id)))
+            self.grid.addItem(item)
+        self.empty_label.setVisible(not cases)
+        self.count_label.setText(f"{len(cases)} of {len(self.library)} cases")
+        if self.isVisible() and self.AUTO_THUMBNAILS:
+            self._thumb_timer.start()
+
+    def _card_text(self, case: Case, quiz: bool) -> str:
+        star = "★ " if self.notes.is_bookmarked(case.id) else ""
+        if quiz:
+            return f"{star}{case.presenting_title}"
+        sex = "girl" if case.patient.sex == "F" else "boy"
+        short = SHORT_DIAGNOSES.get(case.diagnosis, case.diagnosis_label).split(" /")[0]
+        return f"{star}{short} · {case.patient.age_years:g} y {sex}\n{case.title}"
+
+    def _quiz_toggled(self, on: bool) -> None:
+        if on:
+            self.diagnosis_filter.setCurrentIndex(0)
+            self.pattern_filter.setCurrentIndex(0)
+        self.refresh()
+
+    def set_quiz_mode(self, on: bool) -> None:
+        self.quiz_toggle.setChecked(on)
+
+    def _activated(self, item: QListWidgetItem) -> None:
+        self.caseOpened.emit(item.data(_ROLE_ID))
+
+    # --- thumbnails ------------------------------------------------------------------------
+    def _pixmap(self, case_id: str) -> QPixmap:
+        if case_id in self._thumbs:
+            return _framed(self._thumbs[case_id])
+        if case_id in self._failed:
+            return _placeholder("No image")
+        return _placeholder("Preparing images…")
+
+    def request_thumbnails(self) -> None:
+        """Queue a thumbnail for every shown case that has none yet (worker thread)."""
+        for case_id in self.visible_case_ids():
+            if case_id in self._thumbs or case_id in self._requested:
+                continue
+            case = self.library.get(case_id)
+            if case is None:
+                continue
+            self._requested.add(case_id)
+            task = ThumbnailTask(case, self._cancel)
+            task.signals.ready.connect(self._thumbnail_ready)
+            task.signals.failed.connect(self._thumbnail_failed)
+            self._tasks.append(task)
+            task.setAutoDelete(False)
+            self.pool.start(task)
+
+    def load_thumbnails_now(self) -> None:
+        """Make every thumbnail on this thread (screenshots and tests only: it blocks)."""
+        for case_id in self.visible_case_ids():
+            case = self.library.get(case_id)
+            if case is not None and case_id not in self._thumbs:
+                try:
+                    self._thumbnail_ready(case_id, make_thumbnail(case))
+                except Exception as exc:
+                    self._thumbnail_failed(case_id, str(exc))
+
+    def has_thumbnail(self, case_id: str) -> bool:
+        return case_id in self._thumbs
+
+    def _set_icon(self, case_id: str) -> None:
+        for i in range(self.grid.count()):
+            item = self.grid.item(i)
+            if item.data(_ROLE_ID) == case_id:
+                item.setIcon(QIcon(self._pixmap(case_id)))
+
+    def _thumbnail_ready(self, case_id: str, image: QImage) -> None:
+        self._thumbs[case_id] = image
+        self._set_icon(case_id)
+        self.thumbnailReady.emit(case_id)
+
+    def _thumbnail_failed(self, case_id: str, reason: str) -> None:
+        self._failed[case_id] = reason
+        self._set_icon(case_id)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self.AUTO_THUMBNAILS:
+            # A moment's delay: paging through the sections should not start the generator.
+            self._thumb_timer.start()
+
+    def hideEvent(self, event) -> None:
+        # Out of sight, queued thumbnails wait: a closing window then waits for one task at most.
+        self._thumb_timer.stop()
+        self.pool.clear()
+        self._requested = set(self._thumbs) | set(self._failed)
+        super().hideEvent(event)
+
+    def stop_thumbnails(self) -> None:
+        """Drop queued thumbnails and wait for the one being made (closing, tests)."""
+        self._cancel.set()
+        self.pool.clear()
+        self.pool.waitForDone()
+        self._cancel = threading.Event()
+        self._requested = set(self._thumbs)
+
+
+class CasesPage(QStackedWidget):
+    """The Cases section: the browser, and the case reader it opens."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("page-cases")
+        self.setAccessibleName("Cases page")
+        self.library = case_library()
+        self.notes = UserNotes()
+        self.browser = CaseBrowser(self.library, self.notes)
+        self.case_page = CasePage(self.library, self.notes)
+        self.addWidget(self.browser)
+        self.addWidget(self.case_page)
+        self.browser.caseOpened.connect(lambda case_id: self.open_case(case_id))
+        self.case_page.backRequested.connect(self.show_browser)
+        self.case_page.openLinkedCase.connect(lambda case_id: self.open_case(case_id))
+        self.case_page.quizChanged.connect(self.browser.set_quiz_mode)
+        self.browser.quiz_toggle.toggled.connect(self.case_page.set_quiz_mode)
+        self.browser.caseImported.connect(self.reload_library)
+
+    def closeEvent(self, event) -> None:
+        self.browser.stop_thumbnails()
+        super().closeEvent(event)
+
+    def reload_library(self, _case_id: str = "") -> None:
+        """Read the cases again (an import added one)."""
+        self.library = case_library(reload=True)
+        self.case_page.library = self.library
+        self.browser.set_library(self.library)
+
+    def open_case(self, case_id: str, site_id: str | None = None, synchronous: bool = False):
+        """Show a case, at its lesion in ``site_id`` when given (the map's hook)."""
+        case = self.case_page.show_case(case_id, site_id or None, synchronous=synchronous)
+        self.setCurrentWidget(self.case_page)
+        return case
+
+    def show_browser(self) -> None:
+        self.case_page.save_notes()
+        self.browser.refresh()
+        self.setCurrentWidget(self.browser)
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Escape and self.currentWidget() is self.case_page:
+            self.show_browser()
+            return
+        super().keyPressEvent(event)
+
+
+# --- screenshot views ---------------------------------------------------------------------
+def _cases_window(request: ViewRequest):
+    from cnoatlas.ui.shell.main_window import MainWindow
+
+    window = MainWindow(restore_state=False)
+    window.resize(*request.size)
+    window.show_page("cases")
+    return window, window.page("cases")
+
+
+@register_view("case", "a teaching case with its first series on screen", argument="a case id")
+def _case_view(request: ViewRequest) -> QWidget:
+    case_id = request.argument or ""
+    if case_library().get(case_id) is None:
+        known = ", ".join(case_library().cases)
+        raise AtlasError(f"unknown case '{case_id}' (known cases: {known})")
+    model = site_model()
+    if request.select is not None and not model.is_known(request.select):
+        raise AtlasError(f"--select: unknown site '{request.select}' (see 'cnoatlas sites')")
+    window, page = _cases_window(request)
+    page.open_case(case_id, synchronous=True)
+    if request.select is not None:
+        # A chosen site: show the findings and that lesion marked on its best slice.
+        page.case_page.reveal_findings(mark_first=False)
+        if not page.case_page.go_to_site(request.select):
+            raise AtlasError(f"--select: case '{case_id}' has no lesion in '{request.select}'")
+        page.case_page.go_to_lesion(page.case_page.case.lesions_at(request.select)[0].id)
+    if request.slice is not None:
+        viewer = page.case_page.viewer
+        if not 0 <= request.slice < viewer.slice_count():
+            raise AtlasError(
+                f"--slice {request.slice}: the series has slices 0 to {viewer.slice_count() - 1}"
+            )
+        viewer.set_slice(request.slice)
+    return window
+
+
+@register_view("cases", "the case library: filters, search and thumbnails")
+def _cases_view(request: ViewRequest) -> QWidget:
+    window, page = _cases_window(request)
+    page.browser.AUTO_THUMBNAILS = False
+    page.browser.load_thumbnails_now()
+    return window

@@ -1,0 +1,810 @@
+"""One teaching case as a teaching file: history, images, findings on request, then the diagnosis.
+
+The images of a synthetic case come from the phantom cache (generated on a worker thread the first
+time); findings are revealed lesion by lesion on the images; "Quiz me" hides the diagnosis and
+the real title until the reader commits to an answer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSplitter,
+    QTabBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cnoatlas.domain.annotations import Annotation
+from cnoatlas.domain.cases import (
+    DIAGNOSES,
+    SEXES,
+    Case,
+    CaseLibrary,
+    case_library,
+    lesion_slices,
+    teaching_annotations,
+)
+from cnoatlas.domain.errors import AtlasError
+from cnoatlas.domain.sites import site_model
+from cnoatlas.domain.sources import bibliography
+from cnoatlas.domain.user_notes import UserNotes
+from cnoatlas.ui.common.theme import current_theme
+
+log = logging.getLogger("cnoatlas.cases")
+
+# Short diagnosis names for buttons and cards (the full name is in DIAGNOSES).
+SHORT_DIAGNOSES = {
+    "cno": "CNO / CRMO",
+    "bacterial-osteomyelitis": "Bacterial osteomyelitis",
+    "spondylodiscitis": "Spondylodiscitis",
+    "lch": "LCH",
+    "leukaemia": "Leukaemia",
+}
+
+# Series tab labels, in reading order, for the generator's sequences.
+SERIES_LABELS = {
+    "cor_stir_wb": "COR STIR",
+    "cor_t1_wb": "COR T1",
+    "dwi_wb": "DWI",
+    "sag_stir_spine": "SAG spine",
+    "sag_stir_feet": "SAG feet",
+}
+
+
+def pattern_text(case) -> str:
+    """The case's Andronikou pattern as a sentence can carry it ("Unclassified" reads as if
+    the atlas forgot to fill it in)."""
+    if case.pattern == "unclassified":
+        return "none of Andronikou's three patterns"
+    return case.pattern_label or ""
+
+
+# --- images (worker side: no widgets) -----------------------------------------------------
+@dataclass
+class CaseImages:
+    """A case's series (tab label -> Series, in tab order) and its teaching annotations."""
+
+    case_id: str
+    series: dict[str, object] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)  # tab label -> generator key
+    annotations: list[Annotation] = field(default_factory=list)
+    problem: str = ""
+
+
+def case_image_folder(case: Case) -> Path:
+    """The folder holding the case's DICOM series (generating a synthetic study if needed)."""
+    if case.series.generator is not None:
+        from cnoatlas.imaging.phantom.study import cached_study_dir
+
+        return cached_study_dir(case.generator_description())
+    return case.folder / (case.series.dicom or "")
+
+
+def load_case_images(case: Case) -> CaseImages:
+    """Read every series of the case and its annotations (slow: call from a worker)."""
+    from cnoatlas.domain.annotations import load_annotations
+    from cnoatlas.imaging.series import load_series
+
+    images = CaseImages(case.id)
+    try:
+        folder = case_image_folder(case)
+        result = load_series(folder)
+    except AtlasError as exc:
+        images.problem = str(exc)
+        return images
+    by_name = {name.lower(): key for key, name in _generator_names().items()}
+    found = []
+    for series in result.series:
+        key = by_name.get((series.description or "").lower(), "")
+        label = SERIES_LABELS.get(key) or series.description or f"Series {len(found) + 1}"
+        found.append((list(SERIES_LABELS).index(key) if key else 99, label, key, series))
+    for _order, label, key, series in sorted(found, key=lambda item: item[0]):
+        images.series[label] = series
+        images.keys[label] = key
+    if not images.series:
+        images.problem = f"{folder}: no images found"
+    ann_file = folder / "annotations.json"
+    if ann_file.is_file():
+        try:
+            images.annotations = teaching_annotations(case, load_annotations(ann_file))
+        except AtlasError as exc:
+            images.problem = str(exc)
+    return images
+
+
+def _generator_names() -> dict[str, str]:
+    from cnoatlas.imaging.phantom.render import SEQUENCES
+
+    return {key: spec[0] for key, spec in SEQUENCES.items()}
+
+
+class _LoadSignals(QObject):
+    loaded = Signal(object)  # CaseImages
+
+
+class CaseImagesTask(QRunnable):
+    def __init__(self, case: Case) -> None:
+        super().__init__()
+        self.case = case
+        self.signals = _LoadSignals()
+
+    def run(self) -> None:
+        try:
+            images = load_case_images(self.case)
+        except Exception as exc:  # shown on the page; the log has the details
+            log.exception("images of case %s could not be loaded", self.case.id)
+            images = CaseImages(self.case.id, problem=f"images could not be made ({exc})")
+        with contextlib.suppress(RuntimeError):  # the page was closed meanwhile
+            self.signals.loaded.emit(images)
+
+
+# --- widgets ------------------------------------------------------------------------------
+def _label(text: str = "", role: str | None = None, name: str | None = None) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    if role:
+        label.setProperty("role", role)
+    if name:
+        label.setObjectName(name)
+    return label
+
+
+def _section(title: str) -> tuple[QFrame, QVBoxLayout]:
+    frame = QFrame()
+    frame.setProperty("role", "card")
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(16, 12, 16, 14)
+    layout.setSpacing(8)
+    heading = QLabel(title)
+    heading.setProperty("role", "section")
+    font = heading.font()
+    font.setBold(True)
+    font.setPointSizeF(font.pointSizeF() * 1.15)
+    heading.setFont(font)
+    layout.addWidget(heading)
+    return frame, layout
+
+
+def _button(text: str, name: str, tip: str = "") -> QPushButton:
+    button = QPushButton(text)
+    button.setObjectName(name)
+    button.setAccessibleName(text.replace("&", ""))
+    if tip:
+        button.setToolTip(tip)
+    return button
+
+
+class CasePage(QWidget):
+    """The case reader. ``show_case`` fills it; images arrive on a worker thread."""
+
+    backRequested = Signal()
+    openLinkedCase = Signal(str)
+    quizChanged = Signal(bool)
+    imagesReady = Signal(str)  # case id
+
+    def __init__(self, library: CaseLibrary | None = None, notes: UserNotes | None = None) -> None:
+        super().__init__()
+        self.setObjectName("casePage")
+        self.setAccessibleName("Teaching case")
+        self.library = library or case_library()
+        self.notes = notes or UserNotes()
+        self.case: Case | None = None
+        self.images: CaseImages | None = None
+        self._task: CaseImagesTask | None = None
+        self._pending_site: str | None = None
+        self._revealed: list[str] = []  # lesion ids shown on the images, in reveal order
+        self._findings_shown = False
+        self._quiz = False
+        self._answer: str | None = None
+        self._slices: dict[tuple[str, str], int] = {}
+
+        # header
+        self.back_button = _button("← All cases", "caseBack", "Back to the case library (Esc)")
+        self.back_button.clicked.connect(self.backRequested)
+        self.title_label = _label("", "heading", "caseTitle")
+        # A long title wraps instead of pushing the toggles off a small screen.
+        self.title_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.title_label.setMinimumWidth(200)
+        self.meta_label = _label("", "muted", "caseMeta")
+        self.quiz_toggle = QCheckBox("Quiz me")
+        self.quiz_toggle.setObjectName("caseQuizToggle")
+        self.quiz_toggle.setAccessibleName("Quiz me: hide the diagnosis")
+        self.quiz_toggle.setToolTip("Hide the diagnosis and the title until you choose an answer")
+        self.quiz_toggle.toggled.connect(self.set_quiz_mode)
+        self.bookmark_toggle = QCheckBox("Bookmark")
+        self.bookmark_toggle.setObjectName("caseBookmark")
+        self.bookmark_toggle.setAccessibleName("Bookmark this case")
+        self.bookmark_toggle.toggled.connect(self._bookmark_toggled)
+        header = QHBoxLayout()
+        header.addWidget(self.back_button, 0, Qt.AlignmentFlag.AlignTop)
+        titles = QVBoxLayout()
+        titles.setSpacing(2)
+        titles.addWidget(self.title_label)
+        titles.addWidget(self.meta_label)
+        header.addLayout(titles, 1)
+        header.addWidget(self.quiz_toggle)
+        header.addWidget(self.bookmark_toggle)
+
+        # left: the teaching file
+        self.text_column = QWidget()
+        self.text_column.setObjectName("caseText")
+        column = QVBoxLayout(self.text_column)
+        column.setContentsMargins(0, 0, 8, 0)
+        column.setSpacing(12)
+
+        history, history_layout = _section("History")
+        self.presentation_label = _label("", "lead", "casePresentation")
+        self.history_label = _label("", None, "caseHistory")
+        self.labs_grid = QGridLayout()
+        self.labs_grid.setHorizontalSpacing(16)
+        self.labs_grid.setVerticalSpacing(2)
+        history_layout.addWidget(self.presentation_label)
+        history_layout.addWidget(self.history_label)
+        history_layout.addLayout(self.labs_grid)
+        column.addWidget(history)
+
+        findings, findings_layout = _section("Findings")
+        self.reveal_button = _button(
+            "Reveal findings", "revealFindings", "Show the findings and mark the first lesion (F)"
+        )
+        self.reveal_button.setShortcut("F")
+        self.reveal_button.clicked.connect(lambda: self.reveal_findings())
+        self.findings_label = _label("", None, "caseFindings")
+        self.lesion_list = QListWidget()
+        self.lesion_list.setObjectName("caseLesions")
+        self.lesion_list.setAccessibleName("Lesions: choose one to see it on the images")
+        self.lesion_list.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
+        self.lesion_list.itemActivated.connect(self._lesion_chosen)
+        self.lesion_list.itemClicked.connect(self._lesion_chosen)
+        self.next_button = _button(
+            "Next finding", "nextFinding", "Mark the next lesion on the images (N)"
+        )
+        self.next_button.setShortcut("N")
+        self.next_button.clicked.connect(self.reveal_next)
+        self.reveal_hint = _label(
+            "Read the history and the images first, then reveal the findings.", "muted"
+        )
+        findings_layout.addWidget(self.reveal_hint)
+        findings_layout.addWidget(self.reveal_button)
+        findings_layout.addWidget(self.findings_label)
+        findings_layout.addWidget(self.lesion_list)
+        findings_layout.addWidget(self.next_button)
+        column.addWidget(findings)
+
+        diagnosis, diagnosis_layout = _section("Diagnosis and discussion")
+        self.answer_box = QWidget()
+        self.answer_box.setObjectName("caseAnswers")
+        answers = QGridLayout(self.answer_box)
+        answers.setContentsMargins(0, 0, 0, 0)
+        answers.addWidget(_label("What is your diagnosis?", "muted"), 0, 0, 1, 2)
+        self.answer_buttons: dict[str, QPushButton] = {}
+        for index, (dx, label) in enumerate(DIAGNOSES.items()):
+            button = _button(SHORT_DIAGNOSES.get(dx, label), f"answer-{dx}", f"Answer: {label}")
+            # Long names may shrink (with their tooltip) rather than widen the reading column.
+            button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            button.clicked.connect(lambda _=False, d=dx: self.answer(d))
+            answers.addWidget(button, 1 + index // 2, index % 2)
+            self.answer_buttons[dx] = button
+        self.feedback_label = _label("", None, "caseFeedback")
+        self.diagnosis_label = _label("", None, "caseDiagnosis")
+        self.discussion_label = _label("", None, "caseDiscussion")
+        self.discussion_label.setOpenExternalLinks(False)
+        self.linked_button = _button("", "caseLinked")
+        self.linked_button.clicked.connect(self._open_linked)
+        diagnosis_layout.addWidget(self.answer_box)
+        diagnosis_layout.addWidget(self.feedback_label)
+        diagnosis_layout.addWidget(self.diagnosis_label)
+        diagnosis_layout.addWidget(self.linked_button)
+        diagnosis_layout.addWidget(self.discussion_label)
+        column.addWidget(diagnosis)
+
+        notes, notes_layout = _section("My notes")
+        self.notes_edit = QPlainTextEdit()
+        self.notes_edit.setObjectName("caseNotes")
+        self.notes_edit.setAccessibleName("My notes on this case")
+        self.notes_edit.setPlaceholderText("Your own notes on this case, kept on this computer.")
+        self.notes_edit.setFixedHeight(110)
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(600)
+        self._save_timer.timeout.connect(self.save_notes)
+        self.notes_edit.textChanged.connect(self._save_timer.start)
+        notes_layout.addWidget(self.notes_edit)
+        column.addWidget(notes)
+        column.addStretch(1)
+
+        scroll = QScrollArea()
+        scroll.setObjectName("caseTextScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.text_column)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(340)
+
+        # middle: the images
+        from cnoatlas.ui.viewer.series_viewer import SeriesViewer
+
+        self.series_tabs = QTabBar()
+        self.series_tabs.setObjectName("caseSeriesTabs")
+        self.series_tabs.setAccessibleName("Series")
+        self.series_tabs.currentChanged.connect(self._tab_changed)
+        self.viewer = SeriesViewer(name="caseViewer")
+        self.image_status = _label("", "muted", "caseImageStatus")
+        images = QWidget()
+        images_layout = QVBoxLayout(images)
+        images_layout.setContentsMargins(0, 0, 0, 0)
+        images_layout.setSpacing(4)
+        images_layout.addWidget(self.series_tabs)
+        images_layout.addWidget(self.viewer, 1)
+        images_layout.addWidget(self.image_status)
+
+        # right: where the lesions are
+        self.site_map = self._make_site_map()
+        side = QWidget()
+        side.setObjectName("caseMapPanel")
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(4, 0, 0, 0)
+        side_layout.addWidget(_label("<b>Lesion sites</b>"))
+        if self.site_map is not None:
+            side_layout.addWidget(self.site_map, 1)
+        self.map_caption = _label("", "muted", "caseMapCaption")
+        side_layout.addWidget(self.map_caption)
+        side.setMinimumWidth(150)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("caseSplitter")
+        self.splitter.addWidget(scroll)
+        self.splitter.addWidget(images)
+        self.splitter.addWidget(side)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(2, 0)
+        self.splitter.setSizes([480, 1000, 240])
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 14, 20, 10)
+        layout.setSpacing(10)
+        layout.addLayout(header)
+        layout.addWidget(self.splitter, 1)
+
+    def _make_site_map(self):
+        from cnoatlas.ui.atlas.site_map import SiteMap
+
+        try:
+            site_map = SiteMap("front")
+        except AtlasError as exc:  # a broken drawing file must not take the case page down
+            log.warning("no skeleton map on the case page: %s", exc)
+            return None
+        site_map.setObjectName("caseSiteMap")
+        site_map.setAccessibleName("Skeleton map of this case's lesions")
+        site_map.siteClicked.connect(self._map_site_clicked)
+        return site_map
+
+    # --- showing a case --------------------------------------------------------------------
+    def show_case(
+        self, case_id: str, site_id: str | None = None, synchronous: bool = False
+    ) -> Case:
+        """Open a case (at the lesion in ``site_id``, if given); images load in the background."""
+        case = self.library.get(case_id)
+        if case is None:
+            raise AtlasError(f"unknown case '{case_id}' (see 'cnoatlas cases list')")
+        self.save_notes()
+        self.case = case
+        self.images = None
+        self._revealed = []
+        self._findings_shown = False
+        self._answer = None
+        self._slices = {}
+        self._pending_site = site_id
+        self._fill_text()
+        self._fill_map()
+        self.series_tabs.blockSignals(True)
+        while self.series_tabs.count():
+            self.series_tabs.removeTab(0)
+        self.series_tabs.blockSignals(False)
+        self.viewer.set_annotations([])
+        self.viewer.set_series(None)
+        self.image_status.setText("Preparing the images… (synthetic studies are made once)")
+        if synchronous:
+            self._images_loaded(load_case_images(case))
+        else:
+            task = CaseImagesTask(case)
+            task.signals.loaded.connect(self._images_loaded)
+            self._task = task
+            QThreadPool.globalInstance().start(task)
+        return case
+
+    def _fill_text(self) -> None:
+        case = self.case
+        assert case is not None
+        self._update_titles()
+        self.presentation_label.setText(html.escape(case.presentation))
+        self.history_label.setText(html.escape(case.history))
+        while self.labs_grid.count():
+            item = self.labs_grid.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        t = current_theme()
+        for row, lab in enumerate(case.labs):
+            name = _label(html.escape(lab.name), "muted")
+            colour = t.warning if lab.abnormal else t.text
+            marker = {"high": " ↑", "low": " ↓", "positive": " +"}.get(lab.flag, "")
+            value = _label(
+                f"<span style='color:{colour}'>{html.escape(lab.value_text)}{marker}</span>"
+            )
+            value.setWordWrap(False)  # "8.4 ×10⁹/L" stays whole; the name column gives way
+            flag = _label(html.escape(lab.flag), "muted")
+            self.labs_grid.addWidget(name, row, 0)
+            self.labs_grid.addWidget(value, row, 1)
+            self.labs_grid.addWidget(flag, row, 2)
+        self.bookmark_toggle.blockSignals(True)
+        self.bookmark_toggle.setChecked(self.notes.is_bookmarked(case.id))
+        self.bookmark_toggle.blockSignals(False)
+        self.notes_edit.blockSignals(True)
+        self.notes_edit.setPlainText(self.notes.get(case.id).text)
+        self.notes_edit.blockSignals(False)
+        self._fill_findings()
+        self._fill_diagnosis()
+
+    def _update_titles(self) -> None:
+        case = self.case
+        if case is None:
+            return
+        hidden = self._diagnosis_hidden()
+        self.title_label.setText(html.escape(case.display_title(hidden)))
+        who = f"{case.patient.age_years:g}-year-old {SEXES[case.patient.sex]}"
+        origin = "synthetic images" if case.synthetic else "imported images"
+        parts = [who, origin]
+        if case.timepoints.follow_up_of:
+            parts.append(f"follow-up after {case.timepoints.interval_months:g} months")
+        elif case.timepoints.baseline_of:
+            parts.append("baseline study")
+        self.meta_label.setText(" · ".join(parts))
+        self.setAccessibleDescription(case.display_title(hidden))
+
+    def _fill_findings(self) -> None:
+        case = self.case
+        assert case is not None
+        shown = self._findings_shown
+        self.reveal_button.setVisible(not shown)
+        self.reveal_hint.setVisible(not shown)
+        self.findings_label.setVisible(shown)
+        self.lesion_list.setVisible(shown)
+        self.next_button.setVisible(shown)
+        self.findings_label.setText(
+            "<ul style='margin-left:-20px'>"
+            + "".join(f"<li>{html.escape(text)}</li>" for text in case.findings)
+            + "</ul>"
+        )
+        self.lesion_list.clear()
+        model = site_model()
+        for lesion in case.lesions:
+            name = model.name(lesion.site_id) if model.is_known(lesion.site_id) else lesion.site_id
+            silent = "  (silent)" if lesion.silent else ""
+            item = QListWidgetItem(f"{name}{silent}")
+            item.setData(Qt.ItemDataRole.UserRole, lesion.id)
+            item.setToolTip(lesion.description)
+            self.lesion_list.addItem(item)
+        rows = max(1, min(len(case.lesions), 7))
+        self.lesion_list.setFixedHeight(rows * (self.lesion_list.sizeHintForRow(0) or 22) + 8)
+        self._update_next_button()
+
+    def _fill_diagnosis(self) -> None:
+        case = self.case
+        assert case is not None
+        hidden = self._diagnosis_hidden()
+        self.answer_box.setVisible(hidden)
+        for dx, button in self.answer_buttons.items():
+            button.setEnabled(True)
+            button.setVisible(dx in DIAGNOSES)
+        for widget in (self.diagnosis_label, self.discussion_label):
+            widget.setVisible(not hidden)
+        linked = self.library.linked(case)
+        self.linked_button.setVisible(linked is not None and not hidden)
+        if linked is not None:
+            which = "follow-up" if case.timepoints.baseline_of else "baseline"
+            self.linked_button.setText(f"Open the {which} study →")
+            self.linked_button.setAccessibleName(f"Open the {which} study")
+        if self._answer is None:
+            self.feedback_label.setText("")
+        if hidden:
+            self.diagnosis_label.setText("")
+            self.discussion_label.setText("")
+            return
+        sources = bibliography()
+        numbers: dict[str, int] = {}
+
+        def cite(ids: tuple[str, ...]) -> str:
+            marks = []
+            for source in ids:
+                numbers.setdefault(source, len(numbers) + 1)
+                marks.append(str(numbers[source]))
+            return f" <span style='color:{current_theme().muted}'>[{', '.join(marks)}]</span>"
+
+        parts = [f"<p style='font-size:large'><b>{html.escape(case.diagnosis_label)}</b></p>"]
+        if case.pattern_label:
+            parts.append(f"<p>Lesion pattern: <b>{html.escape(pattern_text(case))}</b></p>")
+        if case.outcome:
+            parts.append(f"<p>{html.escape(case.outcome)}</p>")
+        self.diagnosis_label.setText("".join(parts))
+        body = ["<p><b>Teaching points</b></p><ul style='margin-left:-20px'>"]
+        body += [f"<li>{html.escape(p.text)}{cite(p.sources)}</li>" for p in case.teaching_points]
+        body.append("</ul><p><b>How it differs from the alternatives</b></p>")
+        body.append("<ul style='margin-left:-20px'>")
+        for note in case.differential_discussion:
+            body.append(
+                f"<li><i>{html.escape(DIAGNOSES[note.diagnosis])}</i>: "
+                f"{html.escape(note.text)}{cite(note.sources)}</li>"
+            )
+        body.append("</ul>")
+        for source in case.references:
+            numbers.setdefault(source, len(numbers) + 1)
+        body.append("<p><b>References</b></p><ol style='margin-left:-20px'>")
+        for source, _number in sorted(numbers.items(), key=lambda item: item[1]):
+            entry = sources.get(source)
+            text = entry.citation if entry else source
+            check = "" if entry is None or entry.verified else " (citation to check)"
+            body.append(f"<li><small>{html.escape(text)}{check}</small></li>")
+        body.append("</ol>")
+        if not (case.teaching_points or case.differential_discussion or numbers):
+            # An imported case starts without teaching: say so instead of empty headings.
+            body = ["<p>No teaching points, differentials or references written yet.</p>"]
+        self.discussion_label.setText("".join(body))
+
+    def _fill_map(self) -> None:
+        case = self.case
+        assert case is not None
+        sites = set(case.site_ids)
+        if self.site_map is not None:
+            self.site_map.highlight_sites(sites)
+            self.site_map.clear_selection()
+        silent = sum(lesion.silent for lesion in case.lesions)
+        self.map_caption.setText(
+            f"{len(case.lesions)} lesion{'s' if len(case.lesions) != 1 else ''}"
+            + (f", {silent} without symptoms" if silent else "")
+            + ". Click a lit site to see it on the images."
+        )
+
+    # --- images ----------------------------------------------------------------------------
+    def _images_loaded(self, images: CaseImages) -> None:
+        if self.case is None or images.case_id != self.case.id:
+            return  # a case opened since this one was asked for
+        self.images = images
+        if images.problem and not images.series:
+            self.image_status.setText(f"The images could not be shown: {images.problem}")
+            self.imagesReady.emit(images.case_id)
+            return
+        self._slices = lesion_slices(images.annotations)
+        self.series_tabs.blockSignals(True)
+        for label in images.series:
+            index = self.series_tabs.addTab(label)
+            self.series_tabs.setTabToolTip(index, f"Show the {label} series")
+        self.series_tabs.setCurrentIndex(0)
+        self.series_tabs.blockSignals(False)
+        status = "Synthetic images from the atlas's generator" if self.case.synthetic else ""
+        self.image_status.setText(images.problem or status)
+        self._show_series(0)
+        if self._pending_site:
+            self.go_to_site(self._pending_site)
+        self._pending_site = None
+        self.imagesReady.emit(images.case_id)
+
+    def series_labels(self) -> list[str]:
+        return [self.series_tabs.tabText(i) for i in range(self.series_tabs.count())]
+
+    def current_series_label(self) -> str:
+        return self.series_tabs.tabText(self.series_tabs.currentIndex())
+
+    def _tab_changed(self, index: int) -> None:
+        self._show_series(index)
+
+    def _show_series(self, index: int, slice_index: int | None = None) -> None:
+        if self.images is None or not 0 <= index < len(self.images.series):
+            return
+        label = list(self.images.series)[index]
+        series = self.images.series[label]
+        if slice_index is None and self._revealed:
+            slice_index = self._slices.get((series.uid, self._revealed[-1]))
+        self.viewer.set_series(series, slice_index)
+        self.viewer.set_annotations(self._visible_annotations())
+        self.viewer.reveal_all()
+
+    def _visible_annotations(self) -> list[Annotation]:
+        if self.images is None:
+            return []
+        shown = set(self._revealed)
+        return [a for a in self.images.annotations if a.lesion_id in shown]
+
+    def _select_series(self, label: str) -> None:
+        labels = self.series_labels()
+        if label in labels and labels.index(label) != self.series_tabs.currentIndex():
+            self.series_tabs.setCurrentIndex(labels.index(label))
+
+    def _best_series_for(self, lesion_id: str) -> str | None:
+        """The series that shows a lesion best: sagittal spine or feet for those, else coronal."""
+        if self.images is None or self.case is None:
+            return None
+        lesion = self.case.lesion(lesion_id)
+        model = site_model()
+        preferred = ["COR STIR"]
+        if lesion is not None and lesion.site_id in model.expand("spine"):
+            preferred.insert(0, "SAG spine")
+        if lesion is not None and any(
+            lesion.site_id in model.expand(g) for g in ("foot.left", "foot.right")
+        ):
+            preferred.insert(0, "SAG feet")
+        for label in [*preferred, *self.images.series]:
+            series = self.images.series.get(label)
+            if series is not None and (series.uid, lesion_id) in self._slices:
+                return label
+        return None
+
+    def go_to_lesion(self, lesion_id: str, reveal: bool = True) -> None:
+        """Show the lesion on the series and slice that show it best (marking it if asked)."""
+        if reveal and lesion_id not in self._revealed:
+            self._revealed.append(lesion_id)
+        label = self._best_series_for(lesion_id)
+        if label is None:
+            self._update_next_button()
+            return
+        series = self.images.series[label]
+        target = self._slices[(series.uid, lesion_id)]
+        self.series_tabs.blockSignals(True)
+        self.series_tabs.setCurrentIndex(self.series_labels().index(label))
+        self.series_tabs.blockSignals(False)
+        if self.viewer.series is not series:
+            self.viewer.set_series(series, target)
+        self.viewer.set_annotations(self._visible_annotations())
+        self.viewer.reveal_all()
+        self.viewer.set_slice(target)
+        if reveal or lesion_id in self._revealed:
+            on_slice = [
+                a
+                for a in self.images.annotations
+                if a.lesion_id == lesion_id and a.series_uid == series.uid and a.slice == target
+            ]
+            if on_slice:
+                self.viewer.select_annotation(on_slice[0].id)  # shows the finding beside it
+        for row in range(self.lesion_list.count()):
+            item = self.lesion_list.item(row)
+            if item.data(Qt.ItemDataRole.UserRole) == lesion_id:
+                self.lesion_list.setCurrentItem(item)
+        if self.site_map is not None and self.case is not None:
+            lesion = self.case.lesion(lesion_id)
+            if lesion is not None:
+                self.site_map.set_selection([lesion.site_id])  # select() would report a click
+        self._update_next_button()
+
+    def go_to_site(self, site_id: str) -> bool:
+        """Open the case on the slice showing its lesion in ``site_id`` (a site or a group)."""
+        if self.case is None:
+            return False
+        lesions = self.case.lesions_at(site_id)
+        if not lesions:
+            return False
+        self.go_to_lesion(lesions[0].id, reveal=self._findings_shown)
+        return True
+
+    # --- findings, quiz, notes -------------------------------------------------------------
+    def reveal_findings(self, mark_first: bool = True) -> None:
+        """Show the findings text and lesion list (and mark the first lesion on the images)."""
+        self._findings_shown = True
+        self._fill_findings()
+        if mark_first:
+            self.reveal_next()
+
+    def reveal_next(self) -> str | None:
+        """Mark the next lesion on the images; returns its id (None when all are shown)."""
+        if self.case is None:
+            return None
+        if not self._findings_shown:
+            self.reveal_findings()
+            return self._revealed[-1] if self._revealed else None
+        for lesion in self.case.lesions:
+            if lesion.id not in self._revealed:
+                self.go_to_lesion(lesion.id)
+                return lesion.id
+        return None
+
+    def revealed_lesions(self) -> list[str]:
+        return list(self._revealed)
+
+    def _update_next_button(self) -> None:
+        if self.case is None:
+            return
+        left = [lesion for lesion in self.case.lesions if lesion.id not in self._revealed]
+        self.next_button.setEnabled(bool(left))
+        self.next_button.setText(
+            f"Next finding ({len(left)} more)" if left else "All findings shown"
+        )
+
+    def _lesion_chosen(self, item: QListWidgetItem) -> None:
+        self.go_to_lesion(item.data(Qt.ItemDataRole.UserRole))
+
+    def _map_site_clicked(self, site_id: str) -> None:
+        if self.case is None:
+            return
+        lesions = self.case.lesions_at(site_id)
+        if lesions:
+            self.go_to_lesion(lesions[0].id, reveal=self._findings_shown)
+
+    def _diagnosis_hidden(self) -> bool:
+        return self._quiz and self._answer is None
+
+    def set_quiz_mode(self, on: bool) -> None:
+        if self._quiz == bool(on):
+            return
+        self._quiz = bool(on)
+        self.quiz_toggle.blockSignals(True)
+        self.quiz_toggle.setChecked(self._quiz)
+        self.quiz_toggle.blockSignals(False)
+        self._answer = None
+        if self.case is not None:
+            self._update_titles()
+            self._fill_diagnosis()
+        self.quizChanged.emit(self._quiz)
+
+    def quiz_mode(self) -> bool:
+        return self._quiz
+
+    def answer(self, diagnosis: str) -> bool:
+        """The reader's answer in quiz mode: shows whether it is right, then the diagnosis."""
+        if self.case is None:
+            return False
+        right = diagnosis == self.case.diagnosis
+        self._answer = diagnosis
+        t = current_theme()
+        chosen = html.escape(DIAGNOSES.get(diagnosis, diagnosis))
+        if right:
+            text = f"<b style='color:{t.accent}'>Correct</b>: {chosen}."
+        else:
+            text = (
+                f"<b style='color:{t.warning}'>Not this time</b>: you chose {chosen}; "
+                "the answer is below."
+            )
+        self.feedback_label.setText(text)
+        self._update_titles()
+        self._fill_diagnosis()
+        return right
+
+    def diagnosis_visible(self) -> bool:
+        return not self._diagnosis_hidden()
+
+    def _bookmark_toggled(self, on: bool) -> None:
+        if self.case is not None:
+            self.notes.set_bookmark(self.case.id, on)
+
+    def save_notes(self) -> None:
+        self._save_timer.stop()
+        if self.case is not None:
+            self.notes.set_text(self.case.id, self.notes_edit.toPlainText())
+
+    def _open_linked(self) -> None:
+        if self.case is not None:
+            linked = self.library.linked(self.case)
+            if linked is not None:
+                self.openLinkedCase.emit(linked.id)
+
+    def hideEvent(self, event) -> None:
+        self.save_notes()
+        super().hideEvent(event)

@@ -1,0 +1,1 @@
+"""Lecture mode: the presentation window, presenter view, slides, their export and the playlist editor."""

@@ -1,0 +1,162 @@
+"""The report at the end of a quiz: the score by topic and CNO set against each differential."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cnoatlas.domain.quiz import DIAGNOSES, TOPICS
+from cnoatlas.domain.quiz.scoring import ExamReport
+from cnoatlas.domain.quiz.session import QuizSession
+from cnoatlas.ui.quiz.widgets import (
+    _card,
+    _label,
+    _name,
+    _verdict_colours,
+    answer_text,
+    source_lines,
+)
+
+
+# --- report panel --------------------------------------------------------------------------------
+class QuizReportPanel(QWidget):
+    restartRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("quizReport")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(48, 32, 48, 32)
+        layout.setSpacing(14)
+        header = QHBoxLayout()
+        header.addWidget(_label("Exam report", "heading"))
+        header.addStretch(1)
+        self.restart = QPushButton("New quiz")
+        _name(self.restart, "quizRestartButton", "Start a new quiz")
+        self.restart.setMinimumHeight(44)
+        self.restart.clicked.connect(self.restartRequested)
+        header.addWidget(self.restart)
+        layout.addLayout(header)
+        self.score = _name(_label("", "lead"), "quizScore")
+        layout.addWidget(self.score)
+
+        tables = QHBoxLayout()
+        tables.setSpacing(18)
+        topic_card, topic_layout = _card()
+        topic_layout.addWidget(_label("By topic", "subheading"))
+        self.topic_table = self._table(
+            "quizTopicTable", "Score by topic", ["Topic", "Right", "Of", "Score"]
+        )
+        topic_layout.addWidget(self.topic_table)
+        tables.addWidget(topic_card, 2)
+        confusion_card, confusion_layout = _card()
+        confusion_layout.addWidget(_label("CNO against each differential", "subheading"))
+        confusion_layout.addWidget(
+            _label(
+                "How each pairing went: when the answer was CNO, and when it was the other disease.",
+                "muted",
+            )
+        )
+        self.confusion_table = self._table(
+            "quizConfusionTable",
+            "Confusion table of CNO against each differential",
+            [
+                "Differential",
+                "CNO:\nright",
+                "CNO taken\nfor it",
+                "It:\nright",
+                "It taken\nfor CNO",
+                "Another\ndiagnosis",
+            ],
+        )
+        confusion_layout.addWidget(self.confusion_table)
+        tables.addWidget(confusion_card, 3)
+        layout.addLayout(tables)
+
+        layout.addWidget(_label("Every question, with the explanation", "subheading"))
+        self.review = QTextBrowser()
+        _name(self.review, "quizReviewText", "All questions with answers and explanations")
+        self.review.setOpenLinks(False)
+        layout.addWidget(self.review, 3)
+
+    @staticmethod
+    def _table(name: str, accessible: str, headers: list[str]) -> QTableWidget:
+        table = QTableWidget(0, len(headers))
+        _name(table, name, accessible)
+        table.setHorizontalHeaderLabels(headers)
+        table.verticalHeader().hide()
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        table.setMaximumHeight(260)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in range(1, len(headers)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        return table
+
+    @staticmethod
+    def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
+        table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
+                item = QTableWidgetItem(text)
+                if c:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                table.setItem(r, c, item)
+
+    def show_report(self, session: QuizSession, report: ExamReport, elapsed: str) -> None:
+        text = f"{report.correct} of {report.total} right ({report.accuracy:.0%}) in {elapsed}."
+        if report.unanswered:
+            text += f" {report.unanswered} left unanswered (counted as wrong)."
+        self.score.setText(text)
+        self._fill(
+            self.topic_table,
+            [
+                [TOPICS.get(t.topic, t.topic), str(t.correct), str(t.total), f"{t.accuracy:.0%}"]
+                for t in report.by_topic
+            ],
+        )
+        rows = [
+            [
+                DIAGNOSES[r.differential],
+                str(r.cno_as_cno),
+                str(r.cno_as_differential),
+                str(r.differential_as_differential),
+                str(r.differential_as_cno),
+                str(r.other_wrong),
+            ]
+            for r in report.confusion
+        ]
+        self._fill(
+            self.confusion_table,
+            rows or [["No CNO-versus-differential questions", "", "", "", "", ""]],
+        )
+        right, wrong = _verdict_colours()
+        parts = []
+        for number, q in enumerate(session.questions, 1):
+            outcome = session.outcomes.get(q.id)
+            if outcome is None:
+                mark, colour, given = "–", wrong, "not answered"
+            else:
+                mark, colour = ("✓", right) if outcome.correct else ("✗", wrong)
+                given = answer_text(q, outcome.response)
+            parts.append(
+                f"<p><b style='color:{colour}'>{mark}</b> <b>{number}.</b> "
+                f"{html.escape(q.prompt)}<br>Your answer: {html.escape(given)} · "
+                f"Answer: <b>{html.escape(answer_text(q, q.answer))}</b><br>"
+                f"{html.escape(q.explanation)}<br>"
+                f"<small>{html.escape(source_lines(q)).replace(chr(10), '<br>')}</small></p>"
+            )
+        self.review.setHtml("".join(parts))

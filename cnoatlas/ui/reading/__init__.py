@@ -1,0 +1,1 @@
+"""The Reading page: the cited chapters and search within them."""

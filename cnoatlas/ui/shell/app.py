@@ -1,0 +1,49 @@
+"""Builds the QApplication and starts the GUI."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from PySide6.QtWidgets import QApplication
+
+from cnoatlas import APP_NAME, __version__
+from cnoatlas.ui.common.theme import apply_theme
+
+
+def ensure_app(theme: str | None = None, scale: float | None = None) -> QApplication:
+    """The one QApplication, created on first use and themed from settings or arguments."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+        app.setApplicationName(APP_NAME)
+        app.setApplicationVersion(__version__)
+        app.setOrganizationName("cnoatlas")
+        app.setDesktopFileName("cnoatlas")
+        from cnoatlas.ui.common.errors import route_qt_messages_to_log
+
+        route_qt_messages_to_log()
+    from cnoatlas.ui.common.settings import AppSettings
+
+    settings = AppSettings()
+    apply_theme(app, theme or settings.theme, scale if scale is not None else settings.scale)
+    return app
+
+
+def has_display() -> bool:
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    if sys.platform != "linux":
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def run_gui() -> int:
+    from cnoatlas.ui.common.errors import install_error_handling
+    from cnoatlas.ui.shell.main_window import MainWindow
+
+    app = ensure_app()
+    install_error_handling()
+    window = MainWindow(page_after_paint=True)  # on screen before its first page is built
+    window.show()
+    return app.exec()

@@ -1,0 +1,357 @@
+"""The main window: page navigation, menus, settings, remembered window state."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QScrollArea,
+    QStackedWidget,
+    QWidget,
+)
+
+from cnoatlas import APP_NAME, __version__, paths
+from cnoatlas.domain.errors import AtlasError
+from cnoatlas.domain.sources import bibliography
+from cnoatlas.ui.common.dialogs import AboutDialog, SettingsDialog, ShortcutsDialog
+from cnoatlas.ui.common.search_box import SearchBox
+from cnoatlas.ui.common.settings import AppSettings
+from cnoatlas.ui.common.theme import apply_theme
+from cnoatlas.ui.common.views import ViewRequest, register_view
+from cnoatlas.ui.shell.pages import PAGES, build_page
+
+log = logging.getLogger("cnoatlas.gui")
+
+
+def _scrollable(key: str) -> QScrollArea:
+    """Lets a page scroll rather than forcing the window wider than a 1366x768 laptop screen."""
+    area = QScrollArea()
+    area.setObjectName(f"scroll-{key}")
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidgetResizable(True)
+    return area
+
+
+class MainWindow(QMainWindow):
+    pageChanged = Signal(str)
+
+    def __init__(
+        self,
+        settings: AppSettings | None = None,
+        restore_state: bool = True,
+        page_after_paint: bool = False,
+    ) -> None:
+        """``page_after_paint``: the window paints first (navigation, menus) and builds its first
+        page right after, so the app shows up at once (``run_gui``; screenshots build it now)."""
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(APP_NAME)
+        self.settings = settings or AppSettings()
+        self._pages: dict[str, QWidget] = {}  # built so far; see page()
+        self._areas: dict[str, QScrollArea] = {}
+        self._keys: list[str] = []
+        self._prebuild_scheduled = False
+        self._after_paint = ""  # the page to build once the window has painted
+        self._dialogs: dict[str, object] = {}
+
+        self.navigation = QListWidget()
+        self.navigation.setObjectName("navigation")
+        self.navigation.setAccessibleName("Sections")
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("pages")
+        for spec in PAGES:
+            item = QListWidgetItem(spec.title)
+            item.setToolTip(f"{spec.intro} ({spec.shortcut})")
+            self.navigation.addItem(item)
+            self._keys.append(spec.key)
+            # A page is built when first shown: start-up builds one page, not all five (the
+            # Cases page alone imports pydicom and pyqtgraph). The rest follow once idle.
+            self._areas[spec.key] = _scrollable(spec.key)
+            self.stack.addWidget(self._areas[spec.key])
+        self.navigation.setFixedWidth(self.navigation.sizeHintForColumn(0) + 64)
+        self.navigation.currentRowChanged.connect(self._on_row_changed)
+
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.navigation)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self._build_menus()
+        disclaimer = QLabel("Educational tool, not for clinical diagnosis")
+        disclaimer.setObjectName("disclaimerLabel")
+        disclaimer.setProperty("role", "disclaimer")
+        self.statusBar().addPermanentWidget(disclaimer)
+        self.resize(1280, 800)
+
+        page = PAGES[0].key
+        if restore_state:
+            geometry, state, saved_page = self.settings.window_state()
+            if geometry is not None:
+                self.restoreGeometry(geometry)
+            if state is not None:
+                self.restoreState(state)
+            if saved_page in self._areas:
+                page = saved_page
+        if page_after_paint:
+            self._after_paint = page
+        self.show_page(page)
+
+    # --- pages -------------------------------------------------------------------------
+    @property
+    def page_keys(self) -> list[str]:
+        return list(self._keys)
+
+    def page(self, key: str) -> QWidget:
+        """The page widget for ``key``, built now if it has not been yet."""
+        if key not in self._pages:
+            page = build_page(PAGES[self._keys.index(key)])
+            self._pages[key] = page
+            self._areas[key].setWidget(page)
+            # Pages that point at a teaching case (the atlas's site panel) open it on Cases.
+            if hasattr(page, "openCase"):
+                page.openCase.connect(self.open_case)
+            # The Reading page's chips open a site on the Atlas page or an evidence overlay.
+            if hasattr(page, "openSite"):
+                page.openSite.connect(self.open_site)
+            if hasattr(page, "openEvidence"):
+                page.openEvidence.connect(self.open_evidence)
+            if hasattr(page, "openChapter"):  # the Atlas's site panel lists chapters too
+                page.openChapter.connect(self.open_chapter)
+        return self._pages[key]
+
+    def _build_next_page(self) -> None:
+        """Build one page not built yet, then come back for the next (keeps the UI responsive)."""
+        for key in self._keys:
+            if key not in self._pages:
+                self.page(key)
+                QTimer.singleShot(0, self, self._build_next_page)
+                return
+
+    def _build_after_paint(self) -> None:
+        if self._after_paint:
+            key, self._after_paint = self._after_paint, ""
+            self.page(key)
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if self._after_paint:
+            QTimer.singleShot(0, self, self._build_after_paint)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._after_paint:  # in case no paint reaches the window itself
+            QTimer.singleShot(150, self, self._build_after_paint)
+        if not self._prebuild_scheduled:
+            self._prebuild_scheduled = True
+            QTimer.singleShot(400, self, self._build_next_page)
+
+    def current_page(self) -> str:
+        return self._keys[self.stack.currentIndex()]
+
+    def show_page(self, key: str) -> None:
+        if key not in self._areas:
+            raise AtlasError(f"unknown page '{key}' (pages: {', '.join(self._keys)})")
+        self.navigation.setCurrentRow(self._keys.index(key))
+
+    def open_case(self, case_id: str, site_id: str = "") -> None:
+        """Show a teaching case on the Cases page, at its lesion in ``site_id`` if given."""
+        self.show_page("cases")
+        self.page("cases").open_case(case_id, site_id or None)
+
+    def open_site(self, site_id: str) -> None:
+        """Show a site selected on the Atlas page, its panel open."""
+        self.show_page("atlas")
+        page = self.page("atlas")
+        page.modes.setCurrentIndex(0)
+        page.select_site(site_id)
+
+    def open_evidence(self, dataset_id: str) -> None:
+        """Show the skeleton coloured by an evidence dataset (Atlas page, overlays)."""
+        self.show_page("atlas")
+        page = self.page("atlas")
+        page.modes.setCurrentWidget(page.overlay)
+        page.overlay.show_dataset(dataset_id)
+
+    def open_chapter(self, chapter_id: str) -> None:
+        self.show_page("reading")
+        self.page("reading").show_chapter(chapter_id)
+
+    def open_search_result(self, kind: str, target: str) -> None:
+        """Go to what a search result names: a chapter, a case or a site."""
+        opener = {"chapter": self.open_chapter, "case": self.open_case, "site": self.open_site}
+        opener[kind](target)
+
+    def focus_search(self) -> None:
+        self.search_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_box.selectAll()
+
+    def _on_row_changed(self, row: int) -> None:
+        if row < 0:
+            return
+        if self._keys[row] != self._after_paint:
+            self.page(self._keys[row])
+        self.stack.setCurrentIndex(row)
+        spec = PAGES[row]
+        self.setWindowTitle(f"{spec.title} — {APP_NAME}")
+        self.pageChanged.emit(spec.key)
+
+    # --- menus and actions -------------------------------------------------------------
+    def _action(self, text: str, slot, shortcut: QKeySequence | str | None = None) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName("action" + "".join(w.capitalize() for w in text.split()).strip("&."))
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        self.addAction(action)  # shortcuts work even when the menu bar is hidden (full screen)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self._action("Open log folder", self._open_log_folder))
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
+
+        view_menu = bar.addMenu("&View")
+        for spec in PAGES:
+            view_menu.addAction(
+                self._action(
+                    f"Go to {spec.title}",
+                    lambda _=False, k=spec.key: self.show_page(k),
+                    spec.shortcut,
+                )
+            )
+        view_menu.addSeparator()
+        self.fullscreen_action = self._action("Full screen", self.toggle_full_screen, "F11")
+        self.fullscreen_action.setCheckable(True)
+        view_menu.addAction(self.fullscreen_action)
+        view_menu.addAction(self._action("Settings…", self.open_settings, "Ctrl+,"))
+        view_menu.addSeparator()
+        view_menu.addAction(self._action("Present lecture", self.present_lecture, "F5"))
+        view_menu.addAction(self._action("Lecture playlists…", self.open_playlists, "Ctrl+Shift+L"))
+        view_menu.addAction(self._action("Add to playlist", self.add_to_playlist, "Ctrl+Shift+A"))
+
+        view_menu.addSeparator()
+        view_menu.addAction(
+            self._action("Search…", self.focus_search, QKeySequence.StandardKey.Find)
+        )
+        self.search_box = SearchBox()
+        self.search_box.resultChosen.connect(self.open_search_result)
+        # The holder keeps the field off the window's edge; Python keeps it alive (PySide6 does
+        # not hand a corner widget's ownership to the menu bar).
+        self._search_holder = QWidget()
+        self._search_holder.setObjectName("searchHolder")
+        row = QHBoxLayout(self._search_holder)
+        row.setContentsMargins(0, 2, 8, 2)
+        row.addWidget(self.search_box)
+        bar.setCornerWidget(self._search_holder, Qt.Corner.TopRightCorner)
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self._action("Keyboard shortcuts", self.open_shortcuts, "F1"))
+        help_menu.addAction(self._action(f"About {APP_NAME}", self.open_about))
+
+    def shortcut_actions(self) -> list[QAction]:
+        return [a for a in self.actions() if not a.shortcut().isEmpty()]
+
+    def toggle_full_screen(self) -> None:
+        if self.isFullScreen():
+            self.showNormal()
+        else:
+            self.showFullScreen()
+        self.fullscreen_action.setChecked(self.isFullScreen())
+
+    def _show_dialog(self, key: str, factory):
+        dialog = self._dialogs.get(key)
+        if dialog is None:
+            dialog = factory()
+            self._dialogs[key] = dialog
+        dialog.show()
+        dialog.raise_()
+        return dialog
+
+    def open_about(self) -> AboutDialog:
+        return self._show_dialog("about", lambda: AboutDialog(bibliography(), self))
+
+    def open_shortcuts(self) -> ShortcutsDialog:
+        def make() -> ShortcutsDialog:
+            from cnoatlas.ui.atlas.site_map import map_shortcuts
+            from cnoatlas.ui.viewer.series_viewer import viewer_shortcuts
+
+            sections = [
+                ("Skeleton map (click it first)", map_shortcuts()),
+                ("Image viewer (click the image first)", viewer_shortcuts()),
+            ]
+            return ShortcutsDialog(self.shortcut_actions(), self, sections)
+
+        return self._show_dialog("shortcuts", make)
+
+    def open_settings(self) -> SettingsDialog:
+        def make() -> SettingsDialog:
+            dialog = SettingsDialog(self.settings.theme, self.settings.scale, self)
+            dialog.themeChanged.connect(self.set_theme)
+            dialog.scaleChanged.connect(self.set_scale)
+            return dialog
+
+        return self._show_dialog("settings", make)
+
+    def present_lecture(self, source=None):
+        """Present a playlist (the last one used, or the example) full screen."""
+        from cnoatlas.ui.lecture.presentation import present
+
+        self.presentation = present(source, self)
+        return self.presentation
+
+    def open_playlists(self):
+        def make():
+            from cnoatlas.ui.lecture.playlist_editor import PlaylistEditor
+            from cnoatlas.ui.lecture.presentation import remember_playlist
+
+            editor = PlaylistEditor()
+            editor.presentRequested.connect(self.present_lecture)
+            editor.saved.connect(remember_playlist)
+            return editor
+
+        return self._show_dialog("playlists", make)
+
+    def add_to_playlist(self):
+        """Adds what the window shows (a case, an overlay, the map, a question) to the playlist
+        open in the editor, and shows the editor so the lecturer sees where it went."""
+        editor = self.open_playlists()
+        return editor.add_from_window(self)
+
+    def set_theme(self, name: str) -> None:
+        self.settings.theme = name
+        apply_theme(QApplication.instance(), name, self.settings.scale)
+
+    def set_scale(self, scale: float) -> None:
+        self.settings.scale = scale
+        apply_theme(QApplication.instance(), self.settings.theme, self.settings.scale)
+
+    def _open_log_folder(self) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.user_log_dir())))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.save_window_state(self.saveGeometry(), self.saveState(), self.current_page())
+        self.settings.sync()
+        super().closeEvent(event)
+
+
+@register_view("home", "the main window as it opens")
+def _home_view(request: ViewRequest) -> QWidget:
+    # A screenshot shows the window as a first-time user sees it, not the last session's state.
+    return MainWindow(restore_state=False)
+
+
+log.debug("%s %s main window module loaded", APP_NAME, __version__)
