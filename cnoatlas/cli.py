@@ -324,7 +324,7 @@ def _import_args(p: argparse.ArgumentParser) -> None:
 def _import(args: argparse.Namespace) -> int:
     import json
 
-    from cnoatlas.domain.user_cases import REPORT_FILE, import_dicom
+    from cnoatlas.library.user_cases import REPORT_FILE, import_dicom
 
     result = import_dicom(
         args.path,

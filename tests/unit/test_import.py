@@ -13,11 +13,11 @@ import numpy as np
 import pydicom
 import pytest
 
-from cnoatlas.domain import user_cases
 from cnoatlas.domain.cases import load_library, user_cases_dir, validate_path
 from cnoatlas.domain.errors import AtlasError
-from cnoatlas.domain.user_cases import REPORT_FILE, ImportCancelled, import_dicom
 from cnoatlas.imaging.series import load_series
+from cnoatlas.library import user_cases
+from cnoatlas.library.user_cases import REPORT_FILE, ImportCancelled, import_dicom
 from tests.unit.test_deidentify import (
     FILES,
     NEEDLES,

@@ -1,6 +1,6 @@
 """The "Import DICOM…" dialog of the Cases page: choose a folder or zip, name the case, import.
 
-A thin widget over ``cnoatlas.domain.user_cases.import_dicom``: the import (de-identification and
+A thin widget over ``cnoatlas.library.user_cases.import_dicom``: the import (de-identification and
 writing) runs on a worker thread; the dialog shows its progress, then the report of what was
 removed, replaced and refused. The report never holds an original value.
 """
@@ -47,7 +47,7 @@ class ImportTask(QRunnable):
         self.signals = _Signals()
 
     def run(self) -> None:
-        from cnoatlas.domain.user_cases import import_dicom
+        from cnoatlas.library.user_cases import import_dicom
 
         path, case_id, title, age, sex = self.args
         try:
@@ -204,7 +204,7 @@ class ImportDialog(QDialog):
 
     def start(self) -> None:
         """Check the form, then import on the worker thread."""
-        from cnoatlas.domain.user_cases import check_new_case_id
+        from cnoatlas.library.user_cases import check_new_case_id
 
         if self.running:
             return
