@@ -1,4 +1,4 @@
-"""The images behind the image questions: a case's study, the series the quiz shows, its outlines.
+"""Where the quiz finds a case's study: the phantom cache or the case's own DICOM folder.
 
 Spot-the-lesion and find-every-lesion questions are asked on one series of a case's study, the
 coronal STIR of the whole body where the generator made one: every lesion of a whole-body study
@@ -6,44 +6,26 @@ is on it, which is what the search for silent lesions needs. A case whose study 
 (not generated yet, or without annotations) simply has no image questions; the diagnosis
 question does not need them.
 
-Nothing here touches Qt: the quiz page calls ``load_quiz_study(case, generate=True)`` from a
-worker thread, since generating a study takes seconds.
+``LIBRARY_STUDIES`` is the ``StudySource`` (``cnoatlas.domain.quiz.images``) the quiz page asks;
+it calls ``load(case, generate=True)`` from a worker thread, since making a study takes seconds.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cnoatlas.domain.annotations import Annotation, load_annotations
+from cnoatlas.domain.cases import Case, teaching_annotations
 from cnoatlas.domain.errors import AtlasError
-from cnoatlas.domain.quiz.cases import case_view
-from cnoatlas.domain.quiz.questions import CaseView
+from cnoatlas.domain.quiz.images import QuizStudy
 
 log = logging.getLogger("cnoatlas.quiz")
 
 # Series folders the quiz prefers, best first (the generator names folders NN_<sequence key>).
 PREFERRED_SERIES = ("cor_stir", "stir")
-
-
-@dataclass(frozen=True)
-class QuizStudy:
-    """The series a case's image questions are asked on, and the outlines drawn on it."""
-
-    case_id: str
-    series_dir: Path  # the folder holding that one series
-    series_uid: str
-    annotations: tuple[Annotation, ...]  # on that series only, worded by the case
-
-    def key_slice(self, lesion_id: str) -> int | None:
-        """The slice where this lesion's outline is largest (None if it is not on the series)."""
-        from cnoatlas.domain.cases import lesion_slices
-
-        return lesion_slices(a for a in self.annotations if a.lesion_id == lesion_id).get(
-            (self.series_uid, lesion_id)
-        )
 
 
 def _series_uid(folder: Path) -> str | None:
@@ -94,7 +76,7 @@ def _expected_folder(case) -> Path | None:
     description = case.generator_description()
     if description is None:
         return case.folder / (case.series.dicom or "") if case.series.dicom else None
-    from cnoatlas.imaging.phantom.study import study_cache_path
+    from cnoatlas.imaging.phantom.study import study_cache_path  # the generator: import on use
 
     return study_cache_path(description)
 
@@ -143,10 +125,83 @@ def load_quiz_study(case, generate: bool = False) -> QuizStudy | None:
         return None
 
 
-def quiz_cases(cases: Iterable, studies: dict[str, QuizStudy]) -> list[CaseView]:
-    """Library cases as quiz cases; those with a study get the image questions."""
-    result = []
-    for case in cases:
-        study = studies.get(case.id)
-        result.append(case_view(case, study.annotations if study else ()))
-    return result
+class _LibraryStudies:
+    """The case library as the quiz's ``StudySource``."""
+
+    def is_available(self, case) -> bool:
+        return is_available(case)
+
+    def load(self, case, generate: bool = False) -> QuizStudy | None:
+        return load_quiz_study(case, generate)
+
+
+LIBRARY_STUDIES = _LibraryStudies()
+
+
+# Series tab labels, in reading order, for the generator's sequences.
+SERIES_LABELS = {
+    "cor_stir_wb": "COR STIR",
+    "cor_t1_wb": "COR T1",
+    "dwi_wb": "DWI",
+    "sag_stir_spine": "SAG spine",
+    "sag_stir_feet": "SAG feet",
+}
+
+
+# --- a case's series, as the case page and the lecture slides show them ----------------------
+@dataclass
+class CaseImages:
+    """A case's series (tab label -> Series, in tab order) and its teaching annotations."""
+
+    case_id: str
+    series: dict[str, object] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)  # tab label -> generator key
+    annotations: list[Annotation] = field(default_factory=list)
+    problem: str = ""
+
+
+def case_image_folder(case: Case) -> Path:
+    """The folder holding the case's DICOM series (generating a synthetic study if needed)."""
+    if case.series.generator is not None:
+        from cnoatlas.imaging.phantom.study import cached_study_dir
+
+        return cached_study_dir(case.generator_description())
+    return case.folder / (case.series.dicom or "")
+
+
+def load_case_images(case: Case) -> CaseImages:
+    """Read every series of the case and its annotations (slow: call from a worker)."""
+    from cnoatlas.domain.annotations import load_annotations
+    from cnoatlas.imaging.series import load_series
+
+    images = CaseImages(case.id)
+    try:
+        folder = case_image_folder(case)
+        result = load_series(folder)
+    except AtlasError as exc:
+        images.problem = str(exc)
+        return images
+    by_name = {name.lower(): key for key, name in _generator_names().items()}
+    found = []
+    for series in result.series:
+        key = by_name.get((series.description or "").lower(), "")
+        label = SERIES_LABELS.get(key) or series.description or f"Series {len(found) + 1}"
+        found.append((list(SERIES_LABELS).index(key) if key else 99, label, key, series))
+    for _order, label, key, series in sorted(found, key=lambda item: item[0]):
+        images.series[label] = series
+        images.keys[label] = key
+    if not images.series:
+        images.problem = f"{folder}: no images found"
+    ann_file = folder / "annotations.json"
+    if ann_file.is_file():
+        try:
+            images.annotations = teaching_annotations(case, load_annotations(ann_file))
+        except AtlasError as exc:
+            images.problem = str(exc)
+    return images
+
+
+def _generator_names() -> dict[str, str]:
+    from cnoatlas.imaging.phantom.render import SEQUENCES
+
+    return {key: spec[0] for key, spec in SEQUENCES.items()}

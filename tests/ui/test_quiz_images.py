@@ -10,9 +10,9 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 
 from cnoatlas.domain.progress import ProgressStore
 from cnoatlas.domain.quiz import question
-from cnoatlas.domain.quiz.images import read_study
 from cnoatlas.domain.quiz.session import QuizSession
 from cnoatlas.imaging.series import load_series
+from cnoatlas.library.studies import read_study
 from cnoatlas.ui.quiz.page import QuizPage
 from cnoatlas.ui.viewer.items import ImageMark
 from cnoatlas.ui.viewer.series_viewer import SeriesViewer
@@ -207,7 +207,6 @@ def test_missing_studies_are_prepared_on_a_worker_and_join_the_next_session(
 ):
     from dataclasses import replace
 
-    import cnoatlas.ui.quiz.page as quiz_page
 
     # The synthetic study stands in for the generated one of one library case.
     relabelled = replace(
@@ -220,13 +219,15 @@ def test_missing_studies_are_prepared_on_a_worker_and_join_the_next_session(
     )
     made = []
 
-    def fake_load(case, generate=False):
-        made.append((case.id, generate))
-        return relabelled if case.id == "cno-silent-vertebra" else None
+    class NothingCached:  # a StudySource whose studies must all be made
+        def is_available(self, case):
+            return False
 
-    monkeypatch.setattr(quiz_page, "load_quiz_study", fake_load)
-    monkeypatch.setattr(quiz_page, "is_available", lambda case: False)
-    page = QuizPage(store=store, seed=2, prepare_images=True)
+        def load(self, case, generate=False):
+            made.append((case.id, generate))
+            return relabelled if case.id == "cno-silent-vertebra" else None
+
+    page = QuizPage(store=store, seed=2, prepare_images=True, studies=NothingCached())
     qtbot.addWidget(page)
     for key, box in page.start_panel.topic_boxes.items():
         box.setChecked(key == "cases")

@@ -23,15 +23,22 @@ def store(tmp_path):
     s.close()
 
 
+class NoStudies:
+    """A StudySource with no study at hand."""
+
+    def is_available(self, case) -> bool:
+        return False
+
+    def load(self, case, generate=False):
+        return None
+
+
 @pytest.fixture
-def page(qtbot, store, monkeypatch):
+def page(qtbot, store):
     # Image questions come with the studies in the phantom cache, which other tests fill: here
     # none is at hand, so the questions depend on the seed alone (tests/ui/test_quiz_images.py
     # covers the image questions).
-    import cnoatlas.ui.quiz.page as quiz_page
-
-    monkeypatch.setattr(quiz_page, "is_available", lambda case: False)
-    p = QuizPage(store=store, seed=3, prepare_images=False)
+    p = QuizPage(store=store, seed=3, prepare_images=False, studies=NoStudies())
     qtbot.addWidget(p)
     p.resize(1280, 900)
     p.show()

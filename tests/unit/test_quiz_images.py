@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 
 from cnoatlas.domain.quiz import question, score
-from cnoatlas.domain.quiz.images import QuizStudy, choose_series, is_available, read_study
+from cnoatlas.domain.quiz.images import QuizStudy
 from cnoatlas.domain.quiz.questions import CaseLesion, CaseView
 from cnoatlas.domain.quiz.scoring import Mark
+from cnoatlas.library.studies import choose_series, is_available, read_study
 from tests.unit.test_series import write_series
 
 STIR_UID = "1.2.826.0.1.3680043.8.498.1001"

@@ -43,7 +43,8 @@ from cnoatlas.domain.cases import (
 from cnoatlas.domain.errors import AtlasError
 from cnoatlas.domain.sites import site_model
 from cnoatlas.domain.user_notes import UserNotes
-from cnoatlas.ui.cases.page import SHORT_DIAGNOSES, CasePage, case_image_folder
+from cnoatlas.library.studies import case_image_folder
+from cnoatlas.ui.cases.page import SHORT_DIAGNOSES, CasePage
 from cnoatlas.ui.common.theme import current_theme
 from cnoatlas.ui.common.views import ViewRequest, register_view
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 import contextlib
 import html
 import logging
-from dataclasses import dataclass, field
-from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -40,12 +38,12 @@ from cnoatlas.domain.cases import (
     CaseLibrary,
     case_library,
     lesion_slices,
-    teaching_annotations,
 )
 from cnoatlas.domain.errors import AtlasError
 from cnoatlas.domain.sites import site_model
 from cnoatlas.domain.sources import bibliography
 from cnoatlas.domain.user_notes import UserNotes
+from cnoatlas.library.studies import CaseImages, load_case_images
 from cnoatlas.ui.common.theme import current_theme
 
 log = logging.getLogger("cnoatlas.cases")
@@ -59,81 +57,12 @@ SHORT_DIAGNOSES = {
     "leukaemia": "Leukaemia",
 }
 
-# Series tab labels, in reading order, for the generator's sequences.
-SERIES_LABELS = {
-    "cor_stir_wb": "COR STIR",
-    "cor_t1_wb": "COR T1",
-    "dwi_wb": "DWI",
-    "sag_stir_spine": "SAG spine",
-    "sag_stir_feet": "SAG feet",
-}
-
-
 def pattern_text(case) -> str:
     """The case's Andronikou pattern as a sentence can carry it ("Unclassified" reads as if
     the atlas forgot to fill it in)."""
     if case.pattern == "unclassified":
         return "none of Andronikou's three patterns"
     return case.pattern_label or ""
-
-
-# --- images (worker side: no widgets) -----------------------------------------------------
-@dataclass
-class CaseImages:
-    """A case's series (tab label -> Series, in tab order) and its teaching annotations."""
-
-    case_id: str
-    series: dict[str, object] = field(default_factory=dict)
-    keys: dict[str, str] = field(default_factory=dict)  # tab label -> generator key
-    annotations: list[Annotation] = field(default_factory=list)
-    problem: str = ""
-
-
-def case_image_folder(case: Case) -> Path:
-    """The folder holding the case's DICOM series (generating a synthetic study if needed)."""
-    if case.series.generator is not None:
-        from cnoatlas.imaging.phantom.study import cached_study_dir
-
-        return cached_study_dir(case.generator_description())
-    return case.folder / (case.series.dicom or "")
-
-
-def load_case_images(case: Case) -> CaseImages:
-    """Read every series of the case and its annotations (slow: call from a worker)."""
-    from cnoatlas.domain.annotations import load_annotations
-    from cnoatlas.imaging.series import load_series
-
-    images = CaseImages(case.id)
-    try:
-        folder = case_image_folder(case)
-        result = load_series(folder)
-    except AtlasError as exc:
-        images.problem = str(exc)
-        return images
-    by_name = {name.lower(): key for key, name in _generator_names().items()}
-    found = []
-    for series in result.series:
-        key = by_name.get((series.description or "").lower(), "")
-        label = SERIES_LABELS.get(key) or series.description or f"Series {len(found) + 1}"
-        found.append((list(SERIES_LABELS).index(key) if key else 99, label, key, series))
-    for _order, label, key, series in sorted(found, key=lambda item: item[0]):
-        images.series[label] = series
-        images.keys[label] = key
-    if not images.series:
-        images.problem = f"{folder}: no images found"
-    ann_file = folder / "annotations.json"
-    if ann_file.is_file():
-        try:
-            images.annotations = teaching_annotations(case, load_annotations(ann_file))
-        except AtlasError as exc:
-            images.problem = str(exc)
-    return images
-
-
-def _generator_names() -> dict[str, str]:
-    from cnoatlas.imaging.phantom.render import SEQUENCES
-
-    return {key: spec[0] for key, spec in SEQUENCES.items()}
 
 
 class _LoadSignals(QObject):

@@ -59,7 +59,7 @@ def export_playlist(
     catalogue: Catalogue | None = None,
 ) -> list[Path]:
     """One PNG per step (``01-text.png``, ``02-overlay.png``, …) and, with ``pdf``, handout.pdf."""
-    from cnoatlas.ui.cases.page import load_case_images
+    from cnoatlas.library.studies import load_case_images
 
     catalogue = catalogue or library_catalogue()
     out_dir.mkdir(parents=True, exist_ok=True)

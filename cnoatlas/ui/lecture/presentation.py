@@ -178,7 +178,8 @@ class PresentationWindow(QWidget):
         return self._images.get(case_id)
 
     def _request_images(self, case_id: str) -> None:
-        from cnoatlas.ui.cases.page import CaseImagesTask, load_case_images
+        from cnoatlas.library.studies import load_case_images
+        from cnoatlas.ui.cases.page import CaseImagesTask
 
         if case_id in self._images or case_id in self._loading:
             return

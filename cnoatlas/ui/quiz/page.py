@@ -16,9 +16,10 @@ from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
 
 from cnoatlas.domain.progress import ProgressStore, shared_store
 from cnoatlas.domain.quiz import Question, QuizCase
-from cnoatlas.domain.quiz.images import QuizStudy, is_available, load_quiz_study, quiz_cases
+from cnoatlas.domain.quiz.images import QuizStudy, StudySource, quiz_cases
 from cnoatlas.domain.quiz.scoring import Mark
 from cnoatlas.domain.quiz.session import QuizSession, start_session
+from cnoatlas.library.studies import LIBRARY_STUDIES
 from cnoatlas.ui.common.theme import current_theme
 from cnoatlas.ui.common.views import ViewRequest, register_view
 from cnoatlas.ui.quiz.question import QuizQuestionPanel
@@ -41,8 +42,9 @@ class _StudySignals(QObject):
 class StudyTask(QRunnable):
     """Reads (or generates, then reads) the quiz series of each case in turn."""
 
-    def __init__(self, cases: Sequence, generate: bool = True) -> None:
+    def __init__(self, source: StudySource, cases: Sequence, generate: bool = True) -> None:
         super().__init__()
+        self.source = source
         self.cases = list(cases)
         self.generate = generate
         self.cancel = threading.Event()
@@ -53,7 +55,7 @@ class StudyTask(QRunnable):
             if self.cancel.is_set():
                 break
             try:
-                study = load_quiz_study(case, generate=self.generate)
+                study = self.source.load(case, generate=self.generate)
             except Exception:  # one broken case leaves the others their images
                 log.exception("images of case %s could not be made", case.id)
                 study = None
@@ -75,6 +77,7 @@ class QuizPage(QWidget):
         store: ProgressStore | None = None,
         seed: int | None = None,
         prepare_images: bool = True,
+        studies: StudySource = LIBRARY_STUDIES,
     ) -> None:
         super().__init__()
         self.setObjectName("page-quiz")
@@ -89,6 +92,7 @@ class QuizPage(QWidget):
         # The series each case's image questions use: the cached studies are read at a start;
         # missing ones are generated on a worker (prepare_images) for the next sessions.
         self.studies: dict[str, QuizStudy] = {}
+        self.study_source = studies
         self.prepare_images = prepare_images
         self._prep: StudyTask | None = None
         self._prep_pool: QThreadPool | None = None  # one thread: the viewers keep the global pool
@@ -150,11 +154,11 @@ class QuizPage(QWidget):
             for c in self._library()
             if c.generator_description() is not None
             and c.id not in self.studies
-            and not is_available(c)
+            and not self.study_source.is_available(c)
         ]
         if not missing:
             return
-        task = StudyTask(missing, generate=True)
+        task = StudyTask(self.study_source, missing, generate=True)
         task.signals.ready.connect(self._study_ready)
         task.signals.finished.connect(self._prep_finished)
         self._prep, self._prep_total, self._prep_done = task, len(missing), 0
@@ -194,8 +198,8 @@ class QuizPage(QWidget):
 
     def _read_cached_studies(self, library: Sequence) -> None:
         for case in library:
-            if case.id not in self.studies and is_available(case):
-                study = load_quiz_study(case, generate=False)
+            if case.id not in self.studies and self.study_source.is_available(case):
+                study = self.study_source.load(case, generate=False)
                 if study is not None:
                     self.studies[case.id] = study
 
@@ -437,7 +441,7 @@ def _quiz_question_view(request: ViewRequest) -> QWidget:
     case_id = qid.split(":")[1] if qid.startswith("case:") and qid.count(":") >= 2 else None
     case = next((c for c in library if c.id == case_id), None)
     if case is not None:
-        study = load_quiz_study(case, generate=True)  # cached after the first time
+        study = page.study_source.load(case, generate=True)  # cached after the first time
         if study is not None:
             page.studies[case.id] = study
     page.cases = quiz_cases(library, page.studies)
