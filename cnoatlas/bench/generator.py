@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from cnoatlas.bench import Context, Figure, interleaved, median, timed
+from cnoatlas.bench.core import Context, Figure, interleaved, median, timed
 
 # A whole-body study like the library's cases: four sequences, two lesions.
 DESCRIPTION = {

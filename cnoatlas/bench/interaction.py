@@ -6,7 +6,7 @@ the figure includes the paint the screen would get, not just the scheduling of o
 
 from __future__ import annotations
 
-from cnoatlas.bench import Context, Figure, median, percentile, repeat
+from cnoatlas.bench.core import Context, Figure, median, percentile, repeat
 
 
 def _annotations(series) -> list:

@@ -9,7 +9,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from cnoatlas.bench import BenchResult, _load_average, format_value
+from cnoatlas.bench.core import BenchResult, _load_average, format_value
 
 
 def _cpu_model() -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from cnoatlas.bench import Context, Figure, interleaved, linear_fit, median
+from cnoatlas.bench.core import Context, Figure, interleaved, linear_fit, median
 
 
 def run(ctx: Context) -> list[Figure]:

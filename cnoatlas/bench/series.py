@@ -14,7 +14,7 @@ import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
-from cnoatlas.bench import Context, Figure, interleaved, median, timed
+from cnoatlas.bench.core import Context, Figure, interleaved, median, timed
 
 
 def write_series(folder: Path, slices: int, rows: int = 512, columns: int = 512) -> list[Path]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from cnoatlas.bench import Context, Figure, median, percentile, repeat, timed
+from cnoatlas.bench.core import Context, Figure, median, percentile, repeat, timed
 
 TOPICS = ("clinical", "imaging", "distribution", "spine", "differentials", "pathway", "follow-up")
 DIAGNOSES = ("cno", "bacterial-osteomyelitis", "lch", "ewing-sarcoma", "leukaemia", "lymphoma")
