@@ -71,7 +71,8 @@ def _screenshot(args: argparse.Namespace) -> int:
         raise AtlasError(f"{args.out}: --out must name a .png file")
     # Offscreen always: a screenshot must not depend on, or flash up on, a display.
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from cnoatlas.ui.common.views import ViewRequest, render_view
+    from cnoatlas.ui.common.views import ViewRequest
+    from cnoatlas.ui.shell.screens import render_view
 
     request = ViewRequest.parse(
         args.view, size=args.size, theme=args.theme, select=args.select, slice=args.slice
@@ -485,7 +486,7 @@ def _start_presentation(playlist: str) -> int:
         print("cnoatlas: no display found (DISPLAY is not set); to make slides without one, "
               "use 'cnoatlas playlist export FILE --out DIR'", file=sys.stderr)  # fmt: skip
         return EXIT_BAD_INPUT
-    from cnoatlas.ui.lecture.presentation import run_presentation
+    from cnoatlas.ui.shell.app import run_presentation
 
     return run_presentation(playlist or None)
 

@@ -12,7 +12,8 @@ from cnoatlas.domain.evidence import evidence_library, fact_cards
 from cnoatlas.domain.sites import site_model
 from cnoatlas.ui.atlas.overlay import OverlayView
 from cnoatlas.ui.common.theme import apply_theme
-from cnoatlas.ui.common.views import ViewRequest, build_view, render_view
+from cnoatlas.ui.common.views import ViewRequest
+from cnoatlas.ui.shell.screens import build_view, render_view
 
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 

@@ -276,7 +276,8 @@ def test_two_sources_are_listed_one_per_line_not_run_together(qtbot):
     from PySide6.QtWidgets import QLabel
 
     from cnoatlas.domain.quiz.questions import citation_text
-    from cnoatlas.ui.common.views import ViewRequest, build_view
+    from cnoatlas.ui.common.views import ViewRequest
+    from cnoatlas.ui.shell.screens import build_view
 
     window = build_view(ViewRequest.parse("quiz-question:feature:vertebra-plana@right"))
     qtbot.addWidget(window)

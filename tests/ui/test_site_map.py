@@ -10,7 +10,8 @@ from cnoatlas.domain.errors import AtlasError
 from cnoatlas.domain.sites import site_model
 from cnoatlas.ui.atlas.page import AtlasPage
 from cnoatlas.ui.atlas.site_map import SiteMap
-from cnoatlas.ui.common.views import ViewRequest, build_view
+from cnoatlas.ui.common.views import ViewRequest
+from cnoatlas.ui.shell.screens import build_view
 
 TARGET = "tibia.left.proximal-metaphysis"
 

@@ -348,7 +348,8 @@ def test_a_missing_folder_is_reported_by_the_loader(qtbot, tmp_path):
 def test_series_view_renders_a_folder_with_its_annotations(qtbot, tmp_path):
     import json
 
-    from cnoatlas.ui.common.views import ViewRequest, build_view, grab_widget
+    from cnoatlas.ui.common.views import ViewRequest, grab_widget
+    from cnoatlas.ui.shell.screens import build_view
 
     uid, slices = write_series(tmp_path / "study" / "stir", 5, rows=64, columns=48)
     (tmp_path / "study" / "annotations.json").write_text(
@@ -383,7 +384,8 @@ def test_series_view_renders_a_folder_with_its_annotations(qtbot, tmp_path):
 
 def test_series_view_refuses_a_slice_out_of_range(qtbot, tmp_path):
     from cnoatlas.domain.errors import AtlasError
-    from cnoatlas.ui.common.views import ViewRequest, build_view
+    from cnoatlas.ui.common.views import ViewRequest
+    from cnoatlas.ui.shell.screens import build_view
 
     write_series(tmp_path / "s", 3)
     with pytest.raises(AtlasError, match="slices 0 to 2"):
@@ -419,7 +421,8 @@ def test_monochrome1_shows_low_values_bright(qtbot, tmp_path):
 
 
 def test_series_view_of_a_study_links_its_series_in_a_grid(qtbot, tmp_path):
-    from cnoatlas.ui.common.views import ViewRequest, build_view
+    from cnoatlas.ui.common.views import ViewRequest
+    from cnoatlas.ui.shell.screens import build_view
 
     write_series(tmp_path / "study" / "a", 6, description="COR STIR", frame_of_reference="4.4")
     write_series(tmp_path / "study" / "b", 6, description="COR T1", frame_of_reference="4.4")

@@ -26,7 +26,7 @@ from cnoatlas.domain.site_notes import notes_for
 from cnoatlas.domain.sites import site_model
 from cnoatlas.domain.sources import bibliography
 from cnoatlas.ui.atlas.site_map import SiteMap
-from cnoatlas.ui.common.views import ViewRequest, register_view
+from cnoatlas.ui.common.views import ViewRequest, new_main_window, register_view
 
 if TYPE_CHECKING:
     from cnoatlas.ui.atlas.overlay import OverlayView
@@ -338,13 +338,12 @@ class AtlasPage(QWidget):
 
 @register_view("map", "the skeleton map (with --select: that site selected, its panel open)")
 def _map_view(request: ViewRequest) -> QWidget:
-    from cnoatlas.ui.shell.main_window import MainWindow
 
     if request.select is not None:
         model = site_model()
         if request.select not in model.sites:
             raise AtlasError(f"--select: unknown site '{request.select}' (see 'cnoatlas sites')")
-    window = MainWindow(restore_state=False)
+    window = new_main_window()
     window.show_page("atlas")
     page = window.page("atlas")
     if request.select and isinstance(page, AtlasPage):

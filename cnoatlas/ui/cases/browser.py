@@ -46,7 +46,7 @@ from cnoatlas.domain.user_notes import UserNotes
 from cnoatlas.library.studies import case_image_folder
 from cnoatlas.ui.cases.page import SHORT_DIAGNOSES, CasePage
 from cnoatlas.ui.common.theme import current_theme
-from cnoatlas.ui.common.views import ViewRequest, register_view
+from cnoatlas.ui.common.views import ViewRequest, new_main_window, register_view
 
 log = logging.getLogger("cnoatlas.cases")
 # Small enough for five cards a row and two rows on a 1366x768 laptop; a whole-body coronal
@@ -556,9 +556,8 @@ class CasesPage(QStackedWidget):
 
 # --- screenshot views ---------------------------------------------------------------------
 def _cases_window(request: ViewRequest):
-    from cnoatlas.ui.shell.main_window import MainWindow
 
-    window = MainWindow(restore_state=False)
+    window = new_main_window()
     window.resize(*request.size)
     window.show_page("cases")
     return window, window.page("cases")

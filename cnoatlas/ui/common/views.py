@@ -1,34 +1,19 @@
-"""Named views that can be rendered to PNG without a display.
+"""The registry of named views that can be rendered to PNG without a display.
 
-A module registers a view with ``@register_view("name")``; the factory receives the
-request and returns a top-level widget ready to be sized and grabbed. Views that take an
+A feature module registers a view with ``@register_view("name")``; the factory receives the
+request and returns a top-level widget ready to be sized and grabbed. Rendering lives in the
+shell (``cnoatlas.ui.shell.screens``), which imports every view module. Views that take an
 argument are written ``name:ARGUMENT`` on the command line (``overlay:andronikou2020``).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, Qt
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication, QWidget
-
-from cnoatlas.domain.errors import AtlasError
-
-# Modules that register views when imported; a new view module adds itself here.
-VIEW_MODULES = [
-    "cnoatlas.ui.shell.main_window",
-    "cnoatlas.ui.viewer.series_window",
-    "cnoatlas.ui.quiz.page",
-    "cnoatlas.ui.atlas.overlay",
-    "cnoatlas.ui.atlas.page",
-    "cnoatlas.ui.cases.browser",
-    "cnoatlas.ui.reading.page",
-    "cnoatlas.ui.lecture.presentation",
-]
+from PySide6.QtWidgets import QWidget
 
 
 @dataclass(frozen=True)
@@ -65,23 +50,9 @@ def register_view(name: str, summary: str, argument: str | None = None):
     return decorator
 
 
-def available_views() -> dict[str, ViewSpec]:
-    for module in VIEW_MODULES:
-        importlib.import_module(module)
+def registered_views() -> dict[str, ViewSpec]:
+    """The views registered so far (the shell's ``screens`` module imports them all)."""
     return dict(_VIEWS)
-
-
-def build_view(request: ViewRequest) -> QWidget:
-    views = available_views()
-    spec = views.get(request.name)
-    if spec is None:
-        known = ", ".join(f"{n}:…" if v.argument else n for n, v in sorted(views.items()))
-        raise AtlasError(f"unknown view '{request.name}' (known views: {known})")
-    if spec.argument and not request.argument:
-        raise AtlasError(f"view '{request.name}' needs {spec.argument}: {request.name}:VALUE")
-    if not spec.argument and request.argument:
-        raise AtlasError(f"view '{request.name}' takes no argument after ':'")
-    return spec.factory(request)
 
 
 def settle(rounds: int = 5) -> None:
@@ -104,18 +75,18 @@ def grab_widget(widget: QWidget, size: tuple[int, int]) -> QImage:
     return image
 
 
-def render_view(request: ViewRequest, out: Path) -> QImage:
-    from cnoatlas.ui.shell.app import ensure_app
+# --- the main window, for views that show it ----------------------------------------------------
+_main_window_factory: Callable[[], QWidget] | None = None
 
-    ensure_app(theme=request.theme)
-    widget = build_view(request)
-    try:
-        image = grab_widget(widget, request.size)
-    finally:
-        widget.close()
-        widget.deleteLater()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if not image.save(str(out), "PNG"):
-        raise AtlasError(f"{out}: could not write the PNG (is the folder writable?)")
-    QApplication.processEvents()
-    return image
+
+def set_main_window_factory(factory: Callable[[], QWidget]) -> None:
+    """The shell says how a fresh main window is made (it owns the window; features do not)."""
+    global _main_window_factory
+    _main_window_factory = factory
+
+
+def new_main_window():
+    """A fresh main window that does not restore the user's state, for a view to show a page in."""
+    if _main_window_factory is None:
+        raise RuntimeError("no main window: import cnoatlas.ui.shell.screens to render views")
+    return _main_window_factory()

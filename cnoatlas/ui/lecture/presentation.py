@@ -401,20 +401,6 @@ def present(
     return window
 
 
-def run_presentation(path: str | None = None) -> int:
-    """`cnoatlas --present [PLAYLIST]`: the atlas window behind, the lecture in front."""
-    from cnoatlas.ui.common.errors import install_error_handling
-    from cnoatlas.ui.shell.app import ensure_app
-    from cnoatlas.ui.shell.main_window import MainWindow
-
-    app = ensure_app()
-    install_error_handling()
-    window = MainWindow()
-    window.show()
-    window.presentation = present(path, window)
-    return app.exec()
-
-
 @register_view(
     "playlist",
     "one step of a lecture playlist as a slide (--slice N: the step, from 1)",

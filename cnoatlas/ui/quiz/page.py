@@ -21,7 +21,7 @@ from cnoatlas.domain.quiz.scoring import Mark
 from cnoatlas.domain.quiz.session import QuizSession, start_session
 from cnoatlas.library.studies import LIBRARY_STUDIES
 from cnoatlas.ui.common.theme import current_theme
-from cnoatlas.ui.common.views import ViewRequest, register_view
+from cnoatlas.ui.common.views import ViewRequest, new_main_window, register_view
 from cnoatlas.ui.quiz.question import QuizQuestionPanel
 from cnoatlas.ui.quiz.report import QuizReportPanel
 from cnoatlas.ui.quiz.start import MODE_TEXT, QuizStartPanel
@@ -388,9 +388,8 @@ QPushButton[role="primary"] {{
 
 @register_view("quiz", "the quiz start page")
 def _quiz_view(request: ViewRequest) -> QWidget:
-    from cnoatlas.ui.shell.main_window import MainWindow
 
-    window = MainWindow(restore_state=False)
+    window = new_main_window()
     window.show_page("quiz")
     return window
 
@@ -428,12 +427,11 @@ def _demonstration_answer(q: Question, right: bool) -> Any:
 def _quiz_question_view(request: ViewRequest) -> QWidget:
     from cnoatlas.domain.errors import AtlasError
     from cnoatlas.domain.quiz import question as build_question
-    from cnoatlas.ui.shell.main_window import MainWindow
 
     qid, _, answered = (request.argument or "").partition("@")
     if answered not in ("", "right", "wrong"):
         raise AtlasError(f"'@{answered}': say @right or @wrong after the question id")
-    window = MainWindow(restore_state=False)
+    window = new_main_window()
     window.show_page("quiz")
     page = window.page("quiz")
     page.prepare_images = False  # a screenshot makes only the study it shows

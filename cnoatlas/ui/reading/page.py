@@ -26,7 +26,7 @@ from cnoatlas.domain.evidence import evidence_library
 from cnoatlas.domain.sites import site_model
 from cnoatlas.domain.sources import bibliography
 from cnoatlas.ui.common.theme import Theme, current_theme
-from cnoatlas.ui.common.views import ViewRequest, register_view
+from cnoatlas.ui.common.views import ViewRequest, new_main_window, register_view
 
 LINE_CHARACTERS = 80  # the measure a comfortable line of text should not exceed
 TEXT_FACTOR = 1.1  # reading text a little larger than the controls
@@ -379,10 +379,9 @@ class ReadingPage(QWidget):
 
 @register_view("chapter", "a reading chapter", argument="a chapter id")
 def _chapter_view(request: ViewRequest) -> QWidget:
-    from cnoatlas.ui.shell.main_window import MainWindow
 
     get_chapter(request.argument or "")  # AtlasError naming the chapters for an unknown id
-    window = MainWindow(restore_state=False)
+    window = new_main_window()
     window.show_page("reading")
     page = window.page("reading")
     if not isinstance(page, ReadingPage):

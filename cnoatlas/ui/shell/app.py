@@ -47,3 +47,17 @@ def run_gui() -> int:
     window = MainWindow(page_after_paint=True)  # on screen before its first page is built
     window.show()
     return app.exec()
+
+
+def run_presentation(path: str | None = None) -> int:
+    """`cnoatlas --present [PLAYLIST]`: the atlas window behind, the lecture in front."""
+    from cnoatlas.ui.common.errors import install_error_handling
+    from cnoatlas.ui.lecture.presentation import present
+    from cnoatlas.ui.shell.main_window import MainWindow
+
+    app = ensure_app()
+    install_error_handling()
+    window = MainWindow()
+    window.show()
+    window.presentation = present(path, window)
+    return app.exec()

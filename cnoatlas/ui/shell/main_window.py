@@ -26,7 +26,7 @@ from cnoatlas.ui.common.dialogs import AboutDialog, SettingsDialog, ShortcutsDia
 from cnoatlas.ui.common.search_box import SearchBox
 from cnoatlas.ui.common.settings import AppSettings
 from cnoatlas.ui.common.theme import apply_theme
-from cnoatlas.ui.common.views import ViewRequest, register_view
+from cnoatlas.ui.common.views import ViewRequest, register_view, set_main_window_factory
 from cnoatlas.ui.shell.pages import PAGES, build_page
 
 log = logging.getLogger("cnoatlas.gui")
@@ -354,4 +354,6 @@ def _home_view(request: ViewRequest) -> QWidget:
     return MainWindow(restore_state=False)
 
 
+# Views of other features show a page of a fresh window made here.
+set_main_window_factory(lambda: MainWindow(restore_state=False))
 log.debug("%s %s main window module loaded", APP_NAME, __version__)

@@ -5,16 +5,12 @@ turns the mouse into scrolling, windowing and zoom, and the scale bar.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QWidget
-
-if TYPE_CHECKING:
-    from cnoatlas.ui.viewer.series_viewer import SeriesViewer
-
 
 # Point sizes of the text drawn on the image at interface scale 1 (see SeriesViewer.text_scale).
 _OVERLAY_POINTS = {"corner": 9.0, "mark": 13.0, "finding": 10.0, "scale_bar": 9.0}
@@ -30,10 +26,22 @@ class ImageMark:
     colour: str | None = None  # None: the marking colour; feedback colours hits and misses
 
 
+class SliceControls(Protocol):
+    """What the view box asks of the viewer it sits in (``SeriesViewer`` is one)."""
+
+    def step_slice(self, steps: int) -> None: ...
+
+    def drag_window(self, dx: float, dy: float) -> None: ...
+
+    def click_at(self, col: float, row: float) -> bool: ...
+
+    def view_changed(self) -> None: ...
+
+
 class _SliceViewBox(pg.ViewBox):
     """Wheel scrolls slices, right-drag windows, left-drag pans, Ctrl+wheel / middle-drag zoom."""
 
-    def __init__(self, viewer: SeriesViewer) -> None:
+    def __init__(self, viewer: SliceControls) -> None:
         super().__init__(invertY=True, enableMenu=False)
         self._viewer = viewer
         self._wheel_delta = 0
@@ -42,7 +50,7 @@ class _SliceViewBox(pg.ViewBox):
     def wheelEvent(self, ev, axis=None) -> None:
         if ev.modifiers() & Qt.KeyboardModifier.ControlModifier:
             super().wheelEvent(ev, axis)
-            self._viewer._view_changed()
+            self._viewer.view_changed()
             return
         # One slice per notch (120); touchpads send smaller deltas, which add up.
         self._wheel_delta += ev.delta() if hasattr(ev, "delta") else ev.angleDelta().y()
@@ -64,10 +72,10 @@ class _SliceViewBox(pg.ViewBox):
             delta = ev.screenPos() - ev.lastScreenPos()
             factor = 1.01 ** delta.y()
             self.scaleBy((factor, factor))
-            self._viewer._view_changed()
+            self._viewer.view_changed()
             return
         super().mouseDragEvent(ev, axis)
-        self._viewer._view_changed()
+        self._viewer.view_changed()
 
     def mouseClickEvent(self, ev) -> None:
         # pyqtgraph sends a click only when the press did not turn into a drag (the scene's

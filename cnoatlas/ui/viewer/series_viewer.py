@@ -359,13 +359,13 @@ class SeriesViewer(QWidget):
 
     def zoom(self, factor: float) -> None:
         self.view.scaleBy((1.0 / factor, 1.0 / factor))
-        self._view_changed()
+        self.view_changed()
 
     def show_region(self, x_range: tuple[float, float], y_range: tuple[float, float]) -> None:
         """Frame part of the image (a lesion); it stays framed when the view is resized."""
         self.view.setRange(xRange=x_range, yRange=y_range, padding=0)
         self._fitted = False
-        self._view_changed()
+        self.view_changed()
 
     def zoom_factor(self) -> float:
         """Screen pixels per image column (1.0 = one image pixel per screen pixel)."""
@@ -384,7 +384,7 @@ class SeriesViewer(QWidget):
             padding=0.02,
         )
         self._fitted = True
-        self._view_changed()
+        self.view_changed()
 
     def reset(self) -> None:
         """Fit, default window and default grey polarity."""
@@ -704,7 +704,7 @@ class SeriesViewer(QWidget):
             self._labels[f"mark_{side}"].setText(markers[side])
         self._place_overlay()
 
-    def _view_changed(self) -> None:
+    def view_changed(self) -> None:
         self._update_scale_bar()
         if self.series is not None and self._index >= 0:
             self._update_overlay()
