@@ -402,6 +402,108 @@ def handout_notes(playlist: Playlist, all_steps: list[Step]) -> list[str]:
     ]
 
 
+# --- what each slide shows -------------------------------------------------------------------
+@dataclass(frozen=True)
+class SlideContent:
+    """Everything one slide shows, worked out once from the playlist.
+
+    The live slide, the presenter view, the PNG export and the handout all draw from this and
+    never ask the playlist back: what is revealed and what is marked is decided here, once.
+    """
+
+    step: Step
+    number: int  # from 1
+    total: int
+    item: PlaylistItem
+    title: str  # the slide's heading; a neutral one for an unknown until its diagnosis step
+    summary: str  # one line for the presenter view and the handout ("Case 2 · Diagnosis")
+    notes: str  # the item's speaker notes: the presenter view shows them, the slide never does
+    handout_note: str  # printed under this handout page (an item's notes on its last page only)
+    case_id: str = ""  # case slides: the case shown
+    case_part: str = ""  # history, images, lesion, findings, diagnosis or discussion
+    diagnosis_revealed: bool = False  # the diagnosis, the real title and the outcome may show
+    lesions_marked: tuple[str, ...] = ()  # lesions outlined on the images at this step
+    focus_lesion: str = ""  # the lesion the images are centred on ("" for none)
+    zoom_to_focus: bool = False  # frame the focus lesion closely (each lesion's own step)
+    lesion_position: int = 0  # lesion steps: which lesion of how many
+    lesion_count: int = 0
+    dataset_id: str = ""  # overlay slides
+    sites: tuple[str, ...] = ()  # map slides: the sites highlighted
+    question_id: str = ""  # question and answer slides
+    answer_shown: bool = False
+    problem: str = ""  # missing items: why the item cannot be shown
+
+    @property
+    def kind(self) -> str:
+        return self.step.kind
+
+
+def _title(playlist: Playlist, step: Step, catalogue: Catalogue) -> str:
+    item = playlist.items[step.item]
+    if step.kind == "missing":
+        return "Missing item"
+    if step.kind == "text":
+        return item.title
+    if step.kind == "overlay":
+        return item.title or catalogue.datasets[item.ref].title
+    if step.kind == "map":
+        return item.title or "The skeleton"
+    if step.kind in ("question", "answer"):
+        return "Answer" if step.kind == "answer" else "Question"
+    case = catalogue.cases[item.ref]
+    return case_heading(
+        case, playlist.case_number(step.item), playlist.unknowns, diagnosis_revealed(item, step)
+    )
+
+
+def slide_contents(playlist: Playlist, catalogue: Catalogue | None = None) -> list[SlideContent]:
+    """Every slide of the lecture, in order, with what each one shows."""
+    catalogue = catalogue or library_catalogue()
+    all_steps = steps(playlist, catalogue)
+    notes = handout_notes(playlist, all_steps)
+    out = []
+    for number, step in enumerate(all_steps, 1):
+        item = playlist.items[step.item]
+        extra: dict[str, Any] = {}
+        if step.kind == "missing":
+            extra["problem"] = item.problem
+        elif step.kind.startswith("case-"):
+            case = catalogue.cases[item.ref]
+            part = step.kind.removeprefix("case-")
+            marked = lesions_marked(item, case, step)
+            lesion_ids = [lesion.id for lesion in case.lesions]
+            extra = {
+                "case_id": case.id,
+                "case_part": part,
+                "diagnosis_revealed": diagnosis_revealed(item, step),
+                "lesions_marked": tuple(marked),
+                "focus_lesion": step.lesion if part == "lesion" else (marked[0] if marked else ""),
+                "zoom_to_focus": part == "lesion",
+                "lesion_count": len(lesion_ids),
+                "lesion_position": lesion_ids.index(step.lesion) + 1 if part == "lesion" else 0,
+            }
+        elif step.kind == "overlay":
+            extra["dataset_id"] = item.ref
+        elif step.kind == "map":
+            extra["sites"] = item.sites
+        elif step.kind in ("question", "answer"):
+            extra = {"question_id": item.ref, "answer_shown": step.kind == "answer"}
+        out.append(
+            SlideContent(
+                step=step,
+                number=number,
+                total=len(all_steps),
+                item=item,
+                title=_title(playlist, step, catalogue),
+                summary=step_summary(playlist, step, catalogue),
+                notes=item.notes,
+                handout_note=notes[number - 1],
+                **extra,
+            )
+        )
+    return out
+
+
 def move(items: list[PlaylistItem], order: Iterable[int]) -> list[PlaylistItem]:
     """The items in a new order (the editor's drag and drop), each exactly once."""
     order = list(order)

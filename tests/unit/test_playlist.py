@@ -306,3 +306,46 @@ def test_handout_notes_wait_for_the_last_page_of_their_item(catalogue):
     assert notes[kinds.index("answer")] == "Answer: CNO."
     assert notes[-1] == "Thanks."
     assert sum(bool(n) for n in notes) == 3
+
+
+def test_slide_contents_decide_once_what_each_slide_reveals(catalogue):
+    from cnoatlas.domain.playlist import slide_contents
+
+    playlist = Playlist(
+        "T",
+        [
+            PlaylistItem("case", "multi", notes="Three lesions."),
+            PlaylistItem("overlay", "andronikou2020"),
+            PlaylistItem("question", "feature:medial-clavicle"),
+        ],
+        unknowns=True,
+    )
+    slides = slide_contents(playlist, catalogue)
+    assert [s.number for s in slides] == list(range(1, len(slides) + 1))
+    assert {s.total for s in slides} == {len(slides)}
+    by_part = {s.case_part: s for s in slides if s.case_id}
+    # An unknown keeps its neutral title until its diagnosis step, then shows the real one.
+    assert by_part["images"].title == "Case 1: 11-year-old girl with collarbone pain"
+    assert not by_part["images"].diagnosis_revealed and not by_part["images"].lesions_marked
+    assert by_part["diagnosis"].title == "Case 1: Title of multi"
+    assert by_part["diagnosis"].diagnosis_revealed
+    lesions = [s for s in slides if s.case_part == "lesion"]
+    assert [(s.focus_lesion, s.lesions_marked, s.lesion_position) for s in lesions] == [
+        ("a", ("a",), 1),
+        ("b", ("a", "b"), 2),
+        ("c", ("a", "b", "c"), 3),
+    ]
+    assert all(s.zoom_to_focus and s.lesion_count == 3 for s in lesions)
+    assert by_part["findings"].lesions_marked == ("a", "b", "c")
+    # Notes go to the presenter on every slide of the item, to the handout on its last page.
+    case_slides = [s for s in slides if s.case_id]
+    assert all(s.notes == "Three lesions." for s in case_slides)
+    assert [bool(s.handout_note) for s in case_slides] == [False] * (len(case_slides) - 1) + [True]
+    overlay, question, answer = slides[-3:]
+    assert (overlay.dataset_id, overlay.title, overlay.summary) == (
+        "andronikou2020",
+        "Where",
+        "Overlay · Where",
+    )
+    assert (question.question_id, question.answer_shown) == ("feature:medial-clavicle", False)
+    assert answer.answer_shown and answer.title == "Answer"

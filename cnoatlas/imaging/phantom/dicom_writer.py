@@ -7,15 +7,12 @@ de-identification flags. UIDs come from the study description, so files are repr
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from pydicom.dataset import FileDataset, FileMetaDataset
 from pydicom.uid import PYDICOM_IMPLEMENTATION_UID, ExplicitVRLittleEndian, MRImageStorage
 
 from cnoatlas import __version__
-
-if TYPE_CHECKING:
-    from cnoatlas.imaging.phantom.study import Series, Study
 
 STUDY_DATE, STUDY_TIME = "20240105", "090000"
 _SEQ = {
@@ -31,7 +28,11 @@ def _ds(v: float) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def write_series(study: Study, series: Series, folder: Path) -> list[Path]:
+def write_series(study: Any, series: Any, folder: Path) -> list[Path]:
+    """One file per slice of ``series`` (a ``study.Series`` of ``study``, a ``study.Study``).
+
+    Typed loosely on purpose: ``study`` calls this writer, so the writer does not import it.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     desc = study.description
     w = series.weighting

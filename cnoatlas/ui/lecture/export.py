@@ -13,14 +13,7 @@ from PySide6.QtGui import QFont, QImage, QPageLayout, QPageSize, QPainter, QPdfW
 from PySide6.QtWidgets import QWidget
 
 from cnoatlas.domain.errors import AtlasError
-from cnoatlas.domain.playlist import (
-    Catalogue,
-    Playlist,
-    handout_notes,
-    library_catalogue,
-    step_summary,
-    steps,
-)
+from cnoatlas.domain.playlist import Catalogue, Playlist, library_catalogue, slide_contents
 from cnoatlas.ui.common.views import grab_widget
 from cnoatlas.ui.lecture.slide_view import DEFAULT_SCALE, DEFAULT_THEME, SlideView
 
@@ -74,19 +67,19 @@ def export_playlist(
 
     slide.images = images
     written: list[Path] = []
-    all_steps = steps(playlist, catalogue)
-    width = max(2, len(str(len(all_steps))))
+    contents = slide_contents(playlist, catalogue)
+    width = max(2, len(str(len(contents))))
     try:
-        for number, step in enumerate(all_steps, 1):
-            slide.show_step(playlist, step)
-            path = out_dir / f"{number:0{width}d}-{step.kind}.png"
+        for content in contents:
+            slide.show_slide(content)
+            path = out_dir / f"{content.number:0{width}d}-{content.kind}.png"
             written.append(render_slide(slide, path, size))
     finally:
         slide.close()
         slide.deleteLater()
     if pdf:
-        summaries = [step_summary(playlist, s, catalogue) for s in all_steps]
-        notes = handout_notes(playlist, all_steps)
+        summaries = [content.summary for content in contents]
+        notes = [content.handout_note for content in contents]
         written.append(write_handout(playlist.title, written, summaries, notes, out_dir))
     return written
 

@@ -26,11 +26,12 @@ from cnoatlas.domain.errors import AtlasError
 from cnoatlas.domain.playlist import (
     Catalogue,
     Playlist,
+    SlideContent,
     Step,
     example_playlist_path,
     library_catalogue,
     load_playlist,
-    steps,
+    slide_contents,
 )
 from cnoatlas.ui.common.theme import MAX_SCALE, MIN_SCALE, THEME_NAMES, clamp_scale
 from cnoatlas.ui.common.views import ViewRequest, register_view
@@ -144,7 +145,7 @@ class PresentationWindow(QWidget):
         self.settings = settings or PresentationSettings()
         self.catalogue = catalogue or library_catalogue()
         self.playlist = playlist
-        self.steps = steps(playlist, self.catalogue)
+        self.slides: list[SlideContent] = slide_contents(playlist, self.catalogue)
         self.index = 0
         self.typed = ""
         self.synchronous_images = synchronous_images
@@ -207,24 +208,31 @@ class PresentationWindow(QWidget):
 
     def _prefetch(self) -> None:
         """Start on the images of this step's case and the next case, so no one waits."""
-        seen = 0
-        for step in self.steps[self.index :]:
-            item = self.playlist.items[step.item]
-            if item.kind == "case" and not item.problem:
-                self._request_images(item.ref)
-                seen += 1
-                if seen == 2:
+        wanted = []
+        for content in self.slides[self.index :]:
+            if content.case_id and content.case_id not in wanted:
+                wanted.append(content.case_id)
+                if len(wanted) == 2:
                     break
+        for case_id in wanted:
+            self._request_images(case_id)
 
     # --- stepping ---------------------------------------------------------------------------
+    @property
+    def steps(self) -> list[Step]:
+        return [content.step for content in self.slides]
+
+    def current_slide(self) -> SlideContent | None:
+        return self.slides[self.index] if self.slides else None
+
     def go_to(self, index: int) -> None:
-        if not self.steps:
+        if not self.slides:
             self.slide.title.setText(self.playlist.title)
             self.slide.text.setText("<p>This playlist has no slides yet.</p>")
             return
-        self.index = max(0, min(index, len(self.steps) - 1))
+        self.index = max(0, min(index, len(self.slides) - 1))
         self._prefetch()
-        self.slide.show_step(self.playlist, self.steps[self.index])
+        self.slide.show_slide(self.slides[self.index])
         self.stepChanged.emit(self.index)
         self._refresh_presenter()
 
@@ -235,10 +243,11 @@ class PresentationWindow(QWidget):
         self.go_to(self.index - 1)
 
     def current_step(self) -> Step | None:
-        return self.steps[self.index] if self.steps else None
+        return self.slides[self.index].step if self.slides else None
 
     def set_unknowns(self, on: bool) -> None:
         self.playlist.unknowns = bool(on)
+        self.slides = slide_contents(self.playlist, self.catalogue)
         self.go_to(self.index)
 
     def toggle_black(self) -> None:
@@ -264,17 +273,39 @@ class PresentationWindow(QWidget):
     # --- presenter view and screens ------------------------------------------------------------
     def toggle_presenter(self) -> PresenterView:
         if self.presenter is None:
-            self.presenter = PresenterView(self)
+            self.presenter = self._make_presenter()
         if self.presenter.isVisible():
             self.presenter.hide()
         else:
             self.presenter.show()
-            self.presenter.refresh()
+            self._refresh_presenter()
         return self.presenter
 
+    def _make_presenter(self) -> PresenterView:
+        presenter = PresenterView(self.slide.theme_name, self.elapsed_seconds)
+        presenter.previousRequested.connect(self.previous_step)
+        presenter.nextRequested.connect(self.next_step)
+        presenter.blackRequested.connect(self.toggle_black)
+        presenter.endRequested.connect(self.close)
+        presenter.unknownsToggled.connect(self.set_unknowns)
+        presenter.screenChosen.connect(self.move_to_screen)
+        presenter.themeChosen.connect(lambda name: self.set_look(name, self.slide.scale))
+        presenter.textZoomed.connect(self.zoom_text)
+        return presenter
+
     def _refresh_presenter(self) -> None:
-        if self.presenter is not None and self.presenter.isVisible():
-            self.presenter.refresh()
+        if self.presenter is None or not self.presenter.isVisible():
+            return
+        now = self.current_slide()
+        following = self.slides[self.index + 1] if now and self.index + 1 < len(self.slides) else None
+        self.presenter.show_state(
+            self.playlist.title,
+            now,
+            following,
+            unknowns=self.playlist.unknowns,
+            typed=self.typed,
+            preview=self.slide.grab() if self.slide.isVisible() else None,
+        )
 
     def start(self) -> None:
         """Full screen on the remembered screen; with two screens the presenter view on the other."""

@@ -1,11 +1,15 @@
-"""The lecturer's own screen during a presentation: current and next step, notes, elapsed time."""
+"""The lecturer's own screen during a presentation: current and next step, notes, elapsed time.
+
+It knows nothing of the presentation window: the window hands it what to show
+(``show_state``) and listens to its buttons through signals.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QFont
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -17,22 +21,28 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnoatlas.domain.playlist import step_summary
+from cnoatlas.domain.playlist import SlideContent
 from cnoatlas.ui.common.theme import THEME_NAMES
-
-if TYPE_CHECKING:
-    from cnoatlas.ui.lecture.presentation import PresentationWindow
 
 
 class PresenterView(QWidget):
     """The lecturer's screen: current and next step, speaker notes, elapsed time."""
 
-    def __init__(self, presentation: PresentationWindow) -> None:
+    previousRequested = Signal()
+    nextRequested = Signal()
+    blackRequested = Signal()
+    endRequested = Signal()
+    unknownsToggled = Signal(bool)
+    screenChosen = Signal(str)
+    themeChosen = Signal(str)
+    textZoomed = Signal(float)  # the change of the slides' text scale
+
+    def __init__(self, theme_name: str, elapsed_seconds: Callable[[], int]) -> None:
         super().__init__()
         self.setObjectName("presenterView")
         self.setWindowTitle("Presenter view")
         self.setAccessibleName("Presenter view")
-        self.presentation = presentation
+        self._elapsed = elapsed_seconds
         self.counter = QLabel()
         self.counter.setObjectName("presenterCounter")
         self.clock = QLabel("00:00")
@@ -67,7 +77,7 @@ class PresenterView(QWidget):
         self.unknowns.setObjectName("presenterUnknowns")
         self.unknowns.setAccessibleName("Show every case as an unknown")
         self.unknowns.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.unknowns.toggled.connect(presentation.set_unknowns)
+        self.unknowns.toggled.connect(self.unknownsToggled)
         self.screens = QComboBox()
         self.screens.setObjectName("presenterScreens")
         self.screens.setAccessibleName("Screen for the slides")
@@ -78,9 +88,7 @@ class PresenterView(QWidget):
                 f"Slides on {screen.name() or 'screen'} ({size.width()}x{size.height()})",
                 screen.name(),
             )
-        self.screens.activated.connect(
-            lambda i: presentation.move_to_screen(self.screens.itemData(i))
-        )
+        self.screens.activated.connect(lambda i: self.screenChosen.emit(self.screens.itemData(i)))
         self.theme_box = QComboBox()
         self.theme_box.setObjectName("presenterTheme")
         self.theme_box.setAccessibleName("Slide theme")
@@ -89,17 +97,17 @@ class PresenterView(QWidget):
             self.theme_box.addItem(
                 name.capitalize() if name != "contrast" else "High contrast", name
             )
-        self.theme_box.setCurrentIndex(THEME_NAMES.index(presentation.slide.theme_name))
+        self.theme_box.setCurrentIndex(THEME_NAMES.index(theme_name))
         self.theme_box.activated.connect(
-            lambda i: presentation.set_look(self.theme_box.itemData(i), presentation.slide.scale)
+            lambda i: self.themeChosen.emit(self.theme_box.itemData(i))
         )
-        smaller = button("A−", "presenterSmaller", lambda: presentation.zoom_text(-0.25))
-        larger = button("A+", "presenterLarger", lambda: presentation.zoom_text(0.25))
+        smaller = button("A−", "presenterSmaller", lambda: self.textZoomed.emit(-0.25))
+        larger = button("A+", "presenterLarger", lambda: self.textZoomed.emit(0.25))
         controls = QHBoxLayout()
         for w in (
-            button("◀ Previous", "presenterPrevious", presentation.previous_step),
-            button("Next ▶", "presenterNext-button", presentation.next_step),
-            button("Black (B)", "presenterBlack", presentation.toggle_black),
+            button("◀ Previous", "presenterPrevious", self.previousRequested),
+            button("Next ▶", "presenterNext-button", self.nextRequested),
+            button("Black (B)", "presenterBlack", self.blackRequested),
             smaller,
             larger,
             self.theme_box,
@@ -108,7 +116,7 @@ class PresenterView(QWidget):
         ):
             controls.addWidget(w)
         controls.addStretch(1)
-        controls.addWidget(button("End (Esc)", "presenterEnd", presentation.close))
+        controls.addWidget(button("End (Esc)", "presenterEnd", self.endRequested))
 
         top = QHBoxLayout()
         top.addWidget(self.counter, 1)
@@ -156,32 +164,34 @@ class PresenterView(QWidget):
         self._timer.start()
 
     def _tick(self) -> None:
-        seconds = self.presentation.elapsed_seconds()
+        seconds = self._elapsed()
         self.clock.setText(f"{seconds // 60:02d}:{seconds % 60:02d}")
 
-    def refresh(self) -> None:
-        p = self.presentation
-        index, total = p.index, len(p.steps)
-        if not total:
+    def show_state(
+        self,
+        title: str,
+        now: SlideContent | None,
+        following: SlideContent | None,
+        unknowns: bool,
+        typed: str = "",
+        preview: QPixmap | None = None,
+    ) -> None:
+        """What the lecturer sees: this slide and the next, the notes, the slide's picture."""
+        if now is None:
             self.counter.setText("An empty playlist")
             return
-        self.counter.setText(f"Step {index + 1} of {total} · {p.playlist.title}")
-        self.current.setText(step_summary(p.playlist, p.steps[index], p.catalogue))
-        following = p.steps[index + 1] if index + 1 < total else None
-        self.next.setText(
-            step_summary(p.playlist, following, p.catalogue) if following else "End of the lecture"
-        )
-        item = p.playlist.items[p.steps[index].item]
-        self.notes.setText(item.notes or "(no notes)")
+        self.counter.setText(f"Step {now.number} of {now.total} · {title}")
+        self.current.setText(now.summary)
+        self.next.setText(following.summary if following else "End of the lecture")
+        self.notes.setText(now.notes or "(no notes)")
         self.unknowns.blockSignals(True)
-        self.unknowns.setChecked(p.playlist.unknowns)
+        self.unknowns.setChecked(unknowns)
         self.unknowns.blockSignals(False)
-        self.typed.setText(f"Go to step {p.typed}…" if p.typed else "")
+        self.typed.setText(f"Go to step {typed}…" if typed else "")
         self._tick()
-        if p.slide.isVisible():
-            pixmap = p.slide.grab()
+        if preview is not None:
             self.preview.setPixmap(
-                pixmap.scaled(
+                preview.scaled(
                     self.preview.width(),
                     self.preview.height(),
                     Qt.AspectRatioMode.KeepAspectRatio,

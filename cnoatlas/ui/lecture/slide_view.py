@@ -12,15 +12,7 @@ from PySide6.QtGui import QColor, QFont, QPainter, QTextDocument
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from cnoatlas.domain.cases import lesion_slices
-from cnoatlas.domain.playlist import (
-    Catalogue,
-    Playlist,
-    Step,
-    case_heading,
-    diagnosis_revealed,
-    lesions_marked,
-    library_catalogue,
-)
+from cnoatlas.domain.playlist import Catalogue, SlideContent, library_catalogue
 from cnoatlas.domain.sites import site_model
 from cnoatlas.ui.common.theme import THEME_NAMES, clamp_scale, theme
 from cnoatlas.ui.viewer.annotation_items import LABEL_POINT_SIZE
@@ -151,8 +143,7 @@ class SlideView(QWidget):
         self.theme_name = theme_name
         self.scale = clamp_scale(scale)
         self.images: ImagesProvider = lambda _case_id: None
-        self.playlist: Playlist | None = None
-        self.step: Step | None = None
+        self.content: SlideContent | None = None
         self._viewer_case = ""
 
         self.title = QLabel()
@@ -234,17 +225,15 @@ class SlideView(QWidget):
         self._apply_style()
 
     # --- content ----------------------------------------------------------------------------
-    def show_step(self, playlist: Playlist, step: Step) -> None:
-        self.playlist, self.step = playlist, step
+    def show_slide(self, content: SlideContent) -> None:
+        self.content = content
         self._render()
 
     def images_arrived(self, case_id: str) -> None:
         """A case's images are ready: redraw if this slide is waiting for them."""
-        if self.step is not None and self.playlist is not None:
-            item = self.playlist.items[self.step.item]
-            if item.kind == "case" and item.ref == case_id:
-                self._viewer_case = ""
-                self._render()
+        if self.content is not None and self.content.case_id == case_id:
+            self._viewer_case = ""
+            self._render()
 
     def visible_texts(self) -> list[str]:
         """Every text a person in the hall can read on this slide right now."""
@@ -264,27 +253,28 @@ class SlideView(QWidget):
         return texts
 
     def _render(self) -> None:
-        if self.playlist is None or self.step is None:
+        content = self.content
+        if content is None:
             return
-        item = self.playlist.items[self.step.item]
-        kind = self.step.kind
+        item = content.item
+        kind = content.kind
         self.subtitle.setText("")
         self.footer.setText("")
         if kind == "missing":
-            self._set("Missing item", f"<p>{_esc(item.problem)}</p>", None)
+            self._set(content.title, f"<p>{_esc(content.problem)}</p>", None)
             self.subtitle.setText("This part of the lecture could not be found in the atlas.")
         elif kind == "text":
-            self._set(item.title, _paragraphs(item.text), None)
+            self._set(content.title, _paragraphs(item.text), None)
             if item.sources:
                 self.footer.setText(f"Source: {_esc(_short_citation(item.sources))}")
         elif kind == "overlay":
-            self._overlay_step(item)
+            self._overlay_step(content)
         elif kind == "map":
-            self._map_step(item)
+            self._map_step(content)
         elif kind in ("question", "answer"):
-            self._question_step(item, answer=kind == "answer")
+            self._question_step(content)
         else:
-            self._case_step(item, kind.removeprefix("case-"))
+            self._case_step(content)
         self.subtitle.setVisible(bool(self.subtitle.text()))
         self.footer.setVisible(bool(self.footer.text()))
         self.text.fit()
@@ -304,19 +294,19 @@ class SlideView(QWidget):
         self.body.setStretch(1, 3 if body_html else 1)
 
     # --- kinds of step ------------------------------------------------------------------------
-    def _overlay_step(self, item) -> None:
+    def _overlay_step(self, content: SlideContent) -> None:
         from cnoatlas.ui.atlas.overlay import OverlayMapPanel
 
-        dataset = self.catalogue.datasets[item.ref]
+        dataset = self.catalogue.datasets[content.dataset_id]
         if self._overlay is None:
             self._overlay = OverlayMapPanel("slide")
             self._overlay.title.hide()
             self._overlay.summary.hide()
             self.visual.addWidget(self._overlay)
         self._overlay.set_dataset(dataset)
-        self._set(item.title or dataset.title, _paragraphs(dataset.description), self._overlay)
+        self._set(content.title, _paragraphs(dataset.description), self._overlay)
 
-    def _map_step(self, item) -> None:
+    def _map_step(self, content: SlideContent) -> None:
         from cnoatlas.ui.atlas.site_map import SiteMap
 
         if self._site_map is None:
@@ -325,20 +315,19 @@ class SlideView(QWidget):
             self.visual.addWidget(self._site_map)
         model = site_model()
         leaves: set[str] = set()
-        for site_id in item.sites:
+        for site_id in content.sites:
             leaves |= set(model.expand(site_id))
         shown = [s for s in self._site_map.site_ids() if s in leaves]
         self._site_map.highlight_sites(set(shown))  # no selection: its caption names one site
-        names = "".join(f"<li>{_esc(model.name(s))}</li>" for s in item.sites)
-        self._set(
-            item.title or "The skeleton", f"<ul>{names}</ul>" if names else "", self._site_map
-        )
+        names = "".join(f"<li>{_esc(model.name(s))}</li>" for s in content.sites)
+        self._set(content.title, f"<ul>{names}</ul>" if names else "", self._site_map)
 
-    def _question_step(self, item, answer: bool) -> None:
+    def _question_step(self, content: SlideContent) -> None:
         from cnoatlas.domain.quiz import question
         from cnoatlas.domain.quiz.cases import library_cases
 
-        q = question(item.ref, cases=library_cases())
+        answer = content.answer_shown
+        q = question(content.question_id, cases=library_cases())
         t = theme(self.theme_name)
         right = set(q.answer) if isinstance(q.answer, (tuple, list)) else {q.answer}
         rows = []
@@ -354,14 +343,12 @@ class SlideView(QWidget):
                 body += "".join(f"<p>{_esc(q.label(a))}</p>" for a in sorted(shown))
             body += f"<p style='color:{t.text}'>{_esc(q.explanation)}</p>"
             self.footer.setText(_esc(q.citation()))
-        self._set("Answer" if answer else "Question", body, None)
+        self._set(content.title, body, None)
 
-    def _case_step(self, item, part: str) -> None:
-        case = self.catalogue.cases[item.ref]
-        number = self.playlist.case_number(self.step.item)
-        title = case_heading(
-            case, number, self.playlist.unknowns, diagnosis_revealed(item, self.step)
-        )
+    def _case_step(self, content: SlideContent) -> None:
+        case = self.catalogue.cases[content.case_id]
+        part = content.case_part
+        title = content.title
         t = theme(self.theme_name)
         if part == "history":
             labs = "".join(
@@ -398,25 +385,24 @@ class SlideView(QWidget):
             self._set(title, body, None)
             self.subtitle.setText(f"Diagnosis: {_esc(case.diagnosis_label)}")
             return
-        lesion_ids = [lesion.id for lesion in case.lesions]
-        shown = lesions_marked(item, case, self.step)
-        focus = self.step.lesion if part == "lesion" else (shown[0] if shown else "")
-        visual = self._case_images(case, shown, focus, zoom=part == "lesion")
+        visual = self._case_images(
+            case, list(content.lesions_marked), content.focus_lesion, content.zoom_to_focus
+        )
         if part == "images":
             body = f"<p>{_esc(case.presentation)}</p>"
             self.footer.setText("Synthetic images made by the atlas's generator")
         elif part == "lesion":
-            lesion = case.lesion(self.step.lesion)
+            lesion = case.lesion(content.focus_lesion)
             model = site_model()
             where = model.name(lesion.site_id) if model.is_known(lesion.site_id) else ""
-            position = lesion_ids.index(lesion.id) + 1
             silent = (
                 f"<p style='color:{t.warning}'>No symptoms here: found by imaging.</p>"
                 if lesion.silent
                 else ""
             )
             body = (
-                f"<p style='color:{t.muted}'>Lesion {position} of {len(lesion_ids)}</p>"
+                f"<p style='color:{t.muted}'>Lesion {content.lesion_position} of "
+                f"{content.lesion_count}</p>"
                 f"<p><b>{_esc(where)}</b></p><p>{_esc(lesion.description)}</p>{silent}"
             )
         elif part == "findings":
