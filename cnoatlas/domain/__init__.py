@@ -1,1 +1,1 @@
-"""Pure-Python model of the atlas (sites, evidence, cases, quiz, progress). Never imports Qt."""
+"""Pure-Python model of the atlas (sites, evidence, cases, quiz, progress): no Qt, imaging or library."""

@@ -1,1 +1,1 @@
-"""Thin Qt widgets that show domain objects and emit signals."""
+"""Thin Qt widgets grouped by feature; the shell composes them into the window."""
