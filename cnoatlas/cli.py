@@ -344,6 +344,60 @@ def _import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- the department library ----------------------------------------------------------------
+PASSWORD_HINT = "CNOATLAS_DICOMWEB_PASSWORD"  # = library.teaching_files.PASSWORD_VARIABLE
+
+
+@command(
+    "library",
+    "the department's teaching library on a DICOMweb server (or a folder): list, push, pull",
+)
+def _library_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=("list", "push", "pull"), help="what to do")
+    p.add_argument("target", nargs="?", help="push: a CASE_ID; pull: a STUDY_UID")
+    p.add_argument("--server", required=True, help="https://host/dicom-web, or a folder")
+    p.add_argument("--user", help=f"user name (the password from ${PASSWORD_HINT} or the keyring)")
+    p.add_argument("--ca-bundle", metavar="FILE.pem", help="a CA bundle for the server's certificate")
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the server (30)")
+    p.add_argument("--case-id", help="pull: the new case's id (the teaching file's own by default)")
+    p.add_argument("--author", default="", help="push: the author's name shown in the library")
+    p.add_argument("--json", action="store_true", help="list: print JSON only")
+
+
+@_library_args.run
+def _library(args: argparse.Namespace) -> int:
+    import json
+
+    from cnoatlas.library import teaching_files as tf
+
+    if args.action in ("push", "pull") and not args.target:
+        what = "CASE_ID" if args.action == "push" else "STUDY_UID"
+        raise AtlasError(f"library {args.action}: give the {what}")
+    password = tf.password_for(args.server, args.user)
+    if args.user and password is None and sys.stdin.isatty():
+        import getpass
+
+        password = getpass.getpass(f"Password for {args.user} at {args.server}: ")
+    client = tf.open_archive(args.server, args.user, password, args.ca_bundle, args.timeout)
+    if args.action == "list":
+        files = tf.list_teaching_files(client, args.server)
+        if args.json:
+            print(json.dumps([f.to_json() for f in files], ensure_ascii=False, indent=2))
+            return EXIT_OK
+        for f in files:
+            age = f"{f.age_years:g} y" if isinstance(f.age_years, (int, float)) else "age ?"
+            print(f"{f.study_uid}  {f.title} · {f.diagnosis} · {age} {f.sex} · {f.date}")
+        print(f"{len(files)} teaching file{'s' if len(files) != 1 else ''}")
+        return EXIT_OK
+    if args.action == "push":
+        uid, count = tf.push_case(client, args.target, args.server, author=args.author)
+        print(f"pushed case '{args.target}' as study {uid} ({count} instances)")
+        return EXIT_OK
+    folder = tf.pull_case(client, args.target, args.server, case_id=args.case_id)
+    print(f"pulled study {args.target} as case '{folder.name}' into {folder}")
+    return EXIT_OK
+
+
 # --- search -------------------------------------------------------------------------------
 @command("search", "search chapters, cases and sites (title matches first; 'clav' finds clavicle)")
 def _search_args(p: argparse.ArgumentParser) -> None:
