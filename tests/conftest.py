@@ -26,3 +26,6 @@ def _close_stray_windows(request):
         if widget.isVisible():
             widget.close()
     app.processEvents()
+
+
+from tests.orthanc import orthanc  # noqa: E402, F401  (the real server, for the tests that ask)

@@ -26,14 +26,14 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from pydicom import Dataset
-from pydicom.uid import generate_uid
+from typing import TYPE_CHECKING, Any
 
 from cnoatlas import __version__
 from cnoatlas.domain.cases import Case, case_library, load_case, user_cases_dir
 from cnoatlas.domain.errors import AtlasError
+
+if TYPE_CHECKING:  # pydicom is imported where it is used: the Cases page opens without it
+    from pydicom import Dataset
 
 log = logging.getLogger("cnoatlas.library")
 
@@ -367,6 +367,7 @@ def teaching_file(case: Case, author: str = "") -> list[Dataset]:
     from highdicom.ko import KeyObjectSelection, KeyObjectSelectionDocument
     from highdicom.sr import ComprehensiveSR
     from pydicom.sr.codedict import codes
+    from pydicom.uid import generate_uid
 
     folder, files = _case_folder_images(case)
     images = [pydicom.dcmread(path) for path in files]

@@ -20,7 +20,7 @@ from cnoatlas.domain.cases import case_library
 from cnoatlas.domain.errors import AtlasError
 from cnoatlas.library import teaching_files as tf
 from cnoatlas.library.user_cases import import_dicom
-from tests.integration.conftest import PASSWORD, USER
+from tests.orthanc import PASSWORD, USER
 from tests.unit.test_deidentify import NEEDLES, write_planted_series
 
 pytestmark = pytest.mark.orthanc

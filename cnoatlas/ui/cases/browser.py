@@ -44,6 +44,7 @@ from cnoatlas.domain.errors import AtlasError
 from cnoatlas.domain.sites import site_model
 from cnoatlas.domain.user_notes import UserNotes
 from cnoatlas.library.studies import case_image_folder
+from cnoatlas.ui.cases.department import DepartmentLibrary
 from cnoatlas.ui.cases.page import SHORT_DIAGNOSES, CasePage
 from cnoatlas.ui.common.theme import current_theme
 from cnoatlas.ui.common.views import ViewRequest, new_main_window, register_view
@@ -187,6 +188,7 @@ class CaseBrowser(QWidget):
     caseOpened = Signal(str)
     thumbnailReady = Signal(str)
     caseImported = Signal(str)  # a case id, after "Import DICOM…"
+    departmentRequested = Signal()  # "Department library"
     # Thumbnails start when the grid is first shown; tests may turn this off.
     AUTO_THUMBNAILS = True
 
@@ -327,11 +329,17 @@ class CaseBrowser(QWidget):
             "Copy a DICOM folder or zip as a new case, with names and IDs removed"
         )
         self.import_button.clicked.connect(self.open_import_dialog)
+        self.department_button = QPushButton("Department library")
+        self.department_button.setObjectName("caseDepartmentButton")
+        self.department_button.setAccessibleName("The department's teaching library")
+        self.department_button.setToolTip("Teaching files shared on your department's server")
+        self.department_button.clicked.connect(self.departmentRequested)
 
         heading = QHBoxLayout()
         heading.addWidget(title)
         heading.addStretch(1)
         heading.addWidget(self.count_label, 0, Qt.AlignmentFlag.AlignBottom)
+        heading.addWidget(self.department_button, 0, Qt.AlignmentFlag.AlignBottom)
         heading.addWidget(self.import_button, 0, Qt.AlignmentFlag.AlignBottom)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 18, 24, 12)
@@ -517,8 +525,13 @@ class CasesPage(QStackedWidget):
         self.notes = UserNotes()
         self.browser = CaseBrowser(self.library, self.notes)
         self.case_page = CasePage(self.library, self.notes)
+        self.department = DepartmentLibrary()
         self.addWidget(self.browser)
         self.addWidget(self.case_page)
+        self.addWidget(self.department)
+        self.browser.departmentRequested.connect(lambda: self.setCurrentWidget(self.department))
+        self.department.backRequested.connect(self.show_browser)
+        self.department.caseArrived.connect(self._case_arrived)
         self.browser.caseOpened.connect(lambda case_id: self.open_case(case_id))
         self.case_page.backRequested.connect(self.show_browser)
         self.case_page.openLinkedCase.connect(lambda case_id: self.open_case(case_id))
@@ -535,6 +548,11 @@ class CasesPage(QStackedWidget):
         self.library = case_library(reload=True)
         self.case_page.library = self.library
         self.browser.set_library(self.library)
+
+    def _case_arrived(self, case_id: str) -> None:
+        """A pulled teaching file: into the library, and open it."""
+        self.reload_library()
+        self.open_case(case_id)
 
     def open_case(self, case_id: str, site_id: str | None = None, synchronous: bool = False):
         """Show a case, at its lesion in ``site_id`` when given (the map's hook)."""

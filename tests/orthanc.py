@@ -1,4 +1,5 @@
-"""A real Orthanc with its DICOMweb plugin, started on 127.0.0.1 for the tests that need it."""
+"""A real Orthanc with its DICOMweb plugin, started on 127.0.0.1 for the tests that need it
+(the `orthanc` fixture, registered in tests/conftest.py)."""
 
 from __future__ import annotations
 

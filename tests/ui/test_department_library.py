@@ -1,0 +1,84 @@
+"""The Department library view: connect, filter, pull with progress, share with a confirmation."""
+
+from __future__ import annotations
+
+import pytest
+
+from cnoatlas.domain.cases import case_library
+from cnoatlas.ui.cases.department import DepartmentLibrary
+from tests.orthanc import PASSWORD, USER
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("CNOATLAS_HOME", str(tmp_path / "home"))
+    case_library(reload=True)
+    yield
+    case_library(reload=True)
+
+
+@pytest.fixture
+def panel(qtbot, home):
+    widget = DepartmentLibrary(ask_password=lambda url, user: PASSWORD)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 700)
+    widget.show()
+    return widget
+
+
+def _wait_idle(qtbot, panel):
+    qtbot.waitUntil(lambda: not panel.busy(), timeout=120_000)
+
+
+@pytest.mark.orthanc
+def test_share_list_and_pull_a_case_through_the_view(qtbot, panel, orthanc, monkeypatch):
+    panel.server.setText(orthanc.url)
+    panel.user.setText(USER)
+    monkeypatch.setattr(panel, "confirm_push", lambda case_id: True)
+    assert "cno-medial-clavicle" in panel.shareable_cases()
+    panel.push("cno-medial-clavicle")
+    assert panel.busy() and panel.cancel_button.isVisibleTo(panel)
+    _wait_idle(qtbot, panel)  # the push, then the listing it starts
+    _wait_idle(qtbot, panel)
+    assert "teaching file" in panel.status.text()
+    titles = [panel.table.item(r, 0).text() for r in range(panel.table.rowCount())]
+    assert case_library().get("cno-medial-clavicle").title in titles
+
+    panel.search.setText("no such words anywhere")
+    assert panel.table.rowCount() == 0
+    panel.search.setText("")
+    panel.diagnosis.setCurrentIndex(panel.diagnosis.findData("cno"))
+    assert panel.table.rowCount() >= 1
+    row = titles.index(case_library().get("cno-medial-clavicle").title)
+    panel.diagnosis.setCurrentIndex(0)
+    panel.table.selectRow(row)
+    with qtbot.waitSignal(panel.caseArrived, timeout=120_000) as arrived:
+        panel.pull_selected()
+    assert arrived.args == ["cno-medial-clavicle-department"]  # the shipped id is taken
+    assert case_library(reload=True).get("cno-medial-clavicle-department") is not None
+
+
+def test_an_unreachable_server_is_one_line_and_the_view_stays_usable(qtbot, panel):
+    panel.server.setText("http://127.0.0.1:9/dicom-web")
+    panel.user.setText("")
+    panel.refresh()
+    _wait_idle(qtbot, panel)
+    assert "cannot reach the server" in panel.status.text()
+    assert "\n" not in panel.status.text()
+    assert panel.refresh_button.isEnabled()
+
+
+def test_a_missing_folder_is_said_before_anything_starts(qtbot, panel, tmp_path):
+    panel.server.setText(str(tmp_path / "nowhere"))
+    panel.refresh()
+    assert not panel.busy()
+    assert "no such folder" in panel.status.text()
+
+
+def test_the_password_is_never_written_to_the_settings(qtbot, panel, orthanc, home, tmp_path):
+    panel.server.setText(orthanc.url)
+    panel.user.setText(USER)
+    panel.refresh()
+    _wait_idle(qtbot, panel)
+    settings = (tmp_path / "home" / "config" / "settings.ini").read_text()
+    assert orthanc.url in settings and PASSWORD not in settings
