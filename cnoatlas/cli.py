@@ -431,7 +431,7 @@ def _bench_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON only (every figure and target)")
     p.add_argument("--quick", action="store_true", help="fewer repetitions, smaller sizes (CI)")
     p.add_argument("--only", action="append", metavar="SECTION",
-                   choices=("startup", "series", "interaction", "generator", "store", "scaling"),
+                   choices=("startup", "series", "interaction", "generator", "store", "library", "scaling"),
                    help="run only this section (repeatable)")  # fmt: skip
 
 

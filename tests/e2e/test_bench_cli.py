@@ -2,7 +2,7 @@
 
 import json
 
-GROUPS = {"startup", "series", "interaction", "generator", "store", "scaling"}
+GROUPS = {"startup", "series", "interaction", "generator", "store", "library", "scaling"}
 
 
 def test_bench_quick_json_has_every_figure_with_its_target(run_cli):
