@@ -16,7 +16,7 @@ packages=(libgl1 libegl1 libfontconfig1 libglib2.0-0 libdbus-1-3 libxkbcommon0
           libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0
           libxcb-shape0 libxkbcommon-x11-0 xvfb xauth)
 # The tests also run a real Orthanc with its DICOMweb plugin on 127.0.0.1 (the department library).
-[ "$with_tests" = 1 ] && packages+=(dicom3tools orthanc orthanc-dicomweb)
+[ "$with_tests" = 1 ] && packages+=(dicom3tools orthanc orthanc-dicomweb openssl)
 python3 -m venv --help >/dev/null 2>&1 && python3 -c "import ensurepip" 2>/dev/null || packages+=(python3-venv)
 
 missing=()

@@ -144,11 +144,9 @@ def open_archive(
         if not folder.is_dir():
             raise AtlasError(f"{folder}: no such folder for a teaching library")
         return DICOMfileClient(f"file://{folder.resolve()}", in_memory=True, update_db=True)
-    import requests
     from dicomweb_client import DICOMwebClient
 
-    session = requests.Session()
-    session.verify = ca_bundle if ca_bundle else True  # certificates are always checked
+    session = _session(ca_bundle)
     if user:
         if password is None:
             raise AtlasError(
@@ -156,7 +154,31 @@ def open_archive(
                 "system keyring)"
             )
         session.auth = (user, password)
-    return DICOMwebClient(url.rstrip("/"), session=session, timeout=timeout)
+    client = DICOMwebClient(url.rstrip("/"), session=session, timeout=timeout)
+    # dicomweb-client retries every failure five times with waits up to 16 s; a refused
+    # certificate or password will not change in a second: two short retries are enough.
+    client.set_http_retry_params(retry=True, max_attempts=3, wait_exponential_multiplier=200)
+    return client
+
+
+def _session(ca_bundle: str | None):
+    """A requests session that always checks certificates, against ``ca_bundle`` if given.
+
+    requests lets REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE override a session's own CA bundle
+    (requests issue 3829); the bundle the lecturer named wins here.
+    """
+    import requests
+
+    class Session(requests.Session):
+        def merge_environment_settings(self, url, proxies, stream, verify, cert):
+            settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
+            if ca_bundle:
+                settings["verify"] = ca_bundle
+            return settings
+
+    session = Session()
+    session.verify = ca_bundle or True
+    return session
 
 
 def server_error(url: str, exc: BaseException) -> AtlasError:

@@ -7,6 +7,7 @@ user folder, and the pixels and the case come back equal.
 
 from __future__ import annotations
 
+import http.server
 import json
 import shutil
 import threading
@@ -244,3 +245,84 @@ def test_a_malformed_case_report_is_refused(home, tmp_path, archive):
     with pytest.raises(AtlasError, match="the case report is malformed"):
         tf.pull_case(client, str(sr.StudyInstanceUID), url, case_id="malformed-copy")
     assert not (home / "data" / "cases" / "malformed-copy").exists()
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 (Orthanc's PEM holds key and certificate) and its CA file."""
+    import subprocess
+
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    both = folder / "orthanc.pem"
+    both.write_bytes(key.read_bytes() + cert.read_bytes())
+    return both, cert
+
+
+class _EmptyLibrary(http.server.BaseHTTPRequestHandler):
+    """A DICOMweb server with no teaching file: every search answers an empty list."""
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/dicom+json")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"[]")
+
+    def log_message(self, *args):
+        pass
+
+
+def test_certificates_are_verified_and_a_ca_bundle_can_be_named(tmp_path):
+    # Debian's Orthanc 1.10 crashes on its first HTTPS request here, so the server side of TLS is
+    # a Python HTTPS server: what is tested is that the atlas checks the certificate.
+    import ssl
+
+    pem, ca = _self_signed(tmp_path)
+    server = http.server.HTTPServer(("127.0.0.1", 0), _EmptyLibrary)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(pem)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"https://127.0.0.1:{server.server_port}/dicom-web"
+    try:
+        untrusted = tf.open_archive(url, USER, PASSWORD, timeout=5)
+        with pytest.raises(AtlasError, match="certificate could not be verified"):
+            tf.list_teaching_files(untrusted, url)
+        trusted = tf.open_archive(url, USER, PASSWORD, ca_bundle=str(ca), timeout=5)
+        assert tf.list_teaching_files(trusted, url) == []
+    finally:
+        server.shutdown()
+
+
+def test_a_server_answering_garbage_is_one_clear_line(home):
+    class Garbage(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = b"\x00\xffnot json, not DICOM"
+            self.send_response(200)
+            self.send_header("Content-Type", "application/dicom+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Garbage)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}/dicom-web"
+    try:
+        client = tf.open_archive(url)
+        with pytest.raises(AtlasError) as error:
+            tf.list_teaching_files(client, url)
+        with pytest.raises(AtlasError):
+            tf.pull_case(client, "1.2.3", url, case_id="garbage")
+    finally:
+        server.shutdown()
+    assert "\n" not in str(error.value) and "not json" not in str(error.value)
+    assert not (home / "data" / "cases" / "garbage").exists()

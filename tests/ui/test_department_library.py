@@ -82,3 +82,20 @@ def test_the_password_is_never_written_to_the_settings(qtbot, panel, orthanc, ho
     _wait_idle(qtbot, panel)
     settings = (tmp_path / "home" / "config" / "settings.ini").read_text()
     assert orthanc.url in settings and PASSWORD not in settings
+
+
+def test_the_server_set_in_settings_is_the_one_the_view_uses(qtbot, home):
+    from cnoatlas.ui.common.dialogs import SettingsDialog
+
+    dialog = SettingsDialog("dark", 1.0)
+    qtbot.addWidget(dialog)
+    field = dialog.library_fields["server"]
+    field.setText("  https://pacs.example.org/dicom-web ")
+    field.editingFinished.emit()
+    dialog.library_fields["user"].setText("resident")
+    dialog.library_fields["user"].editingFinished.emit()
+    view = DepartmentLibrary()
+    qtbot.addWidget(view)
+    view.show()
+    assert view.server.text() == "https://pacs.example.org/dicom-web"
+    assert view.user.text() == "resident"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QRunnable, QSettings, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -28,28 +28,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnoatlas import paths
 from cnoatlas.domain.cases import DIAGNOSES, case_library
 from cnoatlas.domain.errors import AtlasError
 from cnoatlas.library import teaching_files as tf
+from cnoatlas.ui.common.settings import AppSettings
 
 COLUMNS = ("Title", "Diagnosis", "Age", "Sex", "Sites", "Author", "Date")
-
-
-class ServerSettings:
-    """The server a department uses (address, user, CA bundle); never the password."""
-
-    def __init__(self) -> None:
-        self._qs = QSettings(
-            str(paths.user_config_dir() / "settings.ini"), QSettings.Format.IniFormat
-        )
-
-    def get(self, key: str) -> str:
-        return str(self._qs.value(f"library/{key}", "") or "")
-
-    def set(self, key: str, value: str) -> None:
-        self._qs.setValue(f"library/{key}", value)
-        self._qs.sync()
 
 
 class _Signals(QObject):
@@ -99,7 +83,7 @@ class DepartmentLibrary(QWidget):
         super().__init__()
         self.setObjectName("departmentLibrary")
         self.setAccessibleName("Department library")
-        self.settings = ServerSettings()
+        self.settings = AppSettings()
         self.ask_password = ask_password or self._ask_password
         self.files: list[tf.TeachingFile] = []
         self._task: _Task | None = None
@@ -111,11 +95,11 @@ class DepartmentLibrary(QWidget):
         back.setObjectName("departmentBack")
         back.setAccessibleName("Back to my cases")
         back.clicked.connect(self.backRequested)
-        self.server = QLineEdit(self.settings.get("server"))
+        self.server = QLineEdit(self.settings.library("server"))
         self.server.setObjectName("departmentServer")
         self.server.setAccessibleName("Server address")
         self.server.setPlaceholderText("https://pacs.example.org/dicom-web, or a shared folder")
-        self.user = QLineEdit(self.settings.get("user"))
+        self.user = QLineEdit(self.settings.library("user"))
         self.user.setObjectName("departmentUser")
         self.user.setAccessibleName("User name")
         self.user.setPlaceholderText("user (optional)")
@@ -204,17 +188,23 @@ class DepartmentLibrary(QWidget):
             self.status.setText("No system keyring here: the password is asked for each time.")
         return text
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self.busy():  # Settings may have changed the server meanwhile
+            self.server.setText(self.server.text() or self.settings.library("server"))
+            self.user.setText(self.user.text() or self.settings.library("user"))
+
     def _client(self):
         url, user = self.server.text().strip(), self.user.text().strip()
-        self.settings.set("server", url)
-        self.settings.set("user", user)
+        self.settings.set_library("server", url)
+        self.settings.set_library("user", user)
         password = None
         if user and not tf.is_folder_url(url):
             password = self._password or tf.password_for(url, user) or self.ask_password(url, user)
             if password is None:
                 raise AtlasError("no password given")
             self._password = password  # for this session only, in memory
-        return tf.open_archive(url, user or None, password, self.settings.get("ca_bundle") or None)
+        return tf.open_archive(url, user or None, password, self.settings.library("ca_bundle") or None)
 
     def _start(self, work: Callable[[object, tf.Transfer], object], done, busy: str) -> None:
         if self._task is not None:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QLabel,
+    QLineEdit,
     QTableWidget,
     QTableWidgetItem,
     QTextBrowser,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from cnoatlas import APP_NAME, __version__
 from cnoatlas.domain.sources import Source
+from cnoatlas.ui.common.settings import AppSettings
 from cnoatlas.ui.common.theme import MAX_SCALE, MIN_SCALE, THEME_LABELS, THEME_NAMES
 
 DISCLAIMER = (
@@ -153,9 +155,31 @@ class SettingsDialog(QDialog):
         form = QFormLayout()
         form.addRow("Theme", self.theme_combo)
         form.addRow("Interface scale", self.scale_spin)
+        # The department library's server (the password is never kept here: see the README).
+        settings = AppSettings()
+        self.library_fields: dict[str, QLineEdit] = {}
+        library = QFormLayout()
+        for key, label, placeholder in (
+            ("server", "Server", "https://pacs.example.org/dicom-web, or a shared folder"),
+            ("user", "User", "optional"),
+            ("ca_bundle", "CA bundle", "a .pem file, if the server's certificate needs one"),
+        ):
+            field = QLineEdit(settings.library(key))
+            field.setObjectName(f"library-{key}")
+            field.setAccessibleName(f"Department library {label.lower()}")
+            field.setPlaceholderText(placeholder)
+            field.editingFinished.connect(
+                lambda k=key, f=field: AppSettings().set_library(k, f.text())
+            )
+            self.library_fields[key] = field
+            library.addRow(label, field)
+        library_title = QLabel("Department library")
+        library_title.setProperty("role", "heading")
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(hint)
+        layout.addWidget(library_title)
+        layout.addLayout(library)
         layout.addWidget(_close_buttons(self))
         self.theme_combo.currentIndexChanged.connect(
             lambda _i: self.themeChanged.emit(self.theme_combo.currentData())

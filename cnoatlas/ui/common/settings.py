@@ -38,6 +38,20 @@ class AppSettings:
     def scale(self, value: float) -> None:
         self._qs.setValue("appearance/scale", clamp_scale(value))
 
+    # The department library's server: address, user and CA bundle; never the password.
+    LIBRARY_KEYS = ("server", "user", "ca_bundle")
+
+    def library(self, key: str) -> str:
+        if key not in self.LIBRARY_KEYS:
+            raise KeyError(key)
+        return str(self._qs.value(f"library/{key}", "") or "")
+
+    def set_library(self, key: str, value: str) -> None:
+        if key not in self.LIBRARY_KEYS:
+            raise KeyError(key)
+        self._qs.setValue(f"library/{key}", value.strip())
+        self._qs.sync()
+
     def window_state(self) -> tuple[QByteArray | None, QByteArray | None, str]:
         geometry = self._qs.value("window/geometry")
         state = self._qs.value("window/state")
