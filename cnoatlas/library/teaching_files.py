@@ -127,6 +127,16 @@ def is_folder_url(url: str) -> bool:
     return url.startswith("file://") or (not url.startswith(("http://", "https://")))
 
 
+def check_address(url: str) -> None:
+    """AtlasError for an address that cannot be a teaching library (before connecting)."""
+    if not url:
+        raise AtlasError("--server: give the DICOMweb address (https://…/dicom-web) or a folder")
+    if is_folder_url(url):
+        folder = Path(url.removeprefix("file://")).expanduser()
+        if not folder.is_dir():
+            raise AtlasError(f"{folder}: no such folder for a teaching library")
+
+
 def open_archive(
     url: str,
     user: str | None = None,
@@ -134,15 +144,15 @@ def open_archive(
     ca_bundle: str | None = None,
     timeout: float = 30.0,
 ):
-    """A dicomweb-client for ``url``: a DICOMweb server (http/https) or a local folder."""
-    if not url:
-        raise AtlasError("--server: give the DICOMweb address (https://…/dicom-web) or a folder")
+    """A dicomweb-client for ``url``: a DICOMweb server (http/https) or a local folder.
+
+    A folder's client indexes the folder in SQLite: use it on the thread that opened it.
+    """
+    check_address(url)
     if is_folder_url(url):
         from dicomweb_client import DICOMfileClient
 
         folder = Path(url.removeprefix("file://")).expanduser()
-        if not folder.is_dir():
-            raise AtlasError(f"{folder}: no such folder for a teaching library")
         return DICOMfileClient(f"file://{folder.resolve()}", in_memory=True, update_db=True)
     from dicomweb_client import DICOMwebClient
 

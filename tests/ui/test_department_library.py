@@ -99,3 +99,15 @@ def test_the_server_set_in_settings_is_the_one_the_view_uses(qtbot, home):
     view.show()
     assert view.server.text() == "https://pacs.example.org/dicom-web"
     assert view.user.text() == "resident"
+
+
+def test_a_shared_folder_works_as_a_library_from_the_view(qtbot, panel, tmp_path, monkeypatch):
+    folder = tmp_path / "shared-drive"
+    folder.mkdir()
+    panel.server.setText(str(folder))
+    monkeypatch.setattr(panel, "confirm_push", lambda case_id: True)
+    panel.push("cno-medial-clavicle")
+    _wait_idle(qtbot, panel)
+    _wait_idle(qtbot, panel)
+    assert panel.table.rowCount() == 1, panel.status.text()
+    assert "1 teaching file" in panel.status.text()

@@ -36,6 +36,13 @@ from cnoatlas.ui.common.settings import AppSettings
 COLUMNS = ("Title", "Diagnosis", "Age", "Sex", "Sites", "Author", "Date")
 
 
+def _site_name(site_id: str) -> str:
+    from cnoatlas.domain.sites import site_model
+
+    model = site_model()
+    return model.name(site_id) if model.is_known(site_id) else site_id
+
+
 class _Signals(QObject):
     progress = Signal(int, int)
     done = Signal(object)  # the result
@@ -107,8 +114,12 @@ class DepartmentLibrary(QWidget):
         self.refresh_button.setObjectName("departmentConnect")
         self.refresh_button.setAccessibleName("Connect and list the teaching files")
         self.refresh_button.clicked.connect(self.refresh)
+        heading = QLabel("Department library")
+        heading.setObjectName("departmentTitle")
+        heading.setProperty("role", "heading")
         top = QHBoxLayout()
         top.addWidget(back)
+        top.addWidget(heading)
         top.addWidget(self.server, 3)
         top.addWidget(self.user, 1)
         top.addWidget(self.refresh_button)
@@ -204,18 +215,25 @@ class DepartmentLibrary(QWidget):
             if password is None:
                 raise AtlasError("no password given")
             self._password = password  # for this session only, in memory
-        return tf.open_archive(url, user or None, password, self.settings.library("ca_bundle") or None)
+        ca_bundle = self.settings.library("ca_bundle") or None
+        tf.check_address(url)  # a mistyped address is said now, not from the worker
+
+        def open_client():
+            # Made on the worker: a folder's client keeps an SQLite index bound to its thread.
+            return tf.open_archive(url, user or None, password, ca_bundle)
+
+        return open_client
 
     def _start(self, work: Callable[[object, tf.Transfer], object], done, busy: str) -> None:
         if self._task is not None:
             return
         try:
-            client = self._client()
+            open_client = self._client()
         except AtlasError as exc:
             self.status.setText(str(exc))
             return
         url = self.server.text().strip()
-        task = _Task(lambda transfer: work(client, url, transfer))
+        task = _Task(lambda transfer: work(open_client(), url, transfer))
         task.setAutoDelete(False)  # kept until it reports: Cancel reads its transfer
         task.signals.progress.connect(self._on_progress)
         task.signals.done.connect(self._finished)  # first: a handler may start the next task
@@ -275,7 +293,8 @@ class DepartmentLibrary(QWidget):
         words = self.search.text().lower().split()
         out = []
         for f in self.files:
-            text = " ".join((f.title, f.author, *f.site_ids)).lower()
+            names = [_site_name(site) for site in f.site_ids]
+            text = " ".join((f.title, f.author, *f.site_ids, *names)).lower()
             if (not dx or f.diagnosis == dx) and all(w in text for w in words):
                 out.append(f)
         return out
@@ -291,7 +310,7 @@ class DepartmentLibrary(QWidget):
                 DIAGNOSES.get(f.diagnosis, f.diagnosis),
                 age,
                 f.sex,
-                ", ".join(f.site_ids),
+                ", ".join(_site_name(s) for s in f.site_ids),
                 f.author,
                 date,
             )
