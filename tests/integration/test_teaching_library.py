@@ -326,3 +326,20 @@ def test_a_server_answering_garbage_is_one_clear_line(home):
         server.shutdown()
     assert "\n" not in str(error.value) and "not json" not in str(error.value)
     assert not (home / "data" / "cases" / "garbage").exists()
+
+
+def test_the_kos_and_the_sr_are_valid_dicom(home, tmp_path):
+    import subprocess
+
+    _imported_case(tmp_path, "checked-documents")
+    case_library(reload=True)
+    *_images, kos, sr = tf.teaching_file(case_library().get("checked-documents"))
+    assert kos.ContentSequence[0] is not None and kos.SeriesDescription == "For Teaching"
+    title = kos.ConceptNameCodeSequence[0]
+    assert (title.CodeValue, title.CodingSchemeDesignator) == ("113004", "DCM")
+    for name, ds in (("kos", kos), ("sr", sr)):
+        path = tmp_path / f"{name}.dcm"
+        ds.save_as(path, enforce_file_format=True)
+        out = subprocess.run(["dciodvfy", str(path)], capture_output=True, text=True)
+        errors = [line for line in (out.stdout + out.stderr).splitlines() if "Error" in line]
+        assert not errors, f"{name}: {errors[:3]}"
