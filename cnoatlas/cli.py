@@ -202,11 +202,24 @@ def _dicom(args: argparse.Namespace) -> int:
 
 
 # --- cases --------------------------------------------------------------------------------
-@command("cases", "the teaching cases: 'cases list' shows them, 'cases validate [PATH]' checks them")
+@command(
+    "cases",
+    "the teaching cases: 'cases list', 'cases validate [PATH]', 'cases pack CASE_ID --out FILE', "
+    "'cases unpack FILE'",
+)
 def _cases_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("action", choices=("list", "validate"), help="list the cases, or check them")
-    p.add_argument("path", nargs="?", type=Path, help="validate: a case folder or a library folder")
+    p.add_argument(
+        "action",
+        choices=("list", "validate", "pack", "unpack"),
+        help="list or check the cases; pack one into a .cnocase file, or unpack one",
+    )
+    p.add_argument(
+        "path", nargs="?", help="validate: a case or library folder; pack: a CASE_ID; unpack: FILE"
+    )
     p.add_argument("--json", action="store_true", help="list: print JSON only")
+    p.add_argument("--out", type=Path, help="pack: the package file to write (FILE.cnocase)")
+    p.add_argument("--case-id", help="unpack: the new case's id (the package's own by default)")
+    p.add_argument("--replace", action="store_true", help="unpack: overwrite a case with that id")
 
 
 @_cases_args.run
@@ -215,8 +228,25 @@ def _cases(args: argparse.Namespace) -> int:
 
     from cnoatlas.domain.cases import load_library, validate_path
 
+    if args.action == "pack":
+        from cnoatlas.library.packages import pack_case
+
+        if not args.path or args.out is None:
+            raise AtlasError("cases pack: give the CASE_ID and --out FILE.cnocase")
+        written = pack_case(args.path, args.out)
+        print(f"packed case '{args.path}' into {written}")
+        return EXIT_OK
+    if args.action == "unpack":
+        from cnoatlas.library.packages import unpack_case
+
+        if not args.path:
+            raise AtlasError("cases unpack: give the package FILE.cnocase")
+        result = unpack_case(Path(args.path), args.case_id, replace=args.replace)
+        verb = "replaced" if result.replaced else "added"
+        print(f"{verb} case '{result.case_id}' ({result.files} files) in {result.folder}")
+        return EXIT_OK
     if args.action == "validate":
-        root = args.path or paths.cases_dir()
+        root = Path(args.path) if args.path else paths.cases_dir()
         checked, problems = validate_path(root)
         for problem in problems:
             print(problem, file=sys.stderr)

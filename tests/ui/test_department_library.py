@@ -111,3 +111,34 @@ def test_a_shared_folder_works_as_a_library_from_the_view(qtbot, panel, tmp_path
     _wait_idle(qtbot, panel)
     assert panel.table.rowCount() == 1, panel.status.text()
     assert "1 teaching file" in panel.status.text()
+
+
+def test_a_case_package_is_imported_from_the_cases_page(qtbot, home, tmp_path):
+    from cnoatlas.library.packages import pack_case
+    from cnoatlas.ui.cases.browser import CasesPage
+
+    package = pack_case("cno-silent-vertebra", tmp_path / "from-a-colleague")
+    page = CasesPage()
+    qtbot.addWidget(page)
+    assert page.browser.import_package(str(package)) is None  # a shipped case's id is taken
+    assert "shipped case" in page.browser.problems_label.text()
+    import json
+    import zipfile
+
+    renamed = tmp_path / "renamed.cnocase"
+    with zipfile.ZipFile(package) as src, zipfile.ZipFile(renamed, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "manifest.json":
+                doc = json.loads(data)
+                doc["case_id"] = "colleague-vertebra"
+                data = json.dumps(doc).encode()
+            dst.writestr(name, data)
+    with qtbot.waitSignal(page.browser.caseImported) as arrived:
+        assert page.browser.import_package(str(renamed)) == "colleague-vertebra"
+    assert arrived.args == ["colleague-vertebra"]
+    assert "colleague-vertebra" in page.browser.visible_case_ids()
+    asked = []
+    assert page.browser.import_package(str(renamed), ask=lambda q: asked.append(q)) is None
+    assert asked and "already has a case 'colleague-vertebra'" in asked[0]
+    assert page.browser.import_package(str(renamed), ask=lambda q: True) == "colleague-vertebra"

@@ -329,6 +329,11 @@ class CaseBrowser(QWidget):
             "Copy a DICOM folder or zip as a new case, with names and IDs removed"
         )
         self.import_button.clicked.connect(self.open_import_dialog)
+        self.package_button = QPushButton("Import case package…")
+        self.package_button.setObjectName("casePackageButton")
+        self.package_button.setAccessibleName("Import a case package (.cnocase) from a colleague")
+        self.package_button.setToolTip("Add a case a colleague packed with 'cnoatlas cases pack'")
+        self.package_button.clicked.connect(lambda: self.import_package())
         self.department_button = QPushButton("Department library")
         self.department_button.setObjectName("caseDepartmentButton")
         self.department_button.setAccessibleName("The department's teaching library")
@@ -340,6 +345,7 @@ class CaseBrowser(QWidget):
         heading.addStretch(1)
         heading.addWidget(self.count_label, 0, Qt.AlignmentFlag.AlignBottom)
         heading.addWidget(self.department_button, 0, Qt.AlignmentFlag.AlignBottom)
+        heading.addWidget(self.package_button, 0, Qt.AlignmentFlag.AlignBottom)
         heading.addWidget(self.import_button, 0, Qt.AlignmentFlag.AlignBottom)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 18, 24, 12)
@@ -373,6 +379,40 @@ class CaseBrowser(QWidget):
         dialog.openCase.connect(self.caseOpened)
         dialog.show()
         return dialog
+
+    def import_package(self, path: str | None = None, ask=None) -> str | None:
+        """Unpack a .cnocase file into the library (asking before replacing a case); its id."""
+        from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+        from cnoatlas.library.packages import CaseExists, unpack_case
+
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Import case package", "", "Case packages (*.cnocase)"
+            )
+            if not path:
+                return None
+        ask = ask or (
+            lambda text: QMessageBox.question(self, "Replace the case?", text)
+            == QMessageBox.StandardButton.Yes
+        )
+        try:
+            try:
+                result = unpack_case(Path(path))
+            except CaseExists as exc:
+                question = (
+                    f"Your library already has a case '{exc.case_id}'. "
+                    "Replace it with the one in the package?"
+                )
+                if not ask(question):
+                    return None
+                result = unpack_case(Path(path), replace=True)
+        except AtlasError as exc:
+            self.problems_label.setText(str(exc))
+            self.problems_label.show()
+            return None
+        self.caseImported.emit(result.case_id)
+        return result.case_id
 
     def set_library(self, library: CaseLibrary) -> None:
         self.library = library
