@@ -61,6 +61,7 @@ def _screenshot_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, type=Path, help="PNG file to write")
     p.add_argument("--size", type=_size, default=(1920, 1080), help="WIDTHxHEIGHT (1920x1080)")
     p.add_argument("--theme", choices=("dark", "light", "contrast"), default="dark")
+    p.add_argument("--scale", type=float, default=1.0, help="interface scale, 1.0 to 3.0 (1.0)")
     p.add_argument("--select", metavar="SITE_ID", help="site to select (map views)")
     p.add_argument("--slice", type=int, metavar="N", help="slice to show (image views)")
 
@@ -74,8 +75,15 @@ def _screenshot(args: argparse.Namespace) -> int:
     from cnoatlas.ui.common.views import ViewRequest
     from cnoatlas.ui.shell.screens import render_view
 
+    if not 1.0 <= args.scale <= 3.0:
+        raise AtlasError(f"--scale {args.scale:g}: give an interface scale from 1.0 to 3.0")
     request = ViewRequest.parse(
-        args.view, size=args.size, theme=args.theme, select=args.select, slice=args.slice
+        args.view,
+        size=args.size,
+        theme=args.theme,
+        scale=args.scale,
+        select=args.select,
+        slice=args.slice,
     )
     image = render_view(request, args.out)
     print(f"wrote {args.out} ({image.width()}x{image.height()}, view {args.view})")

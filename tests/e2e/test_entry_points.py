@@ -88,3 +88,33 @@ def test_output_into_a_closed_pipe_ends_quietly(tmp_path):
     assert result.returncode == 0
     assert result.stdout.strip()
     assert "error" not in result.stderr.lower(), result.stderr
+
+
+def test_a_screenshot_neither_reads_nor_writes_the_users_settings(run_cli, tmp_path):
+    from PySide6.QtGui import QImage
+
+    plain = run_cli("screenshot", "--view", "home", "--out", str(tmp_path / "plain.png"),
+                    "--size", "1366x768")  # fmt: skip
+    assert plain.returncode == 0, plain.stderr
+    config = tmp_path / "home" / "config"
+    config.mkdir(parents=True, exist_ok=True)
+    settings = config / "settings.ini"
+    settings.write_text("[appearance]\nscale=2.5\ntheme=light\n\n[window]\npage=reading\n")
+    before = settings.read_bytes()
+    for view in ("home", "map", "quiz"):
+        result = run_cli("screenshot", "--view", view, "--out", str(tmp_path / "v.png"),
+                         "--size", "1366x768")  # fmt: skip
+        assert result.returncode == 0, result.stderr
+    assert settings.read_bytes() == before
+    # The home view with the user's scale 2.5 and light theme saved looks as without them.
+    assert QImage(str(tmp_path / "v.png")).size() == QImage(str(tmp_path / "plain.png")).size()
+    run_cli("screenshot", "--view", "home", "--out", str(tmp_path / "again.png"),
+            "--size", "1366x768")  # fmt: skip
+    assert QImage(str(tmp_path / "again.png")) == QImage(str(tmp_path / "plain.png"))
+    scaled = run_cli("screenshot", "--view", "home", "--out", str(tmp_path / "s.png"),
+                     "--scale", "2.0")  # fmt: skip
+    assert scaled.returncode == 0, scaled.stderr
+    bad = run_cli("screenshot", "--view", "home", "--out", str(tmp_path / "b.png"),
+                  "--scale", "7")  # fmt: skip
+    assert bad.returncode == 2 and "--scale" in bad.stderr
+    assert settings.read_bytes() == before

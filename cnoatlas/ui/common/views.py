@@ -22,6 +22,7 @@ class ViewRequest:
     argument: str | None = None
     size: tuple[int, int] = (1920, 1080)
     theme: str = "dark"
+    scale: float = 1.0  # the interface scale (never the user's saved one)
     select: str | None = None
     slice: int | None = None
 

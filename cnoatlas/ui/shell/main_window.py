@@ -56,6 +56,8 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowTitle(APP_NAME)
         self.settings = settings or AppSettings()
+        # A window that did not start from the user's state (screenshots, views) leaves it alone.
+        self._remember_state = restore_state
         self._pages: dict[str, QWidget] = {}  # built so far; see page()
         self._areas: dict[str, QScrollArea] = {}
         self._keys: list[str] = []
@@ -343,8 +345,11 @@ class MainWindow(QMainWindow):
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.user_log_dir())))
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.settings.save_window_state(self.saveGeometry(), self.saveState(), self.current_page())
-        self.settings.sync()
+        if self._remember_state:
+            self.settings.save_window_state(
+                self.saveGeometry(), self.saveState(), self.current_page()
+            )
+            self.settings.sync()
         super().closeEvent(event)
 
 

@@ -44,7 +44,7 @@ def build_view(request: ViewRequest) -> QWidget:
 
 
 def render_view(request: ViewRequest, out: Path) -> QImage:
-    ensure_app(theme=request.theme)
+    ensure_app(theme=request.theme, scale=request.scale)
     widget = build_view(request)
     try:
         image = grab_widget(widget, request.size)
