@@ -248,3 +248,27 @@ def test_missing_studies_are_prepared_on_a_worker_and_join_the_next_session(
         "case:cno-silent-vertebra:spot-1",
         "case:cno-silent-vertebra:find-all",
     }
+
+
+def test_after_an_image_question_the_keys_work_without_a_click(qtbot, store, study):
+    from PySide6.QtWidgets import QApplication
+
+    page = _page(qtbot, store, study, "case:case-x:spot-0")
+    panel = page.question_panel
+    _click_image(qtbot, panel.viewer, 13.0, 21.0)  # the viewer now has the keyboard
+    target = QApplication.focusWidget() or page
+    qtbot.keyClick(target, Qt.Key.Key_Return)  # submits the mark
+    assert panel.locked
+    qtbot.keyClick(QApplication.focusWidget() or page, Qt.Key.Key_Return)  # next question
+    assert panel.question.id == "feature:vertebra-plana"
+    qtbot.keyClick(QApplication.focusWidget() or page, Qt.Key.Key_1)
+    assert panel.locked  # the number key answered it: no click on the page was needed
+
+
+def test_an_image_question_can_be_skipped_with_no_mark(qtbot, store, study):
+    page = _page(qtbot, store, study, "case:case-x:spot-0")
+    panel = page.question_panel
+    assert not panel.next_button.isEnabled() and panel.skip_button.isVisible()
+    qtbot.keyClick(page, Qt.Key.Key_S)
+    assert panel.question.id == "feature:vertebra-plana"
+    assert store.answer_count() == 0

@@ -285,3 +285,46 @@ def test_two_sources_are_listed_one_per_line_not_run_together(qtbot):
     assert len(q.sources) == 2
     text = window.findChild(QLabel, "quizCitation").text()
     assert text.split("\n") == ["Sources:", *(citation_text([s]) for s in q.sources)]
+
+
+def _key(qtbot, page, key):
+    """A key press where the learner's keyboard focus is (the page gets it back after answers)."""
+    from PySide6.QtWidgets import QApplication
+
+    qtbot.keyClick(QApplication.focusWidget() or page, key)
+
+
+def test_a_practice_session_is_finished_with_the_keyboard_alone(qtbot, page, store):
+    reports = []
+    page.sessionFinished.connect(reports.append)
+    _start(qtbot, page, "practice", 4)
+    panel = page.question_panel
+    for number in range(4):
+        q = panel.question
+        if q.response == "single":
+            _key(qtbot, page, Qt.Key.Key_1)  # answer with a number key
+            assert panel.locked and panel.next_button.isEnabled()
+            _key(qtbot, page, Qt.Key.Key_Return)
+        else:
+            _key(qtbot, page, Qt.Key.Key_Return)  # nothing chosen: Enter says what it needs
+            assert "press S to skip" in panel.hint.text() and not panel.locked
+            _key(qtbot, page, Qt.Key.Key_S)
+        if number < 3:
+            assert page.stack.currentWidget() is panel
+    assert page.stack.currentWidget() is page.start_panel
+    assert len(reports) == 1 and reports[0].total == 4
+    assert reports[0].unanswered == 4 - store.answer_count()
+
+
+def test_an_exam_question_can_be_skipped_while_the_clock_runs(qtbot, page, store):
+    _start(qtbot, page, "exam", 3)
+    panel = page.question_panel
+    assert page.clock.isActive() and panel.skip_button.isVisible()
+    first = panel.question.id
+    qtbot.mouseClick(panel.skip_button, Qt.MouseButton.LeftButton)
+    assert panel.question.id != first and page.session.skipped == [first]
+    _key(qtbot, page, Qt.Key.Key_S)
+    _key(qtbot, page, Qt.Key.Key_S)
+    assert page.stack.currentWidget() is page.report_panel
+    assert store.answer_count() == 0  # a skipped question stores nothing
+    assert page.session.report().unanswered == 3

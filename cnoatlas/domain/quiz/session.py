@@ -31,6 +31,7 @@ class QuizSession:
         self.clock = clock
         self.index = 0
         self.outcomes: dict[str, Outcome] = {}
+        self.skipped: list[str] = []  # ids passed over without an answer (count as unanswered)
         self.started_at = clock()
 
     @property
@@ -57,6 +58,13 @@ class QuizSession:
             self.store.record(outcome, self.mode, self.clock())
         self.outcomes[question.id] = outcome
         return outcome
+
+    def skip(self) -> Question | None:
+        """Pass over the current question unanswered (nothing stored); the next one."""
+        question = self.current
+        if question is not None and question.id not in self.outcomes:
+            self.skipped.append(question.id)
+        return self.advance()
 
     def advance(self) -> Question | None:
         self.index = min(self.index + 1, len(self.questions))

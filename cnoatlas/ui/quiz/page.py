@@ -116,6 +116,7 @@ class QuizPage(QWidget):
         self.start_panel.startRequested.connect(self.start)
         self.question_panel.answered.connect(self._on_answer)
         self.question_panel.nextRequested.connect(self.next_question)
+        self.question_panel.skipRequested.connect(self.skip_question)
         self.question_panel.finishRequested.connect(self.finish_exam)
         self.report_panel.restartRequested.connect(self.show_start)
         self.clock = QTimer(self)
@@ -304,11 +305,14 @@ QPushButton[role="primary"] {{
         )
         if question.response in ("mark", "marks"):
             self.question_panel.set_study(self.studies.get(question.case_id or ""))
+        else:
+            self.setFocus()
 
     def _on_answer(self, response: Any) -> None:
         session = self.session
         if session is None:
             return
+        self.setFocus()  # keys (1-9, Enter, S) come back to the quiz from the image viewer
         outcome = session.answer(response)  # committed to the store before anything else
         self.answerRecorded.emit(outcome)
         if session.feedback_after_each:
@@ -324,6 +328,18 @@ QPushButton[role="primary"] {{
         if session is None:
             return
         session.advance()
+        if session.finished:
+            self._finish()
+        else:
+            self._show_current()
+
+    def skip_question(self) -> None:
+        """Pass over the question on screen (unanswered; in an exam too, while the clock runs)."""
+        session = self.session
+        if session is None or self.question_panel.locked:
+            return
+        session.skip()
+        self.setFocus()
         if session.finished:
             self._finish()
         else:
@@ -374,8 +390,13 @@ QPushButton[role="primary"] {{
             if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
                 if panel.locked or panel.next_button.isEnabled():
                     self.next_question()
+                elif not panel.submit_ready():
+                    panel.hint.setText(panel.waiting_hint())  # what Enter needs, or S to skip
                 else:
                     panel.submit()
+                return
+            if key == Qt.Key.Key_S and not panel.locked:
+                self.skip_question()
                 return
         if self.stack.currentWidget() is self.start_panel and event.key() in (
             Qt.Key.Key_Return,

@@ -38,6 +38,7 @@ class QuizQuestionPanel(QWidget):
 
     answered = Signal(object)  # the response
     nextRequested = Signal()
+    skipRequested = Signal()
     finishRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -158,6 +159,13 @@ class QuizQuestionPanel(QWidget):
 
         bottom = QHBoxLayout()
         bottom.addStretch(1)
+        # Every question can be passed over, in an exam too (it counts as unanswered).
+        self.skip_button = QPushButton("Skip (S)")
+        _name(self.skip_button, "quizSkipButton", "Skip this question")
+        self.skip_button.setMinimumHeight(44)
+        self.skip_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay with the page
+        self.skip_button.clicked.connect(self.skipRequested)
+        bottom.addWidget(self.skip_button)
         self.next_button = QPushButton("Next  ⏎")
         _name(self.next_button, "quizNextButton", "Next question")
         self.next_button.setProperty("role", "primary")
@@ -179,6 +187,7 @@ class QuizQuestionPanel(QWidget):
         self.prompt.setText(question.prompt)
         self.feedback.hide()
         self.next_button.setEnabled(False)
+        self.skip_button.show()
         for button in self.option_buttons:
             self.options_layout.removeWidget(button)
             button.hide()  # gone from view now; Qt deletes it once the click that got here ends
@@ -544,6 +553,26 @@ class QuizQuestionPanel(QWidget):
         self._sync_map()
         self.submit_button.setEnabled(False)
 
+    def submit_ready(self) -> bool:
+        """Whether Submit (or Enter) would send an answer now."""
+        q = self.question
+        if q is None or self.locked:
+            return False
+        if q.response in ("mark", "marks"):
+            return bool(self._image_marks)
+        if q.response == "rank":
+            return len(self._chosen) == len(q.options)
+        return bool(self._chosen)
+
+    def waiting_hint(self) -> str:
+        q = self.question
+        need = {
+            "mark": "Click the lesion on the image first",
+            "marks": "Click every lesion you find on the images first",
+            "rank": "Put every option in order first",
+        }.get(q.response if q else "", "Choose an answer first")
+        return f"{need}, or press S to skip this question."
+
     def submit(self) -> None:
         q = self.question
         if q is not None and q.response in ("mark", "marks"):
@@ -555,6 +584,7 @@ class QuizQuestionPanel(QWidget):
             self.submit_button.setEnabled(False)
             self.clear_button.setEnabled(False)
             self.next_button.setEnabled(True)
+            self.skip_button.hide()
             self.answered.emit(self.image_response())
             return
         if q is None or self.locked or not self._chosen:
@@ -568,6 +598,7 @@ class QuizQuestionPanel(QWidget):
         self.submit_button.setEnabled(False)
         self.clear_button.setEnabled(False)
         self.next_button.setEnabled(True)
+        self.skip_button.hide()
         self.answered.emit(response)
 
     def show_feedback(self, outcome: Outcome) -> None:
