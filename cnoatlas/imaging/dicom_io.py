@@ -962,6 +962,10 @@ def _is_image_class(sop_class: str) -> bool:
 def _describe(source: Source, ds: Dataset, offset, file_size: int, at_end: int) -> Header:
     values = _fast_values(ds)
     sop_class = values["SOPClassUID"] or ""
+    if not sop_class:
+        # A file cut short may keep only its meta group, which names the class too.
+        meta = getattr(ds, "file_meta", None)
+        sop_class = str(meta.get("MediaStorageSOPClassUID", "") or "") if meta else ""
     if sop_class == "1.2.840.10008.1.3.10" or "DirectoryRecordSequence" in ds:
         raise SkippedFile("a DICOMDIR (index of files), not an image")
     has_pixels = "PixelData" in ds or offset is not None

@@ -437,6 +437,16 @@ class Series:
             return False
         return True
 
+    def problem_of(self, index: int) -> str | None:
+        """The one-line reason slice ``index`` could not be read, if it failed."""
+        if not self.failed[index]:
+            return None
+        name = self.slices[index].file
+        for problem in reversed(self.problems):
+            if problem.file == name:
+                return problem.reason
+        return "could not be read"
+
     def adopt(self, first: FirstImage) -> int | None:
         """Keep the pixels read for the first paint if that file is one of this series' slices;
         returns the slice index they filled, or None."""

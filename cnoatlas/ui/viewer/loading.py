@@ -96,10 +96,20 @@ class SeriesLoadTask(QRunnable):
                 loaded.problems.extend(series.problems)
             self.signals.finished.emit(loaded)
         except AtlasError as exc:
-            self.signals.failed.emit(str(exc))
-        except Exception as exc:  # reported in the UI; the log has the details
-            logging.getLogger("cnoatlas.viewer").exception("loading %s failed", self.path)
-            self.signals.failed.emit(f"{self.path}: could not be loaded ({exc})")
+            self.signals.failed.emit(" ".join(str(exc).split()))
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            # Anything at all (a native decoder's PanicException too): one line in the viewer,
+            # never "loading…" for good; the log has the details.
+            from cnoatlas.imaging.dicom_io import _one_line, display_path
+
+            logging.getLogger("cnoatlas.viewer").error(
+                "loading %s failed", display_path(self.path), exc_info=exc
+            )
+            self.signals.failed.emit(
+                f"{display_path(self.path)}: could not be loaded ({_one_line(exc)})"
+            )
 
 
 def load_in_background(
@@ -162,7 +172,9 @@ def _read_first_image_here(task: SeriesLoadTask, show) -> None:
     try:
         sources, problems = find_sources(task.path)
         first = first_image(sources, task.first_slice)
-    except AtlasError:
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # the worker reads the path again and reports what is wrong
         return
     task.found = (sources, problems, first)
     if first is not None:
