@@ -55,6 +55,10 @@ class Limits:
     frames: int = 16384
     # Sequences nested deeper than this are refused (pydicom reads them recursively).
     sequence_depth: int = 32
+    # More data elements than this in one file's header (zeros parse as millions of empty
+    # (0000,0000) elements; a data set never holds more than a few of group 0000).
+    elements: int = 2_000_000
+    empty_group_elements: int = 64
     # A header (everything before the pixels) larger than this, once inflated, is refused.
     header_bytes: int = 64 << 20
     # Compressed pixel data this many times smaller than its claimed decoded size is a bomb
@@ -630,16 +634,46 @@ pydicom.filereader.read_sequence = _guarded_read_sequence
 pydicom.values.read_sequence = _guarded_read_sequence
 
 
+_original_element_generator = pydicom.filereader.data_element_generator
+
+
+def _counted_element_generator(*args, **kwargs):
+    """pydicom's element reader, counting elements while a bounded parse is active: a file of
+    zeros (or /dev/zero) is refused after a few empty elements instead of parsing millions."""
+    state = _DEPTH
+    if not getattr(state, "active", False):
+        yield from _original_element_generator(*args, **kwargs)
+        return
+    for elem in _original_element_generator(*args, **kwargs):
+        state.elements += 1
+        if state.elements > LIMITS.elements:
+            raise _TooDeep(f"more than {LIMITS.elements:,} data elements; refused")
+        if int(elem.tag) >> 16 == 0:
+            state.empty += 1
+            if state.empty > LIMITS.empty_group_elements:
+                raise _TooDeep("not DICOM: a run of empty (0000,xxxx) elements; refused")
+        yield elem
+
+
+pydicom.filereader.data_element_generator = _counted_element_generator
+
+
 class _bounded:
-    """A parse with a fresh nesting count (a reader on another thread keeps its own)."""
+    """A parse with fresh nesting and element counts (a reader on another thread keeps its
+    own). Outside one, lazily converted sequences still have their nesting guarded."""
 
     def __enter__(self):
-        self._saved = getattr(_DEPTH, "depth", 0)
-        _DEPTH.depth = 0
+        self._saved = (
+            getattr(_DEPTH, "depth", 0),
+            getattr(_DEPTH, "active", False),
+            getattr(_DEPTH, "elements", 0),
+            getattr(_DEPTH, "empty", 0),
+        )
+        _DEPTH.depth, _DEPTH.active, _DEPTH.elements, _DEPTH.empty = 0, True, 0, 0
         return self
 
     def __exit__(self, *exc_info):
-        _DEPTH.depth = self._saved
+        _DEPTH.depth, _DEPTH.active, _DEPTH.elements, _DEPTH.empty = self._saved
         return False
 
 
