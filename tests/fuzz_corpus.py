@@ -18,6 +18,9 @@ import zlib
 from collections.abc import Callable
 from pathlib import Path
 
+import pydicom
+import pydicom.config
+import pydicom.datadict
 from pydicom.data import get_testdata_file
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence
@@ -72,7 +75,35 @@ def seed_files() -> dict[str, bytes]:
             seeds[name] = Path(path).read_bytes()
     for i in range(3):
         seeds[f"synthetic{i}.dcm"] = to_bytes(synthetic_slice(i))
+    seeds["enhanced.dcm"] = to_bytes(enhanced_multiframe(3))
     return seeds
+
+
+def enhanced_multiframe(frames: int) -> Dataset:
+    """A small enhanced MR file: frames placed by per-frame functional groups."""
+    ds = synthetic_slice(0, rows=8, columns=8)
+    ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.4.1"
+    del ds.ImagePositionPatient, ds.ImageOrientationPatient, ds.PixelSpacing
+    ds.NumberOfFrames = frames
+    shared = Dataset()
+    orientation = Dataset()
+    orientation.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
+    shared.PlaneOrientationSequence = Sequence([orientation])
+    measures = Dataset()
+    measures.PixelSpacing = [1, 1]
+    shared.PixelMeasuresSequence = Sequence([measures])
+    ds.SharedFunctionalGroupsSequence = Sequence([shared])
+    items = []
+    for f in range(frames):
+        item, position, transform = Dataset(), Dataset(), Dataset()
+        position.ImagePositionPatient = [0, 0, 3.0 * f]
+        item.PlanePositionSequence = Sequence([position])
+        transform.RescaleSlope, transform.RescaleIntercept = 1, 0
+        item.PixelValueTransformationSequence = Sequence([transform])
+        items.append(item)
+    ds.PerFrameFunctionalGroupsSequence = Sequence(items)
+    ds.PixelData = bytes(range(64)) * 2 * frames
+    return ds
 
 
 def synthetic_slice(i: int, series_uid: str = "1.2.826.0.1.3680043.8.498.1", rows: int = 16,
@@ -182,7 +213,56 @@ def odd_values(data: bytes, rnd: random.Random) -> bytes:
     return bytes(out)
 
 
+_ODD_TARGETS = {
+    "Rows": ["US", [0, 1, 65535, 3]],
+    "Columns": ["US", [0, 1, 65535, 7]],
+    "NumberOfFrames": ["IS", ["0", "-1", "3", "2", "1e9", "inf", "abc", "65536"]],
+    "BitsAllocated": ["US", [0, 1, 7, 12, 32, 64]],
+    "BitsStored": ["US", [0, 1, 17, 40]],
+    "SamplesPerPixel": ["US", [0, 2, 3, 9]],
+    "PixelRepresentation": ["US", [1, 2, 7]],
+    "PhotometricInterpretation": ["CS", ["RGB", "PALETTE COLOR", "", "YBR_FULL", "MONOCHROME1"]],
+    "WindowCenter": ["DS", ["inf", "nan", "1e308", "-0", ""]],
+    "WindowWidth": ["DS", ["0", "-5", "inf", "nan"]],
+    "RescaleSlope": ["DS", ["0", "inf", "nan", "-1e308"]],
+    "RescaleIntercept": ["DS", ["inf", "nan"]],
+    "ImagePositionPatient": ["DS", [["inf", "0", "0"], ["1"], ["nan", "nan", "nan"]]],
+    "ImageOrientationPatient": ["DS", [["0"] * 6, ["inf"] * 6, ["1", "0"]]],
+    "PixelSpacing": ["DS", [["0", "0"], ["-1", "inf"], ["1"]]],
+    "InstanceNumber": ["IS", ["-1", "99999999999999", "x"]],
+    "GridFrameOffsetVector": ["DS", [["0", "1"], ["inf"], []]],
+    "PixelData": ["OB", [b"", b"\x00", b"\x00" * 3]],
+}
+
+
+def odd_elements(data: bytes, rnd: random.Random) -> bytes:
+    """Image elements set to odd values through pydicom (size, frames, bits, numbers, VRs)."""
+    try:
+        ds = pydicom.dcmread(io.BytesIO(data), force=True)
+        for _ in range(rnd.randint(1, 3)):
+            keyword = rnd.choice(sorted(_ODD_TARGETS))
+            vr, choices = _ODD_TARGETS[keyword]
+            value = rnd.choice(choices)
+            if rnd.random() < 0.15:
+                vr = rnd.choice(["UN", "LO", "SQ", "OB", "FD"])  # the wrong VR
+            if keyword in ds:
+                del ds[keyword]
+            tag = pydicom.datadict.tag_for_keyword(keyword)
+            if vr == "SQ":
+                value = Sequence([Dataset()])
+            elif vr in ("UN", "OB") and not isinstance(value, bytes):
+                value = str(value).encode()
+            ds.add_new(tag, vr, value)
+        buffer = io.BytesIO()
+        with pydicom.config.disable_value_validation():
+            ds.save_as(buffer)
+        return buffer.getvalue()
+    except Exception:
+        return flip(data, rnd)
+
+
 MUTATORS: dict[str, Callable[[bytes, random.Random], bytes]] = {
+    "odd_elements": odd_elements,
     "flip": flip,
     "truncate": truncate,
     "wrong_length": wrong_length,
@@ -369,6 +449,41 @@ def _one_line(text: str) -> None:
         raise AssertionError(f"reason is not one line: {text!r}")
 
 
+def _campaign_folder(out: Path, i: int) -> int:
+    from cnoatlas.imaging.series import load_series
+
+    folder = out / "folder"
+    folder.mkdir(exist_ok=True)
+    for old in folder.iterdir():
+        old.unlink()
+    for k in range(1, 11):
+        src = out / f"m{(i - k) % 64}.dcm"
+        if src.exists():
+            (folder / f"f{k}.dcm").write_bytes(src.read_bytes())
+    t0 = time.monotonic()
+    try:
+        result = load_series(folder)
+        for problem in [*result.problems, *result.skipped]:
+            _one_line(problem.reason)
+        for series in result.series:
+            series.summary()
+            series.default_window()
+            for index in range(len(series)):
+                series.modality_slice(index)
+                series.markers(index)
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        print(f"FAIL folder {i}: {type(exc).__name__}: {exc}"[:300], flush=True)
+        import shutil
+
+        shutil.copytree(folder, out / f"failfolder{i}", dirs_exist_ok=True)
+        return 1
+    if time.monotonic() - t0 > 10:
+        print(f"SLOW folder {i}: {time.monotonic() - t0:.1f}s", flush=True)
+    return 0
+
+
 def campaign(n: int, out: Path) -> int:
     """Run ``n`` mutated inputs through ``check_one``; print every escape; return failures."""
     import resource
@@ -402,6 +517,8 @@ def campaign(n: int, out: Path) -> int:
             (out / f"slow{i}_{name}").write_bytes(path.read_bytes())
         key = outcome.split(":")[0]
         outcomes[key] = outcomes.get(key, 0) + 1
+        if i % 10 == 9:  # a folder of this and the last few mutants, scanned and loaded
+            failures += _campaign_folder(out, i)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"{n} inputs in {time.monotonic() - start:.0f}s: {failures} failures, slowest "

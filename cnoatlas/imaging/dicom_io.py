@@ -7,6 +7,7 @@ preallocated array at the offset recorded here, everything else goes through pyd
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import logging
@@ -14,6 +15,7 @@ import os
 import re
 import stat
 import struct
+import sys
 import threading
 import warnings
 import zipfile
@@ -1049,7 +1051,11 @@ def _describe(source: Source, ds: Dataset, offset, file_size: int, at_end: int) 
         )
     interpretation = (values["PhotometricInterpretation"] or "MONOCHROME2").upper()
     if samples != 1 or interpretation not in ("MONOCHROME1", "MONOCHROME2"):
-        raise UnreadableFile(f"colour image ({interpretation}); the viewer shows greyscale only")
+        known = {"RGB", "YBR_FULL", "YBR_FULL_422", "PALETTE COLOR", "YBR_RCT", "YBR_ICT"}
+        shown = interpretation if interpretation in known else "(0028,0004) not greyscale"
+        if samples != 1 and interpretation in ("MONOCHROME1", "MONOCHROME2"):
+            shown = f"{samples} samples per pixel"
+        raise UnreadableFile(f"colour image ({shown}); the viewer shows greyscale only")
     ts = str(ds.file_meta.get("TransferSyntaxUID", "")) if hasattr(ds, "file_meta") else ""
     if not ts:
         ts = "1.2.840.10008.1.2" if ds.original_encoding[0] else "1.2.840.10008.1.2.1"
@@ -1142,7 +1148,9 @@ def decode_frames(header: Header) -> np.ndarray:
             ) != header.bits_allocated:
                 raise UnreadableFile("the file changed since its header was read")
             # The decode boundary: native decoders may raise anything, even BaseExceptions.
-            arr = np.asarray(ds.pixel_array)
+            rle = str(ds.file_meta.get("TransferSyntaxUID", "")) == _RLE_LOSSLESS
+            with _native_stderr_silenced() if rle else contextlib.nullcontext():
+                arr = np.asarray(ds.pixel_array)
     except BaseException as exc:
         problem = as_problem(exc, "pixel data could not be decoded")
         raise problem from exc
@@ -1154,6 +1162,41 @@ def decode_frames(header: Header) -> np.ndarray:
             f"{(header.frames, header.rows, header.columns)}"
         )
     return arr
+
+
+_RLE_LOSSLESS = "1.2.840.10008.1.2.5"
+_STDERR_LOCK = threading.Lock()
+
+
+class _native_stderr_silenced:
+    """pylibjpeg-rle is Rust: on a damaged frame it panics, and Rust's panic hook writes the
+    panic (and a backtrace) straight to file descriptor 2 before the PanicException reaches
+    Python. The command line's stderr is for one-line errors only, so descriptor 2 points at
+    /dev/null while such a decoder runs (the exception itself is reported as the file's
+    problem)."""
+
+    def __enter__(self):
+        _STDERR_LOCK.acquire()
+        self._saved = None
+        with contextlib.suppress(Exception):
+            sys.stderr.flush()
+        try:
+            self._saved = os.dup(2)
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, 2)
+            os.close(null)
+        except OSError:
+            self._saved = None
+        return self
+
+    def __exit__(self, *exc_info):
+        try:
+            if self._saved is not None:
+                os.dup2(self._saved, 2)
+                os.close(self._saved)
+        finally:
+            _STDERR_LOCK.release()
+        return False
 
 
 def iter_headers(sources: list[Source]) -> Iterator[tuple[Source, Header | Exception]]:
