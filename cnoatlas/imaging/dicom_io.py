@@ -29,7 +29,6 @@ import numpy as np
 import pydicom
 import pydicom.filereader
 import pydicom.values
-from pydicom.datadict import dictionary_VR
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.uid import UID, UID_dictionary
@@ -641,19 +640,21 @@ _original_element_generator = pydicom.filereader.data_element_generator
 
 def _counted_element_generator(*args, **kwargs):
     """pydicom's element reader, counting elements while a bounded parse is active: a file of
-    zeros (or /dev/zero) is refused after a few empty elements instead of parsing millions."""
-    state = _DEPTH
-    if not getattr(state, "active", False):
+    zeros (or /dev/zero) is refused after a few empty elements instead of parsing millions.
+    Counts are per data set (each sequence item has its own), kept in locals: this runs for
+    every element read."""
+    if not getattr(_DEPTH, "active", False):
         yield from _original_element_generator(*args, **kwargs)
         return
-    for elem in _original_element_generator(*args, **kwargs):
-        state.elements += 1
-        if state.elements > LIMITS.elements:
-            raise _TooDeep(f"more than {LIMITS.elements:,} data elements; refused")
-        if int(elem.tag) >> 16 == 0:
-            state.empty += 1
-            if state.empty > LIMITS.empty_group_elements:
+    empty = 0
+    most, most_empty = LIMITS.elements, LIMITS.empty_group_elements
+    for count, elem in enumerate(_original_element_generator(*args, **kwargs), start=1):
+        if elem.tag < 0x10000:  # group 0000: a command element, or zeros
+            empty += 1
+            if empty > most_empty:
                 raise _TooDeep("not DICOM: a run of empty (0000,xxxx) elements; refused")
+        if count > most:
+            raise _TooDeep(f"more than {most:,} data elements; refused")
         yield elem
 
 
@@ -661,22 +662,21 @@ pydicom.filereader.data_element_generator = _counted_element_generator
 
 
 class _bounded:
-    """A parse with fresh nesting and element counts (a reader on another thread keeps its
-    own). Outside one, lazily converted sequences still have their nesting guarded."""
+    """A parse with a fresh nesting count and element counting on (a reader on another
+    thread keeps its own). Outside one, lazily converted sequences still have their nesting
+    guarded."""
 
     def __enter__(self):
-        self._saved = (
-            getattr(_DEPTH, "depth", 0),
-            getattr(_DEPTH, "active", False),
-            getattr(_DEPTH, "elements", 0),
-            getattr(_DEPTH, "empty", 0),
-        )
-        _DEPTH.depth, _DEPTH.active, _DEPTH.elements, _DEPTH.empty = 0, True, 0, 0
+        self._saved = (getattr(_DEPTH, "depth", 0), getattr(_DEPTH, "active", False))
+        _DEPTH.depth, _DEPTH.active = 0, True
         return self
 
     def __exit__(self, *exc_info):
-        _DEPTH.depth, _DEPTH.active, _DEPTH.elements, _DEPTH.empty = self._saved
+        _DEPTH.depth, _DEPTH.active = self._saved
         return False
+
+
+_ITEM_TAGS = (b"\xfe\xff\x00\xe0", b"\xff\xfe\xe0\x00")
 
 
 def check_nesting(ds: Dataset, limit: int | None = None) -> None:
@@ -687,14 +687,16 @@ def check_nesting(ds: Dataset, limit: int | None = None) -> None:
     while stack:
         item, depth = stack.pop()
         for tag, raw in list(item._dict.items()):
-            vr = getattr(raw, "VR", None)
-            if vr is None:
-                try:
-                    vr = dictionary_VR(tag)
-                except KeyError:
-                    continue
+            vr = raw.VR
             if vr != "SQ":
-                continue
+                if vr is not None and vr != "UN":
+                    continue
+                # Implicit VR (or UN): a sequence if its value starts with an item tag.
+                value = raw.value
+                if not isinstance(value, bytes | list) or (
+                    isinstance(value, bytes) and value[:4] not in _ITEM_TAGS
+                ):
+                    continue
             try:
                 elem = item[tag]
             except _TooDeep:
