@@ -259,6 +259,7 @@ def _inflate_if_deflated(fp, cap: int | None):
             )
         out.truncate(start + limit)  # enough for a header; the pixels are not read from it
     out.seek(0)
+    out.inflated = True  # type: ignore[attr-defined]
     return out
 
 
@@ -977,7 +978,9 @@ def _read_header_pydicom(source: Source) -> Header:
                 if len(ds) == 0 or ("SOPClassUID" not in ds and "Rows" not in ds):
                     raise UnreadableFile("not a DICOM file") from None
             check_nesting(ds)
-            offset = _pixel_offset(fp, ds) if "Rows" in ds else None
+            # Raw pixel reads go to the file on disk: not for a data set inflated in memory.
+            inflated = getattr(fp, "inflated", False)
+            offset = _pixel_offset(fp, ds) if "Rows" in ds and not inflated else None
             at_end = fp.tell()
             fp.seek(0, os.SEEK_END)
             file_size = fp.tell()

@@ -320,3 +320,22 @@ def test_a_native_decoder_panic_is_a_file_problem(tmp_path, monkeypatch):
     monkeypatch.setattr("pydicom.dataset.Dataset.pixel_array", property(interrupt))
     with pytest.raises(KeyboardInterrupt):
         decode_frames(header)
+
+
+def test_a_deflated_file_is_inflated_with_a_cap_and_still_reads(tmp_path, monkeypatch):
+    import numpy as np
+    import pydicom
+
+    from cnoatlas.imaging import dicom_io
+    from cnoatlas.imaging.dicom_io import Source, UnreadableFile, decode_frames, read_header
+
+    path = tmp_path / "dfl.dcm"
+    path.write_bytes(SEEDS["image_dfl.dcm"])
+    header = read_header(Source(path))
+    assert header.pixel_offset is None  # its pixels are not at any offset of the file on disk
+    assert np.array_equal(decode_frames(header)[0], pydicom.dcmread(path).pixel_array)
+    # A cap below the inflated size refuses the pixels instead of inflating without end.
+    monkeypatch.setattr(dicom_io.LIMITS, "header_bytes", 1024)
+    header.rows = 1  # claims far fewer pixels than the stream inflates to
+    with pytest.raises(UnreadableFile, match="expands beyond"):
+        decode_frames(header)

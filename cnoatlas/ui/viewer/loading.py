@@ -67,7 +67,7 @@ class SeriesLoadTask(QRunnable):
             if self.found is not None:
                 sources, problems, first = self.found
             else:
-                sources, problems = find_sources(self.path)
+                sources, problems = find_sources(self.path, self.cancel)
                 first = first_image(sources, self.first_slice)
                 if first is not None:
                     self.signals.firstImage.emit(first)
