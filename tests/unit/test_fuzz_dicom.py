@@ -339,3 +339,18 @@ def test_a_deflated_file_is_inflated_with_a_cap_and_still_reads(tmp_path, monkey
     header.rows = 1  # claims far fewer pixels than the stream inflates to
     with pytest.raises(UnreadableFile, match="expands beyond"):
         decode_frames(header)
+
+
+READABLE_SEEDS = [
+    "CT_small.dcm", "JPEG2000.dcm", "MR_small.dcm", "MR_small_RLE.dcm", "MR_small_bigendian.dcm",
+    "MR_small_implicit.dcm", "MR_small_jp2klossless.dcm", "MR_small_jpeg_ls_lossless.dcm",
+    "enhanced.dcm", "image_dfl.dcm", "liver_1frame.dcm", "rtdose_1frame.dcm", "rtdose_rle.dcm",
+    "synthetic0.dcm",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", [n for n in READABLE_SEEDS if n in SEEDS])
+def test_the_guards_do_not_refuse_good_files(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(SEEDS[name])
+    assert corpus.check_one(path) == "ok"
