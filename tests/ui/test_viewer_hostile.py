@@ -39,7 +39,7 @@ def test_a_decoder_panic_shows_the_problem_not_loading(qtbot, tmp_path, monkeypa
     viewer = SeriesViewer()
     qtbot.addWidget(viewer)
     task = load_in_background(viewer, tmp_path / "s", first_slice=1)
-    with qtbot.waitSignal(task.signals.finished, timeout=10000) as done:
+    with qtbot.waitSignal(task.signals.finished, timeout=30000) as done:
         pass
     result = done.args[0]
     assert viewer.series is not None and viewer.series.failed.all()
@@ -60,10 +60,10 @@ def test_a_loader_that_dies_outright_says_so(qtbot, tmp_path, monkeypatch):
     viewer = SeriesViewer()
     qtbot.addWidget(viewer)
     task = load_in_background(viewer, tmp_path / "s")
-    with qtbot.waitSignal(task.signals.failed, timeout=10000) as failed:
+    with qtbot.waitSignal(task.signals.failed, timeout=30000) as failed:
         pass
     assert "could not be loaded" in failed.args[0] and "\n" not in failed.args[0]
-    qtbot.waitUntil(lambda: "could not be loaded" in _status(viewer), timeout=5000)
+    qtbot.waitUntil(lambda: "could not be loaded" in _status(viewer), timeout=20000)
 
 
 @pytest.mark.parametrize("value", [float("inf"), float("nan"), b"\x00\x01\x02", "x" * 500])

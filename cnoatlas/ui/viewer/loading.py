@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -104,8 +105,12 @@ class SeriesLoadTask(QRunnable):
             # never "loading…" for good; the log has the details.
             from cnoatlas.imaging.dicom_io import _one_line, display_path
 
+            # The traceback's frames, not its message: a message may quote an element's value.
             logging.getLogger("cnoatlas.viewer").error(
-                "loading %s failed", display_path(self.path), exc_info=exc
+                "loading %s failed: %s\n%s",
+                display_path(self.path),
+                _one_line(exc),
+                "".join(traceback.format_tb(exc.__traceback__)),
             )
             self.signals.failed.emit(
                 f"{display_path(self.path)}: could not be loaded ({_one_line(exc)})"
