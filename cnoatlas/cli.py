@@ -16,7 +16,7 @@ from pathlib import Path
 
 from cnoatlas import APP_NAME, __version__, paths
 from cnoatlas.domain.errors import AtlasError
-from cnoatlas.logsetup import configure_logging
+from cnoatlas.logsetup import configure_logging, route_library_warnings
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 log = logging.getLogger("cnoatlas.cli")
@@ -183,7 +183,8 @@ def _quiz(args: argparse.Namespace) -> int:
 @command("dicom", "inspect DICOM data: 'dicom info PATH' lists its series and unreadable files")
 def _dicom_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("action", choices=("info",), help="info: series and problems (headers only)")
-    p.add_argument("path", type=Path, help="a DICOM folder (searched recursively), zip, DICOMDIR")
+    # A string, not a Path: Path("") would be the current folder.
+    p.add_argument("path", help="a DICOM folder (searched recursively), zip, DICOMDIR")
     p.add_argument("--json", action="store_true", help="print JSON only")
 
 
@@ -193,9 +194,14 @@ def _dicom(args: argparse.Namespace) -> int:
 
     from cnoatlas.imaging.series import scan
 
+    if not args.path.strip():
+        raise AtlasError("dicom info: empty path; name a DICOM folder, zip file or DICOMDIR")
     result = scan(args.path)
     info = {"series": [s.summary() for s in result.series],
-            "problems": [p.as_dict() for p in result.problems]}
+            "problems": [p.as_dict() for p in result.problems],
+            "skipped": [p.as_dict() for p in result.skipped]}
+    # File names that are not UTF-8 come as lone surrogates: shown as U+FFFD, never raw bytes.
+    info = _printable(info)
     if args.json:
         print(json.dumps(info, ensure_ascii=False, indent=2))
         return EXIT_OK
@@ -204,9 +210,24 @@ def _dicom(args: argparse.Namespace) -> int:
               f"{s['description'] or '(no description)'}  [{s['uid']}]")
     for problem in info["problems"]:
         print(f"problem: {problem['file']}: {problem['reason']}")
-    if result.skipped:
-        print(f"({len(result.skipped)} file(s) without images skipped: reports, DICOMDIR, …)")
+    for skipped in info["skipped"]:
+        print(f"skipped: {skipped['file']}: {skipped['reason']}")
     return EXIT_OK
+
+
+def _printable(value):
+    """Strings with lone surrogates (undecodable file names) made encodable, recursively."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        return value
+    if isinstance(value, dict):
+        return {k: _printable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_printable(v) for v in value]
+    return value
 
 
 # --- cases --------------------------------------------------------------------------------
@@ -350,7 +371,8 @@ def _phantom(args: argparse.Namespace) -> int:
 # --- import -------------------------------------------------------------------------------
 @command("import", "de-identified copy of a DICOM folder/zip as a new user case, with a report")
 def _import_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("path", type=Path, help="a DICOM folder (searched recursively), zip, DICOMDIR")
+    # A string, not a Path: Path("") would be the current folder.
+    p.add_argument("path", help="a DICOM folder (searched recursively), zip, DICOMDIR")
     p.add_argument("--case-id", required=True, help="the new case's id (lowercase-dashed)")
     p.add_argument("--title", help="the case title ('Imported case ID')")
     p.add_argument("--diagnosis", default="other", help="diagnosis id (other)")
@@ -585,6 +607,7 @@ def _start_presentation(playlist: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     configure_logging()
+    route_library_warnings()
     args = build_parser().parse_args(argv)
     try:
         if args.command is None and args.present is not None:
@@ -594,7 +617,7 @@ def main(argv: list[str] | None = None) -> int:
         return _COMMANDS[args.command][1](args)
     except AtlasError as exc:
         log.info("bad input: %s", exc)
-        print(f"cnoatlas: {exc}", file=sys.stderr)
+        print(_printable(f"cnoatlas: {exc}"), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130

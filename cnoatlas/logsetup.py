@@ -28,3 +28,16 @@ def configure_logging(level: int = logging.INFO) -> logging.Logger:
     logger.propagate = False
     _configured = True
     return logger
+
+
+def route_library_warnings() -> None:
+    """Python warnings and the messages of pydicom's logger go to the log file, not stderr
+    (the command line's stderr is for one-line errors only)."""
+    logging.captureWarnings(True)
+    ours = logging.getLogger("cnoatlas")
+    for name in ("py.warnings", "pydicom"):
+        other = logging.getLogger(name)
+        other.propagate = False
+        for handler in ours.handlers:
+            if handler not in other.handlers:
+                other.addHandler(handler)

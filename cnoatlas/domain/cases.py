@@ -299,7 +299,9 @@ class _Checker:
         self.problems: list[Problem] = []
 
     def add(self, where: str, reason: str) -> None:
-        self.problems.append(Problem(self.file, where, reason))
+        # Field names and values come from the file: control characters (a newline in a key)
+        # are escaped so that every problem stays one line.
+        self.problems.append(Problem(self.file, _one_line(where), _one_line(reason)))
 
     def text(self, raw: dict, key: str, where: str, required: bool = True) -> str | None:
         if key not in raw:  # a missing required field is reported once, by obj()
@@ -382,10 +384,16 @@ class _Checker:
         return value
 
     def diagnosis(self, value: Any, where: str) -> str | None:
-        if value not in DIAGNOSES:
+        if not isinstance(value, str) or value not in DIAGNOSES:
             self.add(where, f"unknown diagnosis {value!r} (one of: {', '.join(DIAGNOSES)})")
             return None
         return value
+
+
+def _one_line(text: str) -> str:
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 def _check_generator(c: _Checker, gen: Any, where: str, patient: Patient | None) -> None:

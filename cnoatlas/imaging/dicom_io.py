@@ -7,27 +7,71 @@ preallocated array at the offset recorded here, everything else goes through pyd
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import io
+import logging
 import os
+import re
+import stat
 import struct
+import sys
 import threading
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pydicom
+import pydicom.filereader
+import pydicom.values
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
-from pydicom.uid import UID
+from pydicom.uid import UID, UID_dictionary
 
 from cnoatlas.domain.errors import AtlasError
 
-# One file may hold at most this many pixel bytes; a bigger claim is a broken or hostile header.
-MAX_FILE_PIXEL_BYTES = 1 << 30
+log = logging.getLogger("cnoatlas.dicom")
+
+
+def _env_bytes(name: str, default: int) -> int:
+    try:
+        value = int(os.environ.get(name, "") or default)
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+# A series (and so one file) may decode to at most this many pixel bytes; a bigger claim is a
+# broken or hostile header, refused before anything is allocated. Configurable: set
+# CNOATLAS_MAX_SERIES_BYTES, or assign ``dicom_io.LIMITS.series_bytes``.
+@dataclass
+class Limits:
+    series_bytes: int = _env_bytes("CNOATLAS_MAX_SERIES_BYTES", 1 << 30)
+    # More frames than this in one file is refused (a header claiming a million 1x1 frames).
+    frames: int = 16384
+    # Sequences nested deeper than this are refused (pydicom reads them recursively).
+    sequence_depth: int = 32
+    # More data elements than this in one file's header (zeros parse as millions of empty
+    # (0000,0000) elements; a data set never holds more than a few of group 0000).
+    elements: int = 2_000_000
+    empty_group_elements: int = 64
+    # A header (everything before the pixels) larger than this, once inflated, is refused.
+    header_bytes: int = 64 << 20
+    # Compressed pixel data this many times smaller than its claimed decoded size is a bomb
+    # (checked only for claims over ``ratio_floor`` bytes).
+    ratio: int = 2000
+    ratio_floor: int = 256 << 20
+    # All members of one zip together.
+    zip_total_bytes: int = 16 << 30
+
+
+LIMITS = Limits()
+MAX_FILE_PIXEL_BYTES = LIMITS.series_bytes  # kept for callers; LIMITS is what is checked
 PIXEL_DATA_TAG = 0x7FE00010
 # Uncompressed little-endian transfer syntaxes whose pixel bytes can be read as they are.
 _RAW_LITTLE_ENDIAN = {"1.2.840.10008.1.2", "1.2.840.10008.1.2.1"}
@@ -60,25 +104,163 @@ _OTHER_FILE_TYPES = {
 
 @dataclass(frozen=True)
 class Source:
-    """One file to read: ``path`` on disk, or ``member`` of the zip at ``path``."""
+    """One file to read: ``path`` on disk, or ``member`` of the zip at ``path``.
+
+    ``special`` names what a folder entry is when it is not a file to open (a FIFO, a socket, a
+    device, a link out of the folder): such a source is skipped with that reason, never opened.
+    """
 
     path: Path
     member: str | None = None
+    special: str | None = field(default=None, compare=False)
 
     @property
     def name(self) -> str:
-        return f"{self.path.name}:{self.member}" if self.member else str(self.path)
+        return f"{self.path.name}:{self.member}" if self.member else display_path(self.path)
 
-    def open(self):
+    def open(self, inflate_cap: int | None = None):
+        """The file's bytes; a deflated data set comes back inflated (at most ``inflate_cap``
+        bytes, by default the header limit) with its transfer syntax said to be explicit VR
+        little endian, so that no reader inflates it again without a cap."""
+        fp = self._open_raw()
+        try:
+            return _inflate_if_deflated(fp, inflate_cap)
+        except BaseException:
+            fp.close()
+            raise
+
+    def _open_raw(self):
+        if self.special is not None:
+            raise SkippedFile(self.special)
         if self.member is None:
-            return open(self.path, "rb")
-        return io.BytesIO(_archive(self.path).read(self.member))
+            return _open_regular(self.path)
+        archive = _archive(self.path)
+        info = archive.getinfo(self.member)
+        if info.file_size > LIMITS.series_bytes + LIMITS.header_bytes:
+            raise UnreadableFile(
+                f"zip member declares {info.file_size / 2**20:,.0f} MiB, over the "
+                f"{(LIMITS.series_bytes + LIMITS.header_bytes) >> 20} MiB limit; not read"
+            )
+        if info.file_size <= LIMITS.header_bytes:
+            # Small members: read whole (fast seeks); never more than declared.
+            with archive.open(info) as member:
+                data = member.read(info.file_size + 1)
+            if len(data) != info.file_size:
+                raise UnreadableFile(
+                    f"zip member holds {len(data):,} bytes, its entry declares {info.file_size:,}"
+                )
+            return io.BytesIO(data)
+        return archive.open(info)  # stops at the declared size and checks the CRC at the end
 
     def open_unbuffered(self):
         """For a few large reads at known offsets: one system call each, no buffer to fill."""
-        if self.member is None:
-            return open(self.path, "rb", buffering=0)
+        if self.member is None and self.special is None:
+            return _open_regular(self.path, buffering=0)
         return self.open()
+
+
+def display_path(path: Path | str) -> str:
+    """A path as text safe to print and to put in JSON: undecodable bytes of a file name (kept
+    by Python as lone surrogates) become U+FFFD."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = os.fsencode(text).decode("utf-8", "replace")
+    return text
+
+
+def _open_regular(path: Path, buffering: int = -1):
+    """Open a regular file for reading without ever blocking: a FIFO or device that took the
+    file's place since the folder was listed is refused, not opened for good."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise SkippedFile("a link that loops; not followed") from None
+        raise
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise SkippedFile(f"{_kind_of(info.st_mode)}, not a file; not read")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb", buffering=buffering)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _kind_of(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "a special file"
+
+
+_DEFLATED = b"1.2.840.10008.1.2.1.99"
+
+
+def _inflate_if_deflated(fp, cap: int | None):
+    """A deflated data set stream-inflated with a cap (pydicom would inflate it all at once)."""
+    try:
+        head = fp.read(4096)
+    finally:
+        fp.seek(0)
+    if len(head) < 144 or head[128:132] != b"DICM" or _DEFLATED not in head:
+        return fp
+    ts_at = head.find(b"\x02\x00\x10\x00UI", 132)
+    if ts_at < 0 or ts_at + 8 > len(head):
+        return fp
+    ts_len = struct.unpack_from("<H", head, ts_at + 6)[0]
+    if head[ts_at + 8 : ts_at + 8 + ts_len].rstrip(b"\x00 ") != _DEFLATED:
+        return fp
+    # The data set starts after the meta group, whose length the first meta element gives.
+    if head[132:138] != b"\x02\x00\x00\x00UL":
+        raise UnreadableFile("deflated file without a meta group length; not inflated")
+    start = 144 + struct.unpack_from("<I", head, 140)[0]
+    if start > len(head) or ts_at + 8 + ts_len > start:
+        raise UnreadableFile("deflated file with a damaged meta group; not inflated")
+    limit = LIMITS.header_bytes if cap is None else cap
+    meta = bytearray(head[:start])
+    meta[ts_at + 8 : ts_at + 8 + ts_len] = b"1.2.840.10008.1.2.1".ljust(ts_len, b"\x00")
+    out = io.BytesIO()
+    out.write(meta)
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    fp.seek(start)
+    written = 0
+    try:
+        while written <= limit:
+            chunk = fp.read(1 << 16)
+            if not chunk:
+                break
+            data = inflater.decompress(chunk, limit + 1 - written)
+            while True:
+                out.write(data)
+                written += len(data)
+                if written > limit or not inflater.unconsumed_tail:
+                    break
+                data = inflater.decompress(inflater.unconsumed_tail, limit + 1 - written)
+            if inflater.eof:
+                break
+    except zlib.error as exc:
+        raise UnreadableFile(f"deflated data set is damaged ({type(exc).__name__})") from None
+    finally:
+        fp.close()
+    if written > limit:
+        if cap is not None:
+            raise UnreadableFile(
+                f"deflated data expands beyond {limit >> 20} MiB; refused"
+            )
+        out.truncate(start + limit)  # enough for a header; the pixels are not read from it
+    out.seek(0)
+    out.inflated = True  # type: ignore[attr-defined]
+    return out
 
 
 _ZIPS = threading.local()
@@ -139,9 +321,14 @@ class Header:
     def dataset(self) -> Dataset:
         """The whole header (no pixels), as pydicom reads it."""
         if self.parsed is None:
-            with self.source.open() as fp, warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                self.parsed = pydicom.dcmread(fp, stop_before_pixels=True, force=True)
+            try:
+                with self.source.open() as fp, _bounded(), warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    ds = pydicom.dcmread(fp, stop_before_pixels=True, force=True)
+                    check_nesting(ds)
+            except BaseException as exc:
+                raise as_problem(exc, "not readable as DICOM") from exc
+            self.parsed = ds
         return self.parsed
 
     @property
@@ -227,72 +414,303 @@ def _fast_values(ds: Dataset) -> dict[str, Any]:
     return out
 
 
-def find_sources(path: Path) -> tuple[list[Source], list[Problem]]:
-    """Every candidate file under a folder (recursive), in a zip, or named by a DICOMDIR."""
+def find_sources(
+    path: Path | str, cancel: Any = None
+) -> tuple[list[Source], list[Problem]]:
+    """Every candidate file under a folder (recursive), in a zip, or named by a DICOMDIR.
+
+    Entries that are not files to read (FIFOs, sockets, devices, links that loop or lead out of
+    the folder) come back as sources with ``special`` set: reading them says why they were
+    skipped, without opening them. ``cancel`` (a callable or an Event) stops the walk.
+    """
+    if isinstance(path, str) and not path.strip():
+        raise AtlasError("empty path: name a DICOM folder, zip file or DICOMDIR")
+    text = os.fspath(path)
     path = Path(path)
-    if not path.exists():
-        raise AtlasError(f"{path}: no such file or folder")
-    if path.is_dir():
-        return [Source(p) for p in sorted(_walk(path))], []
-    if zipfile.is_zipfile(path):
-        try:
-            with zipfile.ZipFile(path) as archive:
-                names = sorted(i.filename for i in archive.infolist() if not i.is_dir())
-        except (zipfile.BadZipFile, OSError) as exc:
-            raise AtlasError(f"{path}: not a readable zip file ({exc})") from exc
-        return [Source(path, n) for n in names if not Path(n).name.startswith(".")], []
+    shown = display_path(path)
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ENOTDIR:
+            raise AtlasError(f"{shown}: part of this path is a file, not a folder") from None
+        if exc.errno == errno.ELOOP:
+            raise AtlasError(f"{shown}: a symbolic link that loops") from None
+        if exc.errno in (errno.ENOENT, errno.ENAMETOOLONG):
+            raise AtlasError(f"{shown}: no such file or folder") from None
+        raise AtlasError(f"{shown}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+    if stat.S_ISDIR(info.st_mode):
+        return [*_walk(path, cancel)], []
+    if not stat.S_ISREG(info.st_mode):
+        raise AtlasError(f"{shown}: {_kind_of(info.st_mode)}, not a DICOM file, zip or folder")
+    if text.endswith(("/", os.sep)):
+        raise AtlasError(f"{shown}: is a file, not a folder")
+    try:
+        with _open_regular(path) as fp:
+            is_zip = zipfile.is_zipfile(fp)
+    except (OSError, SkippedFile) as exc:
+        raise AtlasError(f"{shown}: cannot be read ({_one_line(exc)})") from None
+    if is_zip:
+        return _zip_sources(path, shown)
     if path.name.upper() == "DICOMDIR":
-        return _dicomdir_sources(path)
+        return _dicomdir_sources(path, cancel)
     return [Source(path)], []
 
 
-def _walk(folder: Path) -> Iterator[Path]:
-    """Every visible file under ``folder``; scandir avoids a stat per file."""
-    stack = [str(folder)]
+def _zip_sources(path: Path, shown: str) -> tuple[list[Source], list[Problem]]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = sorted(
+                (i for i in archive.infolist() if not i.is_dir()), key=lambda i: i.filename
+            )
+    except Exception as exc:  # BadZipFile, OSError, ValueError, … from a damaged directory
+        raise AtlasError(f"{shown}: not a readable zip file ({type(exc).__name__})") from None
+    sources, problems, total = [], [], 0
+    for info in infos:
+        if Path(info.filename).name.startswith("."):
+            continue
+        total += info.file_size
+        if total > LIMITS.zip_total_bytes:
+            problems.append(
+                Problem(
+                    f"{path.name}:{info.filename}",
+                    f"the zip's members together exceed {LIMITS.zip_total_bytes >> 30} GiB; "
+                    "not read",
+                )
+            )
+            continue
+        sources.append(Source(path, info.filename))
+    return sources, problems
+
+
+def _is_cancelled(cancel: Any) -> bool:
+    if cancel is None:
+        return False
+    if isinstance(cancel, threading.Event):
+        return cancel.is_set()
+    return bool(cancel())
+
+
+def _walk(folder: Path, cancel: Any = None) -> list[Source]:
+    """Every visible file under ``folder``, sorted; scandir avoids a stat per file.
+
+    Links are followed only when they lead to somewhere inside ``folder``, and every folder is
+    entered once (a visited set of device and inode), so loops end. Anything else that is not a
+    regular file comes back as a skipped source with the reason.
+    """
+    root = os.path.realpath(folder)
+    root_prefix = root.rstrip(os.sep) + os.sep
+    found: list[Source] = []
+    visited: set[tuple[int, int]] = set()
+    try:
+        top = os.stat(folder)
+        visited.add((top.st_dev, top.st_ino))
+    except OSError:
+        pass
+    stack = [os.fspath(folder)]
     while stack:
+        if _is_cancelled(cancel):
+            break
         try:
-            entries = list(os.scandir(stack.pop()))
+            with os.scandir(stack.pop()) as it:
+                entries = list(it)
         except OSError:
             continue
         for entry in entries:
             if entry.name.startswith("."):
                 continue
-            if entry.is_dir(follow_symlinks=False):
-                stack.append(entry.path)
-            elif entry.is_file():
-                yield Path(entry.path)
-
-
-def _dicomdir_sources(path: Path) -> tuple[list[Source], list[Problem]]:
-    try:
-        ds = pydicom.dcmread(path)
-        records = ds.DirectoryRecordSequence
-    except Exception as exc:
-        raise AtlasError(f"{path}: not a readable DICOMDIR ({exc})") from exc
-    sources, problems, seen = [], [], set()
-    for record in records:
-        parts = record.get("ReferencedFileID")
-        if not parts:
-            continue
-        parts = [parts] if isinstance(parts, str) else list(parts)
-        target = path.parent.joinpath(*parts)
-        if not target.is_file():
-            # File IDs are upper case by the standard; file systems may not be.
-            matches = [
-                p
-                for p in path.parent.rglob("*")
-                if p.relative_to(path.parent).parts
-                and [s.upper() for s in p.relative_to(path.parent).parts]
-                == [s.upper() for s in parts]
-            ]
-            if not matches:
-                problems.append(Problem("/".join(parts), "named by the DICOMDIR but missing"))
+            try:
+                if entry.is_symlink():
+                    target = os.path.realpath(entry.path)
+                    if target != root and not target.startswith(root_prefix):
+                        found.append(
+                            Source(
+                                Path(entry.path),
+                                special="a link to outside the chosen folder; not followed",
+                            )
+                        )
+                        continue
+                    try:
+                        info = os.stat(entry.path)
+                    except OSError:
+                        found.append(
+                            Source(Path(entry.path), special="a broken or looping link; not followed")
+                        )
+                        continue
+                else:
+                    info = entry.stat(follow_symlinks=False)
+            except OSError:
                 continue
-            target = matches[0]
+            mode = info.st_mode
+            if stat.S_ISDIR(mode):
+                key = (info.st_dev, info.st_ino)
+                if key not in visited:  # a link back up the tree, or a second link to one
+                    visited.add(key)
+                    stack.append(entry.path)
+            elif stat.S_ISREG(mode):
+                found.append(Source(Path(entry.path)))
+            else:
+                found.append(Source(Path(entry.path), special=f"{_kind_of(mode)}; not opened"))
+    found.sort(key=lambda s: os.fsencode(s.path))
+    return found
+
+
+def _dicomdir_sources(path: Path, cancel: Any = None) -> tuple[list[Source], list[Problem]]:
+    shown = display_path(path)
+    try:
+        with _open_regular(path) as fp, _bounded(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ds = pydicom.dcmread(fp)
+            records = list(ds.DirectoryRecordSequence)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:
+        raise AtlasError(f"{shown}: not a readable DICOMDIR ({type(exc).__name__})") from None
+    base = path.parent
+    root = os.path.realpath(base)
+    sources, problems, seen = [], [], set()
+    index: dict[tuple[str, ...], Path] | None = None
+    for number, record in enumerate(records, start=1):
+        if _is_cancelled(cancel):
+            break
+        try:
+            parts = record.get("ReferencedFileID")
+            if not parts:
+                continue
+            parts = [str(parts)] if isinstance(parts, str) else [str(p) for p in parts]
+        except Exception:
+            problems.append(Problem(f"DICOMDIR record {number}", "unreadable file reference"))
+            continue
+        where = "/".join(parts)
+        if any(p in ("", ".", "..") or "/" in p or "\\" in p for p in parts):
+            problems.append(Problem(f"DICOMDIR record {number}", "file reference leaves its folder"))
+            continue
+        target = base.joinpath(*parts)
+        if not target.is_file():
+            # File IDs are upper case by the standard; file systems may not be. One index of
+            # the folder, built once, matches them case-insensitively.
+            if index is None:
+                index = {}
+                for source in _walk(base, cancel):
+                    rel = source.path.relative_to(base).parts
+                    index.setdefault(tuple(p.upper() for p in rel), source.path)
+            match = index.get(tuple(p.upper() for p in parts))
+            if match is None:
+                problems.append(Problem(where, "named by the DICOMDIR but missing"))
+                continue
+            target = match
+        real = os.path.realpath(target)
+        if not real.startswith(root.rstrip(os.sep) + os.sep):
+            problems.append(Problem(where, "a link to outside the DICOMDIR's folder; not followed"))
+            continue
         if target not in seen:
             seen.add(target)
             sources.append(Source(target))
     return sources, problems
+
+
+# --- bounded parsing --------------------------------------------------------------------------
+class _TooDeep(Exception):
+    pass
+
+
+_DEPTH = threading.local()
+_original_read_sequence = pydicom.filereader.read_sequence
+
+
+def _guarded_read_sequence(*args, **kwargs):
+    """pydicom's sequence reader, counting how deep sequences nest in this thread: a file
+    with hundreds of nested sequences is refused instead of recursing without end."""
+    depth = getattr(_DEPTH, "depth", 0)
+    if depth >= LIMITS.sequence_depth:
+        raise _TooDeep(f"sequences nested deeper than {LIMITS.sequence_depth} levels; refused")
+    _DEPTH.depth = depth + 1
+    try:
+        return _original_read_sequence(*args, **kwargs)
+    finally:
+        _DEPTH.depth = depth
+
+
+# pydicom calls read_sequence by its module-level name in both places: undefined-length
+# sequences while reading, defined-length ones when first accessed.
+pydicom.filereader.read_sequence = _guarded_read_sequence
+pydicom.values.read_sequence = _guarded_read_sequence
+
+
+_original_element_generator = pydicom.filereader.data_element_generator
+
+
+def _counted_element_generator(*args, **kwargs):
+    """pydicom's element reader, counting elements while a bounded parse is active: a file of
+    zeros (or /dev/zero) is refused after a few empty elements instead of parsing millions.
+    Counts are per data set (each sequence item has its own), kept in locals: this runs for
+    every element read."""
+    if not getattr(_DEPTH, "active", False):
+        yield from _original_element_generator(*args, **kwargs)
+        return
+    empty = 0
+    most, most_empty = LIMITS.elements, LIMITS.empty_group_elements
+    for count, elem in enumerate(_original_element_generator(*args, **kwargs), start=1):
+        if elem.tag < 0x10000:  # group 0000: a command element, or zeros
+            empty += 1
+            if empty > most_empty:
+                raise _TooDeep("not DICOM: a run of empty (0000,xxxx) elements; refused")
+        if count > most:
+            raise _TooDeep(f"more than {most:,} data elements; refused")
+        yield elem
+
+
+pydicom.filereader.data_element_generator = _counted_element_generator
+
+
+class _bounded:
+    """A parse with a fresh nesting count and element counting on (a reader on another
+    thread keeps its own). Outside one, lazily converted sequences still have their nesting
+    guarded."""
+
+    def __enter__(self):
+        self._saved = (getattr(_DEPTH, "depth", 0), getattr(_DEPTH, "active", False))
+        _DEPTH.depth, _DEPTH.active = 0, True
+        return self
+
+    def __exit__(self, *exc_info):
+        _DEPTH.depth, _DEPTH.active = self._saved
+        return False
+
+
+_ITEM_TAGS = (b"\xfe\xff\x00\xe0", b"\xff\xfe\xe0\x00")
+
+
+def check_nesting(ds: Dataset, limit: int | None = None) -> None:
+    """Walk every sequence without recursion (converting lazily read ones one level at a
+    time); raise UnreadableFile when they nest deeper than the limit."""
+    limit = LIMITS.sequence_depth if limit is None else limit
+    stack: list[tuple[Dataset, int]] = [(ds, 0)]
+    while stack:
+        item, depth = stack.pop()
+        for tag, raw in list(item._dict.items()):
+            vr = raw.VR
+            if vr != "SQ":
+                if vr is not None and vr != "UN":
+                    continue
+                # Implicit VR (or UN): a sequence if its value starts with an item tag.
+                value = raw.value
+                if not isinstance(value, bytes | list) or (
+                    isinstance(value, bytes) and value[:4] not in _ITEM_TAGS
+                ):
+                    continue
+            try:
+                elem = item[tag]
+            except _TooDeep:
+                raise
+            except Exception:
+                continue  # a value pydicom cannot convert: not a nesting question
+            if elem.VR != "SQ":
+                continue
+            if depth + 1 > limit:
+                raise UnreadableFile(f"sequences nested deeper than {limit} levels; refused")
+            for child in elem.value or ():
+                if isinstance(child, Dataset):
+                    stack.append((child, depth + 1))
 
 
 def _pixel_offset(fp, ds: Dataset) -> int | None:
@@ -320,13 +738,43 @@ def _pixel_offset(fp, ds: Dataset) -> int | None:
     return value_start
 
 
+def as_problem(exc: BaseException, what: str) -> SkippedFile | UnreadableFile:
+    """Any failure while reading one file, as the one-line problem (or skip) it is for that
+    file. KeyboardInterrupt, SystemExit and GeneratorExit are raised again, never reported.
+
+    Native decoders may raise BaseExceptions of their own (pylibjpeg-rle's Rust
+    ``PanicException``): those are file problems too. The traceback goes to the log at debug
+    level; the message names the exception type, never an element's value.
+    """
+    if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+        raise exc
+    if isinstance(exc, (SkippedFile, UnreadableFile)):
+        return exc
+    if isinstance(exc, _TooDeep):
+        return UnreadableFile(str(exc))
+    if isinstance(exc, RecursionError):
+        return UnreadableFile("sequences nested too deeply; refused")
+    if isinstance(exc, MemoryError):
+        return UnreadableFile(f"{what}: not enough memory")
+    if isinstance(exc, OSError) and not isinstance(exc, zipfile.BadZipFile):
+        return UnreadableFile(f"cannot read the file ({exc.strerror or type(exc).__name__})")
+    log.debug("%s: %s", what, type(exc).__name__, exc_info=exc)
+    return UnreadableFile(f"{what} ({_one_line(exc)})")
+
+
 def read_header(source: Source) -> Header:
-    """Read one file's header (no pixels); raise SkippedFile or UnreadableFile with a reason."""
+    """Read one file's header (no pixels); raise SkippedFile or UnreadableFile with a reason.
+
+    Never raises anything else for a file's content (KeyboardInterrupt and SystemExit pass).
+    """
     try:
-        header = _read_header_fast(source)
-    except (OSError, ValueError, struct.error):
-        header = None
-    return header if header is not None else _read_header_pydicom(source)
+        try:
+            header = _read_header_fast(source)
+        except (OSError, ValueError, struct.error, IndexError):
+            header = None
+        return header if header is not None else _read_header_pydicom(source)
+    except BaseException as exc:
+        raise as_problem(exc, "not readable as DICOM") from exc
 
 
 _EXPLICIT_LE = b"1.2.840.10008.1.2.1"
@@ -515,7 +963,7 @@ def _read_header_fast(source: Source) -> Header | None:
 
 def _read_header_pydicom(source: Source) -> Header:
     try:
-        with source.open() as fp, warnings.catch_warnings():
+        with source.open() as fp, _bounded(), warnings.catch_warnings():
             # pydicom warns about every odd value; problems that matter are raised and reported.
             warnings.simplefilter("ignore")
             try:
@@ -529,26 +977,46 @@ def _read_header_pydicom(source: Source) -> Header:
                 ds = pydicom.dcmread(fp, stop_before_pixels=True, force=True)
                 if len(ds) == 0 or ("SOPClassUID" not in ds and "Rows" not in ds):
                     raise UnreadableFile("not a DICOM file") from None
-            offset = _pixel_offset(fp, ds) if "Rows" in ds else None
+            check_nesting(ds)
+            # Raw pixel reads go to the file on disk: not for a data set inflated in memory.
+            inflated = getattr(fp, "inflated", False)
+            offset = _pixel_offset(fp, ds) if "Rows" in ds and not inflated else None
             at_end = fp.tell()
             fp.seek(0, os.SEEK_END)
             file_size = fp.tell()
-    except (SkippedFile, UnreadableFile):
-        raise
-    except OSError as exc:
-        raise UnreadableFile(f"cannot read the file ({exc.strerror or exc})") from exc
-    except Exception as exc:
-        raise UnreadableFile(f"not readable as DICOM ({_one_line(exc)})") from exc
-    return _describe(source, ds, offset, file_size, at_end)
+        return _describe(source, ds, offset, file_size, at_end)
+    except BaseException as exc:
+        raise as_problem(exc, "not readable as DICOM") from exc
+
+
+def _is_image_class(sop_class: str) -> bool:
+    """Whether a SOP class stores an image (its name says so: "MR Image Storage", …)."""
+    if not sop_class:
+        return False
+    try:
+        name = UID(sop_class).name
+    except Exception:
+        return False
+    return "Image Storage" in name and "Presentation State" not in name
 
 
 def _describe(source: Source, ds: Dataset, offset, file_size: int, at_end: int) -> Header:
     values = _fast_values(ds)
     sop_class = values["SOPClassUID"] or ""
+    if not sop_class:
+        # A file cut short may keep only its meta group, which names the class too.
+        meta = getattr(ds, "file_meta", None)
+        sop_class = str(meta.get("MediaStorageSOPClassUID", "") or "") if meta else ""
     if sop_class == "1.2.840.10008.1.3.10" or "DirectoryRecordSequence" in ds:
         raise SkippedFile("a DICOMDIR (index of files), not an image")
+    has_pixels = "PixelData" in ds or offset is not None
     if values["Rows"] is None or values["Columns"] is None:
-        kind = UID(sop_class).name if sop_class else "an object"
+        kind = UID_dictionary[sop_class][0] if sop_class in UID_dictionary else "an object"
+        if _is_image_class(sop_class) or has_pixels:
+            # A truncated or damaged image file, not a report: a problem, not a skip.
+            raise UnreadableFile(
+                f"broken image file ({kind}): no image size (0028,0010)/(0028,0011)"
+            )
         raise SkippedFile(f"no image in it ({kind})")
 
     def number(keyword: str, default: int) -> int:
@@ -564,21 +1032,35 @@ def _describe(source: Source, ds: Dataset, offset, file_size: int, at_end: int) 
         bits_allocated = number("BitsAllocated", 0)
         bits_stored = number("BitsStored", bits_allocated) or bits_allocated
         signed = number("PixelRepresentation", 0) == 1
-    except (TypeError, ValueError) as exc:
-        raise UnreadableFile(f"image size elements are not numbers ({_one_line(exc)})") from exc
-    if rows <= 0 or columns <= 0 or frames <= 0:
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise UnreadableFile(
+            f"image size elements are not numbers ({type(exc).__name__})"
+        ) from exc
+    if rows <= 0 or columns <= 0 or frames <= 0 or samples <= 0:
         raise UnreadableFile(f"header claims an empty image ({rows}x{columns}, {frames} frames)")
+    if rows > 0xFFFF or columns > 0xFFFF or samples > 4:
+        raise UnreadableFile(f"impossible image size ({rows}x{columns}, {samples} samples)")
+    if frames > LIMITS.frames:
+        raise UnreadableFile(
+            f"Number of Frames (0028,0008) is {frames:,}, over the {LIMITS.frames:,} limit; refused"
+        )
     if bits_allocated not in (1, 8, 16, 32):
         raise UnreadableFile(f"unsupported Bits Allocated {bits_allocated}")
+    if not 1 <= bits_stored <= bits_allocated:
+        bits_stored = bits_allocated
     claimed = rows * columns * frames * samples * max(bits_allocated, 8) // 8
-    if claimed > MAX_FILE_PIXEL_BYTES:
+    if claimed > LIMITS.series_bytes:
         raise UnreadableFile(
             f"header claims {claimed / 2**20:,.0f} MiB of pixels ({rows}x{columns}x{frames}), "
-            f"over the {MAX_FILE_PIXEL_BYTES >> 20} MiB limit; refused"
+            f"over the {LIMITS.series_bytes >> 20} MiB limit; refused"
         )
     interpretation = (values["PhotometricInterpretation"] or "MONOCHROME2").upper()
     if samples != 1 or interpretation not in ("MONOCHROME1", "MONOCHROME2"):
-        raise UnreadableFile(f"colour image ({interpretation}); the viewer shows greyscale only")
+        known = {"RGB", "YBR_FULL", "YBR_FULL_422", "PALETTE COLOR", "YBR_RCT", "YBR_ICT"}
+        shown = interpretation if interpretation in known else "(0028,0004) not greyscale"
+        if samples != 1 and interpretation in ("MONOCHROME1", "MONOCHROME2"):
+            shown = f"{samples} samples per pixel"
+        raise UnreadableFile(f"colour image ({shown}); the viewer shows greyscale only")
     ts = str(ds.file_meta.get("TransferSyntaxUID", "")) if hasattr(ds, "file_meta") else ""
     if not ts:
         ts = "1.2.840.10008.1.2" if ds.original_encoding[0] else "1.2.840.10008.1.2.1"
@@ -591,7 +1073,14 @@ def _describe(source: Source, ds: Dataset, offset, file_size: int, at_end: int) 
                 f"truncated: header claims {expected:,} bytes of pixels, the file holds {available:,}"
             )
     if "PixelData" not in ds and offset is None and at_end >= file_size:
-        raise UnreadableFile("no pixel data in the file")
+        raise UnreadableFile("broken image file: no pixel data (7FE0,0010)")
+    if not raw_ts and claimed > LIMITS.ratio_floor:
+        compressed = max(file_size - at_end, 1)
+        if claimed > compressed * LIMITS.ratio:
+            raise UnreadableFile(
+                f"{compressed:,} bytes of compressed pixels cannot hold the "
+                f"{claimed / 2**20:,.0f} MiB the header claims; refused"
+            )
     fast = offset is not None and bits_allocated in (8, 16) and samples == 1
     return Header(
         source,
@@ -645,14 +1134,31 @@ def _fix_stored_bits(header: Header, arr: np.ndarray) -> None:
 
 def decode_frames(header: Header) -> np.ndarray:
     """Decode every frame of a file through pydicom's pixel handlers: (frames, rows, columns)."""
+    claimed = header.frame_bytes * header.frames
     try:
-        with header.source.open() as fp, warnings.catch_warnings():
+        with (
+            header.source.open(inflate_cap=LIMITS.header_bytes + claimed) as fp,
+            _bounded(),
+            warnings.catch_warnings(),
+        ):
             warnings.simplefilter("ignore")
             ds = pydicom.dcmread(fp)
-            arr = ds.pixel_array
-    except Exception as exc:
-        raise UnreadableFile(f"pixel data could not be decoded ({_one_line(exc)})") from exc
-    arr = np.asarray(arr)
+            # The sizes pydicom will allocate for must be the ones checked when the header
+            # was read (the file may have changed since).
+            again = (ds.get("Rows"), ds.get("Columns"), ds.get("NumberOfFrames") or 1)
+            if [int(v) for v in again] != [header.rows, header.columns, header.frames]:
+                raise UnreadableFile("the file changed since its header was read")
+            if int(ds.get("SamplesPerPixel") or 1) != header.samples or int(
+                ds.get("BitsAllocated") or 0
+            ) != header.bits_allocated:
+                raise UnreadableFile("the file changed since its header was read")
+            # The decode boundary: native decoders may raise anything, even BaseExceptions.
+            rle = str(ds.file_meta.get("TransferSyntaxUID", "")) == _RLE_LOSSLESS
+            with _native_stderr_silenced() if rle else contextlib.nullcontext():
+                arr = np.asarray(ds.pixel_array)
+    except BaseException as exc:
+        problem = as_problem(exc, "pixel data could not be decoded")
+        raise problem from exc
     if arr.ndim == 2:
         arr = arr[np.newaxis]
     if arr.shape != (header.frames, header.rows, header.columns):
@@ -663,16 +1169,61 @@ def decode_frames(header: Header) -> np.ndarray:
     return arr
 
 
+_RLE_LOSSLESS = "1.2.840.10008.1.2.5"
+_STDERR_LOCK = threading.Lock()
+
+
+class _native_stderr_silenced:
+    """pylibjpeg-rle is Rust: on a damaged frame it panics, and Rust's panic hook writes the
+    panic (and a backtrace) straight to file descriptor 2 before the PanicException reaches
+    Python. The command line's stderr is for one-line errors only, so descriptor 2 points at
+    /dev/null while such a decoder runs (the exception itself is reported as the file's
+    problem)."""
+
+    def __enter__(self):
+        _STDERR_LOCK.acquire()
+        self._saved = None
+        with contextlib.suppress(Exception):
+            sys.stderr.flush()
+        try:
+            self._saved = os.dup(2)
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, 2)
+            os.close(null)
+        except OSError:
+            self._saved = None
+        return self
+
+    def __exit__(self, *exc_info):
+        try:
+            if self._saved is not None:
+                os.dup2(self._saved, 2)
+                os.close(self._saved)
+        finally:
+            _STDERR_LOCK.release()
+        return False
+
+
 def iter_headers(sources: list[Source]) -> Iterator[tuple[Source, Header | Exception]]:
     for source in sources:
         try:
-            yield source, read_header(source)
+            header: Header | Exception = read_header(source)
         except (SkippedFile, UnreadableFile) as exc:
-            yield source, exc
+            header = exc
+        yield source, header
+
+
+_QUOTED = re.compile(r"b?'[^']*'|b?\"[^\"]*\"")
 
 
 def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
+    """The exception as one line for a reason: its type and its message with anything quoted
+    (pydicom quotes the offending values) left out, so no element value is ever shown."""
+    if isinstance(exc, (SkippedFile, UnreadableFile, AtlasError)):
+        text = " ".join(str(exc).split())
+    else:
+        message = _QUOTED.sub("…", " ".join(str(exc).split()))
+        text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
     return text if len(text) <= 160 else text[:157] + "…"
 
 
@@ -698,17 +1249,25 @@ def probe(source: Source) -> dict[str, str] | None:
     """A few header values found by byte search in the file's first bytes, without parsing.
 
     Only a guess (a pattern could sit inside another value): used to pick the slice to show
-    first while the real headers are read. None when the file is not little-endian DICOM.
+    first while the real headers are read. None when the file is not little-endian DICOM, or
+    cannot be read at all (the full scan reports why).
     """
     try:
         with source.open_unbuffered() as fp:
             head = fp.read(_PROBE_BYTES)
-    except OSError:
+        return _probe_bytes(head)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:
         return None
+
+
+def _probe_bytes(head: bytes) -> dict[str, str] | None:
+    """The probe's byte search; every read is bounded by ``len(head)``."""
     if len(head) < 140 or head[128:132] != b"DICM":
         return None
     ts_at = head.find(b"\x02\x00\x10\x00UI", 132)
-    if ts_at < 0:
+    if ts_at < 0 or ts_at + 8 > len(head):
         return None
     ts_len = struct.unpack_from("<H", head, ts_at + 6)[0]
     ts = head[ts_at + 8 : ts_at + 8 + ts_len]

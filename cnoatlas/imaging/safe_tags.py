@@ -138,36 +138,78 @@ def is_identifying(tag: int | BaseTag, vr: str | None) -> bool:
 
 
 def _text(value: object, limit: int = 120) -> str:
-    if isinstance(value, bytes):
-        return f"<{len(value)} bytes>"
-    if isinstance(value, MultiValue | list | tuple):
-        value = "\\".join(str(v) for v in value)  # DICOM's own separator
-    text = " ".join(str(value).split())
+    """One line for the table, whatever the value is (bytes, numbers, inf, odd objects)."""
+    try:
+        if isinstance(value, bytes | bytearray | memoryview):
+            return f"<{len(value)} bytes>"
+        if isinstance(value, MultiValue | list | tuple):
+            value = "\\".join(str(v) for v in value)  # DICOM's own separator
+        text = " ".join(str(value).split())
+    except Exception:
+        return "(value not readable)"
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def safe_rows(
     ds: Dataset, depth: int = 0, max_depth: int = 3, pieces: list[str] | None = None
 ) -> Iterator[TagRow]:
-    """Rows for a tag browser, in tag order, with identifying elements left out."""
+    """Rows for a tag browser, in tag order, with identifying elements left out.
+
+    Never raises for odd content: an element pydicom cannot convert (an unknown VR, a length
+    that does not fit its VR) is shown as "(value not readable)", and when the patient's
+    identifiers themselves cannot be read, free-text values are withheld.
+    """
+    withhold_text = False
     if pieces is None:  # the patient's own name and ID, wherever else they were typed
-        pieces = patient_identifiers(ds)
-    elements = []
-    if depth == 0 and getattr(ds, "file_meta", None) is not None:
-        elements.extend(ds.file_meta)
-    elements.extend(ds)
-    for elem in elements:
-        if elem.tag == 0x7FE00010 or is_identifying(elem.tag, elem.VR):
+        try:
+            pieces = patient_identifiers(ds)
+        except Exception:
+            pieces, withhold_text = [], True
+    tags: list[tuple[Dataset, int]] = []
+    meta = getattr(ds, "file_meta", None) if depth == 0 else None
+    if isinstance(meta, Dataset):
+        tags.extend((meta, t) for t in sorted(meta._dict))
+    tags.extend((ds, t) for t in sorted(ds._dict))
+    for owner, raw_tag in tags:
+        tag_int = int(raw_tag)
+        if tag_int == 0x7FE00010:
             continue
-        if pieces and elem.VR in TEXT_VRS and holds_identifier(elem.value, pieces):
+        raw_vr = getattr(owner._dict.get(raw_tag), "VR", None)
+        try:
+            elem = owner[raw_tag]
+            vr = str(elem.VR)
+        except Exception:
+            elem, vr = None, str(raw_vr or "UN")
+        if is_identifying(tag_int, vr):
             continue
-        tag = f"({elem.tag.group:04X},{elem.tag.element:04X})"
-        keyword = elem.keyword or "unknown"
-        if elem.VR == "SQ":
-            items = elem.value or []
+        tag = f"({tag_int >> 16:04X},{tag_int & 0xFFFF:04X})"
+        try:
+            keyword = keyword_for_tag(tag_int) or "unknown"
+        except Exception:
+            keyword = "unknown"
+        if elem is None:
+            if vr in TEXT_VRS:
+                continue  # an unreadable text value could still name someone
+            yield TagRow(tag, keyword, vr, "(value not readable)", depth)
+            continue
+        try:
+            value = elem.value
+        except Exception:
+            continue
+        if vr in TEXT_VRS:
+            if withhold_text:
+                continue
+            try:
+                if pieces and holds_identifier(value, pieces):
+                    continue
+            except Exception:
+                continue
+        if vr == "SQ":
+            items = value if isinstance(value, list) else []
             yield TagRow(tag, keyword, "SQ", f"{len(items)} item(s)", depth)
             if depth < max_depth:
                 for item in items:
-                    yield from safe_rows(item, depth + 1, max_depth, pieces)
+                    if isinstance(item, Dataset):
+                        yield from safe_rows(item, depth + 1, max_depth, pieces)
             continue
-        yield TagRow(tag, keyword, str(elem.VR), _text(elem.value), depth)
+        yield TagRow(tag, keyword, vr, _text(value), depth)

@@ -24,11 +24,13 @@ from pydicom.dataset import Dataset
 from cnoatlas.imaging import windowing
 from cnoatlas.imaging.confidentiality import holds_identifier, patient_identifiers
 from cnoatlas.imaging.dicom_io import (
+    LIMITS,
     Header,
     Problem,
     SkippedFile,
     Source,
     UnreadableFile,
+    as_problem,
     decode_frames,
     find_sources,
     probe,
@@ -36,8 +38,8 @@ from cnoatlas.imaging.dicom_io import (
     read_raw_frames,
 )
 
-# A series volume bigger than this is refused before anything is allocated.
-MAX_SERIES_BYTES = 4 << 30
+# A series volume bigger than ``dicom_io.LIMITS.series_bytes`` (1 GiB unless configured) is
+# refused before anything is allocated.
 Progress = Callable[[int, int], None]
 Cancel = Callable[[], bool] | threading.Event | None
 
@@ -399,7 +401,7 @@ class Series:
         """The (slices, rows, columns) volume of stored values; unloaded slices are zero."""
         with self._lock:
             if self._pixels is None:
-                if self.nbytes > MAX_SERIES_BYTES:
+                if self.nbytes > LIMITS.series_bytes:
                     raise UnreadableFile(f"series of {self.nbytes / 2**30:.1f} GiB refused")
                 self._pixels = np.zeros((len(self), self.rows, self.columns), dtype=self.dtype)
             return self._pixels
@@ -426,14 +428,24 @@ class Series:
                     if other.header is ref.header:
                         volume[j] = frames[other.frame]
                         self.loaded[j] = True
-        except (UnreadableFile, OSError) as exc:
-            reason = str(exc) if isinstance(exc, UnreadableFile) else f"cannot read ({exc})"
+        except BaseException as exc:  # any decoder failure is this file's problem
+            reason = str(as_problem(exc, "pixel data could not be read"))
             for j, other in enumerate(self.slices):
                 if other.header is ref.header:
                     self.failed[j] = True
             self.problems.append(Problem(ref.file, reason))
             return False
         return True
+
+    def problem_of(self, index: int) -> str | None:
+        """The one-line reason slice ``index`` could not be read, if it failed."""
+        if not self.failed[index]:
+            return None
+        name = self.slices[index].file
+        for problem in reversed(self.problems):
+            if problem.file == name:
+                return problem.reason
+        return "could not be read"
 
     def adopt(self, first: FirstImage) -> int | None:
         """Keep the pixels read for the first paint if that file is one of this series' slices;
@@ -632,15 +644,31 @@ def _group(headers: list[Header]) -> tuple[list[Series], list[Problem]]:
                         f"from the rest of its series ({size[0]}x{size[1]})",
                     )
                 )
-        slices = _order([ref for h in kept for ref in _slices_of(h)])
-        candidate = Series(slices)
-        if candidate.nbytes > MAX_SERIES_BYTES:
+        refs: list[SliceRef] = []
+        for h in kept:
+            try:
+                refs.extend(_slices_of(h))
+            except BaseException as exc:
+                problems.append(Problem(h.source.name, str(as_problem(exc, "unusable header"))))
+        if not refs:
+            continue
+        dtypes = {h.dtype for h in kept}
+        itemsize = dtypes.pop().itemsize if len(dtypes) == 1 else 4
+        nbytes = len(refs) * kept[0].rows * kept[0].columns * itemsize
+        if nbytes > LIMITS.series_bytes:
             problems.append(
                 Problem(
                     kept[0].source.name,
-                    f"series of {candidate.nbytes / 2**30:.1f} GiB is over the limit; refused",
+                    f"series of {nbytes / 2**30:.1f} GiB is over the "
+                    f"{LIMITS.series_bytes / 2**30:.1f} GiB limit; refused",
                 )
             )
+            continue
+        try:
+            candidate = Series(_order(refs))
+        except BaseException as exc:
+            reason = str(as_problem(exc, "unusable header"))
+            problems.extend(Problem(h.source.name, reason) for h in kept)
             continue
         series.append(candidate)
     series.sort(
@@ -714,7 +742,9 @@ def first_image(sources: list[Source], first_slice: int | None = None) -> FirstI
                 read_raw_frames(header, pixels, 0)
             else:
                 pixels[:] = decode_frames(header)[:1]
-        except (SkippedFile, UnreadableFile, OSError):
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:  # the full scan reports this file's problem
             continue
         return FirstImage(
             source,
@@ -731,7 +761,7 @@ def first_image(sources: list[Source], first_slice: int | None = None) -> FirstI
 
 def scan(path: str | Path, progress: Progress | None = None, cancel: Cancel = None) -> ScanResult:
     """Read every header under ``path`` (no pixels) and return the ordered, unloaded series."""
-    sources, problems = find_sources(Path(path))
+    sources, problems = find_sources(path, cancel)
     return scan_sources(sources, problems, progress, cancel)
 
 
@@ -750,6 +780,11 @@ def scan_sources(
             skipped.append(Problem(source.name, str(exc)))
         except UnreadableFile as exc:
             problems.append(Problem(source.name, str(exc)))
+        except BaseException as exc:  # read_header says why in one line; anything else too
+            problem = as_problem(exc, "not readable as DICOM")
+            (skipped if isinstance(problem, SkippedFile) else problems).append(
+                Problem(source.name, str(problem))
+            )
         if progress is not None:
             progress(done, total)
     series, grouping_problems = _group(headers)
@@ -770,7 +805,7 @@ def load_series(
     ``progress(done, total)`` counts slices over all series; ``cancel`` (a callable or an Event)
     stops between slices, leaving the rest unloaded.
     """
-    sources, problems = find_sources(Path(path))
+    sources, problems = find_sources(path, cancel)
     first = first_image(sources, first_slice) if on_first is not None else None
     if first is not None and on_first is not None:
         on_first(first)

@@ -138,7 +138,7 @@ def test_dicom_info_command_reports_series_and_problems(tmp_path):
         check=True,
     )
     info = json.loads(out.stdout)
-    assert set(info) == {"series", "problems"}
+    assert set(info) == {"series", "problems", "skipped"}  # the contract's shape
     (series,) = info["series"]
     description = str(pydicom.dcmread(FILES / "CT_small.dcm").get("SeriesDescription", ""))
     assert series == {
@@ -150,6 +150,7 @@ def test_dicom_info_command_reports_series_and_problems(tmp_path):
         "columns": 128,
     }
     assert [Path(p["file"]).name for p in info["problems"]] == ["broken.dcm"]
+    assert info["skipped"] == []
 
 
 def test_dicom_info_on_a_missing_path_is_one_line_and_exit_2(tmp_path):

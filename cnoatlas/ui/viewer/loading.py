@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -67,7 +68,7 @@ class SeriesLoadTask(QRunnable):
             if self.found is not None:
                 sources, problems, first = self.found
             else:
-                sources, problems = find_sources(self.path)
+                sources, problems = find_sources(self.path, self.cancel)
                 first = first_image(sources, self.first_slice)
                 if first is not None:
                     self.signals.firstImage.emit(first)
@@ -96,10 +97,24 @@ class SeriesLoadTask(QRunnable):
                 loaded.problems.extend(series.problems)
             self.signals.finished.emit(loaded)
         except AtlasError as exc:
-            self.signals.failed.emit(str(exc))
-        except Exception as exc:  # reported in the UI; the log has the details
-            logging.getLogger("cnoatlas.viewer").exception("loading %s failed", self.path)
-            self.signals.failed.emit(f"{self.path}: could not be loaded ({exc})")
+            self.signals.failed.emit(" ".join(str(exc).split()))
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            # Anything at all (a native decoder's PanicException too): one line in the viewer,
+            # never "loading…" for good; the log has the details.
+            from cnoatlas.imaging.dicom_io import _one_line, display_path
+
+            # The traceback's frames, not its message: a message may quote an element's value.
+            logging.getLogger("cnoatlas.viewer").error(
+                "loading %s failed: %s\n%s",
+                display_path(self.path),
+                _one_line(exc),
+                "".join(traceback.format_tb(exc.__traceback__)),
+            )
+            self.signals.failed.emit(
+                f"{display_path(self.path)}: could not be loaded ({_one_line(exc)})"
+            )
 
 
 def load_in_background(
@@ -162,7 +177,9 @@ def _read_first_image_here(task: SeriesLoadTask, show) -> None:
     try:
         sources, problems = find_sources(task.path)
         first = first_image(sources, task.first_slice)
-    except AtlasError:
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # the worker reads the path again and reports what is wrong
         return
     task.found = (sources, problems, first)
     if first is not None:

@@ -656,7 +656,9 @@ class SeriesViewer(QWidget):
         if not series.loaded[i]:
             self.image.clear()
             self._labels["status"].setText(
-                "could not read this slice" if series.failed[i] else "loading…"
+                f"could not read this slice: {series.problem_of(i)}"
+                if series.failed[i]
+                else "loading…"
             )
             self._labels["status"].adjustSize()
             self._labels["status"].show()

@@ -13,7 +13,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnoatlas.imaging.safe_tags import TagRow
 from cnoatlas.imaging.series import Series
+
+
+def header_rows(series: Series, index: int) -> list[TagRow]:
+    """The rows the browser shows for one slice; a header that cannot be read gives one row
+    saying so (never an exception into the dialog)."""
+    from cnoatlas.imaging.dicom_io import as_problem
+    from cnoatlas.imaging.safe_tags import safe_rows
+
+    try:
+        return list(safe_rows(series.header(index)))
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:
+        reason = str(as_problem(exc, "header not readable"))
+        return [TagRow("", "", "", f"(header not readable: {reason})")]
 
 
 class TagBrowser(QDialog):
@@ -46,12 +62,10 @@ class TagBrowser(QDialog):
         layout.addWidget(note)
 
     def show_slice(self, series: Series, index: int) -> None:
-        from cnoatlas.imaging.safe_tags import safe_rows
-
         self.setWindowTitle(f"DICOM header of slice {index + 1} (identifiers removed)")
         self.tree.clear()
         parents: list[QTreeWidgetItem] = []
-        for row in safe_rows(series.header(index)):
+        for row in header_rows(series, index):
             item = QTreeWidgetItem([row.tag, row.keyword, row.vr, row.value])
             del parents[row.depth :]
             if parents:
