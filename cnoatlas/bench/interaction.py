@@ -49,19 +49,75 @@ def _spread(times: list[float]) -> dict[str, float]:
     return {"median_ms": median(times), "p95_ms": percentile(times, 95), "runs": len(times)}
 
 
-def _pair(name: str, label: str, times: list[float], target: float) -> list[Figure]:
-    detail = _spread(times)
+class _BareImage:
+    """The floor of every viewer figure: a bare pyqtgraph ImageItem in a ViewBox, in a widget
+    of the viewer's size, painted with the same ``grab()``; nothing else on the canvas."""
+
+    def __init__(self, series, width: int, height: int) -> None:
+        import pyqtgraph as pg
+
+        self.series = series
+        self.widget = pg.GraphicsLayoutWidget()
+        self.widget.setBackground("k")
+        self.widget.ci.setContentsMargins(0, 0, 0, 0)
+        self.view = self.widget.addViewBox(lockAspect=True, invertY=True)
+        self.view.setMouseEnabled(False, False)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.view.addItem(self.image)
+        self.levels = (0.0, 2400.0)
+        self.index = 0
+        self.widget.resize(width, height)
+        self.widget.show()
+        self.image.setImage(series.pixels[0], autoLevels=False, levels=self.levels)
+        self.view.autoRange(padding=0.02)
+        self.widget.grab()
+
+    def set_slice(self, k: int) -> None:
+        self.index = k % len(self.series)
+        self.image.setImage(self.series.pixels[self.index], autoLevels=False, levels=self.levels)
+        self.widget.grab()
+
+    def set_levels(self, lo: float, hi: float) -> None:
+        self.image.setLevels((lo, hi))
+        self.widget.grab()
+
+    def zoom(self, factor: float) -> None:
+        self.view.scaleBy((1.0 / factor, 1.0 / factor))
+        self.widget.grab()
+
+    def close(self) -> None:
+        self.widget.close()
+        self.widget.deleteLater()
+
+
+def _viewer_pair(name: str, label: str, times: dict[str, list[float]], target: float):
+    from cnoatlas.bench.core import ratio_figure
+
     return [
-        Figure(
-            f"{name}_median", f"{label}, median", detail["median_ms"], "ms", target, "<", detail
+        ratio_figure(
+            f"{name}_ratio",
+            f"{label} vs bare ImageItem + grab, median",
+            times["floor"],
+            times["viewer"],
+            target,
+            floor_name="bare_image",
+            subject_name="viewer",
         ),
-        Figure(
-            f"{name}_p95", f"{label}, 95th percentile", detail["p95_ms"], "ms", target, "<", detail
+        ratio_figure(
+            f"{name}_p95_ratio",
+            f"{label} vs bare ImageItem + grab, 95th percentile",
+            times["floor"],
+            times["viewer"],
+            target,
+            statistic="p95",
+            floor_name="bare_image",
+            subject_name="viewer",
         ),
     ]
 
 
 def viewer_figures(ctx: Context) -> list[Figure]:
+    from cnoatlas.bench.core import interleaved
     from cnoatlas.bench.qt import ensure_offscreen_app
     from cnoatlas.bench.series import engine_load, write_series
     from cnoatlas.ui.viewer.series_viewer import SeriesViewer
@@ -80,39 +136,58 @@ def viewer_figures(ctx: Context) -> list[Figure]:
     viewer.grab()
     if not viewer.visible_annotation_ids():
         raise RuntimeError("the viewer shows no annotation on the measured slice")
+    bare = _BareImage(series, viewer.width(), viewer.height())
+    app.processEvents()
     n = ctx.reps(200, 40)
     step = iter(range(10**9))
+    floor_step = iter(range(10**9))
 
     def next_slice() -> None:
         viewer.set_slice(next(step) % len(series))
         viewer.grab()
 
-    slice_times = repeat(next_slice, n, warmup=10)
+    slice_times = interleaved(
+        {"floor": lambda: bare.set_slice(next(floor_step)), "viewer": next_slice}, n, warmup=10
+    )
     center, width = viewer.window()
     nudge = iter(range(10**9))
+    floor_nudge = iter(range(10**9))
 
     def window_level() -> None:
         k = next(nudge)
         viewer.set_window(center + (k % 20) * 5.0, width + (k % 7) * 10.0)
         viewer.grab()
 
-    window_times = repeat(window_level, n, warmup=10)
+    def floor_window_level() -> None:
+        k = next(floor_nudge)
+        c, w = center + (k % 20) * 5.0, width + (k % 7) * 10.0
+        bare.set_levels(c - w / 2, c + w / 2)
+
+    window_times = interleaved(
+        {"floor": floor_window_level, "viewer": window_level}, n, warmup=10
+    )
     zooms = iter(range(10**9))
+    floor_zooms = iter(range(10**9))
 
     def zoom() -> None:
         viewer.zoom(1.1 if next(zooms) % 2 else 1 / 1.1)
         viewer.grab()
 
-    zoom_times = repeat(zoom, n, warmup=10)
+    def floor_zoom() -> None:
+        bare.zoom(1.1 if next(floor_zooms) % 2 else 1 / 1.1)
+
+    zoom_times = interleaved({"floor": floor_zoom, "viewer": zoom}, n, warmup=10)
     shown = len(viewer.visible_annotation_ids())
+    size = f"{viewer.width()}x{viewer.height()}"
+    bare.close()
     viewer.close()
     viewer.deleteLater()
     figures = []
-    figures += _pair(
-        "interaction.slice_change", "slice change + repaint (800x800)", slice_times, 5.0
+    figures += _viewer_pair(
+        "interaction.slice_change", f"slice change + repaint ({size})", slice_times, 1.5
     )
-    figures += _pair("interaction.window_level", "window/level + repaint", window_times, 5.0)
-    figures += _pair("interaction.zoom", "zoom + repaint", zoom_times, 5.0)
+    figures += _viewer_pair("interaction.window_level", "window/level + repaint", window_times, 1.5)
+    figures += _viewer_pair("interaction.zoom", "zoom + repaint", zoom_times, 1.5)
     for figure in figures:
         figure.detail["annotations_on_slice"] = shown
     return figures
