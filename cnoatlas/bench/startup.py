@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from cnoatlas.bench.core import Context, Figure, median, ratio_figure
+from cnoatlas.bench.core import Context, Figure, ratio_figure
 
 # Exits (without tearing Qt down, which neither side should be charged for) on the first paint.
 _ON_FIRST_PAINT = """

@@ -33,7 +33,7 @@ def test_bench_quick_json_has_every_figure_with_its_target(run_cli):
         "interaction.zoom_p95_ratio",
         "interaction.map_hit_test_ratio",
         "interaction.overlay_switch_p95_ratio",
-        "generator.full_study",
+        "generator.full_study_ratio",
         "generator.cached_reopen_ratio",
         "store.record_p95",
         "store.statistics_p95",
