@@ -35,8 +35,8 @@ def test_bench_quick_json_has_every_figure_with_its_target(run_cli):
         "interaction.overlay_switch_p95_ratio",
         "generator.full_study_ratio",
         "generator.cached_reopen_ratio",
-        "store.record_p95",
-        "store.statistics_p95",
+        "store.record_ratio",
+        "store.statistics_ratio",
         "scaling.slope_ratio",
         "scaling.linearity",
     ):
