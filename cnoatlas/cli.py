@@ -493,6 +493,9 @@ def _bench_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--only", action="append", metavar="SECTION",
                    choices=("startup", "series", "interaction", "generator", "store", "library", "scaling"),
                    help="run only this section (repeatable)")  # fmt: skip
+    p.add_argument("--compare", type=Path, metavar="OLD.json",
+                   help="print each figure beside an earlier run's (bench --json output) and "
+                        "flag regressions beyond the noise of the A/B repeats")  # fmt: skip
 
 
 @_bench_args.run
@@ -502,7 +505,22 @@ def _bench(args: argparse.Namespace) -> int:
     # Offscreen always: the figures must not depend on a display.
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from cnoatlas.bench import run_bench
-    from cnoatlas.bench.report import format_table
+    from cnoatlas.bench.report import compare_runs, format_compare, format_table
+
+    def _fail(message: str) -> int:
+        print(f"cnoatlas: bench: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+    old = None
+    if args.compare is not None:
+        try:
+            old = json.loads(args.compare.read_text(encoding="utf-8"))
+        except OSError as exc:
+            return _fail(f"{args.compare}: cannot read ({exc.strerror or exc})")
+        except ValueError as exc:
+            return _fail(f"{args.compare}: not bench JSON ({exc})")
+        if not isinstance(old, dict) or not isinstance(old.get("figures"), list):
+            return _fail(f"{args.compare}: not bench JSON (no 'figures' list)")
 
     def progress(section: str) -> None:
         if not args.json:
@@ -512,10 +530,17 @@ def _bench(args: argparse.Namespace) -> int:
     for error in result.errors:
         log.error("bench section %s failed:\n%s", error["section"], error["traceback"])
         print(f"cnoatlas: bench: {error['section']}: {error['error']}", file=sys.stderr)
+    data = result.to_json()
+    rows = compare_runs(old, data) if old is not None else None
     if args.json:
-        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        if rows is not None:
+            data["comparison"] = {"old": str(args.compare), "figures": rows}
+        print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         print(format_table(result))
+        if rows is not None:
+            print()
+            print(format_compare(rows, str(args.compare)))
     # A missed target is a figure, not a failure; only a measurement that broke is.
     return EXIT_INTERNAL if result.errors else EXIT_OK
 

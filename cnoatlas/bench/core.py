@@ -99,6 +99,56 @@ def interleaved(
     return times
 
 
+def ratio_noise(floor: Sequence[float], subject: Sequence[float]) -> float:
+    """How much the ratio moves between A/B rounds: the interquartile range of the per-round
+    ratios ``subject[i] / floor[i]`` over their median (0.1 = the ratio wobbles by 10 %).
+    ``--compare`` calls a change a regression only when it is larger than this."""
+    rounds = [b / a for a, b in zip(floor, subject, strict=False) if a > 0]
+    if len(rounds) < 2:
+        return 0.0
+    mid = median(rounds)
+    if mid <= 0:
+        return 0.0
+    return (percentile(rounds, 75) - percentile(rounds, 25)) / mid
+
+
+def ratio_figure(
+    name: str,
+    label: str,
+    floor: Sequence[float],
+    subject: Sequence[float],
+    target: float,
+    *,
+    statistic: str = "median",
+    compare: str = "<=",
+    floor_name: str = "floor",
+    subject_name: str = "subject",
+    detail: dict[str, Any] | None = None,
+) -> Figure:
+    """A figure that is the ratio of ``subject`` to its ``floor`` (milliseconds of A/B rounds
+    run in the same sitting): the ratio of their medians, or of their 95th percentiles. The
+    absolute times and the noise of the ratio go in ``detail``."""
+    if statistic not in ("median", "p95"):
+        raise ValueError(f"statistic must be median or p95, not {statistic!r}")
+
+    def stat(values: Sequence[float]) -> float:
+        return median(values) if statistic == "median" else percentile(values, 95)
+
+    low = stat(floor)
+    value = stat(subject) / low if low > 0 else math.nan
+    info: dict[str, Any] = {
+        f"{subject_name}_ms": median(subject),
+        f"{subject_name}_p95_ms": percentile(subject, 95),
+        f"{floor_name}_ms": median(floor),
+        f"{floor_name}_p95_ms": percentile(floor, 95),
+        "runs": min(len(floor), len(subject)),
+        "statistic": statistic,
+        "noise": ratio_noise(floor, subject),
+    }
+    info.update(detail or {})
+    return Figure(name, label, value, "x", target, compare, info)
+
+
 # --- figures --------------------------------------------------------------------------------
 @dataclass
 class Figure:

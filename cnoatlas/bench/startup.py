@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from cnoatlas.bench.core import Context, Figure, median
+from cnoatlas.bench.core import Context, Figure, ratio_figure
 
 # Exits (without tearing Qt down, which neither side should be charged for) on the first paint.
 _ON_FIRST_PAINT = """
@@ -88,6 +88,10 @@ def _env(ctx: Context) -> dict[str, str]:
     env["QT_QPA_PLATFORM"] = "offscreen"
     env["CNOATLAS_HOME"] = str(ctx.workdir / "home")
     env.pop("PYTHONPROFILEIMPORTTIME", None)
+    # As an installed app starts: from compiled bytecode (the warm-up run writes it, into the
+    # run's scratch folder, never into the source tree), even where the shell disables it.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(ctx.workdir / "pycache")
     return env
 
 
@@ -123,71 +127,90 @@ def window_times(ctx: Context, n: int) -> dict[str, list[float]]:
     return times
 
 
-def import_times(ctx: Context, module: str, n: int) -> tuple[list[float], list[str]]:
+# The floor of the entry point's import: the standard library a command line needs anyway.
+STDLIB_CLI = "argparse, json, logging, pathlib"
+
+
+def import_times(
+    ctx: Context, modules: dict[str, str], n: int
+) -> tuple[dict[str, list[float]], dict[str, list[str]]]:
+    """Milliseconds to import each module in a fresh interpreter, the modules in turn (A, B, …)
+    so a busy spell hits all alike; and the heavy modules each import pulled in."""
     env = _env(ctx)
-    code = _IMPORT.format(module=module, heavy=HEAVY_MODULES)
-    _run(code, env, ctx.workdir)
-    times, heavy = [], []
+    codes = {k: _IMPORT.format(module=m, heavy=HEAVY_MODULES) for k, m in modules.items()}
+    for code in codes.values():
+        _run(code, env, ctx.workdir)
+    times: dict[str, list[float]] = {k: [] for k in codes}
+    heavy: dict[str, list[str]] = {k: [] for k in codes}
     for _ in range(n):
-        _ms, out = _run(code, env, ctx.workdir)
-        report = json.loads(out.strip().splitlines()[-1])
-        times.append(report["ms"])
-        heavy = report["heavy"]
+        for key, code in codes.items():
+            _ms, out = _run(code, env, ctx.workdir)
+            report = json.loads(out.strip().splitlines()[-1])
+            times[key].append(report["ms"])
+            heavy[key] = report["heavy"]
     return times, heavy
 
 
 def run(ctx: Context) -> list[Figure]:
     n = ctx.reps(7, 3)
     windows = window_times(ctx, n)
-    bare, atlas = median(windows["bare"]), median(windows["atlas"])
-    page = median(windows["page"])
     figures = [
-        Figure(
+        ratio_figure(
             "startup.window_ratio",
             "first painted main window vs bare PySide6 window",
-            atlas / bare,
-            "x",
+            windows["bare"],
+            windows["atlas"],
             2.0,
-            detail={"atlas_ms": atlas, "bare_ms": bare, "runs": n},
+            floor_name="bare",
+            subject_name="atlas",
         ),
-        Figure(
+        ratio_figure(
             "startup.atlas_page_ratio",
             "skeleton map painted (Atlas page ready) vs bare PySide6 window",
-            page / bare,
-            "x",
-            3.0,
-            detail={"atlas_page_ms": page, "bare_ms": bare, "runs": n},
+            windows["bare"],
+            windows["page"],
+            2.0,
+            floor_name="bare",
+            subject_name="atlas_page",
         ),
     ]
     n_imports = ctx.reps(7, 3)
-    entry, heavy = import_times(ctx, "cnoatlas.cli", n_imports)
-    qt, _ = import_times(ctx, "PySide6.QtWidgets", n_imports)
-    window_module, window_heavy = import_times(ctx, "cnoatlas.ui.shell.main_window", n_imports)
-    window_heavy = [m for m in window_heavy if not m.startswith("PySide6")]
+    modules = {
+        "stdlib": STDLIB_CLI,
+        "entry": "cnoatlas.cli",
+        "qt": "PySide6.QtWidgets",
+        "window": "cnoatlas.ui.shell.main_window",
+    }
+    times, heavy = import_times(ctx, modules, n_imports)
+    entry_heavy = heavy["entry"]
+    window_heavy = [m for m in heavy["window"] if not m.startswith("PySide6")]
     figures += [
-        Figure(
-            "startup.entry_import",
-            "import of the entry point (cnoatlas.cli)",
-            median(entry),
-            "ms",
-            100.0,
-            detail={"runs": n_imports, "heavy_modules": ", ".join(heavy) or "none"},
+        ratio_figure(
+            "startup.entry_import_ratio",
+            f"import of the entry point (cnoatlas.cli) vs import of {STDLIB_CLI}",
+            times["stdlib"],
+            times["entry"],
+            4.0,
+            floor_name="stdlib",
+            subject_name="entry",
+            detail={"heavy_modules": ", ".join(entry_heavy) or "none"},
         ),
         Figure(
             "startup.entry_heavy_modules",
             "Qt/numpy/pydicom/pyqtgraph imported by the entry point",
-            float(len(heavy)),
+            float(len(entry_heavy)),
             "count",
             0.0,
-            detail={"modules": ", ".join(heavy) or "none"},
+            detail={"modules": ", ".join(entry_heavy) or "none"},
         ),
-        Figure(
+        ratio_figure(
             "startup.window_module_import_ratio",
             "import of the main window module vs import of PySide6.QtWidgets",
-            median(window_module) / median(qt),
-            "x",
+            times["qt"],
+            times["window"],
             2.0,
-            detail={"main_window_ms": median(window_module), "qtwidgets_ms": median(qt)},
+            floor_name="qtwidgets",
+            subject_name="main_window",
         ),
         Figure(
             "startup.window_heavy_modules",

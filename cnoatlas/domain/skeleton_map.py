@@ -3,21 +3,34 @@
 The SVG files are written by tools/build_skeleton.py with a small set of absolute path
 commands (M, L, C, Q, Z), so a short parser suffices and the UI never reads a file. Every
 <path> with an id is a site; paths with class "decor" are decoration (body outline, sutures).
+
+Start-up reads a pre-parsed drawing cache beside each SVG (``front.drawing.json``, written by
+tools/build_skeleton_cache.py): the same shapes as flat numbers, ten times faster to read than
+the SVG is to parse. The cache names the SHA-256 of the SVG it was made from; a cache that does
+not match its SVG is ignored and the SVG parsed, so an edited drawing is never shown stale.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import re
+import sys
 import xml.etree.ElementTree as ET
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 from cnoatlas import paths
 from cnoatlas.domain.errors import DataFileError
 
 VIEWS = {"front": "front.svg", "spine-lateral": "spine-lateral.svg"}
+CACHE_SUFFIX = ".drawing.json"
+CACHE_VERSION = 1
 _SVG = "{http://www.w3.org/2000/svg}"
 _TOKEN = re.compile(r"[A-Za-z]|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _ARITY = {"M": 1, "L": 1, "Q": 2, "C": 3, "Z": 0}
@@ -25,9 +38,11 @@ _ARITY = {"M": 1, "L": 1, "Q": 2, "C": 3, "Z": 0}
 Point = tuple[float, float]
 
 
-@dataclass(frozen=True)
-class Segment:
-    """One drawing command: op is M, L, Q, C or Z; points are its absolute coordinates."""
+class Segment(NamedTuple):
+    """One drawing command: op is M, L, Q, C or Z; points are its absolute coordinates.
+
+    A named tuple, not a dataclass: the front view has ~9,000 of them and start-up makes them
+    all (a tuple is made four times faster than a frozen dataclass)."""
 
     op: str
     points: tuple[Point, ...]
@@ -156,9 +171,79 @@ def expected_sites(view: str, site_ids: Iterable[str]) -> set[str]:
     return ids
 
 
+# --- the pre-parsed drawing cache ----------------------------------------------------------
+def cache_path(svg: Path) -> Path:
+    return svg.with_name(svg.name.removesuffix(".svg") + CACHE_SUFFIX)
+
+
+def drawing_cache(drawing: SkeletonMap, svg_bytes: bytes) -> dict:
+    """The drawing as the cache file holds it: per shape its ops as one string and its points
+    as one flat run of little-endian doubles in base64 (exact, and read without parsing)."""
+
+    def flat(shape: Shape) -> dict:
+        xy = array("d", [c for seg in shape.segments for p in seg.points for c in p])
+        if sys.byteorder != "little":
+            xy.byteswap()
+        return {
+            "id": shape.id,
+            "classes": list(shape.classes),
+            "evenodd": shape.evenodd,
+            "ops": "".join(seg.op for seg in shape.segments),
+            "xy": base64.b64encode(xy.tobytes()).decode("ascii"),
+        }
+
+    return {
+        "version": CACHE_VERSION,
+        "svg_sha256": hashlib.sha256(svg_bytes).hexdigest(),
+        "view": drawing.view,
+        "view_box": list(drawing.view_box),
+        "shapes": [flat(s) for s in drawing.shapes.values()],
+        "decor": [flat(s) for s in drawing.decor],
+    }
+
+
+def _from_flat(item: dict) -> Shape:
+    numbers = array("d")
+    numbers.frombytes(base64.b64decode(item["xy"]))
+    if sys.byteorder != "little":
+        numbers.byteswap()
+    it = iter(numbers.tolist())
+    points = list(zip(it, it, strict=False))  # pairs; an odd count is refused below
+    make, arity = Segment._make, _ARITY
+    segments = []
+    k = 0
+    for op in item["ops"]:
+        n = arity[op]
+        segments.append(make((op, tuple(points[k : k + n]))))
+        k += n
+    if k != len(points) or len(numbers) % 2:
+        raise ValueError("points left over")
+    return Shape(item["id"], tuple(segments), bool(item["evenodd"]), tuple(item["classes"]))
+
+
+def load_drawing_cache(svg: Path, view: str = "") -> SkeletonMap | None:
+    """The drawing from the cache beside ``svg``, or None when there is none, it is damaged
+    or it was made from another version of the SVG."""
+    try:
+        data = json.loads(cache_path(svg).read_text(encoding="utf-8"))
+        if data.get("version") != CACHE_VERSION:
+            return None
+        if data.get("svg_sha256") != hashlib.sha256(svg.read_bytes()).hexdigest():
+            return None
+        shapes = {item["id"]: _from_flat(item) for item in data["shapes"]}
+        decor = tuple(_from_flat(item) for item in data["decor"])
+        box = tuple(float(v) for v in data["view_box"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if len(box) != 4:
+        return None
+    return SkeletonMap(view or svg.stem, str(svg), box, shapes, decor)  # type: ignore[arg-type]
+
+
 @cache
 def skeleton_map(view: str = "front") -> SkeletonMap:
-    """A shipped skeleton drawing, read once."""
+    """A shipped skeleton drawing, read once (from its drawing cache when that is current)."""
     if view not in VIEWS:
         raise DataFileError(paths.assets_dir() / "skeleton", view, "no such skeleton view")
-    return load_skeleton_map(paths.assets_dir() / "skeleton" / VIEWS[view], view)
+    svg = paths.assets_dir() / "skeleton" / VIEWS[view]
+    return load_drawing_cache(svg, view) or load_skeleton_map(svg, view)

@@ -199,3 +199,44 @@ def test_result_json_shape_and_table(tmp_path):
     row = next(line for line in table.splitlines() if "record one answer" in line)
     assert row.split()[-1] == "MISS"
     assert "1 of 2 targets met" in table
+
+
+def test_ratio_figure_is_the_ratio_of_medians_or_p95_with_its_noise():
+    from cnoatlas.bench.core import ratio_figure, ratio_noise
+
+    floor = [1.0, 1.0, 1.0, 1.0, 2.0]
+    subject = [1.5, 1.5, 1.5, 1.5, 3.0]
+    figure = ratio_figure("g.r", "r", floor, subject, 2.0, subject_name="viewer")
+    assert figure.value == 1.5 and figure.unit == "x" and figure.passed
+    assert figure.detail["viewer_ms"] == 1.5 and figure.detail["floor_ms"] == 1.0
+    assert figure.detail["noise"] == 0.0  # every round the same ratio
+    p95 = ratio_figure("g.p", "p", floor, subject, 1.4, statistic="p95")
+    assert p95.value == pytest.approx(1.5) and not p95.passed
+    assert ratio_noise([1, 1, 1, 1], [1, 2, 1, 2]) == pytest.approx(1.0 / 1.5)
+
+
+def test_compare_flags_only_changes_beyond_the_noise():
+    from cnoatlas.bench.report import compare_runs, format_compare
+
+    def run(**values):
+        return {
+            "figures": [
+                {"name": n, "label": n, "value": v, "unit": "x", "compare": c,
+                 "detail": {"noise": 0.05}}
+                for n, (v, c) in values.items()
+            ]
+        }  # fmt: skip
+
+    old = run(a=(1.0, "<="), b=(1.0, "<="), c=(1.0, "<="), d=(0.99, ">="), gone=(1.0, "<="))
+    new = run(a=(1.03, "<="), b=(1.2, "<="), c=(0.8, "<="), d=(0.90, ">="), fresh=(1.0, "<="))
+    verdicts = {r["name"]: r["verdict"] for r in compare_runs(old, new)}
+    assert verdicts == {
+        "a": "same",
+        "b": "regressed",
+        "c": "improved",
+        "d": "regressed",
+        "fresh": "new",
+        "gone": "gone",
+    }
+    text = format_compare(compare_runs(old, new), "old.json")
+    assert "REGRESSED" in text and "2 regression(s)" in text

@@ -194,3 +194,31 @@ def test_missing_or_broken_files(tmp_path):
     nobox.write_text('<svg xmlns="http://www.w3.org/2000/svg"><path id="a" d="M 0 0 Z"/></svg>')
     with pytest.raises(DataFileError, match="viewBox"):
         load_skeleton_map(nobox)
+
+
+@pytest.mark.parametrize("view", ["front", "spine-lateral"])
+def test_the_shipped_drawing_cache_matches_its_svg(view):
+    """tools/build_skeleton_cache.py was run after the last edit of the SVG."""
+    from cnoatlas.domain.skeleton_map import VIEWS, cache_path, load_drawing_cache
+
+    svg = paths.assets_dir() / "skeleton" / VIEWS[view]
+    assert cache_path(svg).is_file(), "run tools/build_skeleton_cache.py"
+    cached = load_drawing_cache(svg, view)
+    assert cached is not None, "the cache is stale: run tools/build_skeleton_cache.py"
+    assert cached == load_skeleton_map(svg, view)  # every shape, segment and point, exactly
+
+
+def test_a_stale_or_damaged_cache_is_ignored(tmp_path):
+    import json
+
+    from cnoatlas.domain.skeleton_map import cache_path, drawing_cache, load_drawing_cache
+
+    svg = write_svg(tmp_path, '<path id="a" d="M 0 0 L 10 0 Q 10 10 0 10 Z"/>')
+    drawing = load_skeleton_map(svg)
+    cache = cache_path(svg)
+    cache.write_text(json.dumps(drawing_cache(drawing, svg.read_bytes())), encoding="utf-8")
+    assert load_drawing_cache(svg) == drawing
+    svg.write_text(svg.read_text(encoding="utf-8").replace("L 10 0", "L 12 0"), encoding="utf-8")
+    assert load_drawing_cache(svg) is None  # made from another version of the SVG
+    cache.write_text("{not json", encoding="utf-8")
+    assert load_drawing_cache(svg) is None

@@ -143,6 +143,7 @@ class SiteMap(QWidget):
             for s in self.drawing.decor
         ]
         self._topmost = list(reversed(self._paths))  # hit testing: last drawn wins
+        self._cells = self._hit_grid()
         known = [s for s in self.model.sites if s in self._paths]
         self._order = known + [s for s in self._paths if s not in set(known)]
         self._anchors: dict[str, QPointF] = {}
@@ -213,10 +214,40 @@ class SiteMap(QWidget):
                 visible = visible.subtracted(self._paths[other])
         return path if visible.isEmpty() else visible
 
+    _GRID = 32  # hit-test buckets per side of the drawing
+
+    def _hit_grid(self) -> list[list[str]]:
+        """For each cell of a GRID x GRID grid over the drawing, the sites whose bounding box
+        touches it, topmost first: a hover tests a handful of shapes, not all of them."""
+        union = QRectF()
+        for box in self._boxes.values():
+            union = union.united(box)
+        self._grid_box = (union.x(), union.y(), max(union.width(), 1e-9), max(union.height(), 1e-9))
+        x, y, w, h = self._grid_box
+        n = self._GRID
+        cells: list[list[str]] = [[] for _ in range(n * n)]
+        for sid in self._topmost:
+            box = self._boxes[sid]
+            i0 = max(0, min(n - 1, int((box.left() - x) / w * n)))
+            i1 = max(0, min(n - 1, int((box.right() - x) / w * n)))
+            j0 = max(0, min(n - 1, int((box.top() - y) / h * n)))
+            j1 = max(0, min(n - 1, int((box.bottom() - y) / h * n)))
+            for j in range(j0, j1 + 1):
+                for i in range(i0, i1 + 1):
+                    cells[j * n + i].append(sid)
+        return cells
+
     def site_at(self, pos: QPointF) -> str | None:
         """The topmost site under a widget point, or None."""
         p = self._inverse.map(QPointF(pos))
-        for sid in self._topmost:
+        x, y, w, h = self._grid_box
+        n = self._GRID
+        px, py = p.x(), p.y()
+        if not (x <= px <= x + w and y <= py <= y + h):
+            return None  # outside every shape's bounding box
+        i = min(n - 1, int((px - x) / w * n))
+        j = min(n - 1, int((py - y) / h * n))
+        for sid in self._cells[j * n + i]:
             if self._boxes[sid].contains(p) and self._paths[sid].contains(p):
                 return sid
         return None

@@ -114,7 +114,13 @@ class SeriesViewer(QWidget):
         self._center, self._width = 0.5, 1.0
         self._inverted = False
         self._annotations: list[Annotation] = []
-        self._annotation_items: list[AnnotationItem] = []
+        self._annotation_items: list[AnnotationItem] = []  # the ones on the current slice
+        # Built once per series and annotation set, not per slice change: each annotation's
+        # slice, and its item (kept in the view, hidden when its slice is not on screen).
+        self._annotation_slices: dict[str, int | None] | None = None
+        self._item_cache: dict[str, AnnotationItem] = {}
+        self._sop_slices: dict[str, list[int]] | None = None
+        self._spacing: float | None = None
         self._annotations_visible = True
         self._revealed: list[str] | None = None  # None: all shown; else ids revealed so far
         self._selected: str | None = None
@@ -274,6 +280,8 @@ class SeriesViewer(QWidget):
         self.stop()
         self.series = series
         self._fitted = False
+        self._forget_annotation_items()
+        self._spacing = series.slice_spacing if series is not None else None
         if series is None:
             self._show_empty("No series loaded")
             return
@@ -293,6 +301,7 @@ class SeriesViewer(QWidget):
 
     def set_annotations(self, annotations: Sequence[Annotation]) -> None:
         self._annotations = list(annotations)
+        self._forget_annotation_items()
         self._selected = None
         self._labels["finding"].hide()
         if self._revealed is not None:
@@ -465,31 +474,60 @@ class SeriesViewer(QWidget):
         """The slice an annotation sits on: by SOP instance when unique, else by its index."""
         if self.series is None or annotation.series_uid != self.series.uid:
             return None
+        if self._annotation_slices is None:
+            self._annotation_slices = {}
+        if annotation.id in self._annotation_slices:
+            return self._annotation_slices[annotation.id]
+        where: int | None = None
         if annotation.sop_instance_uid:
-            matches = [
-                i
-                for i, s in enumerate(self.series.slices)
-                if s.sop_instance_uid == annotation.sop_instance_uid
-            ]
+            matches = self._sop_index().get(annotation.sop_instance_uid, [])
             if len(matches) == 1:
-                return matches[0]
-        return annotation.slice if 0 <= annotation.slice < len(self.series) else None
+                where = matches[0]
+        if where is None and 0 <= annotation.slice < len(self.series):
+            where = annotation.slice
+        self._annotation_slices[annotation.id] = where
+        return where
+
+    def _sop_index(self) -> dict[str, list[int]]:
+        if self._sop_slices is None:
+            self._sop_slices = {}
+            for i, ref in enumerate(self.series.slices if self.series is not None else ()):
+                self._sop_slices.setdefault(ref.sop_instance_uid, []).append(i)
+        return self._sop_slices
+
+    def _forget_annotation_items(self) -> None:
+        """Drop the cached items (new series, new annotations or a new text size)."""
+        for item in self._item_cache.values():
+            self.view.removeItem(item)
+        self._item_cache = {}
+        self._annotation_items = []
+        self._annotation_slices = None
+        self._sop_slices = None
 
     def _draw_annotations(self) -> None:
+        wanted: list[Annotation] = []
+        if self.series is not None and self._annotations_visible:
+            wanted = [
+                a
+                for a in self._annotations
+                if self._slice_of(a) == self._index
+                and (self._revealed is None or a.id in self._revealed)
+            ]
+        keep = {a.id for a in wanted}
         for item in self._annotation_items:
-            self.view.removeItem(item)
-        self._annotation_items = []
-        if self.series is None or not self._annotations_visible:
-            return
-        for a in self._annotations:
-            if self._slice_of(a) != self._index:
-                continue
-            if self._revealed is not None and a.id not in self._revealed:
-                continue
-            item = AnnotationItem(a, LABEL_POINT_SIZE * self.text_scale())
+            if item.annotation.id not in keep:
+                item.setVisible(False)
+        shown = []
+        for a in wanted:
+            item = self._item_cache.get(a.id)
+            if item is None:
+                item = AnnotationItem(a, LABEL_POINT_SIZE * self.text_scale())
+                self.view.addItem(item)
+                self._item_cache[a.id] = item
             item.set_selected_look(a.id == self._selected)
-            self.view.addItem(item)
-            self._annotation_items.append(item)
+            item.setVisible(True)
+            shown.append(item)
+        self._annotation_items = shown
 
     # --- marking ---------------------------------------------------------------------------
     def set_marking(self, on: bool) -> None:
@@ -690,21 +728,32 @@ class SeriesViewer(QWidget):
         self.counter.setText(f"{i + 1} / {n}")
         description = series.description or "(no description)"
         kind = f"{series.modality}" + (" · synthetic" if _is_synthetic(series) else "")
-        self._labels["top_left"].setText(f"{description}\n{kind}")
+        texts = {"top_left": f"{description}\n{kind}"}
         position = series.position_mm(i)
         where = f"Pos {position:.1f} mm" if position is not None else "Pos –"
-        thickness = series.slice_spacing
+        thickness = self._spacing
         spacing = f"\nSpacing {thickness:.1f} mm" if thickness else ""
-        self._labels["top_right"].setText(f"Im {i + 1}/{n}\n{where}{spacing}")
+        texts["top_right"] = f"Im {i + 1}/{n}\n{where}{spacing}"
         inverted = " · inverted" if self._inverted else ""
-        self._labels["bottom_left"].setText(
+        texts["bottom_left"] = (
             f"W {self._width:.0f}  L {self._center:.0f}{inverted}\n"
             f"{series.columns}×{series.rows}  zoom {self.zoom_factor():.2f}"
         )
         markers = series.markers(i)
         for side in ("left", "right", "top", "bottom"):
-            self._labels[f"mark_{side}"].setText(markers[side])
-        self._place_overlay()
+            texts[f"mark_{side}"] = markers[side]
+        # Only the labels whose text changed are measured again, and the overlay is laid out
+        # again only when one of them changed size (a slice change alters one or two numbers).
+        resized = False
+        for key, text in texts.items():
+            label = self._labels[key]
+            if label.text() != text:
+                label.setText(text)
+                before = label.size()
+                label.adjustSize()
+                resized = resized or label.size() != before
+        if resized:
+            self._place_overlay()
 
     def view_changed(self) -> None:
         self._update_scale_bar()
@@ -751,6 +800,7 @@ class SeriesViewer(QWidget):
             else:
                 label.setStyleSheet(_OVERLAY_STYLE % round(corner))
         self.scale_bar.set_point_size(_OVERLAY_POINTS["scale_bar"] * s)
+        self._forget_annotation_items()
         self._draw_annotations()
         self._place_overlay()
 
