@@ -1,10 +1,12 @@
 """The header elements a viewer may show: everything except what could identify a person.
 
-A deny-list of identifying elements (after DICOM PS3.15's basic confidentiality profile), the
-whole patient group (0010,xxxx) except sex, age, size and weight, every person-name (PN)
-element and every private element (their content is unknown), plus the further profile elements
-the de-identifier removes (``confidentiality.PROFILE_TAGS``: one definition for both), and any
-text that holds the patient's name, ID or birth date.
+The rules are the de-identifier's (``confidentiality.profile_action``: PS3.15 Annex E with the
+atlas's options), so a study only opened shows no more than an imported one: every element the
+profile removes, empties or replaces (UIDs, the dates it would shift) is hidden, as are a
+deny-list of identifying elements, the whole patient group (0010,xxxx) except sex, age, size
+and weight, every person-name (PN) element, every private and unknown (UN) element, overlays
+and curves; every other value of every VR (CS included) is checked against the study's
+identifiers (``confidentiality.value_identifies``) and hidden when it holds one.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ from pydicom.tag import BaseTag
 
 from cnoatlas.imaging.confidentiality import (
     PROFILE_TAGS,
-    TEXT_VRS,
-    holds_identifier,
     patient_identifiers,
+    profile_action,
+    value_identifies,
 )
 
 # Patient-group elements that describe a body, not a person.
@@ -134,7 +136,12 @@ def is_identifying(tag: int | BaseTag, vr: str | None) -> bool:
         return True
     if vr == "PN" or tag in _DENY_TAGS or tag in PROFILE_TAGS:
         return True
-    return keyword_for_tag(tag) in _DENY_KEYWORDS
+    if keyword_for_tag(tag) in _DENY_KEYWORDS:
+        return True
+    action = profile_action(tag, vr)
+    if action == "shift":  # a date the import would shift; shown as it is it dates the visit
+        return vr != "TM"
+    return action in ("remove", "empty", "uid", "replace")
 
 
 def _text(value: object, limit: int = 120) -> str:
@@ -159,7 +166,7 @@ def safe_rows(
     for elem in elements:
         if elem.tag == 0x7FE00010 or is_identifying(elem.tag, elem.VR):
             continue
-        if pieces and elem.VR in TEXT_VRS and holds_identifier(elem.value, pieces):
+        if value_identifies(elem, pieces):
             continue
         tag = f"({elem.tag.group:04X},{elem.tag.element:04X})"
         keyword = elem.keyword or "unknown"
@@ -168,6 +175,7 @@ def safe_rows(
             yield TagRow(tag, keyword, "SQ", f"{len(items)} item(s)", depth)
             if depth < max_depth:
                 for item in items:
-                    yield from safe_rows(item, depth + 1, max_depth, pieces)
+                    if isinstance(item, Dataset):
+                        yield from safe_rows(item, depth + 1, max_depth, pieces)
             continue
         yield TagRow(tag, keyword, str(elem.VR), _text(elem.value), depth)
