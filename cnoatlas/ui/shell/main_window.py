@@ -93,6 +93,8 @@ class MainWindow(QMainWindow):
         disclaimer.setObjectName("disclaimerLabel")
         disclaimer.setProperty("role", "disclaimer")
         self.statusBar().addPermanentWidget(disclaimer)
+        if getattr(self.settings, "problem", None):  # a settings file kept aside, unsaved
+            self.statusBar().showMessage(self.settings.problem)
         self.resize(1280, 800)
 
         page = PAGES[0].key
@@ -344,7 +346,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.save_window_state(self.saveGeometry(), self.saveState(), self.current_page())
-        self.settings.sync()
+        if not self.settings.sync() and getattr(self.settings, "problem", None):
+            self.statusBar().showMessage(self.settings.problem)
         super().closeEvent(event)
 
 
