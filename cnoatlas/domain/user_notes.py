@@ -47,7 +47,7 @@ class UserNotes:
     """
 
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path or paths.user_data_dir() / NOTES_FILE
+        self.path = Path(path) if path else paths.user_data_dir() / NOTES_FILE
         self.problem: str | None = None
         self._writable = True
         remove_orphan_temps(self.path.parent)
