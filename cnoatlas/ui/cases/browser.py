@@ -569,6 +569,8 @@ def _cases_window(request: ViewRequest):
 def _case_view(request: ViewRequest) -> QWidget:
     case_id = request.argument or ""
     if case_library().get(case_id) is None:
+        if case_library().problems_of(case_id):  # there, but broken: say what is wrong
+            raise AtlasError(case_library().why_missing(case_id))
         known = ", ".join(case_library().cases)
         raise AtlasError(f"unknown case '{case_id}' (known cases: {known})")
     model = site_model()

@@ -413,7 +413,7 @@ class CasePage(QWidget):
         """Open a case (at the lesion in ``site_id``, if given); images load in the background."""
         case = self.library.get(case_id)
         if case is None:
-            raise AtlasError(f"unknown case '{case_id}' (see 'cnoatlas cases list')")
+            raise AtlasError(self.library.why_missing(case_id))
         self.save_notes()
         self.case = case
         self.images = None
