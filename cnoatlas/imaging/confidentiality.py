@@ -391,6 +391,7 @@ def holds_identifier(value: Any, pieces: list[str], *, looks: bool = True) -> bo
     return False
 
 
+_NUMBER_VRS = frozenset({"DS", "FD", "FL", "IS", "SL", "SS", "SV", "UL", "US", "UV"})
 _PIXEL_TAGS = frozenset({0x7FE00010, 0x7FE00008, 0x7FE00009})
 # Codes whose values are numbers by design (SNOMED CT concept ids are long numbers).
 _FORMAL_KEYWORDS = frozenset(
@@ -413,5 +414,11 @@ def value_identifies(elem: Any, pieces: list[str]) -> bool:
         if int(elem.tag) in _PIXEL_TAGS or not isinstance(elem.value, bytes | bytearray):
             return False  # image data: refused by its header (burned-in), not searched
         return len(elem.value) <= 1 << 16 and holds_identifier(elem.value, pieces, looks=False)
-    formal = vr in _FORMAL_VRS or elem.keyword in _FORMAL_KEYWORDS
-    return holds_identifier(elem.value, pieces, looks=not formal)
+    if vr in _FORMAL_VRS or elem.keyword in _FORMAL_KEYWORDS:
+        # Numbers, dates, UIDs and codes: only a value that IS an identifier counts (an
+        # accession number "256" must not take Rows = 256 with it).
+        # Short numbers are everywhere in numeric elements: there only a long one counts.
+        shortest = 6 if vr in _NUMBER_VRS else 3
+        exact = {p for p in pieces if len(p) >= shortest}
+        return any(_as_text(v).strip().lower() in exact for v in values(elem.value))
+    return holds_identifier(elem.value, pieces)
