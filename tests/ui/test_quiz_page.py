@@ -306,3 +306,4 @@ def test_quiz_page_runs_on_a_read_only_data_folder(qtbot, tmp_path, monkeypatch)
     _answer_current(qtbot, p, right=True)
     assert p.question_panel.feedback.isVisible()
     assert p.store.read_only and p.store.unsaved == 1
+    assert "read-only" in p.question_panel.explanation.text()  # said where the answer was
