@@ -346,8 +346,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.save_window_state(self.saveGeometry(), self.saveState(), self.current_page())
-        if not self.settings.sync() and getattr(self.settings, "problem", None):
-            self.statusBar().showMessage(self.settings.problem)
+        self.settings.sync()
         super().closeEvent(event)
 
 
