@@ -54,6 +54,28 @@ def _size(text: str) -> tuple[int, int]:
     return width, height
 
 
+def _check_out(path: Path, kind: str) -> Path:
+    """An output path (``kind`` "file" or "folder") whose parent folder exists.
+
+    ``--out`` and output folders never create missing parent folders (a typo would scatter
+    folders anywhere): only the final folder of an output folder is made, by the command.
+    """
+    path = Path(path)
+    if not str(path).strip():
+        raise AtlasError("the output path is empty")
+    parent = path.parent
+    if not parent.is_dir():
+        raise AtlasError(
+            f"{path}: the folder {parent} does not exist (create it first: only the last "
+            "folder of an output is created)"
+        )
+    if kind == "file" and path.is_dir():
+        raise AtlasError(f"{path}: is a folder, not a file")
+    if kind == "folder" and path.exists() and not path.is_dir():
+        raise AtlasError(f"{path}: is a file, not a folder")
+    return path
+
+
 # --- screenshot ---------------------------------------------------------------------------
 @command("screenshot", "render a view to a PNG, offscreen (no display needed)")
 def _screenshot_args(p: argparse.ArgumentParser) -> None:
@@ -70,6 +92,7 @@ def _screenshot_args(p: argparse.ArgumentParser) -> None:
 def _screenshot(args: argparse.Namespace) -> int:
     if args.out.suffix.lower() != ".png":
         raise AtlasError(f"{args.out}: --out must name a .png file")
+    _check_out(args.out, "file")
     # Offscreen always: a screenshot must not depend on, or flash up on, a display.
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from cnoatlas.ui.common.views import ViewRequest
@@ -321,7 +344,7 @@ def _phantom(args: argparse.Namespace) -> int:
     if len(args.target) > 2 or (args.description is None and len(args.target) != 2):
         raise AtlasError("phantom export takes CASE_ID OUTDIR (or --description FILE.json OUTDIR)")
     case_id = args.target[0] if len(args.target) == 2 else ""
-    outdir = Path(args.target[-1])
+    outdir = _check_out(Path(args.target[-1]), "folder")
     if args.description is not None:
         desc = load_description(args.description)
         if case_id:
@@ -563,6 +586,7 @@ def _playlist(args: argparse.Namespace) -> int:
         raise AtlasError(f"--scale {args.scale:g}: must be between 1.0 and 3.0")
     from cnoatlas.domain.playlist import load_playlist
 
+    _check_out(args.out, "folder")
     playlist = load_playlist(args.file)  # a file that is not a playlist: one line, exit 2
     for problem in playlist.problems():
         print(f"cnoatlas: {args.file}: {problem} (shown as a 'missing' slide)", file=sys.stderr)

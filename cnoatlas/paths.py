@@ -7,6 +7,7 @@ the install. ``CNOATLAS_HOME`` moves all user state into one folder (tests, port
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -30,7 +31,9 @@ def _user_dir(kind: str) -> Path:
         path = Path(home) / kind
     else:
         path = Path(getattr(platformdirs, f"user_{kind}_dir")(_APP, appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
+    # A read-only disk must not stop the atlas here: each store says so when it cannot write.
+    with contextlib.suppress(OSError):
+        path.mkdir(parents=True, exist_ok=True)
     return path
 
 

@@ -258,11 +258,9 @@ def save_annotations(path: str | Path, annotations: Iterable[Annotation]) -> Non
     """Write the annotations as pretty JSON (validated first, so a bad one never lands)."""
     document = annotations_document(annotations)
     parse_annotations(document, str(path))
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    from cnoatlas.domain.storage import atomic_write_text  # removes its temp file on failure
+
+    atomic_write_text(Path(path), json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
 
 def for_slice(annotations: Iterable[Annotation], series_uid: str, index: int) -> list[Annotation]:

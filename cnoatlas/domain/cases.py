@@ -689,6 +689,22 @@ class CaseLibrary:
     def get(self, case_id: str) -> Case | None:
         return self.cases.get(case_id)
 
+    def problems_of(self, case_id: str) -> list[Problem]:
+        """The problems that kept the case with this id (its folder's name) out of the library."""
+        return [p for p in self.problems if case_id and Path(p.file).parent.name == case_id]
+
+    def why_missing(self, case_id: str) -> str:
+        """One line on why ``case_id`` is not in the library: unknown, or not valid and why."""
+        problems = self.problems_of(case_id)
+        if not problems:
+            return f"unknown case '{case_id}' (see 'cnoatlas cases list')"
+        more = f" and {len(problems) - 1} more" if len(problems) > 1 else ""
+        folder = Path(problems[0].file).parent
+        return (
+            f"case '{case_id}' is not valid: {problems[0]}{more} "
+            f"('cnoatlas cases validate {folder}' lists them)"
+        )
+
     def search(self, query: str, hide_diagnosis: bool = False) -> list[Case]:
         """Cases whose text holds every word of the query (any order, any case)."""
         words = query.lower().split()

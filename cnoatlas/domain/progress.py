@@ -8,7 +8,9 @@ Statistics are aggregated in SQL so they stay fast with many thousands of answer
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import errno
 import json
 import logging
 import shutil
@@ -103,7 +105,7 @@ def migrate(conn: sqlite3.Connection) -> int:
     """Bring the schema up to date, one version per transaction; returns the version found."""
     found = conn.execute("PRAGMA user_version").fetchone()[0]
     if found > SCHEMA_VERSION:
-        raise sqlite3.DatabaseError(f"schema version {found} is newer than this atlas knows")
+        raise NewerStoreError(f"schema version {found} is newer than this atlas knows")
     for version in range(found, SCHEMA_VERSION):
         with transaction(conn):
             for statement in MIGRATIONS[version]:
@@ -116,12 +118,71 @@ def _iso(when: datetime) -> str:
     return when.astimezone(UTC).isoformat(timespec="seconds")
 
 
+class NewerStoreError(sqlite3.DatabaseError):
+    """The store was written by a newer atlas: refused, never replaced."""
+
+
+# SQLite's primary result codes (sqlite3.Error.sqlite_errorcode & 0xFF).
+_SQLITE_PERM, _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY = 3, 5, 6, 8
+_SQLITE_IOERR, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN = 10, 11, 13, 14
+_SQLITE_NOTADB = 26
+
+
+def failure_kind(exc: BaseException) -> str:
+    """Why a store cannot be used: ``damaged`` (SQLite cannot read it as a database), ``full``
+    (no space left), ``read-only``, ``locked`` (another program holds it), ``newer`` or
+    ``other``. Only ``damaged`` ever moves a file aside."""
+    if isinstance(exc, NewerStoreError):
+        return "newer"
+    if isinstance(exc, OSError):
+        if exc.errno == errno.ENOSPC or exc.errno == errno.EDQUOT:
+            return "full"
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            return "read-only"
+        return "other"
+    code = getattr(exc, "sqlite_errorcode", None)
+    text = str(exc).lower()
+    if code is not None:
+        code &= 0xFF
+        if code in (_SQLITE_NOTADB, _SQLITE_CORRUPT):
+            return "damaged"
+        if code == _SQLITE_FULL:
+            return "full"
+        if code in (_SQLITE_READONLY, _SQLITE_PERM, _SQLITE_CANTOPEN):
+            return "read-only"
+        if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
+            return "locked"
+        if code == _SQLITE_IOERR:
+            return "other"
+    if "disk is full" in text or "disk full" in text:
+        return "full"
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return "read-only"
+    if "locked" in text or "busy" in text:
+        return "locked"
+    if "not a database" in text or "malformed" in text or "integrity check" in text:
+        return "damaged"
+    return "other"
+
+
+_KEPT = "nothing was changed or moved"
+
+
 class ProgressStore:
-    """One SQLite file of answers and review cards. Use ``ProgressStore.open()`` for the user's."""
+    """One SQLite file of answers and review cards. Use ``ProgressStore.open()`` for the user's.
+
+    ``recovery_message`` says, in one line, anything the user must know about the store: a
+    damaged file kept aside (and a fresh one started), or a store that is only read because
+    the disk is full, the folder or file is read-only, another program holds it, or a newer
+    atlas made it. ``read_only`` is then True: answers are shown but new ones are not saved
+    (``record`` still schedules them and counts them in ``unsaved``), and nothing is replaced.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.recovery_message: str | None = None
+        self.read_only = False
+        self.unsaved = 0
         self.conn = self._connect_or_recover()
 
     @classmethod
@@ -134,6 +195,9 @@ class ProgressStore:
         # Autocommit mode: every write goes through transaction(), which commits before returning.
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
+            found = conn.execute("PRAGMA user_version").fetchone()[0]
+            if found > SCHEMA_VERSION:  # before anything is written to it
+                raise NewerStoreError(f"schema version {found} is newer than this atlas knows")
             conn.execute("PRAGMA journal_mode = WAL")
             # In WAL mode NORMAL survives a crash or kill of the app (the WAL is on disk at
             # commit); only a power cut can drop the last transactions.
@@ -142,28 +206,96 @@ class ProgressStore:
             if check != "ok":
                 raise sqlite3.DatabaseError(f"integrity check failed: {check}")
             migrate(conn)
-        except sqlite3.DatabaseError:
+            self._probe_write(conn)
+        except BaseException:
             conn.close()
             raise
+        return conn
+
+    @staticmethod
+    def _probe_write(conn: sqlite3.Connection) -> None:
+        """Fail now, not at the first answer, when the file cannot be written (rolled back)."""
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        with transaction(conn):
+            conn.execute(f"PRAGMA user_version = {int(version)}")
+
+    def _connect_read_only(self) -> sqlite3.Connection:
+        """The file as it is, for reading only; an empty in-memory store when it cannot be read."""
+        if self.path.exists():
+            for flags in ("mode=ro", "immutable=1"):  # immutable: no -shm file is needed
+                try:
+                    conn = sqlite3.connect(
+                        f"{self.path.resolve().as_uri()}?{flags}",
+                        uri=True,
+                        isolation_level=None,
+                        check_same_thread=False,
+                    )
+                    conn.execute("SELECT count(*) FROM answers").fetchone()
+                    return conn
+                except sqlite3.Error:
+                    with contextlib.suppress(Exception):
+                        conn.close()
+        conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        migrate(conn)
         return conn
 
     def _connect_or_recover(self) -> sqlite3.Connection:
         try:
             return self._connect()
-        except sqlite3.DatabaseError as exc:
-            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-            aside = self.path.with_name(f"progress.damaged-{stamp}.sqlite3")
-            log.warning("progress database %s is damaged (%s); moved to %s", self.path, exc, aside)
+        except (sqlite3.DatabaseError, OSError) as exc:
+            kind = failure_kind(exc)
+            log.warning(
+                "progress store %s cannot be opened for writing: %s (%s)", self.path, kind, exc
+            )
+            if kind == "damaged":
+                return self._move_aside(exc)
+            self.read_only = True
+            self.recovery_message = self._read_only_message(kind, exc)
+            return self._connect_read_only()
+
+    def _read_only_message(self, kind: str, exc: BaseException) -> str:
+        where = f"{self.path.name} in {self.path.parent}"
+        if kind == "newer":
+            return (
+                f"Your progress file {where} was made by a newer version of the atlas; "
+                f"{_KEPT}: your answers are shown but new ones are not saved until you update."
+            )
+        why = {
+            "full": "the disk is full",
+            "read-only": "the file or its folder is read-only",
+            "locked": "another program is using it",
+        }.get(kind, f"it could not be written ({exc})")
+        return (
+            f"Your progress file {where} cannot be saved to: {why}; {_KEPT}, your answers are "
+            "shown but new ones are not saved until this is solved and the atlas restarted."
+        )
+
+    def _move_aside(self, exc: BaseException) -> sqlite3.Connection:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        aside = self.path.with_name(f"progress.damaged-{stamp}.sqlite3")
+        try:
             shutil.move(self.path, aside)
             for suffix in ("-wal", "-shm"):
                 side = self.path.with_name(self.path.name + suffix)
                 if side.exists():
                     shutil.move(side, aside.with_name(aside.name + suffix))
+            conn = self._connect()
+        except (sqlite3.DatabaseError, OSError) as again:  # cannot move or start: read only
+            self.read_only = True
+            kept = aside if aside.exists() else self.path
             self.recovery_message = (
-                f"Your progress file was damaged and could not be read ({exc}). It was kept as "
-                f"{aside.name} in {aside.parent} and a new, empty progress file was started."
+                f"Your progress file was damaged and could not be read ({exc}); it is kept as "
+                f"{kept.name} in {kept.parent}, and a new one could not be started "
+                f"({failure_kind(again)}): new answers are not saved."
             )
-            return self._connect()
+            log.warning(self.recovery_message)
+            return self._connect_read_only()
+        log.warning("progress database %s is damaged (%s); moved to %s", self.path, exc, aside)
+        self.recovery_message = (
+            f"Your progress file was damaged and could not be read ({exc}). It was kept as "
+            f"{aside.name} in {aside.parent} and a new, empty progress file was started."
+        )
+        return conn
 
     def close(self) -> None:
         self.conn.close()
@@ -175,9 +307,37 @@ class ProgressStore:
     def record(self, outcome: Outcome, mode: str, when: datetime | None = None) -> datetime:
         """Store one answer and update its review card, in one committed transaction.
 
-        Returns when the question is due for review next.
+        Returns when the question is due for review next. A store that cannot be written
+        (read only, or the disk filled up just now) keeps what it has, says so in
+        ``recovery_message`` and counts the answer in ``unsaved`` instead of failing.
         """
         when = when or schedule.utc_now()
+        if self.read_only:
+            return self._not_saved(outcome, when)
+        try:
+            return self._record(outcome, mode, when)
+        except (sqlite3.OperationalError, OSError) as exc:
+            kind = failure_kind(exc)
+            if kind not in ("full", "read-only", "locked"):
+                raise
+            log.warning("answer not saved: %s (%s)", kind, exc)
+            self.recovery_message = self._read_only_message(kind, exc).replace(
+                "until this is solved and the atlas restarted", "until this is solved"
+            )
+            self.unsaved += 1
+            return self._due(outcome, when)  # a full disk may free up: the next one tries again
+
+    def _not_saved(self, outcome: Outcome, when: datetime) -> datetime:
+        self.unsaved += 1
+        return self._due(outcome, when)
+
+    def _due(self, outcome: Outcome, when: datetime) -> datetime:
+        row = self.conn.execute(
+            "SELECT card FROM cards WHERE question_id = ?", (outcome.question_id,)
+        ).fetchone()
+        return schedule.review(row[0] if row else None, outcome.correct, when)[1]
+
+    def _record(self, outcome: Outcome, mode: str, when: datetime) -> datetime:
         stamp = _iso(when)
         with transaction(self.conn):
             row = self.conn.execute(

@@ -1,20 +1,27 @@
 """The user's bookmarks and personal notes on teaching cases, kept as JSON in the user data folder.
 
 Every change is written at once and atomically (a temporary file renamed over the old one), so a
-crash never leaves half a file. A file that cannot be read is set aside, not overwritten.
+crash never leaves half a file; temporary files of killed writes are removed after a day. A
+file that cannot be read is set aside, not overwritten; entries that must be dropped are first
+copied; ``UserNotes.problem`` says so, and the cases browser shows it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from cnoatlas import paths
+from cnoatlas.domain.storage import (
+    atomic_write_json,
+    keep_copy,
+    move_aside,
+    remove_orphan_temps,
+    write_problem,
+)
 
 NOTES_FILE = "case-notes.json"
 log = logging.getLogger("cnoatlas.notes")
@@ -27,53 +34,87 @@ class CaseNote:
     updated: str = ""  # ISO 8601 time of the last change, UTC
 
 
-def atomic_write_json(path: Path, data: object) -> None:
-    """Write JSON so that readers see the old file or the new one, never a torn one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, ensure_ascii=False, indent=2)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+__all__ = ["NOTES_FILE", "CaseNote", "UserNotes", "atomic_write_json"]
 
 
 class UserNotes:
-    """Bookmarks and notes by case id. ``problem`` says why an unreadable file was set aside."""
+    """Bookmarks and notes by case id.
+
+    ``problem`` says, in one line, why some or all notes could not be read or saved, and names
+    the copy kept of the file: a file that is not notes JSON is set aside and a fresh one
+    started; a file with entries of the wrong type is copied before they are dropped; a file
+    that cannot be read (permissions) or saved (a full disk) is left as it is.
+    """
 
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path or paths.user_data_dir() / NOTES_FILE
+        self.path = Path(path) if path else paths.user_data_dir() / NOTES_FILE
         self.problem: str | None = None
+        self._writable = True
+        remove_orphan_temps(self.path.parent)
         self._notes: dict[str, CaseNote] = self._read()
 
     def _read(self) -> dict[str, CaseNote]:
-        if not self.path.exists():
+        try:
+            if not self.path.exists():
+                return {}
+            text = self.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            if isinstance(exc, UnicodeDecodeError):
+                return self._set_aside(exc)
+            self._writable = False  # the file is there but not readable: never overwrite it
+            self.problem = (
+                f"{self.path}: your notes could not be read ({write_problem(exc)}); the file is "
+                "left as it is and new notes are not saved"
+            )
+            log.warning(self.problem)
             return {}
         try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            raw = json.loads(text)
             entries = raw["cases"]
             if not isinstance(entries, dict):
                 raise TypeError("'cases' must be an object")
-            return {
-                str(case_id): CaseNote(
-                    bool(entry.get("bookmarked", False)),
-                    str(entry.get("text", "")),
-                    str(entry.get("updated", "")),
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            return self._set_aside(exc)
+        notes, dropped = {}, 0
+        for case_id, entry in entries.items():
+            note = _note(entry)
+            if note is None:
+                dropped += 1
+            else:
+                notes[str(case_id)] = note
+        if dropped:
+            try:
+                kept = keep_copy(self.path, "before-repair")
+            except OSError as exc:
+                self._writable = False
+                self.problem = (
+                    f"{self.path}: {dropped} note(s) could not be read and no copy could be made "
+                    f"({write_problem(exc)}); the file is left as it is and changes are not saved"
                 )
-                for case_id, entry in entries.items()
-                if isinstance(entry, dict)
-            }
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-            aside = self.path.with_name(f"{self.path.name}.unreadable-{stamp}")
-            os.replace(self.path, aside)
-            self.problem = f"{self.path}: could not be read ({exc}); kept as {aside.name}"
+            else:
+                self.problem = (
+                    f"{self.path}: {dropped} note(s) could not be read and are left out; the file "
+                    f"as it was is kept as {kept.name}"
+                )
             log.warning(self.problem)
-            return {}
+        return notes
+
+    def _set_aside(self, exc: BaseException) -> dict[str, CaseNote]:
+        try:
+            aside = move_aside(self.path, "unreadable")
+        except OSError as err:
+            self._writable = False
+            self.problem = (
+                f"{self.path}: could not be read ({type(exc).__name__}) nor set aside "
+                f"({write_problem(err)}); it is left as it is and new notes are not saved"
+            )
+        else:
+            self.problem = (
+                f"{self.path}: could not be read ({type(exc).__name__}: {_short(exc)}); "
+                f"kept as {aside.name}, new notes start empty"
+            )
+        log.warning(self.problem)
+        return {}
 
     def get(self, case_id: str) -> CaseNote:
         return self._notes.get(case_id, CaseNote())
@@ -101,7 +142,10 @@ class UserNotes:
             self._notes[case_id] = CaseNote(bookmarked, text, now)
         self._save()
 
-    def _save(self) -> None:
+    def _save(self) -> bool:
+        """Write the notes; False (and ``problem`` says why) when they could not be saved."""
+        if not self._writable:
+            return False
         data = {
             "version": 1,
             "cases": {
@@ -109,4 +153,31 @@ class UserNotes:
                 for case_id, n in sorted(self._notes.items())
             },
         }
-        atomic_write_json(self.path, data)
+        try:
+            atomic_write_json(self.path, data)
+        except OSError as exc:
+            self.problem = (
+                f"{self.path}: your notes could not be saved ({write_problem(exc)}); the file "
+                "keeps the last saved notes, and this change is kept until the atlas closes"
+            )
+            log.warning(self.problem)
+            return False
+        return True
+
+
+def _note(entry: object) -> CaseNote | None:
+    """One entry, or None when it is not a note (then a copy of the file is kept)."""
+    if not isinstance(entry, dict):
+        return None
+    bookmarked, text, updated = (
+        entry.get("bookmarked", False),
+        entry.get("text", ""),
+        entry.get("updated", ""),
+    )
+    if not isinstance(bookmarked, bool) or not isinstance(text, str):
+        return None
+    return CaseNote(bookmarked, text, str(updated))
+
+
+def _short(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:80]

@@ -1,25 +1,28 @@
 """De-identification of DICOM images for import as a teaching case (no Qt).
 
 Follows DICOM PS3.15 Annex E, the Basic Application Level Confidentiality Profile, with the
-options a teaching file needs: *Retain Patient Characteristics* (sex, age, size, weight are
-kept), *Retain Safe Private* is NOT used (every private element goes), *Retain Longitudinal
-Temporal Information with Modified Dates* (dates shift by one random offset per import, which
-keeps intervals between the series) and *Retain Descriptors* limited to SeriesDescription and
-ProtocolName (the viewer's series labels), checked for the patient's name and ID.
+options *Retain Patient Characteristics* (sex, age, size, weight are kept), *Retain
+Longitudinal Temporal Information with Modified Dates* (dates shift by one random offset per
+import, which keeps intervals between the series; times are kept), *Clean Descriptors* (series
+and study description and protocol name are kept only when clean; every other descriptor and
+comment is removed) and *Clean Structured Content* (a content tree is walked with the same
+rules). *Retain Safe Private* is NOT used: every private element goes.
 
-What happens to each element:
+The element table is PS3.15 Table E.1-1 (``annex_e``); what the atlas does with each element
+is ``confidentiality.profile_action``, the same rule the viewer's tag browser applies:
 
-* removed: every element the viewer hides as identifying (``safe_tags.is_identifying``: the
-  patient group except sex/age/size/weight, every person name, every private element, the
-  deny-listed institution/request/visit elements), the further profile elements in
-  ``confidentiality.PROFILE_REMOVE`` (which the viewer hides too), the curve (50xx) and overlay (60xx) groups, the study request (0032),
-  visit (0038) and results (4008) groups, elements of unknown VR (UN) and any text element
-  that holds the original patient name, ID or birth date;
-* emptied: the ones a valid file must still carry (``EMPTIED``: type 2 in their modules);
+* removed: private and UN elements, the overlay (60xx) and curve (50xx) groups, icon images,
+  the request (0032), visit (0038) and results (4008) groups, every person name, and every
+  element the table says to remove or replace that no option keeps;
+* emptied: the type 2 elements a valid file must still carry (``EMPTIED``), and any kept value
+  of any VR, CS and code meanings in sequences included, that holds an identifier of the study
+  (``confidentiality.value_identifies``: the patient's names, IDs and birth date, the names of
+  the staff and the institution anywhere in the file, a titled name, a hospital, a long number);
 * replaced: PatientName (``ANON^<case-id>``), PatientID (the case id), every UID that is not
   a DICOM-defined one (new ``2.25.`` UIDs derived from the old one with a secret salt: the
   same salt maps the same UID to the same new UID, so series stay coherent);
 * shifted: every date (DA, and the date part of DT) by the import's offset;
+* zeroed: the 128-byte file preamble; the file meta header is written anew;
 * added: PatientIdentityRemoved YES, DeidentificationMethod, DeidentificationMethodCodeSequence.
 
 Images that may show identifiers in their pixels are refused (``burned_in_reason``).
@@ -42,7 +45,7 @@ from typing import Any
 
 import numpy as np
 import pydicom
-from pydicom.datadict import tag_for_keyword
+from pydicom.datadict import keyword_for_tag
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.multival import MultiValue
 from pydicom.sequence import Sequence
@@ -55,33 +58,40 @@ from pydicom.uid import (
 )
 
 from cnoatlas.imaging.confidentiality import (
-    PROFILE_TAGS,
-    TEXT_VRS,
-    holds_identifier,
+    EMPTIED_TYPE2,
+    RETAINED_CHARACTERISTICS,
     patient_identifiers,
+    profile_action,
+    value_identifies,
     values,
 )
-from cnoatlas.imaging.safe_tags import is_identifying
 
 REPORT_VERSION = 1
-METHOD = "CNO Atlas import: DICOM PS3.15 Annex E basic profile (retain patient characteristics, "
-METHOD += "modified dates, series descriptors checked)"
-METHOD_SHORT = "CNO Atlas: PS3.15 Annex E basic profile, modified dates"  # LO: 64 at most
+METHOD = (
+    "CNO Atlas import: DICOM PS3.15 Annex E Basic Application Level Confidentiality Profile "
+    "with the Retain Patient Characteristics, Retain Longitudinal Temporal Information with "
+    "Modified Dates, Clean Descriptors and Clean Structured Content options"
+)
+METHOD_SHORT = "CNO Atlas: PS3.15 E basic, clean descriptors/SR, modified dates"  # LO: <= 64
 # DeidentificationMethodCodeSequence values (CID 7050): basic profile and the options used.
 _METHOD_CODES = (
     ("113100", "Basic Application Confidentiality Profile"),
+    ("113105", "Clean Descriptors Option"),
+    ("113104", "Clean Structured Content Option"),
     ("113108", "Retain Patient Characteristics Option"),
     ("113107", "Retain Longitudinal Temporal Information Modified Dates Option"),
 )
 
-# Whole groups that only describe the request, the visit, results, curves and overlays.
+# Whole groups that only describe the request, the visit and results.
 _REMOVE_GROUPS = {0x0032, 0x0038, 0x4008}
-# Elements a valid image must still carry (type 2): emptied instead of removed.
-EMPTIED: frozenset[str] = frozenset(
-    {"AccessionNumber", "StudyID", "ReferringPhysicianName", "PatientBirthDate"}
+_STRING_VRS = frozenset(
+    {"AE", "AS", "CS", "DA", "DS", "DT", "IS", "LO", "LT", "PN", "SH", "ST", "TM", "UC", "UR", "UT"}
 )
+_MAX_DEPTH = 32  # sequences nested deeper than this are removed whole
+# Elements a valid image must still carry (type 2): emptied instead of removed.
+EMPTIED: frozenset[str] = frozenset(keyword_for_tag(t) for t in EMPTIED_TYPE2)
 # The patient elements kept (Retain Patient Characteristics): the body, not the person.
-KEPT_PATIENT = frozenset({"PatientSex", "PatientAge", "PatientSize", "PatientWeight"})
+KEPT_PATIENT: frozenset[str] = frozenset(keyword_for_tag(t) for t in RETAINED_CHARACTERISTICS)
 _DICOM_ROOT = "1.2.840.10008."
 # UIDs that name a thing, not a class: replaced even when they look standard.
 _KEEP_UID_KEYWORDS = {"TransferSyntaxUID", "ImplementationClassUID"}
@@ -91,13 +101,6 @@ _ULTRASOUND = ("1.2.840.10008.5.1.4.1.1.6.", "1.2.840.10008.5.1.4.1.1.3.")
 _PHOTOGRAPHY = "1.2.840.10008.5.1.4.1.1.77."  # visible light: endoscopy, photographs, …
 
 
-def _known(keywords: Iterable[str]) -> frozenset[int]:
-    return frozenset(t for k in keywords if (t := tag_for_keyword(k)) is not None)
-
-
-_EMPTIED_TAGS = _known(EMPTIED)
-_KEPT_PATIENT_TAGS = _known(KEPT_PATIENT)
-_NAME_TAG, _ID_TAG = 0x00100010, 0x00100020
 # File meta elements written anew for every file (file_meta_for).
 _FILE_META_REBUILT = {
     "FileMetaInformationVersion",
@@ -267,7 +270,10 @@ class Deidentifier:
         done: set[tuple[str, str]] = set()
         secrets_ = patient_identifiers(ds)
         age = None if ds.get("PatientAge") else derived_age(ds)
-        self._walk(ds, secrets_, done, top=True)
+        self._walk(ds, secrets_, done)
+        if bytes(getattr(ds, "preamble", None) or b"").strip(b"\0"):
+            done.add(("(file preamble)", "zeroed"))
+        ds.preamble = b"\0" * 128  # 128 bytes anyone may fill: a name or a whole other file
         if age:
             ds.PatientAge = age
             done.add(("PatientAge", "derived from the birth date"))
@@ -302,12 +308,12 @@ class Deidentifier:
             ds.file_meta = file_meta_for(ds, ts or ExplicitVRLittleEndian)
         return done
 
-    def _walk(self, ds: Dataset, found: list[str], done: set, top: bool = False) -> None:
+    def _walk(self, ds: Dataset, found: list[str], done: set, depth: int = 0) -> None:
         for elem in list(ds):
             tag = int(elem.tag)
             keyword = elem.keyword or _tag_text(tag)
-            action = self._action(tag, elem.VR, keyword, top)
-            if action == "remove":
+            action = self._action(tag, elem.VR, depth == 0)
+            if action == "remove" or (elem.VR == "SQ" and depth >= _MAX_DEPTH):
                 del ds[tag]
                 done.add((_report_name(tag, keyword), "removed"))
                 continue
@@ -320,9 +326,9 @@ class Deidentifier:
                 continue
             if elem.VR == "SQ":
                 for item in elem.value or []:
-                    self._walk(item, found, done)
+                    self._walk(item, found, done, depth + 1)
                 continue
-            if elem.VR == "UI":
+            if action == "uid" or elem.VR == "UI":
                 if keyword in _KEEP_UID_KEYWORDS:
                     continue
                 if any(v and not str(v).startswith(_DICOM_ROOT) for v in values(elem.value)):
@@ -340,28 +346,29 @@ class Deidentifier:
                     elem.value = shifted
                     done.add((keyword, "date shifted"))
                 continue
-            if elem.VR in TEXT_VRS and found and holds_identifier(elem.value, found):
-                del ds[tag]
-                done.add((keyword, "removed (held the patient's name or ID)"))
+            if action == "shift":  # a time (TM): kept, the shift is by whole days
+                continue
+            # Every other value of every VR (CS, IS, descriptors, code meanings …): checked.
+            if value_identifies(elem, found):
+                if elem.VR in _STRING_VRS:  # emptied: a type 2 element stays valid
+                    elem.value = ""
+                    done.add((keyword, "emptied (held the patient's name or ID)"))
+                else:
+                    del ds[tag]
+                    done.add((keyword, "removed (held the patient's name or ID)"))
 
     @staticmethod
-    def _action(tag: int, vr: str, keyword: str, top: bool) -> str:
-        group = tag >> 16
-        if top and tag in (_NAME_TAG, _ID_TAG):
-            return "keep"  # replaced once the walk is done
-        if tag in _KEPT_PATIENT_TAGS:
-            return "keep"
-        if tag in _EMPTIED_TAGS:
-            return "empty"
-        if vr == "UI" and group != 0x0010 and not group & 1:
-            return "walk"  # replaced with a new UID (safe_tags hides UIDs from display)
-        if is_identifying(tag, vr) or tag in PROFILE_TAGS:
+    def _action(tag: int, vr: str, top: bool) -> str:
+        action = profile_action(tag, vr)
+        if action == "replace":
+            return "keep" if top else "remove"  # replaced once the walk is done
+        if action == "clean":
+            return "walk"  # checked like any kept text
+        if action == "uid" and tag >> 16 == 0x0010:
             return "remove"
-        if group in _REMOVE_GROUPS or group & 0xFF00 in (0x5000, 0x6000) or vr == "UN":
+        if action == "walk" and tag >> 16 in _REMOVE_GROUPS:
             return "remove"
-        if tag == 0xFFFCFFFC:  # DataSetTrailingPadding
-            return "remove"
-        return "walk"
+        return action
 
 
 def _tag_text(tag: int) -> str:
@@ -445,6 +452,7 @@ def prepare_for_writing(ds: Dataset) -> None:
             ds["PixelData"].VR = "OW" if int(ds.BitsAllocated) > 8 else "OB"
         ts = ExplicitVRLittleEndian
     ds.file_meta = file_meta_for(ds, ts)
+    ds.preamble = b"\0" * 128
 
 
 def write_file(path, ds: Dataset) -> None:

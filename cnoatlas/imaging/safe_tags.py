@@ -1,10 +1,12 @@
 """The header elements a viewer may show: everything except what could identify a person.
 
-A deny-list of identifying elements (after DICOM PS3.15's basic confidentiality profile), the
-whole patient group (0010,xxxx) except sex, age, size and weight, every person-name (PN)
-element and every private element (their content is unknown), plus the further profile elements
-the de-identifier removes (``confidentiality.PROFILE_TAGS``: one definition for both), and any
-text that holds the patient's name, ID or birth date.
+The rules are the de-identifier's (``confidentiality.profile_action``: PS3.15 Annex E with the
+atlas's options), so a study only opened shows no more than an imported one: every element the
+profile removes, empties or replaces (UIDs, the dates it would shift) is hidden, as are a
+deny-list of identifying elements, the whole patient group (0010,xxxx) except sex, age, size
+and weight, every person-name (PN) element, every private and unknown (UN) element, overlays
+and curves; every other value of every VR (CS included) is checked against the study's
+identifiers (``confidentiality.value_identifies``) and hidden when it holds one.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ from pydicom.tag import BaseTag
 
 from cnoatlas.imaging.confidentiality import (
     PROFILE_TAGS,
-    TEXT_VRS,
-    holds_identifier,
     patient_identifiers,
+    profile_action,
+    value_identifies,
 )
 
 # Patient-group elements that describe a body, not a person.
@@ -134,7 +136,12 @@ def is_identifying(tag: int | BaseTag, vr: str | None) -> bool:
         return True
     if vr == "PN" or tag in _DENY_TAGS or tag in PROFILE_TAGS:
         return True
-    return keyword_for_tag(tag) in _DENY_KEYWORDS
+    if keyword_for_tag(tag) in _DENY_KEYWORDS:
+        return True
+    action = profile_action(tag, vr)
+    if action == "shift":  # a date the import would shift; shown as it is it dates the visit
+        return vr != "TM"
+    return action in ("remove", "empty", "uid", "replace")
 
 
 def _text(value: object, limit: int = 120) -> str:
@@ -181,6 +188,13 @@ def safe_rows(
         except Exception:
             elem, vr = None, str(raw_vr or "UN")
         if is_identifying(tag_int, vr):
+            continue
+        if elem is not None:
+            try:
+                if value_identifies(elem, pieces):
+                    continue
+            except Exception:
+                continue  # a value the checks cannot read could still name someone
             continue
         tag = f"({tag_int >> 16:04X},{tag_int & 0xFFFF:04X})"
         try:

@@ -16,6 +16,7 @@ folder, the report or a message: files are named by their position, not their na
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import os
@@ -39,6 +40,7 @@ from cnoatlas.domain.cases import (
 )
 from cnoatlas.domain.errors import AtlasError
 
+log = logging.getLogger("cnoatlas.import")
 REPORT_FILE = "deidentification-report.json"
 DICOM_FOLDER = "dicom"
 _STAGING = ".importing"  # hidden: the library skips folders starting with a dot
@@ -96,41 +98,42 @@ def import_dicom(
 
     root = user_cases_dir()
     staging_root = root / _STAGING
-    staging_root.mkdir(parents=True, exist_ok=True)
     staging = staging_root / case_id
-    if staging.exists():  # left over by a crash: it never counted as a case
-        shutil.rmtree(staging)
-    staging.mkdir()
+    try:
+        staging_root.mkdir(parents=True, exist_ok=True)
+        if staging.exists():  # left over by a crash: it never counted as a case
+            shutil.rmtree(staging)
+        staging.mkdir()
+    except OSError as exc:
+        raise AtlasError(_write_problem(exc)) from None
     try:
         report = Report(case_id)
         deid = Deidentifier(case_id, salt=salt)
         with _quiet_pydicom():  # its warnings quote values: a name must not reach the screen
             characteristics = _write_images(Path(path), staging, deid, report, progress, cancel)
-        if report.files_imported == 0:
+        if report.files_imported == 0:  # the folder is not named: its name may be a name
             why = "; ".join(sorted({i["reason"] for i in report.refused + report.skipped}))
             raise AtlasError(
-                f"{path}: no DICOM images to import"
+                "the chosen folder or zip has no DICOM images to import"
                 + (f" ({report.files_found} file(s): {why})" if why else "")
             )
         age = age_years if age_years is not None else characteristics.get("age_years")
         patient_sex = sex or characteristics.get("sex")
         if age is None:
-            raise AtlasError(
-                f"{path}: the images do not state the patient's age: give it (--age YEARS)"
-            )
+            raise AtlasError("the images do not state the patient's age: give it (--age YEARS)")
         if patient_sex not in SEXES:
             raise AtlasError(
-                f"{path}: the images do not state the patient's sex as F or M: "
-                "give it (--sex F or --sex M)"
+                "the images do not state the patient's sex as F or M: give it (--sex F or --sex M)"
             )
         report_json = report.to_json()
-        (staging / REPORT_FILE).write_text(
-            json.dumps(report_json, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-        )
         case_json = new_case_json(case_id, title, diagnosis, age, patient_sex, report_json)
-        (staging / CASE_FILE).write_text(
-            json.dumps(case_json, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-        )
+        try:
+            for name, data in ((REPORT_FILE, report_json), (CASE_FILE, case_json)):
+                (staging / name).write_text(
+                    json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+                )
+        except OSError as exc:
+            raise AtlasError(_write_problem(exc)) from None
         _case, problems = check_case(staging)
         if problems:  # our own output must be a valid case; say what is wrong, keep nothing
             raise AtlasError(f"the imported case would not be valid: {problems[0]}")
@@ -211,16 +214,66 @@ def safe_reason(reason: str) -> str:
     return reason
 
 
+_STOPPING = (KeyboardInterrupt, SystemExit, GeneratorExit, ImportCancelled)
+
+
+def _skip(report, where: str, reason: str) -> None:
+    report.skipped.append({"file": where, "reason": reason})
+    log.info("import %s: %s not imported: %s", report.case_id, where, reason)
+
+
+def _write_problem(exc: OSError) -> str:
+    """One line for a failed write of the case: the disk's fault, not the images'."""
+    if exc.errno == errno.ENOSPC:
+        why = "the disk is full"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        why = "the user data folder is read-only"
+    else:
+        why = exc.strerror or type(exc).__name__
+    return f"cannot write the imported case in {user_cases_dir()}: {why}; nothing was imported"
+
+
+def _prepare_one(source, deid, report, where: str):
+    """(dataset, actions, old series UID) of one file ready to write, or None (reported)."""
+    from cnoatlas.imaging.deidentify import burned_in_reason, prepare_for_writing, read_full
+    from cnoatlas.imaging.dicom_io import SkippedFile, UnreadableFile, read_header
+
+    try:
+        read_header(source)  # the viewer's own checks: an image it can show
+        with source.open() as fp:
+            ds = read_full(fp)
+    except (SkippedFile, UnreadableFile) as exc:
+        _skip(report, where, safe_reason(str(exc)))
+        return None
+    except _STOPPING:
+        raise
+    except BaseException as exc:  # a file pydicom cannot read whole
+        _skip(report, where, f"unreadable ({type(exc).__name__})")
+        return None
+    reason = burned_in_reason(ds)
+    if reason:
+        report.refused.append({"file": where, "reason": reason})
+        log.info("import %s: %s refused: %s", report.case_id, where, reason)
+        return None
+    old_series = str(ds.get("SeriesInstanceUID", "") or "") or "(none)"
+    if not ds.get("SOPClassUID") or not ds.get("SOPInstanceUID"):
+        _skip(report, where, "no SOP Class or Instance UID")
+        return None
+    try:
+        done = deid.apply(ds)
+        prepare_for_writing(ds)
+    except _STOPPING:
+        raise
+    except BaseException as exc:  # odd values: not imported, said why
+        _skip(report, where, f"could not be de-identified ({type(exc).__name__})")
+        return None
+    return ds, done, old_series
+
+
 def _write_images(path, staging, deid, report, progress, cancel) -> dict[str, Any]:
     """De-identify and write every usable image; fills ``report``; returns age/sex found."""
-    from cnoatlas.imaging.deidentify import (
-        age_years,
-        burned_in_reason,
-        prepare_for_writing,
-        read_full,
-        write_file,
-    )
-    from cnoatlas.imaging.dicom_io import SkippedFile, UnreadableFile, find_sources, read_header
+    from cnoatlas.imaging.deidentify import age_years, write_file
+    from cnoatlas.imaging.dicom_io import find_sources
 
     sources, problems = find_sources(path)
     report.files_found = len(sources) + len(problems)
@@ -237,45 +290,44 @@ def _write_images(path, staging, deid, report, progress, cancel) -> dict[str, An
         if progress is not None:
             progress(number - 1, total)
         where = f"file {number}"
+        # One bad file never stops the import: whatever it raises (a native decoder's
+        # BaseException too) is caught here and reported by the file's position and the kind
+        # of failure, never by its name or a value from it.
         try:
-            read_header(source)  # the viewer's own checks: an image it can show
-            with source.open() as fp:
-                ds = read_full(fp)
-        except (SkippedFile, UnreadableFile) as exc:
-            report.skipped.append({"file": where, "reason": safe_reason(str(exc))})
+            prepared = _prepare_one(source, deid, report, where)
+        except _STOPPING:
+            raise
+        except BaseException as exc:  # the file boundary
+            prepared = None
+            _skip(report, where, f"could not be imported ({type(exc).__name__})")
+        if prepared is None:
             continue
-        except Exception as exc:  # a file pydicom cannot read whole: not imported, said why
-            report.skipped.append({"file": where, "reason": f"unreadable ({type(exc).__name__})"})
-            continue
-        reason = burned_in_reason(ds)
-        if reason:
-            report.refused.append({"file": where, "reason": reason})
-            continue
-        old_series = str(ds.get("SeriesInstanceUID", "") or "") or "(none)"
-        if not ds.get("SOPClassUID") or not ds.get("SOPInstanceUID"):
-            report.skipped.append({"file": where, "reason": "no SOP Class or Instance UID"})
-            continue
+        ds, done, old_series = prepared
+        series = folders.get(old_series)
+        folder = series["folder"] if series else f"series-{len(folders) + 1:02d}"
+        count = series["files"] + 1 if series else 1
+        out = staging / DICOM_FOLDER / folder / f"IM{count:05d}.dcm"
         try:
-            done = deid.apply(ds)
-            prepare_for_writing(ds)
-        except (AttributeError, KeyError, TypeError, ValueError) as exc:
-            reason = f"could not be de-identified ({type(exc).__name__})"
-            report.skipped.append({"file": where, "reason": reason})
+            out.parent.mkdir(parents=True, exist_ok=True)
+            write_file(out, ds)
+        except OSError as exc:  # the disk, not the file: nothing is imported, say why
+            raise AtlasError(_write_problem(exc)) from None
+        except _STOPPING:
+            raise
+        except BaseException as exc:  # a value pydicom cannot write
+            out.unlink(missing_ok=True)
+            _skip(report, where, f"could not be written ({type(exc).__name__})")
             continue
         report.count(done)
-        series = folders.get(old_series)
         if series is None:
             series = folders[old_series] = {
-                "folder": f"series-{len(folders) + 1:02d}",
+                "folder": folder,
                 "modality": str(ds.get("Modality", "") or ""),
                 "description": str(ds.get("SeriesDescription", "") or ""),
                 "files": 0,
             }
             report.series.append(series)
         series["files"] += 1
-        out = staging / DICOM_FOLDER / series["folder"] / f"IM{series['files']:05d}.dcm"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        write_file(out, ds)
         age = age_years(ds.get("PatientAge"))
         if age is not None:
             ages[age] += 1

@@ -328,3 +328,33 @@ def test_an_exam_question_can_be_skipped_while_the_clock_runs(qtbot, page, store
     assert page.stack.currentWidget() is page.report_panel
     assert store.answer_count() == 0  # a skipped question stores nothing
     assert page.session.report().unanswered == 3
+
+
+def test_quiz_page_runs_on_a_read_only_data_folder(qtbot, tmp_path, monkeypatch):
+    """A write-protected data folder: the page opens, says so, and the quiz still runs."""
+    import errno
+
+    import cnoatlas.ui.quiz.page as quiz_page
+    from cnoatlas.domain import progress
+
+    monkeypatch.setenv("CNOATLAS_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(progress, "_SHARED", {})
+
+    def refuse(self):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(ProgressStore, "_connect", refuse)
+    monkeypatch.setattr(quiz_page, "is_available", lambda case: False)
+    p = QuizPage(seed=3, prepare_images=False)
+    qtbot.addWidget(p)
+    p.resize(1280, 900)
+    p.show()
+    qtbot.waitExposed(p)
+    p.show_start()
+    assert p.start_panel.message.isVisible()
+    assert "read-only" in p.start_panel.message.text()
+    _start(qtbot, p, "practice", 2)
+    _answer_current(qtbot, p, right=True)
+    assert p.question_panel.feedback.isVisible()
+    assert p.store.read_only and p.store.unsaved == 1
+    assert "read-only" in p.question_panel.explanation.text()  # said where the answer was

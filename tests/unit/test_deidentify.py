@@ -202,10 +202,10 @@ def test_planted_identifiers_are_removed_everywhere_in_the_dataset():
     assert not [e for e in walk_elements(ds) if e.tag.is_private]
     # The kept descriptors survive when clean; the one naming the patient goes.
     assert ds.ProtocolName == "WB STIR"
-    assert "SeriesDescription" not in ds
-    assert ("SeriesDescription", "removed (held the patient's name or ID)") in done
-    assert "ContrastBolusAgent" not in ds
-    assert "CodeMeaning" not in ds.AnatomicRegionSequence[0]
+    assert not ds.get("SeriesDescription")
+    assert ("SeriesDescription", "emptied (held the patient's name or ID)") in done
+    assert not ds.get("ContrastBolusAgent")
+    assert not ds.AnatomicRegionSequence[0].get("CodeMeaning")
     assert ds.AnatomicRegionSequence[0].CodeValue == "T-D1213"
 
 
@@ -218,6 +218,8 @@ def test_nothing_the_viewer_hides_is_left_but_the_replaced_values():
         if not is_identifying(elem.tag, elem.VR) or elem.keyword in allowed:
             continue
         if elem.VR == "UI":  # the viewer hides UIDs; the profile replaces them (checked below)
+            continue
+        if elem.VR in ("DA", "DT"):  # the viewer hides dates; the profile shifts them
             continue
         left.append(elem.keyword or str(elem.tag))
     assert left == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import shutil
 import subprocess
@@ -170,12 +171,12 @@ def test_a_failure_halfway_leaves_nothing(study, home, monkeypatch):
 
     def failing(path, ds):
         if len(written) == 2:
-            raise OSError("disk full")
+            raise OSError(errno.ENOSPC, "No space left on device")
         written.append(path)
         real(path, ds)
 
     monkeypatch.setattr(deidentify, "write_file", failing)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(AtlasError, match="the disk is full; nothing was imported"):
         import_dicom(study, "half")
     assert len(written) == 2
     assert left_over(home) == []

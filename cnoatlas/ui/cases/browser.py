@@ -315,12 +315,14 @@ class CaseBrowser(QWidget):
         self.problems_label.setObjectName("caseProblems")
         self.problems_label.setProperty("role", "disclaimer")
         self.problems_label.setWordWrap(True)
+        told = []
         if self.library.problems:
             shown = "; ".join(str(p) for p in self.library.problems[:3])
-            self.problems_label.setText(
-                f"{len(self.library.problems)} problem(s) kept some cases out: {shown}"
-            )
-        self.problems_label.setVisible(bool(self.library.problems))
+            told.append(f"{len(self.library.problems)} problem(s) kept some cases out: {shown}")
+        if getattr(self.notes, "problem", None):  # notes set aside or not saved: say so
+            told.append(f"Notes: {self.notes.problem}")
+        self.problems_label.setText("  ".join(told))
+        self.problems_label.setVisible(bool(told))
 
         self.import_button = QPushButton("Import DICOM…")
         self.import_button.setObjectName("caseImportButton")
@@ -625,6 +627,8 @@ def _cases_window(request: ViewRequest):
 def _case_view(request: ViewRequest) -> QWidget:
     case_id = request.argument or ""
     if case_library().get(case_id) is None:
+        if case_library().problems_of(case_id):  # there, but broken: say what is wrong
+            raise AtlasError(case_library().why_missing(case_id))
         known = ", ".join(case_library().cases)
         raise AtlasError(f"unknown case '{case_id}' (known cases: {known})")
     model = site_model()

@@ -259,6 +259,12 @@ class CasePage(QWidget):
         self._save_timer.timeout.connect(self.save_notes)
         self.notes_edit.textChanged.connect(self._save_timer.start)
         notes_layout.addWidget(self.notes_edit)
+        self.notes_status = QLabel()  # why notes could not be read or saved, if so
+        self.notes_status.setObjectName("caseNotesStatus")
+        self.notes_status.setProperty("role", "disclaimer")
+        self.notes_status.setWordWrap(True)
+        notes_layout.addWidget(self.notes_status)
+        self._show_notes_problem()
         column.addWidget(notes)
         column.addStretch(1)
 
@@ -336,7 +342,7 @@ class CasePage(QWidget):
         """Open a case (at the lesion in ``site_id``, if given); images load in the background."""
         case = self.library.get(case_id)
         if case is None:
-            raise AtlasError(f"unknown case '{case_id}' (see 'cnoatlas cases list')")
+            raise AtlasError(self.library.why_missing(case_id))
         self.save_notes()
         self.case = case
         self.images = None
@@ -722,11 +728,18 @@ class CasePage(QWidget):
     def _bookmark_toggled(self, on: bool) -> None:
         if self.case is not None:
             self.notes.set_bookmark(self.case.id, on)
+            self._show_notes_problem()
 
     def save_notes(self) -> None:
         self._save_timer.stop()
         if self.case is not None:
             self.notes.set_text(self.case.id, self.notes_edit.toPlainText())
+            self._show_notes_problem()
+
+    def _show_notes_problem(self) -> None:
+        problem = getattr(self.notes, "problem", None) or ""
+        self.notes_status.setText(problem)
+        self.notes_status.setVisible(bool(problem))
 
     def _open_linked(self) -> None:
         if self.case is not None:

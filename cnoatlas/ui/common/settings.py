@@ -1,20 +1,91 @@
-"""User settings kept in a readable INI file in the user's config folder (QSettings)."""
+"""User settings kept in a readable INI file in the user's config folder (QSettings).
+
+QSettings drops lines it cannot read at its next save; so, before that can happen, a file with
+such lines or with values of the wrong kind is copied beside itself, and ``problem`` names the
+copy in one line (the main window shows it). A save that fails (a read-only folder, a full
+disk) is said the same way; the atlas goes on with the settings in memory.
+"""
 
 from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
 from cnoatlas import paths
+from cnoatlas.domain.storage import keep_copy, remove_orphan_temps, write_problem
 from cnoatlas.ui.common.theme import THEME_NAMES, clamp_scale
+
+log = logging.getLogger("cnoatlas.settings")
+_LINE = re.compile(r"\s*(\[[^\]]+\]|[;#].*|[^=\[]+=.*)?\s*")
+
+
+def unreadable_lines(text: str) -> int:
+    """How many lines of an INI file QSettings would drop, and values of the wrong kind."""
+    bad = sum(1 for line in text.splitlines() if not _LINE.fullmatch(line))
+    section = ""
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("["):
+            section = line.strip("[]")
+        elif "=" in line and not line.startswith((";", "#")):
+            key, value = (part.strip() for part in line.split("=", 1))
+            if (section, key) == ("appearance", "theme") and value not in THEME_NAMES:
+                bad += 1
+            elif (section, key) == ("appearance", "scale"):
+                try:
+                    float(value)
+                except ValueError:
+                    bad += 1
+    return bad
 
 
 class AppSettings:
-    """Typed access to the few settings the atlas keeps."""
+    """Typed access to the few settings the atlas keeps; ``problem`` says what went wrong."""
 
     def __init__(self) -> None:
-        self._qs = QSettings(
-            str(paths.user_config_dir() / "settings.ini"), QSettings.Format.IniFormat
-        )
+        folder = paths.user_config_dir()
+        self.path = folder / "settings.ini"
+        self.problem: str | None = None
+        remove_orphan_temps(folder)
+        self._check(self.path)
+        self._qs = QSettings(str(self.path), QSettings.Format.IniFormat)
+        if self._qs.status() == QSettings.Status.FormatError and self.problem is None:
+            self._keep("the file is not in INI format")
+
+    def _check(self, path: Path) -> None:
+        try:
+            if not path.exists():
+                return
+            raw = path.read_bytes()
+        except OSError as exc:
+            self.problem = f"{path}: your settings could not be read ({write_problem(exc)})"
+            log.warning(self.problem)
+            return
+        try:
+            bad = unreadable_lines(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            bad = -1
+        if bad:
+            what = "the file is not text" if bad < 0 else f"{bad} line(s) could not be read"
+            self._keep(what)
+
+    def _keep(self, what: str) -> None:
+        try:
+            kept = keep_copy(self.path, "before-repair")
+        except OSError as exc:
+            self.problem = (
+                f"{self.path}: {what} and no copy could be made ({write_problem(exc)}); "
+                "the defaults are used"
+            )
+        else:
+            self.problem = (
+                f"{self.path}: {what}; the defaults are used for them and the file as it was "
+                f"is kept as {kept.name}"
+            )
+        log.warning(self.problem)
 
     @property
     def theme(self) -> str:
@@ -67,5 +138,14 @@ class AppSettings:
         self._qs.setValue("window/state", state)
         self._qs.setValue("window/page", page)
 
-    def sync(self) -> None:
+    def sync(self) -> bool:
+        """Write the settings; False (and ``problem`` says why) when they could not be saved."""
         self._qs.sync()
+        if self._qs.status() == QSettings.Status.AccessError:
+            self.problem = (
+                f"{self.path}: your settings could not be saved (the folder is read-only or "
+                "the disk is full); the atlas goes on with them in memory"
+            )
+            log.warning(self.problem)
+            return False
+        return True

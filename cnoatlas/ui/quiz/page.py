@@ -313,10 +313,17 @@ QPushButton[role="primary"] {{
         if session is None:
             return
         self.setFocus()  # keys (1-9, Enter, S) come back to the quiz from the image viewer
+        unsaved = getattr(self.store, "unsaved", 0)
         outcome = session.answer(response)  # committed to the store before anything else
         self.answerRecorded.emit(outcome)
         if session.feedback_after_each:
             self.question_panel.show_feedback(outcome)
+            if getattr(self.store, "unsaved", 0) > unsaved and self.store.recovery_message:
+                # A full disk or a read-only store: this answer was not saved; say so here.
+                explanation = self.question_panel.explanation
+                explanation.setText(
+                    f"{explanation.text()}\n\n⚠ {self.store.recovery_message}"
+                )
             question = self.question_panel.question
             if question is not None and question.kind == "diagnosis" and question.case_id:
                 self.question_panel.show_key_image(self.studies.get(question.case_id))

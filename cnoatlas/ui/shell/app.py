@@ -38,12 +38,23 @@ def has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+def _remove_orphan_temps() -> None:
+    """Temporary files of saves a kill interrupted, older than a day (their data is lost)."""
+    from cnoatlas import paths
+    from cnoatlas.domain.storage import remove_orphan_temps
+
+    data = paths.user_data_dir()
+    for folder in (data, data / "playlists", paths.user_config_dir()):
+        remove_orphan_temps(folder)
+
+
 def run_gui() -> int:
     from cnoatlas.ui.common.errors import install_error_handling
     from cnoatlas.ui.shell.main_window import MainWindow
 
     app = ensure_app()
     install_error_handling()
+    _remove_orphan_temps()
     window = MainWindow(page_after_paint=True)  # on screen before its first page is built
     window.show()
     return app.exec()

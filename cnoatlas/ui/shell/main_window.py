@@ -95,6 +95,8 @@ class MainWindow(QMainWindow):
         disclaimer.setObjectName("disclaimerLabel")
         disclaimer.setProperty("role", "disclaimer")
         self.statusBar().addPermanentWidget(disclaimer)
+        if getattr(self.settings, "problem", None):  # a settings file kept aside, unsaved
+            self.statusBar().showMessage(self.settings.problem)
         self.resize(1280, 800)
 
         page = PAGES[0].key
