@@ -39,6 +39,9 @@ def has_display() -> bool:
 
 
 def run_gui() -> int:
+    from PySide6.QtCore import QTimer
+
+    from cnoatlas import cli
     from cnoatlas.ui.common.errors import install_error_handling
     from cnoatlas.ui.shell.main_window import MainWindow
 
@@ -46,4 +49,16 @@ def run_gui() -> int:
     install_error_handling()
     window = MainWindow(page_after_paint=True)  # on screen before its first page is built
     window.show()
-    return app.exec()
+
+    def stop(code: int) -> None:  # SIGINT/SIGTERM: close the window (it saves its state), exit
+        window.close()
+        app.exit(code)
+
+    cli.set_gui_quit(stop)
+    wake = QTimer(app)  # Qt's loop is C++: wake Python now and then so a signal is seen
+    wake.timeout.connect(lambda: None)
+    wake.start(250)
+    try:
+        return app.exec()
+    finally:
+        cli.set_gui_quit(None)
