@@ -1,14 +1,14 @@
 """The Cases page: a filterable grid of teaching cases with image thumbnails, and the case reader.
 
-Thumbnails are the middle coronal STIR slice of each case's study, made on a worker thread (the
-phantom generates a synthetic study once and caches it) and kept as PNG in the user cache.
+Thumbnails are the coronal STIR slice with most of a case's lesions. The atlas ships them
+(assets/thumbnails, see library/thumbnails.py), so every card has its picture at once; a case
+whose description changed, or an imported one, gets its picture made on a worker thread from a
+small in-memory rendering, kept as PNG in the user cache.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import logging
 import threading
 from pathlib import Path
@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnoatlas import paths
 from cnoatlas.domain.cases import (
     AGE_BANDS,
     DIAGNOSES,
@@ -43,7 +42,8 @@ from cnoatlas.domain.cases import (
 from cnoatlas.domain.errors import AtlasError
 from cnoatlas.domain.sites import site_model
 from cnoatlas.domain.user_notes import UserNotes
-from cnoatlas.ui.cases.page import SHORT_DIAGNOSES, CasePage, case_image_folder
+from cnoatlas.library import thumbnails
+from cnoatlas.ui.cases.page import SHORT_DIAGNOSES, CasePage
 from cnoatlas.ui.common.theme import current_theme
 from cnoatlas.ui.common.views import ViewRequest, register_view
 
@@ -57,67 +57,58 @@ _ROLE_ID = Qt.ItemDataRole.UserRole
 
 # --- thumbnails ---------------------------------------------------------------------------
 def thumbnail_path(case: Case) -> Path:
-    """Where a case's thumbnail is cached; the name changes when its images would change."""
-    source = case.generator_description() or {"dicom": str(case.folder / (case.series.dicom or ""))}
-    digest = hashlib.sha256(json.dumps(source, sort_keys=True).encode()).hexdigest()[:16]
-    size = f"{THUMB_SIZE.width()}x{THUMB_SIZE.height()}"
-    return paths.user_cache_dir() / "case-thumbnails" / f"{case.id}-{digest}-{size}.png"
+    """Where a thumbnail made on this machine is cached; the name changes with the images."""
+    return thumbnails.cached_thumbnail(case, (THUMB_SIZE.width(), THUMB_SIZE.height()))
 
 
-def make_thumbnail(case: Case) -> QImage:
-    """The middle coronal STIR slice (or the first series' middle slice), fitted to THUMB_SIZE."""
+def shipped_thumbnail(case: Case) -> QImage | None:
+    """The picture the atlas ships for this case, if its description has not changed since."""
+    path = thumbnails.shipped_thumbnail(case)
+    if not path.is_file():
+        return None
+    image = QImage(str(path))
+    return None if image.isNull() else image
+
+
+def cached_thumbnail(case: Case) -> QImage | None:
+    """A ready picture (shipped, or made here before): instant, fine on the GUI thread."""
+    image = shipped_thumbnail(case)
+    if image is not None:
+        return image
     cached = thumbnail_path(case)
     if cached.is_file():
         image = QImage(str(cached))
         if not image.isNull():
             return image
-    from cnoatlas.imaging.series import load_series
-    from cnoatlas.imaging.windowing import auto_window, to_uint8
+    return None
 
-    folder = case_image_folder(case)
-    stir = sorted(folder.glob("*cor_stir_wb"))
-    result = load_series(stir[0] if stir else folder)
-    if not result.series:
-        raise AtlasError(f"{folder}: no images for a thumbnail")
-    series = result.series[0]
-    values = series.modality_slice(thumbnail_slice(folder, series.uid, len(series)))
-    center, width = series.file_window() or auto_window(values)
-    pixels = to_uint8(values, center, width).copy()
+
+def fit_thumbnail(thumb: thumbnails.ThumbPixels) -> QImage:
+    """Grey pixels to a QImage of at most THUMB_SIZE, in the body's true proportions."""
+    pixels = thumb.pixels
     rows, cols = pixels.shape
     image = QImage(pixels.data, cols, rows, cols, QImage.Format.Format_Grayscale8).copy()
-    # Pixels may not be square: show the body in its true proportions.
-    aspect = series.aspect if series.aspect > 0 else 1.0
-    true_size = QSize(round(cols * aspect), rows) if aspect != 1.0 else QSize(cols, rows)
-    scaled = image.scaled(
+    aspect = thumb.aspect if thumb.aspect > 0 else 1.0
+    true_size = QSize(round(cols / aspect), rows) if aspect != 1.0 else QSize(cols, rows)
+    return image.scaled(
         true_size.scaled(THUMB_SIZE, Qt.AspectRatioMode.KeepAspectRatio),
         Qt.AspectRatioMode.IgnoreAspectRatio,
         Qt.TransformationMode.SmoothTransformation,
     )
+
+
+def make_thumbnail(case: Case, scale: float = thumbnails.SMALL_SCALE) -> QImage:
+    """The card's picture: shipped or cached if there is one, else made (slow: a worker)."""
+    image = cached_thumbnail(case)
+    if image is not None:
+        return image
+    scaled = fit_thumbnail(thumbnails.case_pixels(case, scale))
+    cached = thumbnail_path(case)
     cached.parent.mkdir(parents=True, exist_ok=True)
-    scaled.save(str(cached), "PNG")
+    tmp = cached.with_suffix(".part.png")
+    scaled.save(str(tmp), "PNG")
+    tmp.replace(cached)
     return scaled
-
-
-def thumbnail_slice(folder: Path, series_uid: str, count: int) -> int:
-    """The coronal slice that shows most of the case's lesions, else the middle one.
-
-    The middle slice alone makes every synthetic case look alike; the lesion-bearing slice lets a
-    reader tell the cards apart without giving the diagnosis away.
-    """
-    from cnoatlas.domain.annotations import load_annotations
-    from cnoatlas.domain.cases import annotation_area
-
-    try:
-        annotations = load_annotations(folder / "annotations.json")
-    except AtlasError:
-        return count // 2
-    totals: dict[int, float] = {}
-    for a in annotations:
-        if a.series_uid == series_uid:
-            totals[a.slice] = totals.get(a.slice, 0.0) + annotation_area(a)
-    if not totals:
-        return count // 2
-    return max(totals, key=lambda k: (totals[k], -abs(k - count // 2)))
 
 
 class _ThumbSignals(QObject):
@@ -433,6 +424,11 @@ class CaseBrowser(QWidget):
 
     # --- thumbnails ------------------------------------------------------------------------
     def _pixmap(self, case_id: str) -> QPixmap:
+        if case_id not in self._thumbs and case_id not in self._failed:
+            case = self.library.get(case_id)
+            ready = cached_thumbnail(case) if case is not None else None
+            if ready is not None:  # shipped or made before: no worker needed
+                self._thumbs[case_id] = ready
         if case_id in self._thumbs:
             return _framed(self._thumbs[case_id])
         if case_id in self._failed:

@@ -92,9 +92,9 @@ class CaseImages:
 def case_image_folder(case: Case) -> Path:
     """The folder holding the case's DICOM series (generating a synthetic study if needed)."""
     if case.series.generator is not None:
-        from cnoatlas.imaging.phantom.study import cached_study_dir
+        from cnoatlas.library.study_cache import study_folder
 
-        return cached_study_dir(case.generator_description())
+        return study_folder(case.generator_description())  # within the cache's size budget
     return case.folder / (case.series.dicom or "")
 
 

@@ -20,6 +20,7 @@ def ensure_app(theme: str | None = None, scale: float | None = None) -> QApplica
         app.setApplicationVersion(__version__)
         app.setOrganizationName("cnoatlas")
         app.setDesktopFileName("cnoatlas")
+        app.setWindowIcon(app_icon())
         from cnoatlas.ui.common.errors import route_qt_messages_to_log
 
         route_qt_messages_to_log()
@@ -28,6 +29,19 @@ def ensure_app(theme: str | None = None, scale: float | None = None) -> QApplica
     settings = AppSettings()
     apply_theme(app, theme or settings.theme, scale if scale is not None else settings.scale)
     return app
+
+
+def app_icon():
+    """The atlas's icon (assets/icons, drawn from its own skeleton by tools/build_icons.py)."""
+    from PySide6.QtGui import QIcon
+
+    from cnoatlas import paths
+
+    icon = QIcon()
+    folder = paths.assets_dir() / "icons"
+    for png in sorted(folder.glob("cnoatlas-*.png")):
+        icon.addFile(str(png))
+    return icon
 
 
 def has_display() -> bool:
