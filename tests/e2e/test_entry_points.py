@@ -26,6 +26,26 @@ def test_three_entry_points_report_the_same_version(run_cli):
     assert all(r.returncode == 0 for r in (script, as_main, as_module))
 
 
+def test_the_program_under_test_uses_the_data_of_its_own_install(run_cli):
+    """Against a wheel (CNOATLAS_E2E_BIN), the data must come from the wheel, not the checkout."""
+    script = Path(cnoatlas_script())
+    python = script.with_name("python")
+    if not python.exists():
+        python = Path(sys.executable)
+    probe = subprocess.run(
+        [str(python), "-c", "import cnoatlas.paths as p; print(p.assets_dir()); print(p.cases_dir())"],
+        capture_output=True, text=True, cwd=script.parent, env={**os.environ, "CNOATLAS_ASSETS": "",
+        "CNOATLAS_CASES": ""},
+    )  # fmt: skip
+    assert probe.returncode == 0, probe.stderr
+    assets, cases = (Path(line) for line in probe.stdout.split())
+    assert (assets / "sites.json").is_file() and (assets / "data-version.json").is_file()
+    assert len(list(cases.glob("*/case.json"))) >= 18
+    if os.environ.get("CNOATLAS_E2E_BIN"):
+        assert not assets.is_relative_to(ROOT), f"{assets}: the wheel's program read the checkout"
+        assert "_data" in assets.parts
+
+
 def test_help_lists_the_screenshot_command(run_cli):
     result = run_cli("--help")
     assert result.returncode == 0
