@@ -375,12 +375,13 @@ def _search(args: argparse.Namespace) -> int:
 
 
 # --- bench --------------------------------------------------------------------------------
-@command("bench", "measure start-up, series loading, interaction, generator and store speed")
+@command("bench", "measure start-up, series loading, interaction, generator, store speed, "
+         "and the first-run Cases page and its cache")
 def _bench_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON only (every figure and target)")
     p.add_argument("--quick", action="store_true", help="fewer repetitions, smaller sizes (CI)")
     p.add_argument("--only", action="append", metavar="SECTION",
-                   choices=("startup", "series", "interaction", "generator", "store", "scaling"),
+                   choices=("startup", "series", "interaction", "generator", "store", "scaling", "cases"),
                    help="run only this section (repeatable)")  # fmt: skip
 
 

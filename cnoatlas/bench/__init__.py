@@ -221,7 +221,7 @@ class BenchResult:
 
 def sections() -> dict[str, Section]:
     """The sections in the order they run (imported lazily: each pulls in what it measures)."""
-    from cnoatlas.bench import generator, interaction, scaling, series, startup, store
+    from cnoatlas.bench import cases, generator, interaction, scaling, series, startup, store
 
     return {
         "startup": startup.run,
@@ -230,6 +230,7 @@ def sections() -> dict[str, Section]:
         "generator": generator.run,
         "store": store.run,
         "scaling": scaling.run,
+        "cases": cases.run,
     }
 
 

@@ -2,11 +2,11 @@
 
 import json
 
-GROUPS = {"startup", "series", "interaction", "generator", "store", "scaling"}
+GROUPS = {"startup", "series", "interaction", "generator", "store", "scaling", "cases"}
 
 
 def test_bench_quick_json_has_every_figure_with_its_target(run_cli):
-    result = run_cli("bench", "--quick", "--json", timeout=170)
+    result = run_cli("bench", "--quick", "--json", timeout=300)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)  # --json: nothing but JSON on stdout
     assert data["quick"] is True
@@ -37,6 +37,8 @@ def test_bench_quick_json_has_every_figure_with_its_target(run_cli):
         "store.statistics_p95",
         "scaling.slope_ratio",
         "scaling.linearity",
+        "cases.cold_page_ratio",
+        "cases.cache_after_browsing",
     ):
         assert required in names, required
 
