@@ -502,7 +502,11 @@ class CaseBrowser(QWidget):
 
 
 class CasesPage(QStackedWidget):
-    """The Cases section: the browser, and the case reader it opens."""
+    """The Cases section: the browser, and the case reader it opens.
+
+    The reader (with the image viewer, pyqtgraph and pydicom behind it) is built when a case is
+    first opened, so the browser and its cards show at once on first run.
+    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -511,15 +515,29 @@ class CasesPage(QStackedWidget):
         self.library = case_library()
         self.notes = UserNotes()
         self.browser = CaseBrowser(self.library, self.notes)
-        self.case_page = CasePage(self.library, self.notes)
+        self._case_page: CasePage | None = None
         self.addWidget(self.browser)
-        self.addWidget(self.case_page)
         self.browser.caseOpened.connect(lambda case_id: self.open_case(case_id))
-        self.case_page.backRequested.connect(self.show_browser)
-        self.case_page.openLinkedCase.connect(lambda case_id: self.open_case(case_id))
-        self.case_page.quizChanged.connect(self.browser.set_quiz_mode)
-        self.browser.quiz_toggle.toggled.connect(self.case_page.set_quiz_mode)
+        self.browser.quiz_toggle.toggled.connect(self._browser_quiz_toggled)
         self.browser.caseImported.connect(self.reload_library)
+
+    @property
+    def case_page(self) -> CasePage:
+        """The case reader, built on first use."""
+        if self._case_page is None:
+            reader = CasePage(self.library, self.notes)
+            self._case_page = reader
+            self.addWidget(reader)
+            reader.backRequested.connect(self.show_browser)
+            reader.openLinkedCase.connect(lambda case_id: self.open_case(case_id))
+            reader.quizChanged.connect(self.browser.set_quiz_mode)
+            if self.browser.quiz_toggle.isChecked():
+                reader.set_quiz_mode(True)
+        return self._case_page
+
+    def _browser_quiz_toggled(self, on: bool) -> None:
+        if self._case_page is not None:
+            self._case_page.set_quiz_mode(on)
 
     def closeEvent(self, event) -> None:
         self.browser.stop_thumbnails()
@@ -528,7 +546,8 @@ class CasesPage(QStackedWidget):
     def reload_library(self, _case_id: str = "") -> None:
         """Read the cases again (an import added one)."""
         self.library = case_library(reload=True)
-        self.case_page.library = self.library
+        if self._case_page is not None:
+            self._case_page.library = self.library
         self.browser.set_library(self.library)
 
     def open_case(self, case_id: str, site_id: str | None = None, synchronous: bool = False):
@@ -538,12 +557,14 @@ class CasesPage(QStackedWidget):
         return case
 
     def show_browser(self) -> None:
-        self.case_page.save_notes()
+        if self._case_page is not None:
+            self._case_page.save_notes()
         self.browser.refresh()
         self.setCurrentWidget(self.browser)
 
     def keyPressEvent(self, event) -> None:
-        if event.key() == Qt.Key.Key_Escape and self.currentWidget() is self.case_page:
+        reader = self._case_page
+        if event.key() == Qt.Key.Key_Escape and reader is not None and self.currentWidget() is reader:
             self.show_browser()
             return
         super().keyPressEvent(event)
