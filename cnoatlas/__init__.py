@@ -2,3 +2,5 @@
 
 __version__ = "0.1.0"
 APP_NAME = "CNO Atlas"
+# The format of the shipped data (assets/data-version.json) this code reads; see paths.check_data.
+DATA_VERSION = 1

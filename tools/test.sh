@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh --test
 export QT_QPA_PLATFORM=offscreen
-.venv/bin/ruff check cnoatlas tests main.py
+.venv/bin/ruff check cnoatlas tests main.py tools
 .venv/bin/python -m pytest "$@"

@@ -56,7 +56,16 @@ __all__ = [
 
 def sections() -> dict[str, Section]:
     """The sections in the order they run (imported lazily: each pulls in what it measures)."""
-    from cnoatlas.bench import generator, interaction, library, scaling, series, startup, store
+    from cnoatlas.bench import (
+        cases,
+        generator,
+        interaction,
+        library,
+        scaling,
+        series,
+        startup,
+        store,
+    )
 
     return {
         "startup": startup.run,
@@ -64,6 +73,7 @@ def sections() -> dict[str, Section]:
         "interaction": interaction.run,
         "generator": generator.run,
         "store": store.run,
+        "cases": cases.run,
         "library": library.run,
         "scaling": scaling.run,
     }

@@ -21,6 +21,8 @@ from pydicom.tag import BaseTag
 
 from cnoatlas.imaging.confidentiality import (
     PROFILE_TAGS,
+    TEXT_VRS,
+    holds_identifier,
     patient_identifiers,
     profile_action,
     value_identifies,

@@ -93,9 +93,9 @@ def is_available(case) -> bool:
 def study_folder(case, generate: bool = False) -> Path | None:
     """The case's study folder with annotations.json; generated first if asked (slow)."""
     if generate and case.generator_description() is not None:
-        from cnoatlas.imaging.phantom.study import cached_study_dir
+        from cnoatlas.library.study_cache import study_folder as cached_study
 
-        return cached_study_dir(case.generator_description())
+        return cached_study(case.generator_description())  # within the cache's size budget
     return _expected_folder(case) if is_available(case) else None
 
 
@@ -163,9 +163,9 @@ class CaseImages:
 def case_image_folder(case: Case) -> Path:
     """The folder holding the case's DICOM series (generating a synthetic study if needed)."""
     if case.series.generator is not None:
-        from cnoatlas.imaging.phantom.study import cached_study_dir
+        from cnoatlas.library.study_cache import study_folder
 
-        return cached_study_dir(case.generator_description())
+        return study_folder(case.generator_description())  # within the cache's size budget
     return case.folder / (case.series.dicom or "")
 
 

@@ -1,4 +1,9 @@
-"""End-to-end tests run the installed `cnoatlas` entry point as a separate process."""
+"""End-to-end tests run the installed `cnoatlas` entry point as a separate process.
+
+By default that is the `cnoatlas` beside the Python running the tests (the editable install in
+.venv). ``CNOATLAS_E2E_BIN=/path/to/cnoatlas`` runs another install instead: .ci/run points it
+at a wheel installed into a fresh virtual environment outside the checkout.
+"""
 
 import os
 import shutil
@@ -12,6 +17,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def cnoatlas_script() -> str:
+    chosen = os.environ.get("CNOATLAS_E2E_BIN")
+    if chosen:
+        if not Path(chosen).is_file():
+            pytest.fail(f"CNOATLAS_E2E_BIN={chosen}: no such program")
+        return chosen
     script = Path(sys.executable).with_name("cnoatlas")
     if script.exists():
         return str(script)

@@ -2,11 +2,11 @@
 
 import json
 
-GROUPS = {"startup", "series", "interaction", "generator", "store", "library", "scaling"}
+GROUPS = {"startup", "series", "interaction", "generator", "store", "cases", "library", "scaling"}
 
 
 def test_bench_quick_json_has_every_figure_with_its_target(run_cli):
-    result = run_cli("bench", "--quick", "--json", timeout=170)
+    result = run_cli("bench", "--quick", "--json", timeout=300)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)  # --json: nothing but JSON on stdout
     assert data["quick"] is True
@@ -39,6 +39,8 @@ def test_bench_quick_json_has_every_figure_with_its_target(run_cli):
         "store.statistics_ratio",
         "scaling.slope_ratio",
         "scaling.linearity",
+        "cases.cold_page_ratio",
+        "cases.cache_after_browsing",
     ):
         assert required in names, required
 

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 
 from cnoatlas.domain.cases import case_library, lesion_slices
 from cnoatlas.domain.user_notes import UserNotes
-from cnoatlas.ui.cases.browser import CaseBrowser, CasesPage
+from cnoatlas.ui.cases.browser import CaseBrowser, CasesPage, thumbnail_path
 from cnoatlas.ui.cases.page import CasePage
 
 
@@ -181,7 +181,27 @@ def test_bookmarked_filter(browser, notes, qtbot):
     assert browser.grid.item(0).text().startswith("★")
 
 
-def test_thumbnail_is_made_in_the_background(browser, qtbot):
+def test_every_card_has_its_shipped_picture_at_once_on_a_cold_cache(notes, qtbot):
+    from cnoatlas.library.study_cache import cache_size
+
+    before = cache_size()
+    browser = CaseBrowser(case_library(), notes)
+    qtbot.addWidget(browser)
+    ids = browser.visible_case_ids()
+    assert len(ids) >= 18
+    assert all(browser.has_thumbnail(case_id) for case_id in ids)
+    assert cache_size() == before  # no study generated for the cards
+
+
+def test_thumbnail_is_made_in_the_background(qtbot, notes, monkeypatch, tmp_path):
+    # as if the case's description had changed since its picture was shipped
+    from cnoatlas.library import thumbnails
+
+    monkeypatch.setattr(thumbnails, "shipped_thumbnails_dir", lambda: tmp_path / "none")
+    monkeypatch.setenv("CNOATLAS_HOME", str(tmp_path / "home"))  # nor one made here before
+    browser = CaseBrowser(case_library(), notes)
+    qtbot.addWidget(browser)
+    browser.resize(1200, 800)
     _choose(browser.diagnosis_filter, "osteosarcoma")
     assert browser.visible_case_ids() == ["osteosarcoma-distal-femur"]
     assert not browser.has_thumbnail("osteosarcoma-distal-femur")
@@ -191,6 +211,8 @@ def test_thumbnail_is_made_in_the_background(browser, qtbot):
     icon = browser.grid.item(0).icon().pixmap(browser.grid.iconSize()).toImage()
     centre = icon.pixelColor(icon.width() // 2, icon.height() // 2)
     assert centre.value() > 0  # body, not the black placeholder card
+    browser.stop_thumbnails()
+    assert thumbnail_path(case_library().get("osteosarcoma-distal-femur")).is_file()
 
 
 # --- from the map to the case -------------------------------------------------------------

@@ -1,14 +1,14 @@
 """The Cases page: a filterable grid of teaching cases with image thumbnails, and the case reader.
 
-Thumbnails are the middle coronal STIR slice of each case's study, made on a worker thread (the
-phantom generates a synthetic study once and caches it) and kept as PNG in the user cache.
+Thumbnails are the coronal STIR slice with most of a case's lesions. The atlas ships them
+(assets/thumbnails, see library/thumbnails.py), so every card has its picture at once; a case
+whose description changed, or an imported one, gets its picture made on a worker thread from a
+small in-memory rendering, kept as PNG in the user cache.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import logging
 import threading
 from pathlib import Path
@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnoatlas import paths
 from cnoatlas.domain.cases import (
     AGE_BANDS,
     DIAGNOSES,
@@ -43,8 +42,7 @@ from cnoatlas.domain.cases import (
 from cnoatlas.domain.errors import AtlasError
 from cnoatlas.domain.sites import site_model
 from cnoatlas.domain.user_notes import UserNotes
-from cnoatlas.library.studies import case_image_folder
-from cnoatlas.ui.cases.department import DepartmentLibrary
+from cnoatlas.library import thumbnails
 from cnoatlas.ui.cases.page import SHORT_DIAGNOSES, CasePage
 from cnoatlas.ui.common.theme import current_theme
 from cnoatlas.ui.common.views import ViewRequest, new_main_window, register_view
@@ -59,67 +57,58 @@ _ROLE_ID = Qt.ItemDataRole.UserRole
 
 # --- thumbnails ---------------------------------------------------------------------------
 def thumbnail_path(case: Case) -> Path:
-    """Where a case's thumbnail is cached; the name changes when its images would change."""
-    source = case.generator_description() or {"dicom": str(case.folder / (case.series.dicom or ""))}
-    digest = hashlib.sha256(json.dumps(source, sort_keys=True).encode()).hexdigest()[:16]
-    size = f"{THUMB_SIZE.width()}x{THUMB_SIZE.height()}"
-    return paths.user_cache_dir() / "case-thumbnails" / f"{case.id}-{digest}-{size}.png"
+    """Where a thumbnail made on this machine is cached; the name changes with the images."""
+    return thumbnails.cached_thumbnail(case, (THUMB_SIZE.width(), THUMB_SIZE.height()))
 
 
-def make_thumbnail(case: Case) -> QImage:
-    """The middle coronal STIR slice (or the first series' middle slice), fitted to THUMB_SIZE."""
+def shipped_thumbnail(case: Case) -> QImage | None:
+    """The picture the atlas ships for this case, if its description has not changed since."""
+    path = thumbnails.shipped_thumbnail(case)
+    if not path.is_file():
+        return None
+    image = QImage(str(path))
+    return None if image.isNull() else image
+
+
+def cached_thumbnail(case: Case) -> QImage | None:
+    """A ready picture (shipped, or made here before): instant, fine on the GUI thread."""
+    image = shipped_thumbnail(case)
+    if image is not None:
+        return image
     cached = thumbnail_path(case)
     if cached.is_file():
         image = QImage(str(cached))
         if not image.isNull():
             return image
-    from cnoatlas.imaging.series import load_series
-    from cnoatlas.imaging.windowing import auto_window, to_uint8
+    return None
 
-    folder = case_image_folder(case)
-    stir = sorted(folder.glob("*cor_stir_wb"))
-    result = load_series(stir[0] if stir else folder)
-    if not result.series:
-        raise AtlasError(f"{folder}: no images for a thumbnail")
-    series = result.series[0]
-    values = series.modality_slice(thumbnail_slice(folder, series.uid, len(series)))
-    center, width = series.file_window() or auto_window(values)
-    pixels = to_uint8(values, center, width).copy()
+
+def fit_thumbnail(thumb: thumbnails.ThumbPixels) -> QImage:
+    """Grey pixels to a QImage of at most THUMB_SIZE, in the body's true proportions."""
+    pixels = thumb.pixels
     rows, cols = pixels.shape
     image = QImage(pixels.data, cols, rows, cols, QImage.Format.Format_Grayscale8).copy()
-    # Pixels may not be square: show the body in its true proportions.
-    aspect = series.aspect if series.aspect > 0 else 1.0
-    true_size = QSize(round(cols * aspect), rows) if aspect != 1.0 else QSize(cols, rows)
-    scaled = image.scaled(
+    aspect = thumb.aspect if thumb.aspect > 0 else 1.0
+    true_size = QSize(round(cols / aspect), rows) if aspect != 1.0 else QSize(cols, rows)
+    return image.scaled(
         true_size.scaled(THUMB_SIZE, Qt.AspectRatioMode.KeepAspectRatio),
         Qt.AspectRatioMode.IgnoreAspectRatio,
         Qt.TransformationMode.SmoothTransformation,
     )
+
+
+def make_thumbnail(case: Case, scale: float = thumbnails.SMALL_SCALE) -> QImage:
+    """The card's picture: shipped or cached if there is one, else made (slow: a worker)."""
+    image = cached_thumbnail(case)
+    if image is not None:
+        return image
+    scaled = fit_thumbnail(thumbnails.case_pixels(case, scale))
+    cached = thumbnail_path(case)
     cached.parent.mkdir(parents=True, exist_ok=True)
-    scaled.save(str(cached), "PNG")
+    tmp = cached.with_suffix(".part.png")
+    scaled.save(str(tmp), "PNG")
+    tmp.replace(cached)
     return scaled
-
-
-def thumbnail_slice(folder: Path, series_uid: str, count: int) -> int:
-    """The coronal slice that shows most of the case's lesions, else the middle one.
-
-    The middle slice alone makes every synthetic case look alike; the lesion-bearing slice lets a
-    reader tell the cards apart without giving the diagnosis away.
-    """
-    from cnoatlas.domain.annotations import load_annotations
-    from cnoatlas.domain.cases import annotation_area
-
-    try:
-        annotations = load_annotations(folder / "annotations.json")
-    except AtlasError:
-        return count // 2
-    totals: dict[int, float] = {}
-    for a in annotations:
-        if a.series_uid == series_uid:
-            totals[a.slice] = totals.get(a.slice, 0.0) + annotation_area(a)
-    if not totals:
-        return count // 2
-    return max(totals, key=lambda k: (totals[k], -abs(k - count // 2)))
 
 
 class _ThumbSignals(QObject):
@@ -484,6 +473,11 @@ class CaseBrowser(QWidget):
 
     # --- thumbnails ------------------------------------------------------------------------
     def _pixmap(self, case_id: str) -> QPixmap:
+        if case_id not in self._thumbs and case_id not in self._failed:
+            case = self.library.get(case_id)
+            ready = cached_thumbnail(case) if case is not None else None
+            if ready is not None:  # shipped or made before: no worker needed
+                self._thumbs[case_id] = ready
         if case_id in self._thumbs:
             return _framed(self._thumbs[case_id])
         if case_id in self._failed:
@@ -557,7 +551,11 @@ class CaseBrowser(QWidget):
 
 
 class CasesPage(QStackedWidget):
-    """The Cases section: the browser, and the case reader it opens."""
+    """The Cases section: the browser, and the case reader it opens.
+
+    The reader (with the image viewer, pyqtgraph and pydicom behind it) is built when a case is
+    first opened, so the browser and its cards show at once on first run.
+    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -566,20 +564,43 @@ class CasesPage(QStackedWidget):
         self.library = case_library()
         self.notes = UserNotes()
         self.browser = CaseBrowser(self.library, self.notes)
-        self.case_page = CasePage(self.library, self.notes)
-        self.department = DepartmentLibrary()
+        self._case_page: CasePage | None = None
+        self._department = None  # the Department library view, built on first use
         self.addWidget(self.browser)
-        self.addWidget(self.case_page)
-        self.addWidget(self.department)
         self.browser.departmentRequested.connect(lambda: self.setCurrentWidget(self.department))
-        self.department.backRequested.connect(self.show_browser)
-        self.department.caseArrived.connect(self._case_arrived)
         self.browser.caseOpened.connect(lambda case_id: self.open_case(case_id))
-        self.case_page.backRequested.connect(self.show_browser)
-        self.case_page.openLinkedCase.connect(lambda case_id: self.open_case(case_id))
-        self.case_page.quizChanged.connect(self.browser.set_quiz_mode)
-        self.browser.quiz_toggle.toggled.connect(self.case_page.set_quiz_mode)
+        self.browser.quiz_toggle.toggled.connect(self._browser_quiz_toggled)
         self.browser.caseImported.connect(self.reload_library)
+
+    @property
+    def case_page(self) -> CasePage:
+        """The case reader, built on first use."""
+        if self._case_page is None:
+            reader = CasePage(self.library, self.notes)
+            self._case_page = reader
+            self.addWidget(reader)
+            reader.backRequested.connect(self.show_browser)
+            reader.openLinkedCase.connect(lambda case_id: self.open_case(case_id))
+            reader.quizChanged.connect(self.browser.set_quiz_mode)
+            if self.browser.quiz_toggle.isChecked():
+                reader.set_quiz_mode(True)
+        return self._case_page
+
+    @property
+    def department(self):
+        """The department's teaching library (DICOMweb), built on first use."""
+        if self._department is None:
+            from cnoatlas.ui.cases.department import DepartmentLibrary
+
+            self._department = DepartmentLibrary()
+            self.addWidget(self._department)
+            self._department.backRequested.connect(self.show_browser)
+            self._department.caseArrived.connect(self._case_arrived)
+        return self._department
+
+    def _browser_quiz_toggled(self, on: bool) -> None:
+        if self._case_page is not None:
+            self._case_page.set_quiz_mode(on)
 
     def closeEvent(self, event) -> None:
         self.browser.stop_thumbnails()
@@ -588,7 +609,8 @@ class CasesPage(QStackedWidget):
     def reload_library(self, _case_id: str = "") -> None:
         """Read the cases again (an import added one)."""
         self.library = case_library(reload=True)
-        self.case_page.library = self.library
+        if self._case_page is not None:
+            self._case_page.library = self.library
         self.browser.set_library(self.library)
 
     def _case_arrived(self, case_id: str) -> None:
@@ -603,12 +625,14 @@ class CasesPage(QStackedWidget):
         return case
 
     def show_browser(self) -> None:
-        self.case_page.save_notes()
+        if self._case_page is not None:
+            self._case_page.save_notes()
         self.browser.refresh()
         self.setCurrentWidget(self.browser)
 
     def keyPressEvent(self, event) -> None:
-        if event.key() == Qt.Key.Key_Escape and self.currentWidget() is self.case_page:
+        reader = self._case_page
+        if event.key() == Qt.Key.Key_Escape and reader is not None and self.currentWidget() is reader:
             self.show_browser()
             return
         super().keyPressEvent(event)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QTextBrowser,
@@ -126,12 +127,15 @@ class ShortcutsDialog(QDialog):
 
 
 class SettingsDialog(QDialog):
-    """Theme and UI scale, applied as soon as they change."""
+    """Theme, UI scale and the image cache's size, applied as soon as they change."""
 
     themeChanged = Signal(str)
     scaleChanged = Signal(float)
+    cacheBudgetChanged = Signal(int)
 
-    def __init__(self, theme: str, scale: float, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, theme: str, scale: float, parent: QWidget | None = None, cache_budget_mb: int = 500
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("settingsDialog")
         self.setWindowTitle("Settings")
@@ -152,9 +156,25 @@ class SettingsDialog(QDialog):
         hint = QLabel("Use 1.5 to 3 and the high-contrast theme when projecting in a lecture hall.")
         hint.setProperty("role", "muted")
         hint.setWordWrap(True)
+        from cnoatlas.library.study_cache import MAX_BUDGET_MB, MIN_BUDGET_MB
+
+        self.cache_spin = QSpinBox()
+        self.cache_spin.setObjectName("cacheBudgetSpin")
+        self.cache_spin.setAccessibleName("Image cache limit in megabytes")
+        self.cache_spin.setRange(MIN_BUDGET_MB, MAX_BUDGET_MB)
+        self.cache_spin.setSingleStep(100)
+        self.cache_spin.setSuffix(" MB")
+        self.cache_spin.setValue(cache_budget_mb)
+        self.cache_spin.setToolTip(
+            "Synthetic studies are kept on disk to open again at once; beyond this size the "
+            "least recently opened ones are removed (and made again when needed)."
+        )
+        self.cache_spin.setKeyboardTracking(False)
+        self.cache_spin.valueChanged.connect(self.cacheBudgetChanged.emit)
         form = QFormLayout()
         form.addRow("Theme", self.theme_combo)
         form.addRow("Interface scale", self.scale_spin)
+        form.addRow("Image cache limit", self.cache_spin)
         # The department library's server (the password is never kept here: see the README).
         settings = AppSettings()
         self.library_fields: dict[str, QLineEdit] = {}

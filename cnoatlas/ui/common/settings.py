@@ -123,6 +123,22 @@ class AppSettings:
         self._qs.setValue(f"library/{key}", value.strip())
         self._qs.sync()
 
+    @property
+    def cache_budget_mb(self) -> int:
+        """The phantom's study cache keeps at most this many MB (least recently used go)."""
+        from cnoatlas.library.study_cache import DEFAULT_BUDGET_MB, clamp_budget_mb
+
+        try:
+            return clamp_budget_mb(float(self._qs.value("cache/budget_mb", DEFAULT_BUDGET_MB)))
+        except (TypeError, ValueError):
+            return DEFAULT_BUDGET_MB
+
+    @cache_budget_mb.setter
+    def cache_budget_mb(self, value: float) -> None:
+        from cnoatlas.library.study_cache import clamp_budget_mb
+
+        self._qs.setValue("cache/budget_mb", clamp_budget_mb(value))
+
     def window_state(self) -> tuple[QByteArray | None, QByteArray | None, str]:
         geometry = self._qs.value("window/geometry")
         state = self._qs.value("window/state")

@@ -20,6 +20,7 @@ def ensure_app(theme: str | None = None, scale: float | None = None) -> QApplica
         app.setApplicationVersion(__version__)
         app.setOrganizationName("cnoatlas")
         app.setDesktopFileName("cnoatlas")
+        app.setWindowIcon(app_icon())
         from cnoatlas.ui.common.errors import route_qt_messages_to_log
 
         route_qt_messages_to_log()
@@ -28,6 +29,19 @@ def ensure_app(theme: str | None = None, scale: float | None = None) -> QApplica
     settings = AppSettings()
     apply_theme(app, theme or settings.theme, scale if scale is not None else settings.scale)
     return app
+
+
+def app_icon():
+    """The atlas's icon (assets/icons, drawn from its own skeleton by tools/build_icons.py)."""
+    from PySide6.QtGui import QIcon
+
+    from cnoatlas import paths
+
+    icon = QIcon()
+    folder = paths.assets_dir() / "icons"
+    for png in sorted(folder.glob("cnoatlas-*.png")):
+        icon.addFile(str(png))
+    return icon
 
 
 def has_display() -> bool:
@@ -57,7 +71,27 @@ def run_gui() -> int:
     _remove_orphan_temps()
     window = MainWindow(page_after_paint=True)  # on screen before its first page is built
     window.show()
-    return app.exec()
+    return _run_loop(app, window)
+
+
+def _run_loop(app, window) -> int:
+    """Qt's event loop, ended by SIGINT/SIGTERM too: the window closes (saving its state)."""
+    from PySide6.QtCore import QTimer
+
+    from cnoatlas import stopping
+
+    def stop(code: int) -> None:
+        window.close()
+        app.exit(code)
+
+    stopping.set_gui_quit(stop)
+    wake = QTimer(app)  # Qt's loop is C++: wake Python now and then so a signal is seen
+    wake.timeout.connect(lambda: None)
+    wake.start(250)
+    try:
+        return app.exec()
+    finally:
+        stopping.set_gui_quit(None)
 
 
 def run_presentation(path: str | None = None) -> int:
@@ -71,4 +105,4 @@ def run_presentation(path: str | None = None) -> int:
     window = MainWindow()
     window.show()
     window.presentation = present(path, window)
-    return app.exec()
+    return _run_loop(app, window)

@@ -58,6 +58,9 @@ class MainWindow(QMainWindow):
         self.settings = settings or AppSettings()
         # A window that did not start from the user's state (screenshots, views) leaves it alone.
         self._remember_state = restore_state
+        from cnoatlas.library import study_cache
+
+        study_cache.set_budget_mb(self.settings.cache_budget_mb)
         self._pages: dict[str, QWidget] = {}  # built so far; see page()
         self._areas: dict[str, QScrollArea] = {}
         self._keys: list[str] = []
@@ -303,9 +306,12 @@ class MainWindow(QMainWindow):
 
     def open_settings(self) -> SettingsDialog:
         def make() -> SettingsDialog:
-            dialog = SettingsDialog(self.settings.theme, self.settings.scale, self)
+            dialog = SettingsDialog(
+                self.settings.theme, self.settings.scale, self, self.settings.cache_budget_mb
+            )
             dialog.themeChanged.connect(self.set_theme)
             dialog.scaleChanged.connect(self.set_scale)
+            dialog.cacheBudgetChanged.connect(self.set_cache_budget)
             return dialog
 
         return self._show_dialog("settings", make)
@@ -338,6 +344,12 @@ class MainWindow(QMainWindow):
     def set_theme(self, name: str) -> None:
         self.settings.theme = name
         apply_theme(QApplication.instance(), name, self.settings.scale)
+
+    def set_cache_budget(self, megabytes: int) -> None:
+        from cnoatlas.library import study_cache
+
+        self.settings.cache_budget_mb = megabytes
+        study_cache.set_budget_mb(self.settings.cache_budget_mb)  # applies at the next study
 
     def set_scale(self, scale: float) -> None:
         self.settings.scale = scale
