@@ -185,13 +185,13 @@ def _map_question(b: Bank, key: str) -> Question:
             id="map:clavicle-third",
             kind="map-choice",
             topic="distribution",
-            prompt="Where on the clavicle does CNO typically start? Select the part of the right "
-            "clavicle.",
+            prompt="Which part of the clavicle do CNO lesions typically involve? Select the part of "
+            "the right clavicle.",
             options=options,
             answer="clavicle.right.medial-third",
-            explanation="Clavicular CNO is a disease of the medial third, next to the "
-            "sternoclavicular joint, where it causes a thick, expanded bone with periosteal new "
-            "bone; the lateral end is seldom involved.",
+            explanation="Clavicular CNO typically involves the medial third, next to the "
+            "sternoclavicular joint, where the bone thickens and expands with periosteal new "
+            "bone, hyperostosis and soft-tissue oedema.",
             sources=("nico2022",),
             labels={o: site_label(o) for o in options},
         )
