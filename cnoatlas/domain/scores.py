@@ -139,3 +139,70 @@ JANSSON_NOTE = (
     "97 % with a sensitivity of 68 %; the points of each item have not been checked, so the "
     "atlas shows no total."
 )
+
+
+# --- filled from a case ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class Prefill:
+    """Each item's starting state on a case page, with a note on where it came from."""
+
+    met: dict[str, bool]
+    notes: dict[str, str]
+
+
+def _lab(case, *names: str):
+    wanted = {n.lower() for n in names}
+    return next((lab for lab in case.labs if lab.name.strip().lower() in wanted), None)
+
+
+def nbods_prefill(case) -> Prefill:
+    """The NBODS items as far as the case's own labs and lesions tell them."""
+    met: dict[str, bool] = {}
+    notes: dict[str, str] = {}
+    crp = _lab(case, "CRP", "C-reactive protein")
+    if crp is not None and isinstance(crp.value, int | float) and crp.unit.lower() == "mg/l":
+        met["crp"] = crp.value <= NBODS_CRP_LIMIT
+        notes["crp"] = f"CRP {crp.value_text} in this case."
+    else:
+        met["crp"] = False
+        notes["crp"] = "No CRP in mg/L in this case: tick it if you know it is ≤ 55 mg/L."
+    bands = _lab(case, "Band neutrophils", "Bands", "Band forms")
+    if bands is not None and isinstance(bands.value, int | float):
+        met["bands"] = bands.value <= NBODS_BANDS_LIMIT
+        notes["bands"] = f"Band neutrophils {bands.value_text} in this case."
+    else:
+        met["bands"] = False
+        notes["bands"] = "No band count in this case: tick it if it is ≤ 220 cells/µL."
+    bones = {lesion.site_id.split(".")[0] for lesion in case.lesions}
+    met["multifocal"] = len(case.lesions) > 1 and len({le.site_id for le in case.lesions}) > 1
+    notes["multifocal"] = (
+        f"{len(case.lesions)} lesion(s) in this case. The paper's own definition of multifocal "
+        "is not in its abstract."
+    )
+    met["femur"] = "femur" in bones
+    notes["femur"] = "A femoral lesion in this case." if met["femur"] else "No femoral lesion."
+    return Prefill(met, notes)
+
+
+def jansson_prefill(case) -> Prefill:
+    """The Jansson predictors that the case's data can tell; the rest start unticked."""
+    met = dict.fromkeys((key for key, _, _ in JANSSON_PREDICTORS), False)
+    notes: dict[str, str] = {}
+    counts = [
+        lab
+        for lab in case.labs
+        if lab.name.strip().lower() in {"wcc", "wbc", "haemoglobin", "hemoglobin", "platelets"}
+    ]
+    if counts:
+        met["normal-count"] = all(lab.flag == "normal" for lab in counts)
+        notes["normal-count"] = "From the case's blood count."
+    sites = {lesion.site_id.split(".")[0] for lesion in case.lesions}
+    met["axial-site"] = bool(sites & {"vertebra", "clavicle", "sternum"})
+    met["multiple"] = len({le.site_id for le in case.lesions}) > 1
+    crp = _lab(case, "CRP", "C-reactive protein")
+    if crp is not None and isinstance(crp.value, int | float) and crp.unit.lower() == "mg/l":
+        met["crp"] = crp.value >= 10  # 1 mg/dL = 10 mg/L
+        notes["crp"] = f"CRP {crp.value_text} (1 mg/dL = 10 mg/L)."
+    for key in ("symmetric", "marginal-sclerosis", "normal-temperature"):
+        notes[key] = "Judge it from the images and the history."
+    return Prefill(met, notes)
