@@ -394,15 +394,17 @@ def _plausibility(case: QuizCase) -> dict[str, float]:
     else:
         for d, v in (
             ("bacterial-osteomyelitis", 3),
-            ("brodie-abscess", 2),
             ("lch", 2),
             ("ewing-sarcoma", 2),
             ("osteosarcoma", 1),
             ("cno", 2),
         ):
             w[d] += v
-    if "vertebra" in bones or "spine" in bones:
-        for d, v in (("spondylodiscitis", 3), ("lch", 2), ("leukaemia", 2), ("lymphoma", 1)):
+    if bones <= {"vertebra", "spine"}:  # disease of the spine alone: infection of a disc first
+        for d, v in (("spondylodiscitis", 4), ("lch", 2), ("leukaemia", 1), ("lymphoma", 1)):
+            w[d] += v
+    elif "vertebra" in bones or "spine" in bones:
+        for d, v in (("lch", 2), ("leukaemia", 1), ("lymphoma", 1)):
             w[d] += v
     if "skull" in bones:
         w["lch"] += 4
@@ -415,9 +417,11 @@ def _plausibility(case: QuizCase) -> dict[str, float]:
         ):
             w[d] += v
     if any(p.endswith("metaphysis") for p in parts):
-        for d, v in (("bacterial-osteomyelitis", 2), ("brodie-abscess", 2), ("leukaemia", 1)):
+        for d, v in (("bacterial-osteomyelitis", 2), ("leukaemia", 1)):
             w[d] += v
-        if age >= 10:
+        if not many:  # a walled-off abscess is one metaphyseal lesion
+            w["brodie-abscess"] += 3
+        if age >= 10 and not many:  # osteosarcoma is a single lesion
             w["osteosarcoma"] += 2
     if "clavicle" in bones:
         for d, v in (("cno", 3), ("ewing-sarcoma", 1), ("lch", 1), ("bacterial-osteomyelitis", 1)):
@@ -433,8 +437,10 @@ def _plausibility(case: QuizCase) -> dict[str, float]:
         for d in ("lch", "leukaemia", "bacterial-osteomyelitis"):
             w[d] += 1
     elif age >= 10:
-        for d in ("ewing-sarcoma", "osteosarcoma", "juvenile-spondyloarthritis"):
+        for d in ("ewing-sarcoma", "juvenile-spondyloarthritis"):
             w[d] += 1
+        if not many:
+            w["osteosarcoma"] += 1
     return w
 
 
