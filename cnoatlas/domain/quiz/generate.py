@@ -492,7 +492,8 @@ def _case_question(key: str, cases: Sequence[QuizCase]) -> Question:
     teaching = f"{verdict} {case.teaching}".strip()
     on_image = _on_image(case)
     if part == "diagnosis":
-        if getattr(case, "follow_up", False):
+        if getattr(case, "follow_up", False) or case.diagnosis == "other":
+            # a follow-up is read against its baseline; "other" overlaps every named option
             raise KeyError(key)  # a follow-up study is read against its baseline, not diagnosed
         options = diagnosis_options(case)
         painful = [lesion for lesion in case.lesions if not lesion.silent]
@@ -562,7 +563,7 @@ def _case_keys(cases: Sequence[QuizCase]) -> list[str]:
     for case in cases:
         if case.diagnosis not in DIAGNOSES:
             continue
-        if not getattr(case, "follow_up", False):
+        if not getattr(case, "follow_up", False) and case.diagnosis != "other":
             keys.append(f"{case.id}:diagnosis")
         on_image = _on_image(case)
         for i in range(len(on_image)):
