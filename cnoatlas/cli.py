@@ -233,8 +233,10 @@ def _dicom(args: argparse.Namespace) -> int:
         print(json.dumps(info, ensure_ascii=False, indent=2))
         return EXIT_OK
     for s in info["series"]:
-        print(f"{s['modality'] or '?':6} {s['slices']:4} x {s['rows']}x{s['columns']}  "
-              f"{s['description'] or '(no description)'}  [{s['uid']}]")
+        print(
+            f"{s['modality'] or '?':6} {s['slices']:4} x {s['rows']}x{s['columns']}  "
+            f"{s['description'] or '(no description)'}  [{s['uid']}]"
+        )
     for problem in info["problems"]:
         print(f"problem: {problem['file']}: {problem['reason']}")
     for skipped in info["skipped"]:
@@ -389,7 +391,9 @@ def _phantom(args: argparse.Namespace) -> int:
         print(json.dumps(summary, indent=2))
         return EXIT_OK
     for s in summary["series"]:
-        print(f"{s['number']:2}  {s['description']:16} {s['slices']:3} x {s['rows']}x{s['columns']}")
+        print(
+            f"{s['number']:2}  {s['description']:16} {s['slices']:3} x {s['rows']}x{s['columns']}"
+        )
     print(f"wrote {len(files)} files and {len(study.annotations)} annotations to {outdir} "
           f"in {seconds:.1f} s (synthetic images)")  # fmt: skip
     return EXIT_OK
@@ -575,7 +579,9 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 # --- playlist -----------------------------------------------------------------------------
-@command("playlist", "lecture playlists: 'playlist export FILE --out DIR [--pdf]' writes the slides")
+@command(
+    "playlist", "lecture playlists: 'playlist export FILE --out DIR [--pdf]' writes the slides"
+)
 def _playlist_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("action", choices=("export",), help="export: every step as a 1920x1080 PNG")
     p.add_argument("file", type=Path, help="a playlist (.json)")
@@ -606,6 +612,67 @@ def _playlist(args: argparse.Namespace) -> int:
     )
     slides = [p for p in written if p.suffix == ".png"]
     print(f"wrote {len(slides)} slides to {args.out}" + (" and handout.pdf" if args.pdf else ""))
+    return EXIT_OK
+
+
+# --- score --------------------------------------------------------------------------------
+def _yes_no(text: str) -> bool:
+    value = text.strip().lower()
+    if value not in ("yes", "no"):
+        raise argparse.ArgumentTypeError(f"'{text}' must be yes or no")
+    return value == "yes"
+
+
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if value != value or value < 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"'{text}' must be a number at or above 0")
+    return value
+
+
+@command("score", "diagnostic scores with verified weights: 'score nbods' (Kostik et al. 2023)")
+def _score_args(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="score", metavar="SCORE", required=True, parser_class=_Parser)
+    n = sub.add_parser(
+        "nbods",
+        help="the NBO diagnostic score: nonbacterial against bacterial osteomyelitis",
+        description="NBODS (Kostik et al., Front Pediatr 2023): CRP <= 55 mg/L 56 points, "
+        "multifocal 27, femur 17, band neutrophils <= 220 cells/uL 15; a total above 17 "
+        "favours nonbacterial osteomyelitis.",
+    )
+    n.add_argument("--crp", required=True, type=_non_negative, metavar="MG_L", help="CRP in mg/L")
+    n.add_argument(
+        "--bands", required=True, type=_non_negative, metavar="CELLS_PER_UL",
+        help="band neutrophils in cells per microlitre",
+    )  # fmt: skip
+    n.add_argument("--multifocal", required=True, type=_yes_no, metavar="yes|no")
+    n.add_argument("--femur", required=True, type=_yes_no, metavar="yes|no")
+    n.add_argument("--json", action="store_true", help="print JSON only")
+
+
+@_score_args.run
+def _score(args: argparse.Namespace) -> int:
+    import json
+
+    from cnoatlas.domain.scores import NBODS_COHORT, nbods
+
+    result = nbods(
+        crp_mg_l=args.crp, bands_per_ul=args.bands, multifocal=args.multifocal, femur=args.femur
+    )
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print("NBO diagnostic score (NBODS)")
+    for item in result.items:
+        mark = "yes" if item.met else "no "
+        print(f"  {mark}  {item.item:<34} {item.points:>3}")
+    print(f"  total {result.points} (cut-off: above {result.cutoff})")
+    print(f"  {result.verdict()}")
+    print(f"  Cohort: {NBODS_COHORT}.")
+    print(f"  Source: {result.citation}")
     return EXIT_OK
 
 

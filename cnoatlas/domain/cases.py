@@ -37,7 +37,7 @@ DIAGNOSES: dict[str, str] = {
 }
 PATTERNS: dict[str, str] = {
     "tibio-appendicular-multifocal": "Tibio-appendicular multifocal",
-    "claviculo-spinal-paucifocal": "Claviculo-spinal pauci-focal",
+    "claviculo-spinal-pauci-focal": "Claviculo-spinal pauci-focal",
     "tibio-clavicular-crossover": "Tibio-clavicular crossover",
     "unclassified": "Unclassified",
 }

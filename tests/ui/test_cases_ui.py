@@ -312,3 +312,27 @@ def test_case_cards_share_the_row_with_no_empty_strip_at_the_right(qtbot, browse
         browser.resize(width, 800)
         qtbot.waitUntil(lambda: leftover() < CARD_WIDTH // 3)
         assert browser.grid.gridSize().width() >= CARD_WIDTH
+
+
+def test_the_nbods_calculator_is_filled_from_the_case_and_editable(page, qtbot):
+    page.show_case("osteomyelitis-acute-femur", synchronous=True)
+    panel = page.reasoning
+    assert page.reasoning_card.isVisible()
+    # A high CRP, one femoral lesion: only the femur item (17) scores, which is not above 17.
+    assert not panel.nbods_boxes["crp"].isChecked() and panel.nbods_boxes["femur"].isChecked()
+    assert panel.result().points == 17 and not panel.result().above_cutoff
+    assert "not above the cut-off of 17" in panel.total_label.text()
+    panel.nbods_boxes["bands"].setChecked(True)  # the reader knows the band count is low
+    assert panel.result().points == 32 and "32 points, above" in panel.total_label.text()
+    # Jansson: odds ratios, never a total.
+    assert "odds ratio 81.5" in panel.jansson_boxes["normal-count"].text()
+    assert "points" not in panel.jansson_boxes["normal-count"].text()
+
+
+def test_the_calculator_waits_in_quiz_mode(page, qtbot):
+    page.show_case("cno-tibio-appendicular", synchronous=True)
+    qtbot.mouseClick(page.quiz_toggle, Qt.MouseButton.LeftButton)
+    assert not page.reasoning_card.isVisible()
+    page.answer("cno")
+    assert page.reasoning_card.isVisible()
+    assert page.reasoning.result().points == 100

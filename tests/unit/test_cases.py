@@ -102,7 +102,7 @@ def test_library_covers_cno_patterns_and_the_differentials(library):
     assert len(cno) >= 8
     assert {c.pattern for c in cno} >= {
         "tibio-appendicular-multifocal",
-        "claviculo-spinal-paucifocal",
+        "claviculo-spinal-pauci-focal",
         "tibio-clavicular-crossover",
     }
     counts = {d: sum(c.diagnosis == d for c in library) for d in DIAGNOSES}
@@ -176,7 +176,7 @@ def test_contract_shape_of_a_case(library):
         "pattern",
     ]
     assert entry["site_ids"][0] == "clavicle.right.medial-third"
-    assert entry["pattern"] == "claviculo-spinal-paucifocal"
+    assert entry["pattern"] == "claviculo-spinal-pauci-focal"
 
 
 def test_filters_by_diagnosis_site_age_pattern_and_origin(library):

@@ -134,9 +134,9 @@ def test_chapters_load_in_order_and_ids_must_be_unique(tmp_path):
 
 
 # --- the shipped chapters -----------------------------------------------------------------
-def test_shipped_chapters_are_six_to_eight_with_unique_ids():
+def test_shipped_chapters_are_six_to_twelve_with_unique_ids():
     chapters = chapter_library()
-    assert 6 <= len(chapters) <= 8
+    assert 6 <= len(chapters) <= 12
     assert len({c.id for c in chapters}) == len(chapters)
     assert len({c.order for c in chapters}) == len(chapters)
 

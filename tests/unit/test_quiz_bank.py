@@ -110,6 +110,24 @@ def _edit(path, change):
             "features[0].topic",
             "is not one of",
         ),
+        (
+            "statements.json",
+            lambda d: d["statements"][2].pop("review"),
+            "statements[2].review",
+            "must be non-empty text",
+        ),
+        (
+            "statements.json",
+            lambda d: d["single_best_answers"][1].update(review="  "),
+            "single_best_answers[1].review",
+            "must be non-empty text",
+        ),
+        (
+            "features.json",
+            lambda d: d["features"][3].update(review=""),
+            "features[3].review",
+            "must be non-empty text",
+        ),
     ],
 )
 def test_a_broken_bank_names_file_field_and_problem(tmp_path, file, change, field, problem):
@@ -141,3 +159,22 @@ def test_map_frequencies_come_from_the_evidence_dataset():
         v.site_ids[0]: float(v.value) for v in data.values
     }
     assert table.sources == ("andronikou2020",) and table.via == "nico2022"
+
+
+def test_every_bank_item_has_a_review_note_citing_its_source():
+    b = load_bank()
+    for item in (*b.statements, *b.best_answers, *b.features):
+        assert len(item.review) >= 20, item.id
+        assert item.review.startswith("Key"), item.id
+
+
+def test_feature_stems_do_not_name_the_sign_they_ask_about():
+    b = load_bank()
+    named = {
+        "vertebra-plana": "vertebra plana",
+        "osteoid-matrix": "osteoid",
+        "penumbra": "penumbra",
+    }
+    for f in b.features:
+        if f.id in named:
+            assert named[f.id] not in f.finding.lower(), f.id

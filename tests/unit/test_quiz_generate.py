@@ -189,13 +189,79 @@ def test_the_case_library_gives_a_diagnosis_question_per_case_without_giving_it_
     cases = library_cases()
     assert len(cases) == len(case_library())
     ids = [i for i in question_ids(cases) if i.startswith("case:")]
-    assert ids == [f"case:{c.id}:diagnosis" for c in cases]  # no image geometry: no image items
+    # no image geometry: no image items; a follow-up study is never asked as a diagnosis
+    assert ids == [f"case:{c.id}:diagnosis" for c in cases if not c.follow_up]
+    assert any(c.follow_up for c in cases)
     for qid in ids:
         q = question(qid, cases)
         assert q.answer in q.options and "cno" in q.options
         assert DIAGNOSES[q.answer].lower() not in q.prompt.lower()
-        assert "Whole-body MRI shows lesions at:" in q.prompt
+        assert "Whole-body MRI shows lesions at:" not in q.prompt
         assert q.citation() and q.explanation.startswith("The diagnosis in this case is")
+
+
+def test_case_prompts_name_the_symptomatic_sites_only():
+    from cnoatlas.domain.quiz.cases import library_cases
+    from cnoatlas.domain.quiz.generate import in_sentence, site_label
+
+    for case in library_cases():
+        if case.follow_up:
+            continue
+        q = question(f"case:{case.id}:diagnosis", library_cases())
+        silent = {in_sentence(site_label(x.site_id)) for x in case.lesions if x.silent}
+        painful = {in_sentence(site_label(x.site_id)) for x in case.lesions if not x.silent}
+        tail = q.prompt.split("Symptomatic sites:")[-1]
+        for name in silent - painful:
+            assert f" {name};" not in tail and f" {name}." not in tail, (case.id, name)
+
+
+def test_every_quiz_item_offers_distinct_diagnoses_under_the_hierarchy():
+    from cnoatlas.domain.diagnoses import distinct, overlap
+    from cnoatlas.domain.quiz import DIAGNOSES
+    from cnoatlas.domain.quiz.cases import library_cases
+
+    assert overlap("brodie-abscess", "bacterial-osteomyelitis")
+    assert overlap("spondylodiscitis", "bacterial-osteomyelitis")
+    assert not overlap("brodie-abscess", "spondylodiscitis")
+    cases = library_cases()
+    for qid in question_ids(cases):
+        q = question(qid, cases)
+        dx = [o for o in q.options if o in DIAGNOSES]
+        if len(dx) == len(q.options) and q.kind in ("diagnosis", "feature"):
+            assert distinct(dx), (qid, dx)
+    for qid in question_ids(cases):
+        q = question(qid, cases)
+        if q.kind == "diagnosis":
+            assert len(q.options) == 5 and "other" not in q.options
+
+
+def test_no_follow_up_case_is_asked_as_a_diagnosis():
+    from cnoatlas.domain.quiz.cases import library_cases
+
+    cases = library_cases()
+    follow_ups = {c.id for c in cases if c.follow_up}
+    assert follow_ups
+    asked = {
+        q.case_id
+        for q in (question(i, cases) for i in question_ids(cases))
+        if q.kind == "diagnosis"
+    }
+    assert not asked & follow_ups
+    for case_id in follow_ups:
+        with pytest.raises(AtlasError):
+            question(f"case:{case_id}:diagnosis", cases)
+
+
+def test_case_distractors_follow_the_case_age_and_sites():
+    from cnoatlas.domain.quiz.cases import library_cases
+
+    cases = {c.id: c for c in library_cases()}
+    sacroiliac = question("case:cno-pelvis-sacroiliac:diagnosis", list(cases.values()))
+    assert "juvenile-spondyloarthritis" in sacroiliac.options
+    skull = question("case:lch-skull-femur:diagnosis", list(cases.values()))
+    assert "lch" in skull.options
+    brodie = question("case:brodie-abscess-tibia:diagnosis", list(cases.values()))
+    assert "bacterial-osteomyelitis" not in brodie.options
 
 
 def test_lesions_without_image_geometry_ask_no_image_questions():

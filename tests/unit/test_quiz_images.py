@@ -19,7 +19,10 @@ STIR_UID = "1.2.826.0.1.3680043.8.498.1001"
 T1_UID = "1.2.826.0.1.3680043.8.498.1002"
 # Two lesions on the STIR: (lesion id, slice, centre column, centre row, radius)
 LESIONS = (("lesion-1", 2, 12.0, 20.0, 5.0), ("lesion-2", 3, 34.0, 44.0, 4.0))
-SITES = {"lesion-1": "tibia.left.distal-metaphysis", "lesion-2": "femur.right.distal-metaphysis"}
+SITES = {
+    "lesion-1": "tibia.left.distal-metaphysis",
+    "lesion-2": "humerus.right.proximal-metaphysis",
+}
 
 
 def _circle(cx: float, cy: float, r: float, n: int = 16) -> list[list[float]]:
@@ -141,12 +144,27 @@ def test_a_library_case_without_a_generated_study_is_not_available(tmp_path, mon
     assert not is_available(case)
 
 
-def test_a_spot_prompt_names_the_bone_only_when_another_lesion_is_on_the_slice(tmp_path):
+def test_a_spot_prompt_names_the_region_only_when_another_lesion_is_on_the_slice(tmp_path):
     from dataclasses import replace
 
+    from cnoatlas.domain.errors import AtlasError
+    from cnoatlas.domain.quiz import question_ids
+
     study = read_study("case-x", write_study(tmp_path / "study"))
-    crowded = quiz_case(study)  # lesions on slices 2 and 3
-    assert "Click the lesion on this slice: the one in the " in question("case:case-x:spot-0", [crowded]).prompt
+    crowded = quiz_case(study)  # lesions on slices 2 and 3, in the leg and the arm
+    prompt = question("case:case-x:spot-0", [crowded]).prompt
+    assert prompt.endswith("Click the lesion on this slice: the one in the lower limbs.")
+    assert "tibia" not in prompt.lower()
+    # Two lesions side by side in the same region: no spot item (find-all covers them).
+    same = replace(crowded.lesions[1], site_id="femur.right.distal-metaphysis")
+    twins = replace(crowded, lesions=(crowded.lesions[0], same))
+    assert "case:case-x:spot-0" not in question_ids([twins])
+    assert "case:case-x:find-all" in question_ids([twins])
+    try:
+        question("case:case-x:spot-0", [twins])
+        raise AssertionError("a spot item for two lesions in one region")
+    except AtlasError:
+        pass
     far = replace(crowded.lesions[1], slice=30)
     apart = replace(crowded, lesions=(crowded.lesions[0], far))
     assert question("case:case-x:spot-0", [apart]).prompt.endswith(

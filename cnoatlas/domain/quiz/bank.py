@@ -1,7 +1,7 @@
 """The cited statement and feature bank (assets/quiz/*.json), read and checked on load.
 
-Every entry carries an explanation written for the atlas and a citation that must be a known
-source id; an entry that breaks a rule raises DataFileError naming the file, field and problem.
+Every entry carries an explanation written for the atlas, a citation that must be a known
+source id and a review note (why the key is right and which source says so); an entry that breaks a rule raises DataFileError naming the file, field and problem.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ class Statement:
     explanation: str
     sources: tuple[str, ...]
     via: str | None = None
+    review: str = ""  # the reviewer's note: why the key is right, and which source says so
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class BestAnswer:
     sources: tuple[str, ...]
     via: str | None = None
     differential: str | None = None
+    review: str = ""  # why the key is right, which source
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class Feature:
     explanation: str
     sources: tuple[str, ...]
     via: str | None = None
+    review: str = ""  # why the key is right, which source
 
     @property
     def differential(self) -> str:
@@ -180,6 +183,7 @@ def _statements(path: Path) -> tuple[tuple[Statement, ...], tuple[BestAnswer, ..
                 r.text(entry, where, "explanation"),
                 sources,
                 via,
+                r.text(entry, where, "review"),
             )
         )
     best = []
@@ -212,6 +216,7 @@ def _statements(path: Path) -> tuple[tuple[Statement, ...], tuple[BestAnswer, ..
                 sources,
                 via,
                 differential,
+                r.text(entry, where, "review"),
             )
         )
     return tuple(statements), tuple(best)
@@ -239,6 +244,7 @@ def _features(path: Path) -> tuple[Feature, ...]:
                 r.text(entry, where, "explanation"),
                 sources,
                 via,
+                r.text(entry, where, "review"),
             )
         )
     return tuple(result)

@@ -14,7 +14,8 @@ log = logging.getLogger("cnoatlas.quiz")
 
 def _vignette(case) -> str:
     labs = "; ".join(
-        f"{lab.name} {lab.value_text}{'' if lab.flag == 'normal' else f' ({lab.flag})'}"
+        f"{lab.name} {lab.value_text}"
+        + ("" if lab.flag == "normal" or lab.flag in lab.value_text else f" ({lab.flag})")
         for lab in case.labs
     )
     text = f"{case.presentation.strip()} {case.history.strip()}"
@@ -51,9 +52,9 @@ def _lesion(lesion, annotations: Sequence[Annotation]) -> CaseLesion:
         if a.lesion_id == lesion.id and a.kind in ("ellipse", "polygon")
     ]
     if not shapes:
-        return CaseLesion(lesion.site_id)
+        return CaseLesion(lesion.site_id, silent=lesion.silent)
     best, outline = max(shapes, key=lambda item: (_area(item[1]), -item[0].slice))
-    return CaseLesion(lesion.site_id, best.series_uid, best.slice, outline)
+    return CaseLesion(lesion.site_id, best.series_uid, best.slice, outline, lesion.silent)
 
 
 def case_view(case, annotations: Sequence[Annotation] = ()) -> CaseView:
@@ -78,6 +79,7 @@ def case_view(case, annotations: Sequence[Annotation] = ()) -> CaseView:
         pattern=case.pattern,
         teaching=teaching,
         sources=sources or ("nico2022",),
+        follow_up=case.timepoints.follow_up_of is not None,
     )
 
 

@@ -13,6 +13,7 @@ import itertools
 import random
 from collections.abc import Callable, Sequence
 
+from cnoatlas.domain.diagnoses import overlap
 from cnoatlas.domain.errors import AtlasError
 from cnoatlas.domain.quiz.bank import Bank, bank
 from cnoatlas.domain.quiz.questions import (
@@ -184,13 +185,13 @@ def _map_question(b: Bank, key: str) -> Question:
             id="map:clavicle-third",
             kind="map-choice",
             topic="distribution",
-            prompt="Where on the clavicle does CNO typically start? Select the part of the right "
-            "clavicle.",
+            prompt="Which part of the clavicle do CNO lesions typically involve? Select the part of "
+            "the right clavicle.",
             options=options,
             answer="clavicle.right.medial-third",
-            explanation="Clavicular CNO is a disease of the medial third, next to the "
-            "sternoclavicular joint, where it causes a thick, expanded bone with periosteal new "
-            "bone; the lateral end is seldom involved.",
+            explanation="Clavicular CNO typically involves the medial third, next to the "
+            "sternoclavicular joint, where the bone thickens and expands with periosteal new "
+            "bone, hyperostosis and soft-tissue oedema.",
             sources=("nico2022",),
             labels={o: site_label(o) for o in options},
         )
@@ -344,6 +345,120 @@ def _pattern_question(key: str) -> Question:
 
 
 # --- case questions ----------------------------------------------------------------------------
+_REGIONS = {
+    "skull": "the head",
+    "mandible": "the head",
+    "maxilla": "the head",
+    "vertebra": "the spine",
+    "spine": "the spine",
+    "sacrum": "the spine",
+    "clavicle": "the shoulders and chest wall",
+    "scapula": "the shoulders and chest wall",
+    "sternum": "the shoulders and chest wall",
+    "ribs": "the shoulders and chest wall",
+    "rib": "the shoulders and chest wall",
+    "ilium": "the pelvis",
+    "ischium": "the pelvis",
+    "pubis": "the pelvis",
+    "acetabulum": "the pelvis",
+    "pelvis": "the pelvis",
+    "sacroiliac-joint": "the pelvis",
+    "humerus": "the upper limbs",
+    "radius": "the upper limbs",
+    "ulna": "the upper limbs",
+    "carpals": "the upper limbs",
+    "hand": "the upper limbs",
+    "phalanges-hand": "the upper limbs",
+}
+
+
+def body_region(site_id: str) -> str:
+    """The body region a site lies in, as a prompt may name it ("the lower limbs")."""
+    bone = site_id.split(".")[0]
+    if bone.startswith("metacarpal"):
+        return "the upper limbs"
+    return _REGIONS.get(bone, "the lower limbs")
+
+
+# What a radiologist weighs for each diagnosis, from the case's own age, sites and spread.
+# Weights only rank the distractors; they are never shown.
+def _plausibility(case: QuizCase) -> dict[str, float]:
+    bones = {lesion.site_id.split(".")[0] for lesion in case.lesions}
+    parts = {lesion.site_id.rsplit(".", 1)[-1] for lesion in case.lesions}
+    age = case.age_years if case.age_years is not None else 10.0
+    many = len(bones) > 1 or len(case.lesions) > 2
+    w = dict.fromkeys((d for d in DIAGNOSES if d != "other"), 0.0)
+    if many:
+        for d, v in (("cno", 3), ("leukaemia", 3), ("lch", 2), ("lymphoma", 2)):
+            w[d] += v
+    else:
+        for d, v in (
+            ("bacterial-osteomyelitis", 3),
+            ("lch", 2),
+            ("ewing-sarcoma", 2),
+            ("osteosarcoma", 1),
+            ("cno", 2),
+        ):
+            w[d] += v
+    if bones <= {"vertebra", "spine"}:  # disease of the spine alone: infection of a disc first
+        for d, v in (("spondylodiscitis", 4), ("lch", 2), ("leukaemia", 1), ("lymphoma", 1)):
+            w[d] += v
+    elif "vertebra" in bones or "spine" in bones:
+        for d, v in (("lch", 2), ("leukaemia", 1), ("lymphoma", 1)):
+            w[d] += v
+    if "skull" in bones:
+        w["lch"] += 4
+    if "diaphysis" in parts:
+        for d, v in (
+            ("ewing-sarcoma", 3),
+            ("lch", 2),
+            ("bacterial-osteomyelitis", 1),
+            ("lymphoma", 1),
+        ):
+            w[d] += v
+    if any(p.endswith("metaphysis") for p in parts):
+        for d, v in (("bacterial-osteomyelitis", 2), ("leukaemia", 1)):
+            w[d] += v
+        if not many:  # a walled-off abscess is one metaphyseal lesion
+            w["brodie-abscess"] += 3
+        if age >= 10 and not many:  # osteosarcoma is a single lesion
+            w["osteosarcoma"] += 2
+    if "clavicle" in bones:
+        for d, v in (("cno", 3), ("ewing-sarcoma", 1), ("lch", 1), ("bacterial-osteomyelitis", 1)):
+            w[d] += v
+    if bones & {"sacroiliac-joint", "ilium", "ischium", "acetabulum", "pelvis"}:
+        for d, v in (
+            ("juvenile-spondyloarthritis", 3),
+            ("bacterial-osteomyelitis", 2),
+            ("ewing-sarcoma", 1),
+        ):
+            w[d] += v
+    if age < 5:
+        for d in ("lch", "leukaemia", "bacterial-osteomyelitis"):
+            w[d] += 1
+    elif age >= 10:
+        for d in ("ewing-sarcoma", "juvenile-spondyloarthritis"):
+            w[d] += 1
+        if not many:
+            w["osteosarcoma"] += 1
+    return w
+
+
+def diagnosis_options(case: QuizCase) -> list[str]:
+    """The key, CNO, and the likeliest other diagnoses for this case's age, sites and spread,
+    never two that overlap under the hierarchy (a Brodie abscess is bacterial osteomyelitis)."""
+    weights = _plausibility(case)
+    rng = _rng("case-diagnosis", case.id)
+    ranked = sorted(weights, key=lambda d: (-weights[d], rng.random()))
+    options = [case.diagnosis]
+    for d in ["cno", *ranked]:
+        if len(options) == _CASE_DIAGNOSIS_OPTIONS:
+            break
+        if all(not overlap(d, o) for o in options):
+            options.append(d)
+    return options
+
+
 def _article_for_age(age: str) -> str:
     """ "An 8-year-old", "an 11-year-old", "an 18-year-old": the article follows the spoken number."""
     whole = age.split(".")[0]
@@ -377,19 +492,19 @@ def _case_question(key: str, cases: Sequence[QuizCase]) -> Question:
     teaching = f"{verdict} {case.teaching}".strip()
     on_image = _on_image(case)
     if part == "diagnosis":
-        rng = _rng("case-diagnosis", case.id)
-        others = [d for d in DIAGNOSES if d not in ("other", case.diagnosis, "cno")]
-        options = {case.diagnosis, "cno", *rng.sample(others, _CASE_DIAGNOSIS_OPTIONS - 2)}
-        while len(options) < _CASE_DIAGNOSIS_OPTIONS:
-            options.add(rng.choice(others))
-        sites = list(dict.fromkeys(site_label(lesion.site_id) for lesion in case.lesions))
-        findings = f" Whole-body MRI shows lesions at: {'; '.join(sites)}." if sites else ""
+        if getattr(case, "follow_up", False) or case.diagnosis == "other":
+            # a follow-up is read against its baseline; "other" overlaps every named option
+            raise KeyError(key)  # a follow-up study is read against its baseline, not diagnosed
+        options = diagnosis_options(case)
+        painful = [lesion for lesion in case.lesions if not lesion.silent]
+        sites = list(dict.fromkeys(in_sentence(site_label(lesion.site_id)) for lesion in painful))
+        findings = f" Symptomatic sites: {'; '.join(sites)}." if sites else ""
         look = " Look at the images." if on_image else ""
         return Question(
             id=f"case:{key}",
             kind="diagnosis",
             prompt=f"{_case_intro(case)}{findings}{look} What is the most likely diagnosis?",
-            options=_shuffled(sorted(options), "case-options", case.id),
+            options=_shuffled(options, "case-options", case.id),
             answer=case.diagnosis,
             explanation=teaching,
             labels=DIAGNOSES,
@@ -405,7 +520,20 @@ def _case_question(key: str, cases: Sequence[QuizCase]) -> Question:
             and abs(other.slice - lesion.slice) <= SLICE_TOLERANCE + 1
             for other in on_image
         )
-        which = f": the one in the {in_sentence(site_label(lesion.site_id))}" if crowded else ""
+        which = ""
+        if crowded:
+            # Name the body region at most, never the site: finding the bone is the task. Two
+            # crowded lesions in the same region cannot be told apart, so find-all covers them.
+            region = body_region(lesion.site_id)
+            if any(
+                other is not lesion
+                and other.series_uid == lesion.series_uid
+                and abs(other.slice - lesion.slice) <= SLICE_TOLERANCE + 1
+                and body_region(other.site_id) == region
+                for other in on_image
+            ):
+                raise KeyError(key)
+            which = f": the one in {region}"
         return Question(
             id=f"case:{key}",
             kind="spot-lesion",
@@ -435,9 +563,15 @@ def _case_keys(cases: Sequence[QuizCase]) -> list[str]:
     for case in cases:
         if case.diagnosis not in DIAGNOSES:
             continue
-        keys.append(f"{case.id}:diagnosis")
+        if not getattr(case, "follow_up", False) and case.diagnosis != "other":
+            keys.append(f"{case.id}:diagnosis")
         on_image = _on_image(case)
-        keys += [f"{case.id}:spot-{i}" for i in range(len(on_image))]
+        for i in range(len(on_image)):
+            try:
+                _case_question(f"{case.id}:spot-{i}", [case])
+            except KeyError:
+                continue  # two lesions side by side in one region: left to find-all
+            keys.append(f"{case.id}:spot-{i}")
         if len(on_image) > 1:
             keys.append(f"{case.id}:find-all")
     return keys

@@ -60,6 +60,7 @@ DIAGNOSES: dict[str, str] = {
     "osteosarcoma": "Osteosarcoma",
     "leukaemia": "Leukaemia",
     "lymphoma": "Lymphoma",
+    "juvenile-spondyloarthritis": "Juvenile spondyloarthritis (enthesitis-related arthritis)",
     "other": "Something else",
 }
 
@@ -74,6 +75,7 @@ DIAGNOSIS_SHORT: dict[str, str] = {
     "osteosarcoma": "osteosarcoma",
     "leukaemia": "leukaemia",
     "lymphoma": "lymphoma",
+    "juvenile-spondyloarthritis": "juvenile spondyloarthritis",
     "other": "another condition",
 }
 
@@ -98,6 +100,7 @@ class CaseLesion:
     series_uid: str = ""
     slice: int = -1
     outline: tuple[tuple[float, float], ...] = ()  # (column, row) points of a closed polygon
+    silent: bool = False  # found by imaging, not a painful site: never named in a prompt
 
     @property
     def on_image(self) -> bool:
@@ -125,6 +128,7 @@ class QuizCase(Protocol):
     pattern: str | None
     teaching: str  # what the case teaches, shown after the answer
     sources: tuple[str, ...]  # source ids behind the teaching text
+    follow_up: bool  # a follow-up study of a known patient: never asked as a diagnosis
 
 
 @dataclass(frozen=True)
@@ -141,6 +145,7 @@ class CaseView:
     pattern: str | None = None
     teaching: str = ""
     sources: tuple[str, ...] = ("nico2022",)
+    follow_up: bool = False
 
     @property
     def has_images(self) -> bool:

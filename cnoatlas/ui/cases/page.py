@@ -247,6 +247,13 @@ class CasePage(QWidget):
         diagnosis_layout.addWidget(self.discussion_label)
         column.addWidget(diagnosis)
 
+        from cnoatlas.ui.cases.reasoning import ReasoningPanel
+
+        self.reasoning_card, reasoning_layout = _section("Reasoning tools")
+        self.reasoning = ReasoningPanel()
+        reasoning_layout.addWidget(self.reasoning)
+        column.addWidget(self.reasoning_card)
+
         notes, notes_layout = _section("My notes")
         self.notes_edit = QPlainTextEdit()
         self.notes_edit.setObjectName("caseNotes")
@@ -449,6 +456,9 @@ class CasePage(QWidget):
         assert case is not None
         hidden = self._diagnosis_hidden()
         self.answer_box.setVisible(hidden)
+        # The calculator is filled from the lesions, so it would give the findings away in a quiz.
+        self.reasoning_card.setVisible(not hidden)
+        self.reasoning.fill(case)
         for dx, button in self.answer_buttons.items():
             button.setEnabled(True)
             button.setVisible(dx in DIAGNOSES)
