@@ -75,13 +75,23 @@ def test_synthetic_labels_and_dwi_flag(written):
         assert ds.PatientName == "SYNTHETIC^TEST-CASE"
         assert ds.PatientID.startswith("SYNTH-")
         assert ds.BurnedInAnnotation == "NO"
-        assert ds.file_meta.TransferSyntaxUID == pydicom.uid.ExplicitVRLittleEndian
+        assert ds.file_meta.TransferSyntaxUID == pydicom.uid.RLELossless  # lossless, compact
         assert ds.PhotometricInterpretation == "MONOCHROME2" and ds.BitsAllocated == 16
         is_dwi = series.key == "dwi_wb"
         assert ("DIFFUSION" in ds.ImageType) == is_dwi
         assert ("DWI" in ds.SeriesDescription) == is_dwi
         if "stir" in series.key or is_dwi:
             assert "IR" in ds.ScanningSequence and float(ds.InversionTime) > 100
+
+
+def test_pixels_are_stored_losslessly_in_a_fraction_of_the_bytes(written):
+    study, out, _ = written
+    raw = sum(s.pixels.nbytes for s in study.series)
+    stored = sum(p.stat().st_size for p in out.rglob("*.dcm"))
+    assert stored < 0.35 * raw, stored / raw  # RLE with the air outside the body at zero
+    series = study.series[0]
+    for k, path in enumerate(_series_files(out, series)[:3]):
+        assert np.array_equal(pydicom.dcmread(path).pixel_array, series.pixels[k])
 
 
 @pytest.mark.skipif(shutil.which("dciodvfy") is None, reason="dciodvfy (dicom3tools) not installed")

@@ -100,6 +100,7 @@ class Body:
     sites: dict[str, SiteGeometry]
     landmarks: dict[str, float]
     bone_outer: list[Shape]  # every cortex outline (to keep soft-tissue lesions out of bone)
+    skin: list[Shape] = field(default_factory=list)  # the body's outer envelope (union)
 
     def bone_marrow(self, bone: str) -> list[Shape]:
         return [s for g in self.sites.values() if g.bone == bone for s in g.marrow]
@@ -125,6 +126,7 @@ class _Builder:
         self.parts: list[Part] = []
         self.sites: dict[str, SiteGeometry] = {}
         self.bone_outer: list[Shape] = []
+        self.skin: list[Shape] = []
         self.h = stature_mm(age, sex)
 
     # -- marrow by age and site ------------------------------------------------------------
@@ -296,7 +298,7 @@ class _Builder:
         for side, s in SIDES:
             self.leg(side, s, lm, x_hip, x_knee, x_ankle, r_head_f, femur)
             self.arm(side, s, lm, x_sh, z_sh)
-        return Body(age, sex, h, self.parts, self.sites, lm, self.bone_outer)
+        return Body(age, sex, h, self.parts, self.sites, lm, self.bone_outer, self.skin)
 
     def spine_levels(self, z_s1, z_c1, depth):
         """Centre, tangent and body height of every vertebra from C1 down to L5."""
@@ -339,7 +341,7 @@ class _Builder:
         head_c = vec(0.0, 0.0, h - 0.45 * head_h)
         z_neck = z_sh + 0.045 * h
         envelopes: list[Shape] = [
-            Ellipsoid(head_c, vec(0.33, 0.4, 0.46) * head_h),
+            Ellipsoid(head_c, vec(0.345, 0.418, 0.47) * head_h),  # a scalp over the vault
             Ellipsoid(vec(0.0, -0.08 * head_h, h - 0.74 * head_h), vec(0.27, 0.3, 0.25) * head_h),
             # the neck, leaning forwards to the root of the neck over the manubrium
             Capsule(vec(0, 0.01 * h, h - 0.85 * head_h), vec(0, -0.008 * h, z_sh - 0.02 * h),
@@ -357,6 +359,9 @@ class _Builder:
             # shoulders: the rounded top of the chest, the slope of the trapezius to the
             # acromion and the deltoid over the humeral head
             Ellipsoid(upper, vec(w_chest, depth * 1.0, 0.075 * h)),
+            # the upper chest stays full up to the clavicles (pectorals, the root of the neck)
+            _trunk(upper, vec(0.0, 0.04 * depth, z_sh + 0.012 * h), w_chest, 0.8 * w_chest,
+                   depth * 1.0, depth * 0.9),
             _trunk(upper, waist, w_chest, w_waist, depth * 1.0, depth * 0.97),
             _trunk(waist, hips, w_waist, w_hip, depth * 0.97, depth * 1.05),
             Ellipsoid(hips, vec(w_hip, depth * 1.02, 0.05 * h)),
@@ -388,18 +393,25 @@ class _Builder:
                 Capsule(hip, mid_thigh, 0.057 * h, 0.047 * h),
                 Capsule(mid_thigh, knee, 0.047 * h, 0.032 * h),
                 Capsule(knee, calf, 0.032 * h, 0.034 * h),
-                Capsule(calf, ankle, 0.034 * h, 0.016 * h),
+                Capsule(calf, ankle, 0.034 * h, 0.019 * h),
                 Capsule(sh, elbow, 0.028 * h, 0.021 * h),
                 Capsule(elbow, fore, 0.022 * h, 0.023 * h),
-                Capsule(fore, wrist, 0.023 * h, 0.014 * h, scale=(1.0, 0.8, 1.0)),
+                Capsule(fore, wrist, 0.023 * h, 0.016 * h, scale=(1.0, 0.8, 1.0)),
             ]
             envelopes += [
                 Capsule(vec(s * x_ankle, 0.012 * h, 0.02 * h), vec(s * x_ankle, -0.115 * h, 0.012 * h),
-                        0.024 * h, 0.016 * h, scale=(1.0, 1.0, 0.85)),
+                        0.024 * h, 0.016 * h, scale=(1.3, 1.0, 0.95)),
+                # the heel pad behind and under the calcaneus
+                Ellipsoid(vec(s * x_ankle, 0.03 * h, 0.024 * h), vec(0.02, 0.021, 0.024) * h),
                 Ellipsoid(vec(s * x_ankle, -0.035 * h, 0.03 * h), vec(0.027, 0.055, 0.028) * h),
                 Box(hand + vec(0, 0, 0.014 * h), vec(0.021, 0.0085, 0.031) * h, 0.007 * h),
             ]  # fmt: skip
+        # the front of the neck (strap muscles, thyroid, trachea) from the chin down to the
+        # sternal notch, so an anterior coronal slice shows the neck joining head and chest
+        envelopes.append(Ellipsoid(vec(0.0, -0.5 * depth, z_sh + 0.02 * h),
+                                   vec(0.026 * h, 0.42 * depth, 0.055 * h)))  # fmt: skip
         envelopes += limbs
+        self.skin = list(envelopes)
         for shape in envelopes:
             self.add(shape, "adipose")
         for shape in envelopes:
@@ -624,7 +636,7 @@ class _Builder:
             "skull.vault", c + vec(0, 0, cranium[2] * 0.6), vault_lo, vault_hi,
             vec(0, 0, 1), 3.0, "skull", outer=[skull], marrow=[diploe])  # fmt: skip
         r = 0.035 * head_h
-        chin = vec(0.0, -0.3 * head_h, h - 0.93 * head_h)
+        chin = vec(0.0, -0.25 * head_h, h - 0.9 * head_h)
         for side, s in SIDES:
             angle = vec(s * 0.2 * head_h, 0.02 * head_h, h - 0.84 * head_h)
             condyle = vec(s * 0.22 * head_h, 0.06 * head_h, h - 0.62 * head_h)
@@ -743,7 +755,7 @@ class _Builder:
         for i in range(1, 13):
             center, hgt, _d, _tangent = spine[f"t{i}"][:4]
             grow = float(np.interp(i, (1, 2, 4, 7, 10, 12), (0.5, 0.68, 0.86, 0.97, 0.97, 0.9)))
-            a_x = (w_chest - fat_t - 4.0 - r_rib) * grow  # lateral reach inside the wall
+            a_x = (w_chest - fat_t - 6.0 - r_rib) * grow  # lateral reach inside the wall
             y_back = min(center[1] + 0.22 * depth, depth - fat_t - 14.0)
             y_front = y_st + (4.0 if i <= 7 else 0.1 * depth * (i - 7))
             yc, b_y = (y_back + y_front) / 2, (y_back - y_front) / 2
@@ -794,17 +806,17 @@ class _Builder:
         # lateral third, from the sternoclavicular joint up and back to the acromion
         r_cl = max(2.8, 0.0042 * h)
         for side, s in SIDES:
-            medial = vec(s * (0.017 * h + 0.6 * r_cl), y_st + 1.0, notch + 0.2 * r_cl)
-            lateral = vec(s * biacromial / 2 * 0.93, 0.25 * depth, z_sh + 0.014 * h)
+            medial = vec(s * (0.017 * h + 0.6 * r_cl), y_st + 3.0, notch + 0.2 * r_cl)
+            lateral = vec(s * biacromial / 2 * 0.93, 0.25 * depth, z_sh + 0.01 * h)
             span = lateral - medial
             ctrl = []
             for t in np.linspace(0.0, 1.0, 7):
                 if t <= 0.62:  # forwards (negative y) in the medial two thirds
-                    bow = -0.008 * h * math.sin(math.pi * t / 0.62)
+                    bow = -0.005 * h * math.sin(math.pi * t / 0.62)
                 else:  # backwards in the lateral third
                     bow = 0.008 * h * math.sin(math.pi * (t - 0.62) / 0.38)
                 ctrl.append(medial + span * vec(t, t, t**1.3)
-                            + vec(0.0, bow, 0.006 * h * math.sin(math.pi * t)))  # fmt: skip
+                            + vec(0.0, bow, 0.003 * h * math.sin(math.pi * t)))  # fmt: skip
             pts = curve(ctrl, 4)
             n = len(pts)
             cut1, cut2 = n // 3, 2 * n // 3
@@ -816,13 +828,14 @@ class _Builder:
                 (f"clavicle.{side}.lateral-third", pts[cut2:], radii[cut2:]),
             ]
             self.tube_bone(pieces, f"clavicle.{side}", f, 1.0, thin=vec(0, 0, 1), flat=0.8)
-            sc_c = vec(s * biacromial * 0.27, 0.78 * depth, z_sh - 0.055 * h)
-            plate = Ellipsoid(sc_c, vec(0.042 * h, 0.006 * h, 0.07 * h), rot_z(-s * 28))
+            sc_c = vec(s * 0.055 * h, 0.56 * depth, z_sh - 0.06 * h)
+            plate = Ellipsoid(sc_c, vec(0.03 * h, 0.006 * h, 0.055 * h), rot_z(-s * 12))
             self.bone(f"scapula.{side}", f"scapula.{side}", plate, self.ff("axial"), 1.0)
             glenoid = vec(s * (biacromial / 2 * 0.86 - 0.016 * h), 0.12 * depth, z_sh)
-            neck = Capsule(glenoid, sc_c + vec(s * 0.02 * h, 0, 0.03 * h), 0.012 * h, 0.007 * h)
+            neck = Capsule(glenoid, sc_c + vec(s * 0.02 * h, -0.3 * depth, 0.03 * h), 0.012 * h,
+                           0.007 * h)  # fmt: skip
             self.bone(f"scapula.{side}", f"scapula.{side}", neck, self.ff("axial"), 1.0)
-            acromion = Capsule(sc_c + vec(s * 0.02 * h, 0.002 * h, 0.06 * h), lateral + vec(0, 0.006 * h, 0.004 * h),
+            acromion = Capsule(sc_c + vec(s * 0.02 * h, -0.2 * depth, 0.06 * h), lateral + vec(0, 0.006 * h, -0.002 * h),
                                0.005 * h, 0.006 * h)  # fmt: skip
             self.bone(f"scapula.{side}", f"scapula.{side}", acromion, self.ff("axial"), 1.0)
 
@@ -868,7 +881,7 @@ class _Builder:
             ala = top + t0 * seg_len * 1.0 + vec(s * 0.022 * h, 0.004 * h, 0.0)
             self.bone("sacrum", "sacrum", Ellipsoid(ala, vec(0.021, 0.01, 0.014) * h, rot_y(s * 15)),
                       f, 1.0)  # fmt: skip
-        tail = pos + unit(vec(0, 0.4, -1)) * 0.025 * h
+        tail = pos + unit(vec(0, 0.15, -1)) * 0.015 * h
         self.bone("coccyx", "coccyx", Capsule(pos, tail, 0.005 * h, 0.003 * h), f, 0.8)
         sac_top_z = top[2]
         triradiate_open = age < (12.5 if self.sex == "F" else 14.5)
@@ -879,7 +892,7 @@ class _Builder:
             # the wing fans up and out from the acetabular roof to the crest (about L4), its
             # blade facing forwards and inwards
             roof = head + vec(0.0, 0.1 * r_head, 1.6 * r_head)
-            crest = vec(s * (bi_iliac / 2 - 0.008 * h), 0.1 * depth, z_hip + 0.088 * h)
+            crest = vec(s * (bi_iliac / 2 - 0.02 * h), 0.1 * depth, z_hip + 0.084 * h)
             fan = unit(crest - roof)
             wing_c = (roof + crest) / 2
             span = float(np.linalg.norm(crest - roof)) / 2 + 0.006 * h
@@ -888,7 +901,7 @@ class _Builder:
             sid = f"ilium.{side}"
             self.bone(sid, sid, Ellipsoid(body_c, vec(1.05, 1.1, 1.2) * r_head), f, 1.2)
             blade = rot_z(s * 30) @ frame(fan, vec(0.0, 1.0, 0.0))
-            self.bone(sid, sid, Ellipsoid(wing_c, vec(0.046 * h, 0.0055 * h, span), blade), f, 1.3)
+            self.bone(sid, sid, Ellipsoid(wing_c, vec(0.04 * h, 0.0055 * h, span), blade), f, 1.3)
             self.bone(sid, sid, Capsule(roof, wing_c, 0.9 * r_head, 0.006 * h), f, 1.3)
             self.bone(sid, sid, Ellipsoid(si_c + vec(s * 0.012 * h, 0, 0), vec(0.013 * h, 0.017 * h, 0.03 * h), rot_z(-s * 25)), f, 1.2)  # fmt: skip
             # the posterior ilium: up to the posterior crest, and down as the thick buttress
@@ -1003,7 +1016,7 @@ class _Builder:
         a = ankle
         bones = {
             "talus": (vec(0, -0.004, -0.0115), vec(0.012, 0.018, 0.0095)),
-            "calcaneus": (vec(0.002, 0.013, -0.031), vec(0.013, 0.03, 0.0135)),
+            "calcaneus": (vec(0.002, 0.008, -0.029), vec(0.013, 0.027, 0.0125)),
             "navicular": (vec(-0.006, -0.026, -0.018), vec(0.011, 0.0055, 0.008)),
             "cuboid": (vec(0.011, -0.03, -0.03), vec(0.008, 0.009, 0.008)),
             "cuneiform-medial": (vec(-0.01, -0.038, -0.022), vec(0.005, 0.008, 0.009)),
@@ -1020,7 +1033,7 @@ class _Builder:
             r = (0.0048 if ray == 1 else 0.0032) * h
             self.small_long_bone(f"metatarsal-{ray}.{side}", base, head, r)
             tip = (
-                head + unit(head - base) * (0.03 if ray == 1 else 0.022) * h + vec(0, 0, 0.002 * h)
+                head + unit(head - base) * (0.03 if ray == 1 else 0.022) * h + vec(0, 0, 0.006 * h)
             )
             self.bone(f"phalanges-foot.{side}", f"phalanges-foot.{side}", Capsule(head + unit(head - base) * r * 1.8, tip, r * 0.9, r * 0.6), f, 0.7)  # fmt: skip
 
@@ -1089,6 +1102,7 @@ class _Builder:
             soft = Capsule(base if ray == 1 else head, start + unit(tilt) * finger * 1.04,
                            r * 2.1, r * 1.7, scale=(1.0, 0.85, 1.0))  # fmt: skip
             self.add(soft, "adipose")
+            self.skin.append(soft)
             self.parts.append(Part(shrink(soft, 0.55 * r), "muscle", alpha=0.8))  # tendons
         for ray, base, head, r, start, tip in rays:
             self.small_long_bone(f"metacarpal-{ray}.{side}", base, head, r)

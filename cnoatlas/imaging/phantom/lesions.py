@@ -153,7 +153,7 @@ def lesion_parts(body: Body, les: Lesion) -> list[Part]:
     parts: list[Part] = []
     kind = les.kind
 
-    def oedema(shape, alpha, soft=None, tissue="oedema", tagged=True, clip=marrow, grain=0.18):
+    def oedema(shape, alpha, soft=None, tissue="oedema", tagged=True, clip=marrow, grain=0.28):
         parts.append(Part(shape, tissue, les.site_id, alpha=alpha,
                           soft=fade if soft is None else soft, clip=clip,
                           tag=tag if tagged else None, texture=grain, seed=seed))  # fmt: skip
@@ -167,7 +167,7 @@ def lesion_parts(body: Body, les: Lesion) -> list[Part]:
             oedema(shrink(main, 1.0), 0.5, 1.0, "sclerosis", tagged=False)
         # the core's STIR signal is 5.6-7.2 times muscle's for intensities 0.6-1 (tissues.json
         # lesion_contrast); a fainter lesion blends more normal marrow in
-        oedema(main, 0.55 + 0.45 * inten)
+        oedema(main, 0.6 + 0.4 * inten)
         if les.state == "stable-fracture" and not g.id.endswith(".body"):
             oedema(
                 Capsule(center - perp * 40, center + perp * 40, 0.8, 0.8),
@@ -232,11 +232,18 @@ def lesion_parts(body: Body, les: Lesion) -> list[Part]:
     elif kind == "lch":
         r = max(4.0, size / 2)
         if g.bone == "skull":
+            # punched out of the left parietal vault: both tables and the diploe replaced
+            # through the whole thickness, a soft-tissue cap bulging out under the scalp
             skull = g.outer[0]
+            d = unit(vec(0.55, 0.0, 0.84))
+            reach = 1.0 / math.sqrt(float(np.sum((d / np.asarray(skull.radii)) ** 2)))
+            center = skull.c + d * (reach - 2.0)
+            inner = shrink(skull, 5.0 + 0.004 * body.height)
             hole = Ellipsoid(center, vec(r, r, r))
-            parts.append(Part(hole, "tumour", les.site_id, soft=0.8, clip=(skull,), tag=tag))
-            parts.append(Part(Ellipsoid(center + vec(0, 0, r * 0.4), vec(r, r, r * 0.6)), "tumour", None,
-                              alpha=0.8, soft=1.0, clip_out=(shrink(skull, 3.0),)))  # fmt: skip
+            parts.append(Part(hole, "tumour", les.site_id, soft=0.8, clip=(skull,),
+                              clip_out=(inner,), tag=tag))  # fmt: skip
+            parts.append(Part(Ellipsoid(center + d * r * 0.3, vec(r, r, r) * 0.75), "tumour", None,
+                              alpha=0.85, soft=1.0, clip_out=(skull,)))  # fmt: skip
         else:
             oedema(
                 Ellipsoid(center, vec(across * 1.3, across * 1.3, r * 1.7), rot),
@@ -264,7 +271,7 @@ def lesion_parts(body: Body, les: Lesion) -> list[Part]:
             # the mass wraps round the shaft, eccentric and lobulated, shorter than the
             # marrow disease
             mass = Ellipsoid(center + perp * g.radius * 0.6,
-                             vec(g.radius + size * 0.2, g.radius + size * 0.16, along * 0.7), rot)  # fmt: skip
+                             vec(g.radius + size * 0.13, g.radius + size * 0.11, along * 0.85), rot)  # fmt: skip
             parts.append(Part(mass, "tumour", None, alpha=0.95, soft=2.5, clip_out=near_outer,
                               tag=tag, texture=0.15, seed=seed + 1))  # fmt: skip
             for extra_r in (2.0, 4.2):

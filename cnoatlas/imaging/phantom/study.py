@@ -46,7 +46,7 @@ from cnoatlas.imaging.phantom.render import (
 from cnoatlas.imaging.phantom.tissues import Weighting, tissue_table
 
 GENERATOR_VERSION = "16"  # bump whenever the same description would give other pixels
-_WINDOW_TOP = {"stir": 0.85, "t1": 1.0}
+_WINDOW_TOP = {"stir": 0.82, "t1": 1.0}
 _FIELDS = {"age_years", "sex", "seed", "sequences", "lesions", "case_id", "variants"}
 _LESION_FIELDS = {"id", "site_id", "kind", "size_mm", "intensity", "options", "state"}
 
@@ -287,7 +287,9 @@ def generate_study(description: StudyDescription | dict, *, scale: float = 1.0) 
         )
         body_vox = pixels[pixels > 120]
         top = float(np.percentile(body_vox, 99.0)) if body_vox.size else 4095.0
-        if weighting != "dwi":  # fluid may saturate; soft tissue must stay readable
+        if weighting == "stir":  # fluid may saturate, a lesion's core never does
+            top = _WINDOW_TOP[weighting] * FULL_VALUE
+        elif weighting != "dwi":  # soft tissue must stay readable
             top = min(top, _WINDOW_TOP[weighting] * FULL_VALUE)
         window = (round(top * 0.5), round(top))
         sop = [_uid(digest, key, k) for k in range(pixels.shape[0])]
