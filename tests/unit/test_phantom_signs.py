@@ -106,7 +106,7 @@ def test_lesion_margin_fades_over_several_voxels_and_is_heterogeneous(femur_cno)
 
 def _spine_profile(st, top_level, bottom_level):
     """Stored values down the sagittal midline through the vertebral body centres."""
-    s = [x for x in st.series if x.key == "sag_stir_spine"][0]
+    s = next(x for x in st.series if x.key == "sag_stir_spine")
     sites = st.body.sites
     a = sites[f"vertebra.{top_level}.body"].center
     b = sites[f"vertebra.{bottom_level}.body"].center
@@ -280,7 +280,9 @@ def test_no_bone_lies_outside_the_skin():
         body = build_body(age, sex, modifiers(()))
         for shape in body.bone_outer:
             lo, hi = shape.bounds()
-            axes = [np.arange(a, b + 1e-6, 3.0, dtype=np.float32) for a, b in zip(lo, hi)]
+            axes = [
+                np.arange(a, b + 1e-6, 3.0, dtype=np.float32) for a, b in zip(lo, hi, strict=True)
+            ]
             x, y, z = np.meshgrid(*axes, indexing="ij")
             inside = shape.sdf(x, y, z) < -0.5
             if not inside.any():
