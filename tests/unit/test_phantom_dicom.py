@@ -159,3 +159,19 @@ def test_cli_exports_a_library_case(tmp_path, monkeypatch, capsys):
     raw = json.loads((tmp_path / "out" / "annotations.json").read_text())
     assert raw["annotations"]
     assert {a["site_id"] for a in raw["annotations"]} == {"vertebra.t9.body"}
+
+
+def test_cli_gallery_writes_a_png_per_series_and_key_slice(tmp_path, capsys):
+    case = "lch-vertebra-plana"
+    assert main(["phantom", "gallery", str(tmp_path), "--case", case]) == 0
+    folder = tmp_path / case
+    pngs = sorted(p.name for p in folder.glob("*.png"))
+    assert "contact-sheet.png" in pngs
+    assert {n.split("_l1_")[0] for n in pngs if "_l1_" in n} >= {
+        "01_cor_stir_wb",
+        "04_sag_stir_spine",
+    }
+    for name in pngs:
+        assert (folder / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert main(["phantom", "gallery", str(tmp_path), "--case", "no-such-case"]) == 2
+    assert "unknown case" in capsys.readouterr().err

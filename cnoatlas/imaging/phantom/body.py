@@ -316,14 +316,19 @@ class _Builder:
         discs["c1"] = 0.15
         total = sum(heights.values()) + sum(discs.values())
         unit_mm = (z_c1 - z_s1) / total
+        # the sagittal curves: lumbar lordosis, thoracic kyphosis, cervical lordosis, as one
+        # smooth curve (a Gaussian-smoothed profile, no kinks between the regions)
+        fine = np.linspace(-0.2, 1.2, 281)
+        raw = np.interp(fine, (0, 0.15, 0.33, 0.6, 0.82, 1.0), (0.3, 0.04, 0.16, 0.42, 0.22, 0.1))
+        kernel = np.exp(-0.5 * (np.arange(-40, 41) * 0.005 / 0.05) ** 2)
+        curve_y = np.convolve(np.pad(raw, 40, mode="edge"), kernel / kernel.sum(), mode="valid")
         levels = {}
         z = z_c1
         for n in names:
             hgt = heights[n] * unit_mm
             center_z = z - hgt / 2
             s = (center_z - z_s1) / (z_c1 - z_s1)
-            y = float(np.interp(s, (0, 0.15, 0.33, 0.6, 0.82, 1.0),
-                                (0.3, 0.03, 0.2, 0.42, 0.22, 0.1))) * depth  # fmt: skip
+            y = float(np.interp(s, fine, curve_y)) * depth
             levels[n] = [vec(0.0, y, center_z), hgt, discs[n] * unit_mm]
             z -= hgt + discs[n] * unit_mm
         for n, lv in levels.items():  # tangent from neighbours (lordosis, kyphosis)

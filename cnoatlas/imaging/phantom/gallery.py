@@ -68,20 +68,23 @@ def key_slices(study: Study) -> list[tuple[Series, str, int]]:
     return out
 
 
-def contact_sheet(images: list[np.ndarray], cell: int = 384, columns: int = 4) -> np.ndarray:
-    """The images scaled down (nearest neighbour) into cells of a grid, black between them."""
+def contact_sheet(images: list[np.ndarray], cell: int = 480, columns: int = 8) -> np.ndarray:
+    """The images scaled down (nearest neighbour) into cells of a grid, black between them;
+    cells are as tall as ``cell`` and as wide as the widest image needs at that height."""
     n = max(1, len(images))
     columns = min(columns, n)
     rows = (n + columns - 1) // columns
-    sheet = np.zeros((rows * (cell + 4) + 4, columns * (cell + 4) + 4), dtype=np.uint8)
+    wide = max(img.shape[1] / img.shape[0] for img in images) if images else 1.0
+    cw = min(cell, int(np.ceil(cell * wide)))
+    sheet = np.zeros((rows * (cell + 4) + 4, columns * (cw + 4) + 4), dtype=np.uint8)
     for i, img in enumerate(images):
-        f = min(cell / img.shape[0], cell / img.shape[1], 1.0)
+        f = min(cell / img.shape[0], cw / img.shape[1], 1.0)
         h, w = max(1, int(img.shape[0] * f)), max(1, int(img.shape[1] * f))
         ri = np.minimum((np.arange(h) / f).astype(int), img.shape[0] - 1)
         ci = np.minimum((np.arange(w) / f).astype(int), img.shape[1] - 1)
         small = img[ri][:, ci]
         r0 = 4 + (i // columns) * (cell + 4) + (cell - h) // 2
-        c0 = 4 + (i % columns) * (cell + 4) + (cell - w) // 2
+        c0 = 4 + (i % columns) * (cw + 4) + (cw - w) // 2
         sheet[r0 : r0 + h, c0 : c0 + w] = small
     return sheet
 
@@ -91,9 +94,14 @@ def write_gallery(study: Study, outdir: Path, name: str) -> list[Path]:
     folder = Path(outdir) / name
     folder.mkdir(parents=True, exist_ok=True)
     written, images = [], []
+    shots: dict[tuple[int, int], list[str]] = {}  # one picture per series and slice
+    series = {s.number: s for s in study.series}
     for s, lid, k in key_slices(study):
+        shots.setdefault((s.number, k), []).append(lid)
+    for (number, k), lids in shots.items():
+        s = series[number]
         img = windowed(s, k)
-        path = folder / f"{s.number:02d}_{s.key}_{lid}_s{k:03d}.png"
+        path = folder / f"{s.number:02d}_{s.key}_{'-'.join(lids)}_s{k:03d}.png"
         write_png(path, img)
         written.append(path)
         images.append(img)
