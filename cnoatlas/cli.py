@@ -331,9 +331,13 @@ def _cases(args: argparse.Namespace) -> int:
 # --- phantom ------------------------------------------------------------------------------
 @command("phantom", "the synthetic WB-MRI generator: 'phantom export CASE_ID OUTDIR' writes DICOM")
 def _phantom_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("action", choices=("export",), help="export: write the series + annotations")
+    p.add_argument("action", choices=("export", "gallery"),
+                   help="export: write the series + annotations; gallery: PNGs of every case's "
+                        "series at each lesion's key slice and a contact sheet per case")  # fmt: skip
     p.add_argument("target", nargs="+", metavar="CASE_ID OUTDIR",
-                   help="a case id and the output folder (only OUTDIR with --description)")  # fmt: skip
+                   help="a case id and the output folder (only OUTDIR with --description or "
+                        "gallery)")  # fmt: skip
+    p.add_argument("--case", metavar="CASE_ID", help="gallery: only this case")
     p.add_argument("--description", type=Path, metavar="FILE.json",
                    help="a study description (or a case.json) instead of a library case")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print the summary as JSON only")
@@ -347,6 +351,8 @@ def _phantom(args: argparse.Namespace) -> int:
     from cnoatlas.imaging.phantom import StudyDescription, generate_study, load_description
     from cnoatlas.imaging.phantom import write_study as write
 
+    if args.action == "gallery":
+        return _phantom_gallery(args)
     if len(args.target) > 2 or (args.description is None and len(args.target) != 2):
         raise AtlasError("phantom export takes CASE_ID OUTDIR (or --description FILE.json OUTDIR)")
     case_id = args.target[0] if len(args.target) == 2 else ""
@@ -396,6 +402,34 @@ def _phantom(args: argparse.Namespace) -> int:
         )
     print(f"wrote {len(files)} files and {len(study.annotations)} annotations to {outdir} "
           f"in {seconds:.1f} s (synthetic images)")  # fmt: skip
+    return EXIT_OK
+
+
+def _phantom_gallery(args: argparse.Namespace) -> int:
+    from cnoatlas.domain.cases import load_case
+    from cnoatlas.imaging.phantom import StudyDescription, generate_study
+    from cnoatlas.imaging.phantom.gallery import write_gallery
+
+    if len(args.target) != 1:
+        raise AtlasError("phantom gallery takes OUTDIR [--case CASE_ID]")
+    outdir = Path(args.target[0])
+    root = paths.cases_dir()
+    if args.case is not None:
+        if "/" in args.case or not (root / args.case / "case.json").is_file():
+            raise AtlasError(f"unknown case '{args.case}' (no {root / args.case / 'case.json'})")
+        ids = [args.case]
+    else:
+        ids = sorted(p.parent.name for p in root.glob("*/case.json"))
+    count = 0
+    for case_id in ids:
+        gen = load_case(root / case_id).generator_description()
+        if gen is None:
+            continue
+        study = generate_study(StudyDescription.from_json(gen, root / case_id / "case.json"))
+        files = write_gallery(study, outdir, case_id)
+        count += len(files)
+        print(f"{case_id}: {len(files) - 1} images and a contact sheet")
+    print(f"wrote {count} PNG files to {outdir} (synthetic images)")
     return EXIT_OK
 
 

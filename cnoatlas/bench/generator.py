@@ -153,6 +153,19 @@ def run(ctx: Context) -> list[Figure]:
         )
     )
 
+    stored = sum(p.stat().st_size for p in files)
+    library = 18 * stored  # the library's 18 cases, each a study like this one
+    figures.append(
+        Figure(
+            "generator.library_cache_share",
+            "cache of 18 such studies (RLE Lossless pixels) as a share of the 300 MB budget",
+            100.0 * library / 300e6,
+            "%",
+            100.0,
+            detail={"study_bytes": stored, "files": len(files), "budget_mb": 300},
+        )
+    )
+
     def reopen() -> None:
         if not ctx.quick:
             with _home(ctx.workdir / "home-0"):

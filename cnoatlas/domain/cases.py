@@ -19,7 +19,12 @@ from cnoatlas.domain.datafile import read_json
 from cnoatlas.domain.errors import DataFileError
 from cnoatlas.domain.sites import SiteModel, site_model
 from cnoatlas.domain.sources import bibliography
-from cnoatlas.domain.study_vocabulary import LESION_KINDS, LESION_OPTIONS, LESION_STATES
+from cnoatlas.domain.study_vocabulary import (
+    LESION_KINDS,
+    LESION_OPTIONS,
+    LESION_STATES,
+    NORMAL_VARIANTS,
+)
 
 CASE_FILE = "case.json"
 
@@ -398,8 +403,11 @@ def _one_line(text: str) -> str:
 
 def _check_generator(c: _Checker, gen: Any, where: str, patient: Patient | None) -> None:
     fields = ("age_years", "sex", "seed", "sequences", "lesions")
-    if not c.obj(gen, where, fields, fields):  # case_id is filled in from the case itself
+    if not c.obj(gen, where, (*fields, "variants"), fields):  # case_id comes from the case
         return
+    variants = gen.get("variants", [])
+    if not isinstance(variants, list) or any(v not in NORMAL_VARIANTS for v in variants):
+        c.add(f"{where}.variants", f"must be a list of: {', '.join(NORMAL_VARIANTS)}")
     age = c.number(gen, "age_years", f"{where}.", 3, 16)  # the generator's body models
     if patient and age is not None and age != patient.age_years:
         c.add(f"{where}.age_years", f"{age:g} differs from patient.age_years {patient.age_years:g}")

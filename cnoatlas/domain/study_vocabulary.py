@@ -17,6 +17,10 @@ LESION_KINDS = (
     "leukaemia",
 )
 LESION_STATES = ("active", "smaller", "resolved", "stable-fracture")
+# Normal findings a description can ask for (never annotated: a resident must learn not to call
+# them lesions): patchy bright STIR foci in the tarsal bones of healthy children, and islands of
+# red marrow (intermediate on STIR, brighter than muscle on T1) in the metaphyses.
+NORMAL_VARIANTS = ("tarsal-foci", "red-marrow-islands")
 # Option name -> the type its value must have (height_loss is a fraction of the vertebral height).
 LESION_OPTIONS: dict[str, type] = {
     "periosteal_reaction": bool,

@@ -75,13 +75,23 @@ def test_synthetic_labels_and_dwi_flag(written):
         assert ds.PatientName == "SYNTHETIC^TEST-CASE"
         assert ds.PatientID.startswith("SYNTH-")
         assert ds.BurnedInAnnotation == "NO"
-        assert ds.file_meta.TransferSyntaxUID == pydicom.uid.ExplicitVRLittleEndian
+        assert ds.file_meta.TransferSyntaxUID == pydicom.uid.RLELossless  # lossless, compact
         assert ds.PhotometricInterpretation == "MONOCHROME2" and ds.BitsAllocated == 16
         is_dwi = series.key == "dwi_wb"
         assert ("DIFFUSION" in ds.ImageType) == is_dwi
         assert ("DWI" in ds.SeriesDescription) == is_dwi
         if "stir" in series.key or is_dwi:
             assert "IR" in ds.ScanningSequence and float(ds.InversionTime) > 100
+
+
+def test_pixels_are_stored_losslessly_in_a_fraction_of_the_bytes(written):
+    study, out, _ = written
+    raw = sum(s.pixels.nbytes for s in study.series)
+    stored = sum(p.stat().st_size for p in out.rglob("*.dcm"))
+    assert stored < 0.35 * raw, stored / raw  # RLE with the air outside the body at zero
+    series = study.series[0]
+    for k, path in enumerate(_series_files(out, series)[:3]):
+        assert np.array_equal(pydicom.dcmread(path).pixel_array, series.pixels[k])
 
 
 @pytest.mark.skipif(shutil.which("dciodvfy") is None, reason="dciodvfy (dicom3tools) not installed")
@@ -149,3 +159,19 @@ def test_cli_exports_a_library_case(tmp_path, monkeypatch, capsys):
     raw = json.loads((tmp_path / "out" / "annotations.json").read_text())
     assert raw["annotations"]
     assert {a["site_id"] for a in raw["annotations"]} == {"vertebra.t9.body"}
+
+
+def test_cli_gallery_writes_a_png_per_series_and_key_slice(tmp_path, capsys):
+    case = "lch-vertebra-plana"
+    assert main(["phantom", "gallery", str(tmp_path), "--case", case]) == 0
+    folder = tmp_path / case
+    pngs = sorted(p.name for p in folder.glob("*.png"))
+    assert "contact-sheet.png" in pngs
+    assert {n.split("_l1_")[0] for n in pngs if "_l1_" in n} >= {
+        "01_cor_stir_wb",
+        "04_sag_stir_spine",
+    }
+    for name in pngs:
+        assert (folder / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert main(["phantom", "gallery", str(tmp_path), "--case", "no-such-case"]) == 2
+    assert "unknown case" in capsys.readouterr().err

@@ -9,7 +9,6 @@ et al.), marrow conversion follows the order "epiphyses early, then diaphyses, t
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -22,6 +21,8 @@ from cnoatlas.imaging.phantom.shapes import (
     Ellipsoid,
     OvalFrustum,
     Shape,
+    Sweep,
+    curve,
     frame,
     rot_x,
     rot_y,
@@ -66,6 +67,8 @@ class Part:
     clip: tuple[Shape, ...] = ()  # only inside the union of these
     clip_out: tuple[Shape, ...] = ()  # never inside these
     tag: str | None = None  # lesion id whose outline the annotations follow
+    texture: float = 0.0  # heterogeneity: the coverage dips by up to this fraction in places
+    seed: int = 0  # of the texture
 
 
 @dataclass
@@ -97,6 +100,7 @@ class Body:
     sites: dict[str, SiteGeometry]
     landmarks: dict[str, float]
     bone_outer: list[Shape]  # every cortex outline (to keep soft-tissue lesions out of bone)
+    skin: list[Shape] = field(default_factory=list)  # the body's outer envelope (union)
 
     def bone_marrow(self, bone: str) -> list[Shape]:
         return [s for g in self.sites.values() if g.bone == bone for s in g.marrow]
@@ -122,6 +126,7 @@ class _Builder:
         self.parts: list[Part] = []
         self.sites: dict[str, SiteGeometry] = {}
         self.bone_outer: list[Shape] = []
+        self.skin: list[Shape] = []
         self.h = stature_mm(age, sex)
 
     # -- marrow by age and site ------------------------------------------------------------
@@ -282,6 +287,8 @@ class _Builder:
         lm["z_shoulder"] = z_sh
         x_hip, x_knee, x_ankle = 0.052 * h, 0.043 * h, 0.045 * h
         x_sh = biacromial / 2 * 0.86
+        lm["fat_t"], lm["w_chest"] = fat_t, 0.098 * h
+        self.lm = lm
         self.soft_tissue(lm, head_h, biacromial, bi_iliac, depth, fat_t, x_hip, x_knee, x_ankle, x_sh, z_sh, spine)  # fmt: skip
         self.organs(lm, depth, spine)
         self.head(h, head_h, lm)
@@ -291,7 +298,7 @@ class _Builder:
         for side, s in SIDES:
             self.leg(side, s, lm, x_hip, x_knee, x_ankle, r_head_f, femur)
             self.arm(side, s, lm, x_sh, z_sh)
-        return Body(age, sex, h, self.parts, self.sites, lm, self.bone_outer)
+        return Body(age, sex, h, self.parts, self.sites, lm, self.bone_outer, self.skin)
 
     def spine_levels(self, z_s1, z_c1, depth):
         """Centre, tangent and body height of every vertebra from C1 down to L5."""
@@ -301,18 +308,27 @@ class _Builder:
         heights = {n: (0.6 if n == "c1" else 1.5 if n == "c2" else 1.0) * hc for n in names[:7]}
         heights.update({n: 4 / 3 for n in names[7:19]})
         heights.update({n: 16 / 9 for n in names[19:]})
+        # a collapsed body (vertebra plana, a healed fracture) shortens the column: the levels
+        # close up over it with normal discs, the rest of the spine takes up the difference
+        for n in names:
+            heights[n] *= self.mods.height_scale.get(f"vertebra.{n}.body", 1.0)
         discs = {n: heights[n] * (0.32 if n[0] != "t" else 0.22) for n in names}  # a child's
         discs["c1"] = 0.15
         total = sum(heights.values()) + sum(discs.values())
         unit_mm = (z_c1 - z_s1) / total
+        # the sagittal curves: lumbar lordosis, thoracic kyphosis, cervical lordosis, as one
+        # smooth curve (a Gaussian-smoothed profile, no kinks between the regions)
+        fine = np.linspace(-0.2, 1.2, 281)
+        raw = np.interp(fine, (0, 0.15, 0.33, 0.6, 0.82, 1.0), (0.3, 0.04, 0.16, 0.42, 0.22, 0.1))
+        kernel = np.exp(-0.5 * (np.arange(-40, 41) * 0.005 / 0.05) ** 2)
+        curve_y = np.convolve(np.pad(raw, 40, mode="edge"), kernel / kernel.sum(), mode="valid")
         levels = {}
         z = z_c1
         for n in names:
             hgt = heights[n] * unit_mm
             center_z = z - hgt / 2
             s = (center_z - z_s1) / (z_c1 - z_s1)
-            y = float(np.interp(s, (0, 0.15, 0.33, 0.6, 0.82, 1.0),
-                                (0.22, 0.08, 0.2, 0.36, 0.22, 0.15))) * depth  # fmt: skip
+            y = float(np.interp(s, fine, curve_y)) * depth
             levels[n] = [vec(0.0, y, center_z), hgt, discs[n] * unit_mm]
             z -= hgt + discs[n] * unit_mm
         for n, lv in levels.items():  # tangent from neighbours (lordosis, kyphosis)
@@ -330,10 +346,11 @@ class _Builder:
         head_c = vec(0.0, 0.0, h - 0.45 * head_h)
         z_neck = z_sh + 0.045 * h
         envelopes: list[Shape] = [
-            Ellipsoid(head_c, vec(0.33, 0.4, 0.46) * head_h),
+            Ellipsoid(head_c, vec(0.345, 0.418, 0.47) * head_h),  # a scalp over the vault
             Ellipsoid(vec(0.0, -0.08 * head_h, h - 0.74 * head_h), vec(0.27, 0.3, 0.25) * head_h),
-            Capsule(vec(0, 0.02 * h, h - 0.85 * head_h), vec(0, 0.01 * h, z_sh - 0.02 * h),
-                    0.03 * h, 0.034 * h, scale=(1.0, 0.92, 1.0)),
+            # the neck, leaning forwards to the root of the neck over the manubrium
+            Capsule(vec(0, 0.01 * h, h - 0.85 * head_h), vec(0, -0.008 * h, z_sh - 0.02 * h),
+                    0.03 * h, 0.034 * h, scale=(1.0, 1.12, 1.0)),
         ]  # fmt: skip
         girl = 0.012 * min(max(self.age - 11, 0), 4) / 4 if self.sex == "F" else 0.0
         w_chest = 0.098 * h
@@ -347,6 +364,9 @@ class _Builder:
             # shoulders: the rounded top of the chest, the slope of the trapezius to the
             # acromion and the deltoid over the humeral head
             Ellipsoid(upper, vec(w_chest, depth * 1.0, 0.075 * h)),
+            # the upper chest stays full up to the clavicles (pectorals, the root of the neck)
+            _trunk(upper, vec(0.0, 0.04 * depth, z_sh + 0.012 * h), w_chest, 0.8 * w_chest,
+                   depth * 1.0, depth * 0.9),
             _trunk(upper, waist, w_chest, w_waist, depth * 1.0, depth * 0.97),
             _trunk(waist, hips, w_waist, w_hip, depth * 0.97, depth * 1.05),
             Ellipsoid(hips, vec(w_hip, depth * 1.02, 0.05 * h)),
@@ -378,18 +398,25 @@ class _Builder:
                 Capsule(hip, mid_thigh, 0.057 * h, 0.047 * h),
                 Capsule(mid_thigh, knee, 0.047 * h, 0.032 * h),
                 Capsule(knee, calf, 0.032 * h, 0.034 * h),
-                Capsule(calf, ankle, 0.034 * h, 0.016 * h),
+                Capsule(calf, ankle, 0.034 * h, 0.019 * h),
                 Capsule(sh, elbow, 0.028 * h, 0.021 * h),
                 Capsule(elbow, fore, 0.022 * h, 0.023 * h),
-                Capsule(fore, wrist, 0.023 * h, 0.014 * h, scale=(1.0, 0.8, 1.0)),
+                Capsule(fore, wrist, 0.023 * h, 0.016 * h, scale=(1.0, 0.8, 1.0)),
             ]
             envelopes += [
                 Capsule(vec(s * x_ankle, 0.012 * h, 0.02 * h), vec(s * x_ankle, -0.115 * h, 0.012 * h),
-                        0.024 * h, 0.016 * h, scale=(1.0, 1.0, 0.85)),
+                        0.024 * h, 0.016 * h, scale=(1.3, 1.0, 0.95)),
+                # the heel pad behind and under the calcaneus
+                Ellipsoid(vec(s * x_ankle, 0.03 * h, 0.024 * h), vec(0.02, 0.021, 0.024) * h),
                 Ellipsoid(vec(s * x_ankle, -0.035 * h, 0.03 * h), vec(0.027, 0.055, 0.028) * h),
                 Box(hand + vec(0, 0, 0.014 * h), vec(0.021, 0.0085, 0.031) * h, 0.007 * h),
             ]  # fmt: skip
+        # the front of the neck (strap muscles, thyroid, trachea) from the chin down to the
+        # sternal notch, so an anterior coronal slice shows the neck joining head and chest
+        envelopes.append(Ellipsoid(vec(0.0, -0.5 * depth, z_sh + 0.02 * h),
+                                   vec(0.026 * h, 0.42 * depth, 0.055 * h)))  # fmt: skip
         envelopes += limbs
+        self.skin = list(envelopes)
         for shape in envelopes:
             self.add(shape, "adipose")
         for shape in envelopes:
@@ -614,7 +641,7 @@ class _Builder:
             "skull.vault", c + vec(0, 0, cranium[2] * 0.6), vault_lo, vault_hi,
             vec(0, 0, 1), 3.0, "skull", outer=[skull], marrow=[diploe])  # fmt: skip
         r = 0.035 * head_h
-        chin = vec(0.0, -0.3 * head_h, h - 0.93 * head_h)
+        chin = vec(0.0, -0.25 * head_h, h - 0.9 * head_h)
         for side, s in SIDES:
             angle = vec(s * 0.2 * head_h, 0.02 * head_h, h - 0.84 * head_h)
             condyle = vec(s * 0.22 * head_h, 0.06 * head_h, h - 0.62 * head_h)
@@ -646,18 +673,14 @@ class _Builder:
             region = n[0]
             width = {"c": 0.017, "t": 0.021, "l": 0.028}[region] * h * (0.75 if n == "c1" else 1.0)
             dep = {"c": 0.012, "t": 0.016, "l": 0.02}[region] * h
-            scale = self.mods.height_scale.get(f"vertebra.{n}.body", 1.0)
             rot = frame(tangent, np.array([1.0, 0.0, 0.0]))
-            body = Box(center, vec(width / 2, dep / 2, hgt * scale / 2), min(2.0, hgt / 4), rot)
+            body = Box(center, vec(width / 2, dep / 2, hgt / 2), min(2.0, hgt / 4), rot)
             self.bone(f"vertebra.{n}.body", f"vertebra.{n}", body, self.ff("axial"), 1.2,
                       axis=tangent, radius=dep / 2)  # fmt: skip
-            # the disc below fills the lost height so the column stays continuous
-            lost = hgt * (1 - scale) / 2
             if i + 1 < len(names) or n == "l5":
                 below = center - tangent * (hgt / 2 + disc / 2)
-                dscale = self.mods.disc_scale.get(n, 1.0)
-                dh = disc * dscale + lost * 2
-                self.add(Box(below + tangent * lost, vec(width / 2 * 0.96, dep / 2 * 0.92, dh / 2),
+                dh = disc * self.mods.disc_scale.get(n, 1.0)
+                self.add(Box(below, vec(width / 2 * 0.96, dep / 2 * 0.92, dh / 2),
                              min(1.5, dh / 3), rot), "disc")  # fmt: skip
             rc = {"c": 0.0058, "t": 0.0045, "l": 0.0055}[region] * h
             canal = center + rot @ vec(0, dep / 2 + rc + 1.0, 0)
@@ -698,61 +721,126 @@ class _Builder:
             taper = 0.62 if i < conus - 1 else 0.3
             self.add(Capsule(pts[i], pts[i + 1], rcs[i] * 0.62, rcs[i + 1] * taper), "cord")
 
+    def tube_bone(self, pieces, bone, ff, cortex=0.9, thin=None, flat=1.0, chunk=4):
+        """A bone swept along a curve: ``pieces`` is [(site id, points, radii)], consecutive
+        pieces sharing their end points. Painted as all cortex first, then all marrow, in short
+        chunks (small bounding boxes, fast), so the tube has no seams."""
+        cortex_parts, marrow_parts = [], []
+        for sid, pts, radii in pieces:
+            outers, inners = [], []
+            for i in range(0, len(pts) - 1, chunk):
+                j = min(i + chunk, len(pts) - 1)
+                shape = Sweep(pts[i : j + 1], np.asarray(radii[i : j + 1]), thin, flat)
+                if sid in self.mods.thickening:
+                    shape = _grow(shape, self.mods.thickening[sid])
+                outers.append(shape)
+                inners.append(shrink(shape, cortex))
+            cortex_parts += [Part(o, "cortex", sid) for o in outers]
+            marrow_parts += [Part(m, "marrow", sid, ff=ff) for m in inners]
+            self.bone_outer += outers
+            axis = pts[-1] - pts[0]
+            self.site(sid, bone, outers, inners, axis, float(np.mean(radii)))
+        self.parts += cortex_parts + marrow_parts
+
     def thorax(self, spine, depth, biacromial, z_sh):
-        h = self.h
+        """Ribs as arcs swept from the costovertebral joint round the chest wall to the costal
+        cartilage and the sternum, inside the chest wall at every level; sternum; clavicles as
+        S-curves from the manubrium to the acromion."""
+        h, lm = self.h, self.lm
+        fat_t, w_chest = lm["fat_t"], lm["w_chest"]
         r_rib = max(2.2, 0.0026 * h)
-        for i in range(1, 13):
-            center, hgt, _d, _tangent = spine[f"t{i}"][:4]
-            width = float(np.interp(i, (1, 3, 6, 9, 12), (0.55, 0.85, 1.0, 1.0, 0.85))) * 0.095 * h
-            dep = float(np.interp(i, (1, 6, 12), (0.55, 0.95, 0.9))) * depth
-            y_c = center[1] - dep * 0.92
-            end_angle = math.radians(175 if i <= 7 else 150 if i <= 10 else 95)
-            drop = float(np.interp(i, (1, 7, 12), (0.025, 0.06, 0.03))) * h
-            for side, s in SIDES:
-                pts = []
-                for k in range(9):
-                    th = 0.18 + (end_angle - 0.18) * k / 8
-                    pts.append(vec(s * width * math.sin(th), y_c + dep * math.cos(th),
-                                   center[2] + 0.3 * hgt - drop * (th / math.pi) ** 1.3))  # fmt: skip
-                for a, b in itertools.pairwise(pts):
-                    self.bone(f"ribs.{side}", f"ribs.{side}", Capsule(a, b, r_rib, r_rib),
-                              self.ff("axial"), 0.9, radius=r_rib)  # fmt: skip
-                if i <= 7:  # costal cartilage to the sternum
-                    st = vec(s * 0.012 * h, -depth * 0.93, spine["t4"][0][2] - 0.015 * h * (i - 3))
-                    self.add(Capsule(pts[-1], st, r_rib * 0.9, r_rib * 0.8), "cartilage")
-        # sternum
+        # the sternum lies under the skin, fat and a thin pectoral layer
+        st_half = max(3.5, 0.0042 * h)
+        y_st = -depth + fat_t + 2.5 + st_half
         notch = spine["t2"][0][2]
-        y_st = -depth * 0.93
         man_h = 0.035 * h
-        man = Box(
-            vec(0, y_st, notch - man_h / 2), vec(0.017 * h, 0.0045 * h, man_h / 2), 2.0, rot_x(-12)
-        )
-        self.bone("sternum.manubrium", "sternum", man, self.ff("axial"), 0.9)
         body_top = notch - man_h - 1.5
         body_bot = spine["t9"][0][2]
-        st_body = Box(vec(0, y_st - 0.004 * h, (body_top + body_bot) / 2),
-                      vec(0.012 * h, 0.0042 * h, (body_top - body_bot) / 2), 2.0, rot_x(-12))  # fmt: skip
-        self.bone("sternum.body", "sternum", st_body, self.ff("axial"), 0.9)
-        # clavicles and scapulae
+        f = self.ff("axial")
+        for i in range(1, 13):
+            center, hgt, _d, _tangent = spine[f"t{i}"][:4]
+            grow = float(np.interp(i, (1, 2, 4, 7, 10, 12), (0.5, 0.68, 0.86, 0.97, 0.97, 0.9)))
+            a_x = (w_chest - fat_t - 6.0 - r_rib) * grow  # lateral reach inside the wall
+            y_back = min(center[1] + 0.22 * depth, depth - fat_t - 14.0)
+            y_front = y_st + (4.0 if i <= 7 else 0.1 * depth * (i - 7))
+            yc, b_y = (y_back + y_front) / 2, (y_back - y_front) / 2
+            # sternal end of the cartilage (true ribs), or the free anterior end
+            if i == 1:
+                z_front = notch - 0.45 * man_h
+            elif i <= 7:
+                z_front = body_top - (body_top - body_bot) * (i - 2) / 5.5
+            else:
+                z_front = None
+            drop = float(np.interp(i, (1, 4, 7, 10, 12), (0.035, 0.07, 0.085, 0.07, 0.03))) * h
+            end_bone = math.radians(float(np.interp(i, (1, 7, 10, 12), (150, 140, 130, 95))))
+            end_cart = math.radians(175 if i <= 7 else 165 if i <= 10 else 0)
+            z_head = center[2] + 0.25 * hgt
+            for side, s in SIDES:
+                head = vec(s * 0.5 * (0.021 * h), center[1] - 0.1 * depth, z_head)
+                th0 = 0.35
+                ctrl = [head]
+                for th in np.linspace(th0, end_bone, 5):
+                    ctrl.append(vec(s * a_x * math.sin(th), yc + b_y * math.cos(th),
+                                    z_head - drop * ((th - th0) / (math.pi - th0)) ** 1.2))  # fmt: skip
+                pts = curve(ctrl, 3)
+                n = len(pts)
+                radii = np.full(n, r_rib)
+                radii[0] = r_rib * 1.15
+                self.tube_bone([(f"ribs.{side}", pts, radii)], f"ribs.{side}", f, 0.9,
+                               thin=None)  # fmt: skip
+                if end_cart > end_bone:  # costal cartilage round the front to the sternum
+                    cart = []
+                    for th in np.linspace(end_bone, end_cart, 4):
+                        zz = z_head - drop * ((th - th0) / (math.pi - th0)) ** 1.2
+                        cart.append(vec(s * a_x * math.sin(th), yc + b_y * math.cos(th), zz))
+                    if z_front is not None:
+                        cart[-1] = vec(s * (st_half * 2.4), y_st, z_front)
+                        cart[-2][2] = (cart[-2][2] + z_front) / 2
+                    cpts = curve(cart, 3)
+                    for k in range(len(cpts) - 1):
+                        self.add(Capsule(cpts[k], cpts[k + 1], r_rib * 0.9, r_rib * 0.85),
+                                 "cartilage")  # fmt: skip
+        # sternum: manubrium and body, just under the anterior chest wall
+        man = Box(vec(0, y_st, notch - man_h / 2), vec(0.017 * h, st_half, man_h / 2), 2.0,
+                  rot_x(-8))  # fmt: skip
+        self.bone("sternum.manubrium", "sternum", man, f, 0.9)
+        st_body = Box(vec(0, y_st + 0.5, (body_top + body_bot) / 2),
+                      vec(0.012 * h, st_half * 0.9, (body_top - body_bot) / 2), 2.0, rot_x(-8))  # fmt: skip
+        self.bone("sternum.body", "sternum", st_body, f, 0.9)
+        # clavicles: an S-curve, convex forwards in its medial two thirds and concave in its
+        # lateral third, from the sternoclavicular joint up and back to the acromion
         r_cl = max(2.8, 0.0042 * h)
         for side, s in SIDES:
-            medial = vec(s * 0.02 * h, y_st + 0.004 * h, notch + 0.004 * h)
-            lateral = vec(s * biacromial / 2 * 0.93, 0.25 * depth, z_sh + 0.014 * h)
-            mid1 = medial + (lateral - medial) / 3 + vec(0, -0.006 * h, 0.003 * h)
-            mid2 = medial + 2 * (lateral - medial) / 3 + vec(0, -0.004 * h, 0.0)
-            for third, a, b, ra, rb in (("medial-third", medial, mid1, r_cl * 1.25, r_cl),
-                                        ("middle-third", mid1, mid2, r_cl, r_cl),
-                                        ("lateral-third", mid2, lateral, r_cl, r_cl * 1.1)):  # fmt: skip
-                sid = f"clavicle.{side}.{third}"
-                self.bone(sid, f"clavicle.{side}", Capsule(a, b, ra, rb), self.ff("axial"), 1.0,
-                          axis=b - a, radius=(ra + rb) / 2)  # fmt: skip
-            sc_c = vec(s * biacromial * 0.27, 0.78 * depth, z_sh - 0.055 * h)
-            plate = Ellipsoid(sc_c, vec(0.042 * h, 0.006 * h, 0.07 * h), rot_z(-s * 28))
+            medial = vec(s * (0.017 * h + 0.6 * r_cl), y_st + 3.0, notch + 0.2 * r_cl)
+            lateral = vec(s * biacromial / 2 * 0.93, 0.25 * depth, z_sh + 0.01 * h)
+            span = lateral - medial
+            ctrl = []
+            for t in np.linspace(0.0, 1.0, 7):
+                if t <= 0.62:  # forwards (negative y) in the medial two thirds
+                    bow = -0.005 * h * math.sin(math.pi * t / 0.62)
+                else:  # backwards in the lateral third
+                    bow = 0.008 * h * math.sin(math.pi * (t - 0.62) / 0.38)
+                ctrl.append(medial + span * vec(t, t, t**1.3)
+                            + vec(0.0, bow, 0.003 * h * math.sin(math.pi * t)))  # fmt: skip
+            pts = curve(ctrl, 4)
+            n = len(pts)
+            cut1, cut2 = n // 3, 2 * n // 3
+            radii = np.interp(np.arange(n), (0, cut1, cut2, n - 1),
+                              (1.3 * r_cl, r_cl, r_cl * 0.95, 1.1 * r_cl))  # fmt: skip
+            pieces = [
+                (f"clavicle.{side}.medial-third", pts[: cut1 + 1], radii[: cut1 + 1]),
+                (f"clavicle.{side}.middle-third", pts[cut1 : cut2 + 1], radii[cut1 : cut2 + 1]),
+                (f"clavicle.{side}.lateral-third", pts[cut2:], radii[cut2:]),
+            ]
+            self.tube_bone(pieces, f"clavicle.{side}", f, 1.0, thin=vec(0, 0, 1), flat=0.8)
+            sc_c = vec(s * 0.055 * h, 0.56 * depth, z_sh - 0.06 * h)
+            plate = Ellipsoid(sc_c, vec(0.03 * h, 0.006 * h, 0.055 * h), rot_z(-s * 12))
             self.bone(f"scapula.{side}", f"scapula.{side}", plate, self.ff("axial"), 1.0)
             glenoid = vec(s * (biacromial / 2 * 0.86 - 0.016 * h), 0.12 * depth, z_sh)
-            neck = Capsule(glenoid, sc_c + vec(s * 0.02 * h, 0, 0.03 * h), 0.012 * h, 0.007 * h)
+            neck = Capsule(glenoid, sc_c + vec(s * 0.02 * h, -0.3 * depth, 0.03 * h), 0.012 * h,
+                           0.007 * h)  # fmt: skip
             self.bone(f"scapula.{side}", f"scapula.{side}", neck, self.ff("axial"), 1.0)
-            acromion = Capsule(sc_c + vec(s * 0.02 * h, 0.002 * h, 0.06 * h), lateral + vec(0, 0.006 * h, 0.004 * h),
+            acromion = Capsule(sc_c + vec(s * 0.02 * h, -0.2 * depth, 0.06 * h), lateral + vec(0, 0.006 * h, -0.002 * h),
                                0.005 * h, 0.006 * h)  # fmt: skip
             self.bone(f"scapula.{side}", f"scapula.{side}", acromion, self.ff("axial"), 1.0)
 
@@ -798,7 +886,7 @@ class _Builder:
             ala = top + t0 * seg_len * 1.0 + vec(s * 0.022 * h, 0.004 * h, 0.0)
             self.bone("sacrum", "sacrum", Ellipsoid(ala, vec(0.021, 0.01, 0.014) * h, rot_y(s * 15)),
                       f, 1.0)  # fmt: skip
-        tail = pos + unit(vec(0, 0.4, -1)) * 0.025 * h
+        tail = pos + unit(vec(0, 0.15, -1)) * 0.015 * h
         self.bone("coccyx", "coccyx", Capsule(pos, tail, 0.005 * h, 0.003 * h), f, 0.8)
         sac_top_z = top[2]
         triradiate_open = age < (12.5 if self.sex == "F" else 14.5)
@@ -809,7 +897,7 @@ class _Builder:
             # the wing fans up and out from the acetabular roof to the crest (about L4), its
             # blade facing forwards and inwards
             roof = head + vec(0.0, 0.1 * r_head, 1.6 * r_head)
-            crest = vec(s * (bi_iliac / 2 - 0.008 * h), 0.1 * depth, z_hip + 0.088 * h)
+            crest = vec(s * (bi_iliac / 2 - 0.02 * h), 0.1 * depth, z_hip + 0.084 * h)
             fan = unit(crest - roof)
             wing_c = (roof + crest) / 2
             span = float(np.linalg.norm(crest - roof)) / 2 + 0.006 * h
@@ -818,7 +906,7 @@ class _Builder:
             sid = f"ilium.{side}"
             self.bone(sid, sid, Ellipsoid(body_c, vec(1.05, 1.1, 1.2) * r_head), f, 1.2)
             blade = rot_z(s * 30) @ frame(fan, vec(0.0, 1.0, 0.0))
-            self.bone(sid, sid, Ellipsoid(wing_c, vec(0.046 * h, 0.0055 * h, span), blade), f, 1.3)
+            self.bone(sid, sid, Ellipsoid(wing_c, vec(0.04 * h, 0.0055 * h, span), blade), f, 1.3)
             self.bone(sid, sid, Capsule(roof, wing_c, 0.9 * r_head, 0.006 * h), f, 1.3)
             self.bone(sid, sid, Ellipsoid(si_c + vec(s * 0.012 * h, 0, 0), vec(0.013 * h, 0.017 * h, 0.03 * h), rot_z(-s * 25)), f, 1.2)  # fmt: skip
             # the posterior ilium: up to the posterior crest, and down as the thick buttress
@@ -933,7 +1021,7 @@ class _Builder:
         a = ankle
         bones = {
             "talus": (vec(0, -0.004, -0.0115), vec(0.012, 0.018, 0.0095)),
-            "calcaneus": (vec(0.002, 0.013, -0.031), vec(0.013, 0.03, 0.0135)),
+            "calcaneus": (vec(0.002, 0.008, -0.029), vec(0.013, 0.027, 0.0125)),
             "navicular": (vec(-0.006, -0.026, -0.018), vec(0.011, 0.0055, 0.008)),
             "cuboid": (vec(0.011, -0.03, -0.03), vec(0.008, 0.009, 0.008)),
             "cuneiform-medial": (vec(-0.01, -0.038, -0.022), vec(0.005, 0.008, 0.009)),
@@ -950,7 +1038,7 @@ class _Builder:
             r = (0.0048 if ray == 1 else 0.0032) * h
             self.small_long_bone(f"metatarsal-{ray}.{side}", base, head, r)
             tip = (
-                head + unit(head - base) * (0.03 if ray == 1 else 0.022) * h + vec(0, 0, 0.002 * h)
+                head + unit(head - base) * (0.03 if ray == 1 else 0.022) * h + vec(0, 0, 0.006 * h)
             )
             self.bone(f"phalanges-foot.{side}", f"phalanges-foot.{side}", Capsule(head + unit(head - base) * r * 1.8, tip, r * 0.9, r * 0.6), f, 0.7)  # fmt: skip
 
@@ -1019,6 +1107,7 @@ class _Builder:
             soft = Capsule(base if ray == 1 else head, start + unit(tilt) * finger * 1.04,
                            r * 2.1, r * 1.7, scale=(1.0, 0.85, 1.0))  # fmt: skip
             self.add(soft, "adipose")
+            self.skin.append(soft)
             self.parts.append(Part(shrink(soft, 0.55 * r), "muscle", alpha=0.8))  # tendons
         for ray, base, head, r, start, tip in rays:
             self.small_long_bone(f"metacarpal-{ray}.{side}", base, head, r)
@@ -1045,7 +1134,7 @@ def _trunk(a, b, ra, rb, da, db) -> OvalFrustum:
 def _center(shape: Shape) -> np.ndarray:
     if isinstance(shape, Capsule):
         return (shape.a + shape.b) / 2
-    if isinstance(shape, Dome):
+    if isinstance(shape, Dome | Sweep):
         return shape.center()
     return np.asarray(shape.c, dtype=np.float64)
 
@@ -1059,6 +1148,8 @@ def _grow(shape: Shape, factor: float) -> Shape:
         return Ellipsoid(shape.c, np.asarray(shape.radii) * factor, shape.rot)
     if isinstance(shape, Dome):
         return Dome(shape.c, np.asarray(shape.radii) * factor, shape.rot, shape.power)
+    if isinstance(shape, Sweep):
+        return Sweep(shape.points, np.asarray(shape.radii) * factor, shape.thin, shape.flat)
     return Box(shape.c, np.asarray(shape.half) * factor, shape.round, shape.rot)
 
 

@@ -63,7 +63,7 @@ def modifiers(lesions: Iterable[Lesion], body_sites: Iterable[str] = ()) -> Modi
         loss = float(les.option("height_loss"))
         if les.site_id.startswith("vertebra.") and les.site_id.endswith(".body"):
             if les.option("vertebra_plana"):
-                loss = max(loss, 0.75)
+                loss = max(loss, 0.68)
             if les.state == "stable-fracture":
                 loss = max(loss, 0.3)
             if loss > 0:
@@ -142,14 +142,21 @@ def lesion_parts(body: Body, les: Lesion) -> list[Part]:
         ]
         marrow = _near(shapes, lo - 5, hi + 5) or tuple(g.marrow)
     bone_clip = tuple(s for s in near_outer if _overlaps(s, lo, hi)) or tuple(g.outer)
+    if g.id.startswith("vertebra.") or g.bone == "skull":  # never into the next level
+        bone_clip = tuple(g.outer)
+    seed = int.from_bytes(hashlib.sha256(les.id.encode()).digest()[:4], "little")
+    # oedema fades into normal marrow over several voxels: a margin of about a third of the
+    # lesion's size, at least 4 mm (two coronal voxels)
+    fade = max(4.0, 0.3 * size)
     perp = _perp(g)
     tag = les.id
     parts: list[Part] = []
     kind = les.kind
 
-    def oedema(shape, alpha, soft=3.0, tissue="oedema", tagged=True, clip=marrow):
-        parts.append(Part(shape, tissue, les.site_id, alpha=alpha, soft=soft, clip=clip,
-                          tag=tag if tagged else None))  # fmt: skip
+    def oedema(shape, alpha, soft=None, tissue="oedema", tagged=True, clip=marrow, grain=0.28):
+        parts.append(Part(shape, tissue, les.site_id, alpha=alpha,
+                          soft=fade if soft is None else soft, clip=clip,
+                          tag=tag if tagged else None, texture=grain, seed=seed))  # fmt: skip
 
     def soft_tissue(shape, tissue, alpha, soft=2.0, tagged=False):
         parts.append(Part(shape, tissue, None, alpha=alpha, soft=soft, clip_out=near_outer,
@@ -158,7 +165,9 @@ def lesion_parts(body: Body, les: Lesion) -> list[Part]:
     if kind == "cno-oedema":
         if les.option("hyperostosis"):
             oedema(shrink(main, 1.0), 0.5, 1.0, "sclerosis", tagged=False)
-        oedema(main, inten)
+        # the core's STIR signal is 5.6-7.2 times muscle's for intensities 0.6-1 (tissues.json
+        # lesion_contrast); a fainter lesion blends more normal marrow in
+        oedema(main, 0.6 + 0.4 * inten)
         if les.state == "stable-fracture" and not g.id.endswith(".body"):
             oedema(
                 Capsule(center - perp * 40, center + perp * 40, 0.8, 0.8),
@@ -168,10 +177,9 @@ def lesion_parts(body: Body, les: Lesion) -> list[Part]:
                 False,
             )
     elif kind == "bacterial-osteomyelitis":
-        oedema(
-            Ellipsoid(center, vec(across * 1.1, across * 1.1, along * 1.3), rot), max(inten, 0.9)
-        )
-        r_abs = max(4.0, size * 0.2)
+        oedema(Ellipsoid(center, vec(across * 1.1, across * 1.1, along * 1.3), rot),
+               0.6 + 0.4 * inten)  # fmt: skip
+        r_abs = max(5.0, size * 0.2)
         if les.option("abscess"):
             parts.append(
                 Part(
@@ -186,7 +194,7 @@ def lesion_parts(body: Body, les: Lesion) -> list[Part]:
             )
         if les.option("sequestrum"):
             parts.append(
-                Part(Ellipsoid(center, vec(1.8, 1.8, 4.0), rot), "cortex", les.site_id, alpha=0.95)
+                Part(Ellipsoid(center, vec(0.4, 0.4, 0.8) * r_abs, rot), "cortex", les.site_id)
             )
         if extras:
             soft_tissue(
@@ -224,11 +232,18 @@ def lesion_parts(body: Body, les: Lesion) -> list[Part]:
     elif kind == "lch":
         r = max(4.0, size / 2)
         if g.bone == "skull":
+            # punched out of the left parietal vault: both tables and the diploe replaced
+            # through the whole thickness, a soft-tissue cap bulging out under the scalp
             skull = g.outer[0]
+            d = unit(vec(0.55, 0.0, 0.84))
+            reach = 1.0 / math.sqrt(float(np.sum((d / np.asarray(skull.radii)) ** 2)))
+            center = skull.c + d * (reach - 2.0)
+            inner = shrink(skull, 5.0 + 0.004 * body.height)
             hole = Ellipsoid(center, vec(r, r, r))
-            parts.append(Part(hole, "tumour", les.site_id, soft=0.8, clip=(skull,), tag=tag))
-            parts.append(Part(Ellipsoid(center + vec(0, 0, r * 0.4), vec(r, r, r * 0.6)), "tumour", None,
-                              alpha=0.8, soft=1.0, clip_out=(shrink(skull, 3.0),)))  # fmt: skip
+            parts.append(Part(hole, "tumour", les.site_id, soft=0.8, clip=(skull,),
+                              clip_out=(inner,), tag=tag))  # fmt: skip
+            parts.append(Part(Ellipsoid(center + d * r * 0.3, vec(r, r, r) * 0.75), "tumour", None,
+                              alpha=0.85, soft=1.0, clip_out=(skull,)))  # fmt: skip
         else:
             oedema(
                 Ellipsoid(center, vec(across * 1.3, across * 1.3, r * 1.7), rot),
@@ -247,16 +262,18 @@ def lesion_parts(body: Body, les: Lesion) -> list[Part]:
                     True,
                 )
     elif kind == "ewing-sarcoma":
-        oedema(
-            Ellipsoid(center, vec(across * 1.3, across * 1.3, along), rot),
-            max(inten, 0.9),
-            2.0,
-            "tumour",
-        )
+        # permeative replacement of the whole marrow cavity over the stated length, fading
+        # only over its last few millimetres, mottled inside
+        shaft = Capsule(center - g.axis * (along - 4.0), center + g.axis * (along - 4.0),
+                        g.radius * 1.3, g.radius * 1.3, flat=True)  # fmt: skip
+        oedema(shaft, max(inten, 0.9), 4.0, "tumour", grain=0.22)
         if extras and les.option("soft_tissue_mass"):
-            mass = Ellipsoid(center + perp * g.radius * 0.5,
-                             vec(g.radius + size * 0.45, g.radius + size * 0.38, along * 0.9), rot)  # fmt: skip
-            soft_tissue(mass, "tumour", 0.95, 2.0, True)
+            # the mass wraps round the shaft, eccentric and lobulated, shorter than the
+            # marrow disease
+            mass = Ellipsoid(center + perp * g.radius * 0.6,
+                             vec(g.radius + size * 0.13, g.radius + size * 0.11, along * 0.85), rot)  # fmt: skip
+            parts.append(Part(mass, "tumour", None, alpha=0.95, soft=2.5, clip_out=near_outer,
+                              tag=tag, texture=0.15, seed=seed + 1))  # fmt: skip
             for extra_r in (2.0, 4.2):
                 outer = Capsule(center - g.axis * along * 0.6, center + g.axis * along * 0.6,
                                 g.radius + extra_r + 0.9, g.radius + extra_r + 0.9, flat=True)  # fmt: skip
@@ -318,6 +335,49 @@ def lesion_parts(body: Body, les: Lesion) -> list[Part]:
     if extras and les.option("joint_effusion") and g.joint is not None:
         r = g.radius * 1.2 + 4
         soft_tissue(Ellipsoid(g.joint, vec(r, r * 0.9, max(6.0, 0.4 * r)), rot), "fluid", 0.9)
+    return parts
+
+
+def variant_parts(body: Body, variants: Iterable[str]) -> list[Part]:
+    """Normal findings: patchy STIR-bright foci in the tarsal bones (ill-defined, fainter than a
+    lesion) and red-marrow islands in the knee metaphyses (intermediate on STIR and, unlike a
+    lesion, brighter than muscle on T1). Never tagged: the annotations do not outline them."""
+    parts: list[Part] = []
+    for name in variants:
+        rng = np.random.default_rng(
+            int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "little")
+        )
+        if name == "tarsal-foci":
+            bones = ("talus", "calcaneus", "navicular", "cuboid", "cuneiform-medial",
+                     "cuneiform-intermediate", "cuneiform-lateral")  # fmt: skip
+            for side in ("left", "right"):
+                for bone in bones:
+                    g = body.sites.get(f"{bone}.{side}")
+                    if g is None or rng.random() < 0.3:
+                        continue
+                    for _ in range(1 + int(rng.integers(3))):
+                        c = g.lo + (g.hi - g.lo) * rng.uniform(0.25, 0.75, 3)
+                        r = float(rng.uniform(2.5, 4.5))
+                        parts.append(Part(Ellipsoid(c, vec(r, r * 1.3, r)), "oedema", None,
+                                          alpha=float(rng.uniform(0.3, 0.5)), soft=3.0,
+                                          clip=tuple(g.marrow), texture=0.3,
+                                          seed=int(rng.integers(1 << 30))))  # fmt: skip
+        elif name == "red-marrow-islands":
+            for sid, g in body.sites.items():
+                if not (sid.startswith(("femur.", "tibia.")) and "metaphysis" in sid):
+                    continue
+                if (
+                    g.physis is None
+                    or g.joint is None
+                    or abs(g.joint[2] - body.landmarks["z_knee"]) > 60
+                ):
+                    continue
+                for _ in range(3):
+                    c = g.center + (rng.random(3) - 0.5) * (g.hi - g.lo) * 0.5
+                    r = float(rng.uniform(0.2, 0.35)) * g.radius + 2.0
+                    parts.append(Part(Ellipsoid(c, vec(r, r, r * 1.4)), "marrow", None, ff=0.25,
+                                      alpha=0.8, soft=3.0, clip=tuple(g.marrow), texture=0.25,
+                                      seed=int(rng.integers(1 << 30))))  # fmt: skip
     return parts
 
 

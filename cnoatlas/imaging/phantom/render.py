@@ -194,6 +194,8 @@ def paint(body_parts: list[Part], grid: Grid, table: TissueTable, weightings: li
             continue
         if part.tag:  # the outline follows the shape, whatever its opacity
             raster.lesion_cover.setdefault(part.tag, []).append((ranges, cov.copy()))
+        if part.texture:
+            cov *= np.float32(1.0) - np.float32(part.texture) * texture(grid, ranges, part.seed)
         if part.alpha != 1.0:
             cov *= np.float32(part.alpha)
         key = (part.tissue, part.ff)
@@ -207,6 +209,22 @@ def paint(body_parts: list[Part], grid: Grid, table: TissueTable, weightings: li
         sub += cov[None] * (sig[:, None, None, None] - sub)
     raster.volumes = {w: vols[i] for i, w in enumerate(weightings)}
     return raster
+
+
+def texture(grid: Grid, ranges, seed: int, wavelength: float = 9.0) -> np.ndarray:
+    """A smooth random field in 0..1 over the sub-volume (a sum of plane waves in patient
+    coordinates, so every plane through the lesion shows the same heterogeneity)."""
+    rng = np.random.default_rng([seed, 4391])
+    x, y, z = grid.coordinates(ranges)
+    acc = None
+    waves = 7
+    for _ in range(waves):
+        d = rng.normal(size=3)
+        d *= 2 * np.pi / (wavelength * rng.uniform(0.7, 1.5) * np.linalg.norm(d))
+        phase = np.float32(rng.uniform(0, 2 * np.pi))
+        w = np.cos(x * np.float32(d[0]) + y * np.float32(d[1]) + z * np.float32(d[2]) + phase)
+        acc = w if acc is None else acc + w
+    return np.clip(0.5 + acc / np.float32(2.2 * np.sqrt(waves)), 0.0, 1.0).astype(np.float32)
 
 
 def _clip_cover(grid: Grid, shape, ranges, ramp: float) -> np.ndarray:
@@ -266,6 +284,22 @@ def coil_gain(grid: Grid, body: Body, seed: int) -> np.ndarray:
     return (shading * (np.float32(1.0) + np.float32(0.06) * texture)).astype(np.float32)
 
 
+def _support(img: np.ndarray, floor: np.float32, pad: int = 4) -> np.ndarray:
+    """Where the receive coils see the body: along each row, from the first to the last pixel
+    with signal, widened by ``pad`` pixels. Outside it the air is stored as 0 (background
+    suppression) so that the lossless compression is not spent on pure noise."""
+    seen = img > floor
+    out = None
+    for axis in (1, 2):
+        n = seen.shape[axis]
+        idx = np.arange(n).reshape([1 if a != axis else n for a in range(3)])
+        first = np.where(seen, idx, n).min(axis=axis, keepdims=True)
+        last = np.where(seen, idx, -1).max(axis=axis, keepdims=True)
+        inside = (idx >= first - pad) & (idx <= last + pad)
+        out = inside if out is None else out & inside
+    return out.astype(np.float32)
+
+
 def finish(vol: np.ndarray, noise: float, rng: np.random.Generator, blur: float,
            reference: float, gain: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
     """Blur, coil shading, Rician noise (magnitude of signal plus complex Gaussian noise),
@@ -283,6 +317,7 @@ def finish(vol: np.ndarray, noise: float, rng: np.random.Generator, blur: float,
     np.multiply(im, im, out=im)
     re += im
     np.sqrt(re, out=re)
+    re *= _support(img, np.float32(0.04 * reference))
     re *= np.float32(FULL_VALUE / reference)
     np.clip(re, 0, 4095, out=re)
     np.rint(re, out=re)

@@ -209,7 +209,67 @@ class OvalFrustum:
         return np.maximum(side, np.maximum(np.float32(lo) - z, z - np.float32(hi)))
 
 
-Shape = Capsule | Ellipsoid | Box | Dome | OvalFrustum
+@dataclass(frozen=True, eq=False)
+class Sweep:
+    """A tube swept along a curve: the signed distance to a polyline through ``points`` with a
+    radius interpolated along it (``radii`` per point), optionally squashed across by ``flat``
+    (a rib or clavicle is wider than it is thick: ``flat`` < 1 scales the radius along
+    ``thin``, a world direction). One smooth surface, so bone painted as cortex and marrow has
+    no seams where a chain of capsules would meet."""
+
+    points: np.ndarray  # (n, 3)
+    radii: np.ndarray  # (n,)
+    thin: np.ndarray | None = None
+    flat: float = 1.0
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        r = float(np.max(self.radii))
+        return self.points.min(axis=0) - r, self.points.max(axis=0) + r
+
+    def sdf(self, x, y, z):
+        best = None
+        if self.thin is not None and self.flat != 1.0:
+            t = unit(np.asarray(self.thin, dtype=np.float64))
+            k = np.float32(1.0 / self.flat - 1.0)
+        for i in range(len(self.points) - 1):
+            a, b = self.points[i], self.points[i + 1]
+            ba = b - a
+            length2 = float(np.dot(ba, ba))
+            px, py, pz = x - np.float32(a[0]), y - np.float32(a[1]), z - np.float32(a[2])
+            h = np.clip((px * ba[0] + py * ba[1] + pz * ba[2]) / length2, 0.0, 1.0)
+            dx, dy, dz = px - h * ba[0], py - h * ba[1], pz - h * ba[2]
+            if self.thin is not None and self.flat != 1.0:
+                along_t = dx * t[0] + dy * t[1] + dz * t[2]  # stretch the thin direction
+                dx, dy, dz = (
+                    dx + k * along_t * t[0],
+                    dy + k * along_t * t[1],
+                    dz + k * along_t * t[2],
+                )
+            r = self.radii[i] + h * (self.radii[i + 1] - self.radii[i])
+            d = np.sqrt(dx * dx + dy * dy + dz * dz) - r
+            best = d if best is None else np.minimum(best, d)
+        return best * np.float32(self.flat if self.thin is not None else 1.0)
+
+    def center(self) -> np.ndarray:
+        return np.asarray(self.points[len(self.points) // 2], dtype=np.float64)
+
+
+def curve(control: list[np.ndarray], n: int = 12) -> np.ndarray:
+    """A smooth curve through the control points (Catmull-Rom), n points per span."""
+    pts = [np.asarray(p, dtype=np.float64) for p in control]
+    pts = [2 * pts[0] - pts[1], *pts, 2 * pts[-1] - pts[-2]]
+    out = []
+    for i in range(1, len(pts) - 2):
+        p0, p1, p2, p3 = pts[i - 1], pts[i], pts[i + 1], pts[i + 2]
+        for t in np.linspace(0.0, 1.0, n, endpoint=False):
+            t2, t3 = t * t, t * t * t
+            out.append(0.5 * (2 * p1 + (-p0 + p2) * t + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t2
+                              + (-p0 + 3 * p1 - 3 * p2 + p3) * t3))  # fmt: skip
+    out.append(pts[-2])
+    return np.array(out)
+
+
+Shape = Capsule | Ellipsoid | Box | Dome | OvalFrustum | Sweep
 
 
 def shrink(shape: Shape, by: float) -> Shape:
@@ -224,6 +284,9 @@ def shrink(shape: Shape, by: float) -> Shape:
         if isinstance(shape, Dome):  # thinner all round: the flat face moves in as well
             return Dome(shape.c + shape.rot[:, 2] * by, radii, shape.rot, shape.power)
         return Ellipsoid(shape.c, radii, shape.rot)
+    if isinstance(shape, Sweep):
+        radii = np.maximum(np.asarray(shape.radii) - by, 0.1 * np.asarray(shape.radii))
+        return Sweep(shape.points, radii, shape.thin, shape.flat)
     if isinstance(shape, OvalFrustum):  # thinner round the sides; the cut ends stay
         return OvalFrustum(
             shape.z0, shape.z1, shape.c0, shape.c1,

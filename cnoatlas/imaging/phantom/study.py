@@ -20,6 +20,7 @@ import numpy as np
 from cnoatlas import paths
 from cnoatlas.domain.datafile import read_json, reject_unknown_fields
 from cnoatlas.domain.errors import DataFileError
+from cnoatlas.domain.study_vocabulary import NORMAL_VARIANTS
 from cnoatlas.imaging.phantom.body import Body, build_body
 from cnoatlas.imaging.phantom.lesions import (
     FINDINGS,
@@ -29,6 +30,7 @@ from cnoatlas.imaging.phantom.lesions import (
     Lesion,
     lesion_parts,
     modifiers,
+    variant_parts,
 )
 from cnoatlas.imaging.phantom.render import (
     FULL_VALUE,
@@ -43,9 +45,9 @@ from cnoatlas.imaging.phantom.render import (
 )
 from cnoatlas.imaging.phantom.tissues import Weighting, tissue_table
 
-GENERATOR_VERSION = "15"  # bump whenever the same description would give other pixels
-_WINDOW_TOP = {"stir": 0.72, "t1": 1.0}
-_FIELDS = {"age_years", "sex", "seed", "sequences", "lesions", "case_id"}
+GENERATOR_VERSION = "16"  # bump whenever the same description would give other pixels
+_WINDOW_TOP = {"stir": 0.75, "t1": 1.0}
+_FIELDS = {"age_years", "sex", "seed", "sequences", "lesions", "case_id", "variants"}
 _LESION_FIELDS = {"id", "site_id", "kind", "size_mm", "intensity", "options", "state"}
 
 
@@ -57,6 +59,7 @@ class StudyDescription:
     sequences: tuple[str, ...]
     lesions: tuple[Lesion, ...] = ()
     case_id: str = ""  # names the synthetic patient ("SYNTHETIC^CASE-ID")
+    variants: tuple[str, ...] = ()  # normal variants drawn, never annotated
 
     def to_json(self) -> dict:
         out = {
@@ -71,6 +74,8 @@ class StudyDescription:
         }
         if self.case_id:
             out["case_id"] = self.case_id
+        if self.variants:
+            out["variants"] = list(self.variants)
         return out
 
     def digest(self) -> str:
@@ -113,9 +118,15 @@ class StudyDescription:
         ids = [les.id for les in lesions]
         if len(set(ids)) != len(ids):
             raise DataFileError(source, "lesions", "two lesions share an id")
+        variants = data.get("variants", [])
+        if not isinstance(variants, list) or any(v not in NORMAL_VARIANTS for v in variants):
+            raise DataFileError(
+                source, "variants", f"must be a list of: {', '.join(NORMAL_VARIANTS)}"
+            )
         return cls(
-            float(age) if isinstance(age, float) else age, sex, seed, tuple(seqs), lesions, case_id
-        )
+            float(age) if isinstance(age, float) else age, sex, seed, tuple(seqs), lesions, case_id,
+            tuple(dict.fromkeys(variants)),
+        )  # fmt: skip
 
 
 @cache
@@ -242,6 +253,7 @@ def generate_study(description: StudyDescription | dict, *, scale: float = 1.0) 
     table = tissue_table()
     body = build_body(desc.age_years, desc.sex, modifiers(desc.lesions), desc.seed)
     parts = list(body.parts)
+    parts += variant_parts(body, desc.variants)
     for les in desc.lesions:
         parts += lesion_parts(body, les)
     grids: dict[str, tuple[Grid, list[str]]] = {}
@@ -275,7 +287,9 @@ def generate_study(description: StudyDescription | dict, *, scale: float = 1.0) 
         )
         body_vox = pixels[pixels > 120]
         top = float(np.percentile(body_vox, 99.0)) if body_vox.size else 4095.0
-        if weighting != "dwi":  # fluid may saturate; soft tissue must stay readable
+        if weighting == "stir":  # fluid may saturate, a lesion's core never does
+            top = _WINDOW_TOP[weighting] * FULL_VALUE
+        elif weighting != "dwi":  # soft tissue must stay readable
             top = min(top, _WINDOW_TOP[weighting] * FULL_VALUE)
         window = (round(top * 0.5), round(top))
         sop = [_uid(digest, key, k) for k in range(pixels.shape[0])]

@@ -1,0 +1,293 @@
+"""Each lesion kind's defining sign, measured in the generated pixels (not in the model).
+
+Heights and lengths are counted in pixels along profiles through the rendered (noisy) images,
+contrast as ratios of mean stored values in regions of interest, margins as the distance over
+which the signal falls from 80 % to 20 % of the lesion's rise over normal marrow.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cnoatlas.imaging.phantom import StudyDescription, generate_study
+from cnoatlas.imaging.phantom.body import build_body
+from cnoatlas.imaging.phantom.lesions import modifiers
+from cnoatlas.imaging.phantom.render import FULL_VALUE
+from cnoatlas.imaging.phantom.tissues import tissue_table
+
+
+def study(lesions, sequences=("cor_stir_wb",), age=11, sex="F", variants=(), seed=5):
+    desc = {"age_years": age, "sex": sex, "seed": seed, "sequences": list(sequences),
+            "lesions": list(lesions)}  # fmt: skip
+    if variants:
+        desc["variants"] = list(variants)
+    return generate_study(StudyDescription.from_json(desc))
+
+
+def index(series, point) -> tuple[int, int, int]:
+    """(slice, row, column) nearest a patient-coordinate point."""
+    g = series.grid
+    return tuple(int(np.argmin(np.abs(g.coords[i] - point[g.world_axis[i]]))) for i in range(3))
+
+
+def roi(series, point, half=2) -> np.ndarray:
+    k, r, c = index(series, point)
+    return series.pixels[k, r - half : r + half + 1, c - half : c + half + 1].astype(float)
+
+
+def profile(series, a, b, width=1) -> np.ndarray:
+    """Mean stored values sampled every half pixel from world point a to b, averaged over
+    2*width+1 parallel lines across (in plane)."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    n = int(np.linalg.norm(b - a) / (series.pixel_spacing[0] / 2)) + 1
+    g = series.grid
+    k = index(series, (a + b) / 2)[0]
+    out = []
+    for t in np.linspace(0.0, 1.0, n):
+        p = a + t * (b - a)
+        _, r, c = index(series, p)
+        out.append(series.pixels[k, r, c - width : c + width + 1].mean())
+    del g
+    return np.array(out)
+
+
+def runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(start, length) of the True runs."""
+    out, start = [], None
+    for i, v in enumerate([*mask, False]):
+        if v and start is None:
+            start = i
+        elif not v and start is not None:
+            out.append((start, i - start))
+            start = None
+    return out
+
+
+CNO = {"id": "l1", "kind": "cno-oedema", "size_mm": 30, "intensity": 0.8}
+
+
+@pytest.fixture(scope="module")
+def femur_cno():
+    return study([{**CNO, "site_id": "femur.right.diaphysis"}])
+
+
+def test_stir_lesion_to_muscle_ratio_is_in_the_published_range_and_not_saturated(femur_cno):
+    s = femur_cno.series[0]
+    g = femur_cno.body.sites["femur.right.diaphysis"]
+    core = roi(s, g.center, 1)
+    medial = -np.sign(g.center[0])
+    thigh = g.center + np.array([medial * (g.radius + 14.0), 0.0, 0.0])  # the adductors
+    muscle = np.median(roi(s, thigh, 3))
+    ratio = core.mean() / muscle
+    table = tissue_table()
+    low, high = 5.6, 7.2  # Kieninger et al. 2022 (tissues.json lesion_contrast)
+    assert low * 0.93 <= ratio <= high * 1.07, ratio
+    window_top = s.window[0] + s.window[1] / 2
+    assert core.max() < window_top  # the core reads as grey-white, never clipped white
+    assert table.signal("oedema", "stir") < table.signal("fluid", "stir")
+
+
+def test_lesion_margin_fades_over_several_voxels_and_is_heterogeneous(femur_cno):
+    s = femur_cno.series[0]
+    g = femur_cno.body.sites["femur.right.diaphysis"]
+    along = profile(s, g.center, g.center - g.axis * 45.0)  # down the shaft from the centre
+    smooth = np.convolve(along, np.ones(5) / 5, mode="valid")
+    peak, base = smooth[:3].mean(), smooth[-8:].mean()
+    rise = peak - base
+    i80 = int(np.argmax(smooth < base + 0.8 * rise))
+    i20 = int(np.argmax(smooth < base + 0.2 * rise))
+    width_px = (i20 - i80) / 2  # samples are half pixels
+    assert width_px >= 2.5, width_px  # ill-defined, not a cut-out
+    core = roi(s, g.center, 3)
+    noise = tissue_table().weightings["stir"].noise * FULL_VALUE
+    assert core.std() > 1.3 * noise  # mottled inside, more than the noise alone
+
+
+def _spine_profile(st, top_level, bottom_level):
+    """Stored values down the sagittal midline through the vertebral body centres."""
+    s = next(x for x in st.series if x.key == "sag_stir_spine")
+    sites = st.body.sites
+    a = sites[f"vertebra.{top_level}.body"].center
+    b = sites[f"vertebra.{bottom_level}.body"].center
+    return s, profile(s, a, b, width=1)
+
+
+def _heights(prof, spacing):
+    """Vertebral body heights (dark runs between bright discs) in mm, top to bottom."""
+    smooth = np.convolve(prof, np.ones(3) / 3, mode="same")
+    discs = smooth > (np.percentile(smooth, 85) + np.percentile(smooth, 25)) / 2
+    bright = runs(discs)
+    bodies = runs(~discs)
+    return [n * spacing / 2 for _s, n in bodies], [n * spacing / 2 for _s, n in bright]
+
+
+def test_vertebra_plana_is_at_most_forty_percent_of_its_neighbours():
+    lch = {"id": "p", "site_id": "vertebra.t9.body", "kind": "lch", "size_mm": 14,
+           "intensity": 0.8, "options": {"vertebra_plana": True}}  # fmt: skip
+    st = study([lch], ("sag_stir_spine",), age=5)
+    s, prof = _spine_profile(st, "t7", "t11")
+    bodies, discs = _heights(prof, s.pixel_spacing[0])
+    # from the centre of T7 to the centre of T11: half T7, T8, [disc T9 disc], T10, half T11
+    inner = bodies[1:-1]
+    assert len(inner) >= 2
+    t8, t10 = inner[0], inner[-1]
+    normal_disc = float(np.median(discs))
+    if len(inner) == 3:  # the wafer reads dark between its discs
+        t9 = inner[1]
+    else:  # the wafer is bright: one bright run holds disc, wafer and disc
+        t9 = max(discs) - 2 * sorted(discs)[len(discs) // 2 - 1 if len(discs) > 2 else 0]
+    assert t9 <= 0.4 * (t8 + t10) / 2, (t9, t8, t10, discs)
+    assert t8 > 2 * normal_disc * 0.8
+
+
+def test_healed_cno_fracture_is_visibly_shorter_than_its_neighbours():
+    les = {"id": "f", "site_id": "vertebra.t8.body", "kind": "cno-oedema", "size_mm": 14,
+           "intensity": 0.3, "state": "stable-fracture", "options": {"height_loss": 0.35}}  # fmt: skip
+    st = study([les], ("sag_stir_spine",), age=10)
+    s, prof = _spine_profile(st, "t6", "t10")
+    bodies, _ = _heights(prof, s.pixel_spacing[0])
+    t7, t8, t9 = bodies[1:4]
+    assert t8 <= 0.75 * (t7 + t9) / 2, (t7, t8, t9)
+    ann = [a for a in st.annotations if a["lesion_id"] == "f"]
+    assert ann  # outlined where it was drawn
+
+
+def test_vertebra_plana_outline_is_flat():
+    lch = {"id": "p", "site_id": "vertebra.t9.body", "kind": "lch", "size_mm": 14,
+           "intensity": 0.8, "options": {"vertebra_plana": True, "soft_tissue_mass": False}}  # fmt: skip
+    st = study([lch], ("sag_stir_spine",), age=5)
+    s = st.series[0]
+    polys = [np.array(a["geometry"]["points"]) for a in st.annotations if a["kind"] == "polygon"]
+    assert polys
+    widest = max(polys, key=lambda p: np.ptp(p[:, 0]))
+    height = np.ptp(widest[:, 1]) * s.pixel_spacing[0]
+    width = np.ptp(widest[:, 0]) * s.pixel_spacing[1]
+    normal = build_body(5, "F").sites["vertebra.t8.body"]
+    assert height < 0.5 * width  # a wafer, not a cube
+    assert height <= 0.6 * (normal.hi[2] - normal.lo[2]) + 2 * s.pixel_spacing[0]
+
+
+def test_ewing_replaces_the_marrow_over_its_length_with_a_soft_tissue_mass():
+    ew = {"id": "e", "site_id": "femur.right.diaphysis", "kind": "ewing-sarcoma",
+          "size_mm": 90, "intensity": 0.9, "options": {"soft_tissue_mass": True}}  # fmt: skip
+    st = study([ew], age=13)
+    s = st.series[0]
+    g = st.body.sites["femur.right.diaphysis"]
+    prof = profile(s, g.center - g.axis * 70, g.center + g.axis * 70)
+    marrow = np.median(profile(s, g.center + g.axis * 90, g.center + g.axis * 110))
+    bright = prof > marrow + 0.5 * (np.percentile(prof, 90) - marrow)
+    longest = max(n for _s, n in runs(bright)) * s.pixel_spacing[0] / 2
+    assert longest >= 0.8 * 90, longest  # permeative replacement over its stated length
+    across = np.cross(g.axis, [0.0, 1.0, 0.0])
+    across /= np.linalg.norm(across)
+    wide = profile(s, g.center - across * 60, g.center + across * 60)
+    mass = runs(wide > marrow + 0.5 * (np.percentile(wide, 95) - marrow))
+    first, last = mass[0][0], mass[-1][0] + mass[-1][1]
+    extent = (last - first) * s.pixel_spacing[1] / 2
+    assert extent > 2 * g.radius + 15, extent  # the mass reaches well beyond the cortex
+
+
+def test_osteosarcoma_breaks_through_the_cortex():
+    os_ = {"id": "o", "site_id": "femur.left.distal-metaphysis", "kind": "osteosarcoma",
+           "size_mm": 70, "intensity": 0.85, "options": {"soft_tissue_mass": True}}  # fmt: skip
+    st = study([os_], age=15)
+    s = st.series[0]
+    g = st.body.sites["femur.left.distal-metaphysis"]
+    normal = study([], age=15).series[0]
+    out = np.array([1.0, 0.0, 0.0])  # laterally (the patient's left is +x)
+    line = (g.center, g.center + out * (g.radius + 8))
+    sick, well = profile(s, *line), profile(normal, *line)
+    # the tumour is continuous from the marrow through the cortex into the mass: no dark
+    # cortical line is left on it, where the normal bone has marrow, cortex and muscle
+    assert sick.min() > 2.0 * well.min(), (sick.min(), well.min())
+
+
+def test_sequestrum_is_a_dark_fragment_in_fluid():
+    ost = {"id": "s", "site_id": "tibia.right.proximal-metaphysis",
+           "kind": "bacterial-osteomyelitis", "size_mm": 45, "intensity": 0.9,
+           "options": {"abscess": True, "sequestrum": True}}  # fmt: skip
+    st = study([ost], age=9)
+    s = st.series[0]
+    g = st.body.sites["tibia.right.proximal-metaphysis"]
+    inward = (g.center - g.physis) / np.linalg.norm(g.center - g.physis)
+    c = g.physis + inward * min(45 / 2 * 0.85, float(np.linalg.norm(g.center - g.physis)) * 1.2)
+    fragment = roi(s, c, 0).mean()
+    across = np.array([1.0, 0.0, 0.0])
+    pus = np.concatenate([roi(s, c + across * 6.5, 0).ravel(), roi(s, c - across * 6.5, 0).ravel()])
+    assert fragment < 0.5 * pus.mean(), (fragment, pus)
+
+
+def test_spondylodiscitis_involves_the_disc_and_both_endplates():
+    les = {"id": "d", "site_id": "vertebra.l3.body", "kind": "spondylodiscitis", "size_mm": 14,
+           "intensity": 0.85}  # fmt: skip
+    st = study([les], ("sag_stir_spine",), age=6)
+    s = st.series[0]
+    sites = st.body.sites
+    up, down, calm = (sites[f"vertebra.{n}.body"] for n in ("l3", "l4", "l1"))
+    disc = (up.center + down.center) / 2
+    step = (up.center - down.center) / np.linalg.norm(up.center - down.center)
+    gap = float(np.linalg.norm(up.center - down.center))
+    upper_plate = roi(s, disc + step * gap * 0.3, 1).mean()
+    lower_plate = roi(s, disc - step * gap * 0.3, 1).mean()
+    normal = roi(s, calm.center, 1).mean()
+    assert upper_plate > 1.6 * normal and lower_plate > 1.6 * normal
+    assert roi(s, disc, 1).mean() > 1.6 * normal
+
+
+def test_leukaemia_darkens_all_marrow_on_t1_and_adds_metaphyseal_bands():
+    les = {"id": "k", "site_id": "femur.left.distal-metaphysis", "kind": "leukaemia",
+           "size_mm": 30, "intensity": 0.7}  # fmt: skip
+    sick = study([les], ("cor_stir_wb", "cor_t1_wb"), age=5)
+    well = study([], ("cor_stir_wb", "cor_t1_wb"), age=5)
+    far = sick.body.sites["humerus.right.diaphysis"].center  # diffuse: far from the lesion
+    t1_sick, t1_well = roi(sick.series[1], far, 1).mean(), roi(well.series[1], far, 1).mean()
+    assert t1_sick < 0.85 * t1_well
+    g = sick.body.sites["tibia.right.proximal-metaphysis"]
+    band = g.physis + (g.center - g.physis) / np.linalg.norm(g.center - g.physis) * 3.5
+    assert roi(sick.series[0], band, 0).mean() > 1.5 * roi(well.series[0], band, 0).mean()
+
+
+def test_lch_skull_lesion_is_punched_out_of_the_whole_vault():
+    les = {"id": "v", "site_id": "skull.vault", "kind": "lch", "size_mm": 20, "intensity": 0.85}
+    sick = study([les], ("cor_stir_wb",), age=3)
+    well = study([], ("cor_stir_wb",), age=3)
+    skull = sick.body.sites["skull.vault"].outer[0]
+    d = np.array([0.55, 0.0, 0.84]) / np.linalg.norm([0.55, 0.0, 0.84])
+    reach = 1.0 / np.sqrt(np.sum((d / np.asarray(skull.radii)) ** 2))
+    surface = skull.c + d * reach
+    vault = (surface - d * 6.0, surface - d * 0.5)  # outer table, diploe, inner table
+    lesion = profile(sick.series[0], *vault)
+    normal = profile(well.series[0], *vault)
+    # the normal vault is dark (cortex) on STIR; the lesion fills its whole thickness
+    assert normal.min() < 0.5 * lesion.min()
+    assert lesion.min() > 1.8 * np.median(roi(well.series[0], surface - d * 3, 1))
+
+
+def test_tarsal_foci_variant_is_drawn_but_never_annotated():
+    plain = study([], ("sag_stir_feet",), age=9)
+    foci = study([], ("sag_stir_feet",), age=9, variants=["tarsal-foci"])
+    assert not foci.annotations
+    g = foci.body.sites["calcaneus.right"]
+    s_plain, s_foci = plain.series[0], foci.series[0]
+    bright = (s_foci.pixels > s_plain.pixels.astype(int) + 250).sum()
+    assert bright > 40
+    del g
+
+
+def test_no_bone_lies_outside_the_skin():
+    for age, sex in ((3, "F"), (10, "M"), (16, "M")):
+        body = build_body(age, sex, modifiers(()))
+        for shape in body.bone_outer:
+            lo, hi = shape.bounds()
+            axes = [
+                np.arange(a, b + 1e-6, 3.0, dtype=np.float32) for a, b in zip(lo, hi, strict=True)
+            ]
+            x, y, z = np.meshgrid(*axes, indexing="ij")
+            inside = shape.sdf(x, y, z) < -0.5
+            if not inside.any():
+                continue
+            px, py, pz = x[inside], y[inside], z[inside]
+            skin = np.min([e.sdf(px, py, pz) for e in body.skin], axis=0)
+            # bone may touch the skin (a subcutaneous bone) by under a quarter of a voxel
+            assert (skin < 0.6).all(), (age, type(shape).__name__, lo, hi, float(skin.max()))
