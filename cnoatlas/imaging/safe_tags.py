@@ -197,7 +197,6 @@ def safe_rows(
                     continue
             except Exception:
                 continue  # a value the checks cannot read could still name someone
-            continue
         tag = f"({tag_int >> 16:04X},{tag_int & 0xFFFF:04X})"
         try:
             keyword = keyword_for_tag(tag_int) or "unknown"
