@@ -49,6 +49,17 @@ def test_share_list_and_pull_a_case_through_the_view(qtbot, panel, orthanc, monk
     panel.search.setText("")
     panel.diagnosis.setCurrentIndex(panel.diagnosis.findData("cno"))
     assert panel.table.rowCount() >= 1
+    from cnoatlas.domain.cases import age_band
+
+    teen = age_band(case_library().get("cno-medial-clavicle").patient.age_years)
+    other = next(panel.age.itemData(i) for i in range(1, panel.age.count())
+                 if panel.age.itemData(i) != teen)  # fmt: skip
+    panel.age.setCurrentIndex(panel.age.findData(other))
+    shown = [panel.table.item(r, 0).text() for r in range(panel.table.rowCount())]
+    assert case_library().get("cno-medial-clavicle").title not in shown
+    panel.age.setCurrentIndex(panel.age.findData(teen))
+    assert panel.table.rowCount() >= 1
+    panel.age.setCurrentIndex(0)
     row = titles.index(case_library().get("cno-medial-clavicle").title)
     panel.diagnosis.setCurrentIndex(0)
     panel.table.selectRow(row)

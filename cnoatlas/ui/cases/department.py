@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnoatlas.domain.cases import DIAGNOSES, case_library
+from cnoatlas.domain.cases import AGE_BANDS, DIAGNOSES, age_band, case_library
 from cnoatlas.domain.errors import AtlasError
 from cnoatlas.library import teaching_files as tf
 from cnoatlas.ui.common.settings import AppSettings
@@ -131,6 +131,13 @@ class DepartmentLibrary(QWidget):
         for key, label in DIAGNOSES.items():
             self.diagnosis.addItem(label, key)
         self.diagnosis.currentIndexChanged.connect(self._show)
+        self.age = QComboBox()
+        self.age.setObjectName("departmentAge")
+        self.age.setAccessibleName("Filter by age")
+        self.age.addItem("All ages", "")
+        for band_id, label, _low, _high in AGE_BANDS:
+            self.age.addItem(label, band_id)
+        self.age.currentIndexChanged.connect(self._show)
         self.search = QLineEdit()
         self.search.setObjectName("departmentSearch")
         self.search.setAccessibleName("Search the teaching files")
@@ -138,6 +145,7 @@ class DepartmentLibrary(QWidget):
         self.search.textChanged.connect(self._show)
         filters = QHBoxLayout()
         filters.addWidget(self.diagnosis)
+        filters.addWidget(self.age)
         filters.addWidget(self.search, 1)
 
         self.table = QTableWidget(0, len(COLUMNS))
@@ -290,9 +298,12 @@ class DepartmentLibrary(QWidget):
 
     def shown_files(self) -> list[tf.TeachingFile]:
         dx = self.diagnosis.currentData()
+        band = self.age.currentData()
         words = self.search.text().lower().split()
         out = []
         for f in self.files:
+            if band and not (isinstance(f.age_years, (int, float)) and age_band(f.age_years) == band):
+                continue
             names = [_site_name(site) for site in f.site_ids]
             text = " ".join((f.title, f.author, *f.site_ids, *names)).lower()
             if (not dx or f.diagnosis == dx) and all(w in text for w in words):
