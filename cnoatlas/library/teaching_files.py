@@ -274,6 +274,8 @@ def identifying_elements(ds: Dataset, case_id: str) -> list[str]:
                 continue
             if tag in atlas_values and item is ds:
                 continue
+            if atlas_values and elem.VR in ("DA", "DT", "TM"):
+                continue  # generated dates, or dates the atlas shifted on import (PS3.15 option)
             if (tag >> 16) & 1 or elem.VR == "PN" or is_identifying(tag, elem.VR):
                 found.append(f"({tag >> 16:04X},{tag & 0xFFFF:04X})")
 

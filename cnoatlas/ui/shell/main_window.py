@@ -49,6 +49,7 @@ class MainWindow(QMainWindow):
         settings: AppSettings | None = None,
         restore_state: bool = True,
         page_after_paint: bool = False,
+        remember_state: bool = True,
     ) -> None:
         """``page_after_paint``: the window paints first (navigation, menus) and builds its first
         page right after, so the app shows up at once (``run_gui``; screenshots build it now)."""
@@ -56,8 +57,8 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowTitle(APP_NAME)
         self.settings = settings or AppSettings()
-        # A window that did not start from the user's state (screenshots, views) leaves it alone.
-        self._remember_state = restore_state
+        # A screenshot's window (remember_state False) leaves the user's window state alone.
+        self._remember_state = remember_state
         from cnoatlas.library import study_cache
 
         study_cache.set_budget_mb(self.settings.cache_budget_mb)
@@ -370,9 +371,9 @@ class MainWindow(QMainWindow):
 @register_view("home", "the main window as it opens")
 def _home_view(request: ViewRequest) -> QWidget:
     # A screenshot shows the window as a first-time user sees it, not the last session's state.
-    return MainWindow(restore_state=False)
+    return MainWindow(restore_state=False, remember_state=False)
 
 
 # Views of other features show a page of a fresh window made here.
-set_main_window_factory(lambda: MainWindow(restore_state=False))
+set_main_window_factory(lambda: MainWindow(restore_state=False, remember_state=False))
 log.debug("%s %s main window module loaded", APP_NAME, __version__)
