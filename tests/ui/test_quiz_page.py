@@ -334,7 +334,6 @@ def test_quiz_page_runs_on_a_read_only_data_folder(qtbot, tmp_path, monkeypatch)
     """A write-protected data folder: the page opens, says so, and the quiz still runs."""
     import errno
 
-    import cnoatlas.ui.quiz.page as quiz_page
     from cnoatlas.domain import progress
 
     monkeypatch.setenv("CNOATLAS_HOME", str(tmp_path / "home"))
@@ -344,8 +343,7 @@ def test_quiz_page_runs_on_a_read_only_data_folder(qtbot, tmp_path, monkeypatch)
         raise OSError(errno.EROFS, "Read-only file system")
 
     monkeypatch.setattr(ProgressStore, "_connect", refuse)
-    monkeypatch.setattr(quiz_page, "is_available", lambda case: False)
-    p = QuizPage(seed=3, prepare_images=False)
+    p = QuizPage(seed=3, prepare_images=False, studies=NoStudies())
     qtbot.addWidget(p)
     p.resize(1280, 900)
     p.show()
