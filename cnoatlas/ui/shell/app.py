@@ -55,7 +55,7 @@ def has_display() -> bool:
 def run_gui() -> int:
     from PySide6.QtCore import QTimer
 
-    from cnoatlas import cli
+    from cnoatlas import exits
     from cnoatlas.ui.common.errors import install_error_handling
     from cnoatlas.ui.shell.main_window import MainWindow
 
@@ -68,11 +68,11 @@ def run_gui() -> int:
         window.close()
         app.exit(code)
 
-    cli.set_gui_quit(stop)
+    exits.set_gui_quit(stop)
     wake = QTimer(app)  # Qt's loop is C++: wake Python now and then so a signal is seen
     wake.timeout.connect(lambda: None)
     wake.start(250)
     try:
         return app.exec()
     finally:
-        cli.set_gui_quit(None)
+        exits.set_gui_quit(None)
