@@ -152,3 +152,14 @@ def test_sigint_and_sigterm_end_a_command_quietly(tmp_path):
         _out, err = proc.communicate(timeout=60)
         assert proc.returncode == want, (sig, proc.returncode, err)
         assert "Traceback" not in err and "Exception ignored" not in err, err
+
+
+def test_sigterm_closes_the_window_and_exits_143(tmp_path):
+    """The GUI (offscreen here) leaves its event loop on SIGTERM, saving its window state."""
+    proc = _start(cnoatlas_script(), home=tmp_path / "home")
+    time.sleep(5.0)
+    proc.send_signal(signal.SIGTERM)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert "Traceback" not in err
+    assert (tmp_path / "home" / "config" / "settings.ini").is_file()
