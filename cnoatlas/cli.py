@@ -11,18 +11,15 @@ import contextlib
 import logging
 import os
 import re
-import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from cnoatlas import APP_NAME, __version__, paths
+from cnoatlas import APP_NAME, __version__, exits, paths
 from cnoatlas.domain.errors import AtlasError
 from cnoatlas.logsetup import configure_logging, route_library_warnings
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
-# Like a Unix tool killed by the signal: 128 + SIGINT (2), SIGPIPE (13), SIGTERM (15).
-EXIT_SIGINT, EXIT_PIPE, EXIT_SIGTERM = 130, 141, 143
 log = logging.getLogger("cnoatlas.cli")
 
 Handler = Callable[[argparse.Namespace], int]
@@ -761,58 +758,11 @@ def _start_presentation(playlist: str) -> int:
     return run_presentation(playlist or None)
 
 
-class _Stopped(BaseException):
-    """SIGINT or SIGTERM arrived: unwind and exit with 128 + the signal's number."""
-
-    def __init__(self, code: int) -> None:
-        super().__init__(code)
-        self.code = code
-
-
-def _on_signal(signum: int, _frame) -> None:
-    code = 128 + signum
-    from cnoatlas import stopping
-
-    quit_gui = stopping.gui_quit()  # set while the GUI's event loop runs
-    if quit_gui is not None:
-        quit_gui(code)
-        return
-    # Inside Qt's C++ (painting a screenshot), an exception could not unwind quietly: end now.
-    if "PySide6.QtCore" in sys.modules:
-        from PySide6.QtCore import QCoreApplication
-
-        if QCoreApplication.instance() is not None:
-            _quiet_exit(code)
-    raise _Stopped(code)
-
-
-def _quiet_exit(code: int) -> None:
-    """Leave at once, without Python's last flush (the reader of stdout may have gone)."""
-    logging.shutdown()
-    with contextlib.suppress(OSError, ValueError):
-        sys.stderr.flush()
-    os._exit(code)
-
-
-def _install_signal_handlers() -> None:
-    with contextlib.suppress(ValueError, OSError):  # not the main thread, or no such signal
-        signal.signal(signal.SIGINT, _on_signal)
-        signal.signal(signal.SIGTERM, _on_signal)
-
-
-def _stdout_gone() -> None:
-    """After a broken pipe, point stdout at devnull so the final flush at exit is silent too
-    (https://docs.python.org/3/library/signal.html#note-on-sigpipe)."""
-    with contextlib.suppress(OSError, ValueError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-
-
 def main(argv: list[str] | None = None) -> int:
     """The program (``argv`` None: the process's own arguments, signals handled here too)."""
     program = argv is None
     if program:
-        _install_signal_handlers()
+        exits.install_signal_handlers()
     try:
         code = _main(argv)
         sys.stdout.flush()  # here, not at interpreter shutdown, so a closed pipe is caught
@@ -820,21 +770,17 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         # `cnoatlas sites | head`: the reader has gone; stop quietly like other Unix tools
         # (which die of SIGPIPE: exit code 141).
-        _stdout_gone()
-        return EXIT_PIPE
-    except _Stopped as stop:
+        exits.stdout_gone()
+        return exits.EXIT_PIPE
+    except exits.Stopped as stop:
         with contextlib.suppress(BrokenPipeError):
             sys.stdout.flush()
         return stop.code
     except KeyboardInterrupt:
-        return EXIT_SIGINT
+        return exits.EXIT_SIGINT
     finally:
-        # A signal during interpreter shutdown must not print a traceback either.
-        with contextlib.suppress(ValueError, OSError):
-            if not program:
-                raise ValueError("in-process call: leave the caller's handlers alone")
-            signal.signal(signal.SIGINT, lambda s, _f: _quiet_exit(128 + s))
-            signal.signal(signal.SIGTERM, lambda s, _f: _quiet_exit(128 + s))
+        if program:
+            exits.quiet_at_shutdown()
 
 
 def _main(argv: list[str] | None) -> int:
@@ -852,7 +798,7 @@ def _main(argv: list[str] | None) -> int:
         log.info("bad input: %s", exc)
         print(_printable(f"cnoatlas: {exc}"), file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (BrokenPipeError, KeyboardInterrupt, _Stopped):
+    except (BrokenPipeError, KeyboardInterrupt, exits.Stopped):
         raise
     except Exception as exc:
         log.exception("internal error in %s", args.command or "gui")

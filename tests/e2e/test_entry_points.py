@@ -182,3 +182,14 @@ def test_a_screenshot_neither_reads_nor_writes_the_users_settings(run_cli, tmp_p
                   "--scale", "7")  # fmt: skip
     assert bad.returncode == 2 and "--scale" in bad.stderr
     assert settings.read_bytes() == before
+
+
+def test_sigterm_closes_the_window_and_exits_143(tmp_path):
+    """The GUI (offscreen here) leaves its event loop on SIGTERM, saving its window state."""
+    proc = _start(cnoatlas_script(), home=tmp_path / "home")
+    time.sleep(5.0)
+    proc.send_signal(signal.SIGTERM)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert "Traceback" not in err
+    assert (tmp_path / "home" / "config" / "settings.ini").is_file()

@@ -78,20 +78,20 @@ def _run_loop(app, window) -> int:
     """Qt's event loop, ended by SIGINT/SIGTERM too: the window closes (saving its state)."""
     from PySide6.QtCore import QTimer
 
-    from cnoatlas import stopping
+    from cnoatlas import exits
 
     def stop(code: int) -> None:
         window.close()
         app.exit(code)
 
-    stopping.set_gui_quit(stop)
+    exits.set_gui_quit(stop)
     wake = QTimer(app)  # Qt's loop is C++: wake Python now and then so a signal is seen
     wake.timeout.connect(lambda: None)
     wake.start(250)
     try:
         return app.exec()
     finally:
-        stopping.set_gui_quit(None)
+        exits.set_gui_quit(None)
 
 
 def run_presentation(path: str | None = None) -> int:
