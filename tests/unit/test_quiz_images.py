@@ -155,8 +155,13 @@ def test_a_spot_prompt_names_the_region_only_when_another_lesion_is_on_the_slice
     prompt = question("case:case-x:spot-0", [crowded]).prompt
     assert prompt.endswith("Click the lesion on this slice: the one in the lower limbs.")
     assert "tibia" not in prompt.lower()
-    # Two lesions side by side in the same region: no spot item (find-all covers them).
-    same = replace(crowded.lesions[1], site_id="femur.right.distal-metaphysis")
+    # The same region on the other side: the side is named, still not the bone.
+    other_side = replace(crowded.lesions[1], site_id="femur.right.distal-metaphysis")
+    mirrored = replace(crowded, lesions=(crowded.lesions[0], other_side))
+    prompt = question("case:case-x:spot-0", [mirrored]).prompt
+    assert prompt.endswith("Click the lesion on this slice: the one in the left lower limb.")
+    # Two lesions side by side on one side of a region: no spot item (find-all covers them).
+    same = replace(crowded.lesions[1], site_id="femur.left.distal-metaphysis")
     twins = replace(crowded, lesions=(crowded.lesions[0], same))
     assert "case:case-x:spot-0" not in question_ids([twins])
     assert "case:case-x:find-all" in question_ids([twins])

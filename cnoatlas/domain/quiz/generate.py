@@ -372,12 +372,16 @@ _REGIONS = {
 }
 
 
-def body_region(site_id: str) -> str:
-    """The body region a site lies in, as a prompt may name it ("the lower limbs")."""
+def body_region(site_id: str, sided: bool = False) -> str:
+    """The body region a site lies in, as a prompt may name it ("the lower limbs"); with
+    ``sided``, one side of it where the site has a side ("the left lower limb")."""
     bone = site_id.split(".")[0]
-    if bone.startswith("metacarpal"):
-        return "the upper limbs"
-    return _REGIONS.get(bone, "the lower limbs")
+    region = "the upper limbs" if bone.startswith("metacarpal") else _REGIONS.get(bone)
+    region = region or "the lower limbs"
+    side = next((p for p in site_id.split(".") if p in ("left", "right")), None)
+    if not sided or side is None or not region.endswith("limbs"):
+        return region
+    return f"the {side} {region.removeprefix('the ').removesuffix('s')}"
 
 
 # What a radiologist weighs for each diagnosis, from the case's own age, sites and spread.
@@ -522,18 +526,27 @@ def _case_question(key: str, cases: Sequence[QuizCase]) -> Question:
         )
         which = ""
         if crowded:
-            # Name the body region at most, never the site: finding the bone is the task. Two
-            # crowded lesions in the same region cannot be told apart, so find-all covers them.
-            region = body_region(lesion.site_id)
-            if any(
-                other is not lesion
+            # Name the body region at most (with its side when that is what tells two lesions
+            # apart), never the site: finding the bone is the task. Two crowded lesions on the
+            # same side of one region cannot be told apart, so find-all covers them.
+            neighbours = [
+                other
+                for other in on_image
+                if other is not lesion
                 and other.series_uid == lesion.series_uid
                 and abs(other.slice - lesion.slice) <= SLICE_TOLERANCE + 1
-                and body_region(other.site_id) == region
-                for other in on_image
-            ):
-                raise KeyError(key)
-            which = f": the one in {region}"
+            ]
+            region = body_region(lesion.site_id)
+            same_region = [o for o in neighbours if body_region(o.site_id) == region]
+            if not same_region:
+                which = f": the one in {region}"
+            else:
+                sided = body_region(lesion.site_id, sided=True)
+                if sided == region or any(
+                    body_region(o.site_id, sided=True) == sided for o in same_region
+                ):
+                    raise KeyError(key)
+                which = f": the one in {sided}"
         return Question(
             id=f"case:{key}",
             kind="spot-lesion",
