@@ -167,7 +167,8 @@ def lesion_parts(body: Body, les: Lesion) -> list[Part]:
             oedema(shrink(main, 1.0), 0.5, 1.0, "sclerosis", tagged=False)
         # the core's STIR signal is 5.6-7.2 times muscle's for intensities 0.6-1 (tissues.json
         # lesion_contrast); a fainter lesion blends more normal marrow in
-        oedema(main, 0.6 + 0.4 * inten)
+        # lesion blends more normal marrow in; a healing one (smaller, healed) stays faint
+        oedema(main, 0.6 + 0.4 * inten if les.state == "active" else inten)
         if les.state == "stable-fracture" and not g.id.endswith(".body"):
             oedema(
                 Capsule(center - perp * 40, center + perp * 40, 0.8, 0.8),
