@@ -552,7 +552,7 @@ def _walk(folder: Path, cancel: Any = None) -> list[Source]:
                 found.append(Source(Path(entry.path)))
             else:
                 found.append(Source(Path(entry.path), special=f"{_kind_of(mode)}; not opened"))
-    found.sort(key=lambda s: os.fsencode(s.path))
+    found.sort(key=lambda s: s.path.parts)  # the order Path sorting gave before
     return found
 
 
