@@ -62,6 +62,8 @@ class Limits:
     empty_group_elements: int = 64
     # A header (everything before the pixels) larger than this, once inflated, is refused.
     header_bytes: int = 64 << 20
+    # A deflated file is inflated this far to read its header (no pixels needed).
+    inflate_header_bytes: int = 16 << 20
     # Compressed pixel data this many times smaller than its claimed decoded size is a bomb
     # (checked only for claims over ``ratio_floor`` bytes).
     ratio: int = 2000
@@ -120,7 +122,7 @@ class Source:
 
     def open(self, inflate_cap: int | None = None):
         """The file's bytes; a deflated data set comes back inflated (at most ``inflate_cap``
-        bytes, by default the header limit) with its transfer syntax said to be explicit VR
+        bytes, by default enough for a header) with its transfer syntax said to be explicit VR
         little endian, so that no reader inflates it again without a cap."""
         fp = self._open_raw()
         try:
@@ -226,7 +228,7 @@ def _inflate_if_deflated(fp, cap: int | None):
     start = 144 + struct.unpack_from("<I", head, 140)[0]
     if start > len(head) or ts_at + 8 + ts_len > start:
         raise UnreadableFile("deflated file with a damaged meta group; not inflated")
-    limit = LIMITS.header_bytes if cap is None else cap
+    limit = LIMITS.inflate_header_bytes if cap is None else cap
     meta = bytearray(head[:start])
     meta[ts_at + 8 : ts_at + 8 + ts_len] = b"1.2.840.10008.1.2.1".ljust(ts_len, b"\x00")
     out = io.BytesIO()
@@ -550,7 +552,7 @@ def _walk(folder: Path, cancel: Any = None) -> list[Source]:
                 found.append(Source(Path(entry.path)))
             else:
                 found.append(Source(Path(entry.path), special=f"{_kind_of(mode)}; not opened"))
-    found.sort(key=lambda s: os.fsencode(s.path))
+    found.sort(key=lambda s: s.path.parts)  # the order Path sorting gave before
     return found
 
 

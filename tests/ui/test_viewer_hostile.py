@@ -18,6 +18,16 @@ def _status(viewer: SeriesViewer) -> str:
     return viewer._labels["status"].text()
 
 
+@pytest.fixture(autouse=True)
+def _idle_thread_pool():
+    """Background work left by earlier tests (series, phantoms) must not hold the pool's few
+    threads while these tests wait for their own loader."""
+    from PySide6.QtCore import QThreadPool
+
+    QThreadPool.globalInstance().waitForDone(120000)
+    yield
+
+
 def test_a_decoder_panic_shows_the_problem_not_loading(qtbot, tmp_path, monkeypatch):
     import cnoatlas.imaging.dicom_io as dicom_io
 

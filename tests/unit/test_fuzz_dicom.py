@@ -258,7 +258,13 @@ for path in sorted(Path(sys.argv[2]).iterdir()):
 start = time.monotonic()
 result = scan(sys.argv[2])
 out["(scan)"] = [time.monotonic() - start, f"{len(result.problems)} problems"]
-out["(max rss MB)"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM: this process's own peak (ru_maxrss would carry the parent's size over the exec).
+try:
+    status = Path("/proc/self/status").read_text()
+    peak = next(int(l.split()[1]) for l in status.splitlines() if l.startswith("VmHWM:")) / 1024
+except (OSError, StopIteration):
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+out["(max rss MB)"] = peak
 print(json.dumps(out))
 """
 
