@@ -267,12 +267,12 @@ def load_playlist(path: str | Path, catalogue: Catalogue | None = None) -> Playl
 
 
 def save_playlist(playlist: Playlist, path: str | Path) -> Path:
-    """Write the playlist as indented JSON (atomically: a crash leaves the old file)."""
+    """Write the playlist as indented JSON (atomically, flushed to disk: a crash or a full disk
+    leaves the old file and no temporary one)."""
+    from cnoatlas.domain.storage import atomic_write_text
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(playlist.to_json(), ensure_ascii=False, indent=2) + "\n", "utf-8")
-    tmp.replace(path)
+    atomic_write_text(path, json.dumps(playlist.to_json(), ensure_ascii=False, indent=2) + "\n")
     return path
 
 

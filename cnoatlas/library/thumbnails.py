@@ -38,8 +38,16 @@ class ThumbPixels:
 
 
 def thumbnail_key(case: Case) -> str:
-    """16 hex digits that change when the case's images would change."""
-    source = case.generator_description() or {"dicom": str(case.folder / (case.series.dicom or ""))}
+    """16 hex digits that change when the case's images would change (its description, or the
+    generator's version: the same description gives other pixels after a generator change)."""
+    from cnoatlas.imaging.phantom.study import GENERATOR_VERSION
+
+    description = case.generator_description()
+    source = (
+        {"generator": GENERATOR_VERSION, **description}
+        if description
+        else {"dicom": str(case.folder / (case.series.dicom or ""))}
+    )
     return hashlib.sha256(json.dumps(source, sort_keys=True).encode()).hexdigest()[:16]
 
 

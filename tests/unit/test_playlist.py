@@ -349,3 +349,20 @@ def test_slide_contents_decide_once_what_each_slide_reveals(catalogue):
     )
     assert (question.question_id, question.answer_shown) == ("feature:medial-clavicle", False)
     assert answer.answer_shown and answer.title == "Answer"
+
+
+def test_a_failed_playlist_save_keeps_the_old_file_and_no_temporary(tmp_path, monkeypatch):
+    import os
+
+    path = tmp_path / "lecture.json"
+    save_playlist(Playlist("First"), path)
+    before = path.read_bytes()
+
+    def full_disk(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full_disk)
+    with pytest.raises(OSError):
+        save_playlist(Playlist("Second"), path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lecture.json"]
