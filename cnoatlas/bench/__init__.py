@@ -56,7 +56,15 @@ __all__ = [
 
 def sections() -> dict[str, Section]:
     """The sections in the order they run (imported lazily: each pulls in what it measures)."""
-    from cnoatlas.bench import generator, interaction, scaling, series, startup, store
+    from cnoatlas.bench import (
+        generator,
+        interaction,
+        scaling,
+        series,
+        startup,
+        store,
+        workloads,
+    )
 
     return {
         "startup": startup.run,
@@ -65,6 +73,7 @@ def sections() -> dict[str, Section]:
         "generator": generator.run,
         "store": store.run,
         "scaling": scaling.run,
+        "workload": workloads.run,
     }
 
 

@@ -2,7 +2,7 @@
 
 import json
 
-GROUPS = {"startup", "series", "interaction", "generator", "store", "scaling"}
+GROUPS = {"startup", "series", "interaction", "generator", "store", "scaling", "workload"}
 
 
 def test_bench_quick_json_has_every_figure_with_its_target(run_cli):
@@ -39,6 +39,12 @@ def test_bench_quick_json_has_every_figure_with_its_target(run_cli):
         "store.statistics_ratio",
         "scaling.slope_ratio",
         "scaling.linearity",
+        "workload.whole_body_cold_ratio",
+        "workload.long_series_first_slice_ratio",
+        "workload.long_series_memory_ratio",
+        "workload.rle_load_ratio",
+        "workload.jpeg2000_load_ratio",
+        "workload.lecture_export_ratio",
     ):
         assert required in names, required
 
