@@ -62,3 +62,12 @@ def test_bench_rejects_an_unknown_section(run_cli):
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_bench_compare_refuses_a_file_that_is_not_bench_json(run_cli, tmp_path):
+    bad = tmp_path / "old.json"
+    bad.write_text('{"nothing": 1}', encoding="utf-8")
+    for path in (bad, tmp_path / "absent.json"):
+        result = run_cli("bench", "--only", "store", "--compare", str(path))
+        assert result.returncode == 2
+        assert str(path) in result.stderr and "Traceback" not in result.stderr
