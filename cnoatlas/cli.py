@@ -555,7 +555,7 @@ def _bench_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quick", action="store_true", help="fewer repetitions, smaller sizes (CI)")
     p.add_argument("--only", action="append", metavar="SECTION",
                    choices=("startup", "series", "interaction", "generator", "store", "cases",
-                            "library", "scaling"),
+                            "library", "scaling", "workload"),
                    help="run only this section (repeatable)")  # fmt: skip
     p.add_argument("--compare", type=Path, metavar="OLD.json",
                    help="print each figure beside an earlier run's (bench --json output) and "

@@ -65,6 +65,7 @@ def sections() -> dict[str, Section]:
         series,
         startup,
         store,
+        workloads,
     )
 
     return {
@@ -76,6 +77,7 @@ def sections() -> dict[str, Section]:
         "cases": cases.run,
         "library": library.run,
         "scaling": scaling.run,
+        "workload": workloads.run,
     }
 
 
@@ -98,6 +100,7 @@ def run_bench(
     figures: list[Figure] = []
     errors: list[dict[str, str]] = []
     machine = machine_info()
+    section_seconds: dict[str, float] = {}
     saved_home = os.environ.get("CNOATLAS_HOME")
     with tempfile.TemporaryDirectory(prefix="cnoatlas-bench-") as scratch:
         os.environ["CNOATLAS_HOME"] = str(Path(scratch) / "home")
@@ -107,6 +110,7 @@ def run_bench(
                     progress(name)
                 workdir = Path(scratch) / name
                 workdir.mkdir()
+                began = time.perf_counter()
                 try:
                     figures.extend(available[name](Context(quick, workdir)))
                 except Exception as exc:
@@ -117,10 +121,12 @@ def run_bench(
                             "traceback": traceback.format_exc(limit=6),
                         }
                     )
+                section_seconds[name] = round(time.perf_counter() - began, 1)
         finally:
             if saved_home is None:
                 os.environ.pop("CNOATLAS_HOME", None)
             else:
                 os.environ["CNOATLAS_HOME"] = saved_home
     machine["load_average_end"] = _load_average()
+    machine["section_seconds"] = section_seconds
     return BenchResult(quick, machine, figures, errors, time.perf_counter() - start)

@@ -86,16 +86,27 @@ def repeat(work: Callable[[], Any], n: int, warmup: int = 1) -> list[float]:
 
 
 def interleaved(
-    works: dict[str, Callable[[], Any]], n: int, warmup: int = 1
+    works: dict[str, Callable[[], Any]], n: int, warmup: int = 1, collect: bool = True
 ) -> dict[str, list[float]]:
-    """Milliseconds of each work, run A, B, A, B… so drift on the machine hits both alike."""
+    """Milliseconds of each work, run A, B, A, B… so drift on the machine hits both alike.
+
+    ``collect``: garbage is collected before every run (untimed). For many short runs pass
+    False: the collector is then off for the whole measurement, so neither side pays for it."""
     for _ in range(warmup):
         for work in works.values():
             work()
     times: dict[str, list[float]] = {key: [] for key in works}
-    for _ in range(n):
-        for key, work in works.items():
-            times[key].append(timed(work, collect=True))
+    enabled = gc.isenabled()
+    if not collect:
+        gc.collect()
+        gc.disable()
+    try:
+        for _ in range(n):
+            for key, work in works.items():
+                times[key].append(timed(work, collect=collect))
+    finally:
+        if enabled:
+            gc.enable()
     return times
 
 

@@ -112,30 +112,30 @@ def run(ctx: Context) -> list[Figure]:
     desc = StudyDescription.from_json(DESCRIPTION)
     figures: list[Figure] = []
     rounds = ctx.reps(3, 1)
-    # The study is generated once to learn its files, then generator and floor take turns.
-    if ctx.quick:
-        # A small study (a quarter of the matrix): proves the path, not the full size.
-        folder = ctx.workdir / "quick-study"
-        write_study(generate_study(desc, scale=0.25), folder)
-    else:
-        with _home(ctx.workdir / "home-0"):
-            folder = cached_study_dir(desc)
-    files = sorted(p for p in folder.rglob("*.dcm"))
     cold: list[float] = []
     floor: list[float] = []
     written: list[int] = []
+    folder = ctx.workdir / "quick-0"
+    # Generator and floor take turns; the floor writes as many files, each of the same matrix,
+    # as the study the generator wrote in the same round.
     for rep in range(rounds):
-        target = ctx.workdir / f"plain-{rep}"
-        floor.append(timed(lambda t=target: written.append(plain_write(files, t)), collect=True))
-        shutil.rmtree(target, ignore_errors=True)
         if ctx.quick:
+            # A small study (a quarter of the matrix): proves the path, not the full size.
             out = ctx.workdir / f"quick-{rep}"
             cold.append(
                 timed(lambda o=out: write_study(generate_study(desc, scale=0.25), o), collect=True)
             )
         else:
-            with _home(ctx.workdir / f"home-{rep + 1}"):  # each run with an empty phantom cache
+            with _home(ctx.workdir / f"home-{rep}"):  # each run with an empty phantom cache
                 cold.append(timed(lambda: cached_study_dir(desc), collect=True))
+                folder = cached_study_dir(desc)
+        files = sorted(p for p in folder.rglob("*.dcm"))
+        target = ctx.workdir / f"plain-{rep}"
+        floor.append(
+            timed(lambda t=target, fs=files: written.append(plain_write(fs, t)), collect=True)
+        )
+        shutil.rmtree(target, ignore_errors=True)
+    home = ctx.workdir / f"home-{rounds - 1}"
     voxels = written[0]
     slices = _load_all(folder)
     figures.append(
@@ -168,7 +168,7 @@ def run(ctx: Context) -> list[Figure]:
 
     def reopen() -> None:
         if not ctx.quick:
-            with _home(ctx.workdir / "home-0"):
+            with _home(home):
                 if cached_study_dir(desc) != folder:
                     raise RuntimeError("the re-open did not find the cached study")
         _load_all(folder)

@@ -138,7 +138,7 @@ def viewer_figures(ctx: Context) -> list[Figure]:
         raise RuntimeError("the viewer shows no annotation on the measured slice")
     bare = _BareImage(series, viewer.width(), viewer.height())
     app.processEvents()
-    n = ctx.reps(200, 40)
+    n = ctx.reps(200, 25)
     step = iter(range(10**9))
     floor_step = iter(range(10**9))
 
@@ -147,7 +147,10 @@ def viewer_figures(ctx: Context) -> list[Figure]:
         viewer.grab()
 
     slice_times = interleaved(
-        {"floor": lambda: bare.set_slice(next(floor_step)), "viewer": next_slice}, n, warmup=10
+        {"floor": lambda: bare.set_slice(next(floor_step)), "viewer": next_slice},
+        n,
+        warmup=10,
+        collect=False,
     )
     center, width = viewer.window()
     nudge = iter(range(10**9))
@@ -163,7 +166,9 @@ def viewer_figures(ctx: Context) -> list[Figure]:
         c, w = center + (k % 20) * 5.0, width + (k % 7) * 10.0
         bare.set_levels(c - w / 2, c + w / 2)
 
-    window_times = interleaved({"floor": floor_window_level, "viewer": window_level}, n, warmup=10)
+    window_times = interleaved(
+        {"floor": floor_window_level, "viewer": window_level}, n, warmup=10, collect=False
+    )
     zooms = iter(range(10**9))
     floor_zooms = iter(range(10**9))
 
@@ -174,7 +179,7 @@ def viewer_figures(ctx: Context) -> list[Figure]:
     def floor_zoom() -> None:
         bare.zoom(1.1 if next(floor_zooms) % 2 else 1 / 1.1)
 
-    zoom_times = interleaved({"floor": floor_zoom, "viewer": zoom}, n, warmup=10)
+    zoom_times = interleaved({"floor": floor_zoom, "viewer": zoom}, n, warmup=10, collect=False)
     shown = len(viewer.visible_annotation_ids())
     size = f"{viewer.width()}x{viewer.height()}"
     bare.close()
@@ -273,7 +278,9 @@ def map_figures(ctx: Context) -> list[Figure]:
         for p in points[k % len(points) : k % len(points) + sweep]:
             bare.hit(p)
 
-    times = interleaved({"floor": floor_hover, "map": hover}, len(points) // sweep, warmup=2)
+    times = interleaved(
+        {"floor": floor_hover, "map": hover}, len(points) // sweep, warmup=2, collect=False
+    )
     bare.close()
     site_map.close()
     site_map.deleteLater()
@@ -311,9 +318,7 @@ def overlay_figures(ctx: Context) -> list[Figure]:
         view.show_dataset(ids[next(turn) % len(ids)])
         view.grab()
 
-    times = interleaved(
-        {"floor": bare.recolour, "overlay": switch}, ctx.reps(40, 10), warmup=len(ids)
-    )
+    times = interleaved({"floor": bare.recolour, "overlay": switch}, ctx.reps(40, 6), warmup=2)
     view.close()
     view.deleteLater()
     bare.close()

@@ -16,7 +16,7 @@ def run(ctx: Context) -> list[Figure]:
 
     sizes = (5, 10, 20, 40) if ctx.quick else (20, 40, 80, 160)
     matrix = 512
-    n = ctx.reps(9, 5)
+    n = ctx.reps(9, 3)
     works: dict[str, Callable[[], object]] = {}
     for slices in sizes:
         folder = ctx.workdir / f"s{slices}"

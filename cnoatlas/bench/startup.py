@@ -152,7 +152,7 @@ def import_times(
 
 
 def run(ctx: Context) -> list[Figure]:
-    n = ctx.reps(7, 3)
+    n = ctx.reps(7, 2)
     windows = window_times(ctx, n)
     figures = [
         ratio_figure(
@@ -174,7 +174,7 @@ def run(ctx: Context) -> list[Figure]:
             subject_name="atlas_page",
         ),
     ]
-    n_imports = ctx.reps(7, 3)
+    n_imports = ctx.reps(7, 2)
     modules = {
         "stdlib": STDLIB_CLI,
         "entry": "cnoatlas.cli",

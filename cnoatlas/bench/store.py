@@ -83,7 +83,7 @@ def run(ctx: Context) -> list[Figure]:
     from cnoatlas.bench.core import interleaved, ratio_figure
     from cnoatlas.domain.progress import ProgressStore
 
-    answers = 2_000 if ctx.quick else 10_000
+    answers = 1_000 if ctx.quick else 10_000
     rng = random.Random(7)
     outcomes = [_outcome(rng, k) for k in range(answers)]
     start = datetime(2025, 9, 1, 8, 0, tzinfo=UTC)

@@ -13,7 +13,7 @@ it calls ``load(case, generate=True)`` from a worker thread, since making a stud
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -160,6 +160,15 @@ class CaseImages:
     problem: str = ""
 
 
+def case_images_cached(case: Case) -> bool:
+    """Whether the case's images are ready to read (always, for a case with DICOM files)."""
+    if case.series.generator is None:
+        return True
+    from cnoatlas.imaging.phantom.study import study_cache_path
+
+    return (study_cache_path(case.generator_description()) / "annotations.json").is_file()
+
+
 def case_image_folder(case: Case) -> Path:
     """The folder holding the case's DICOM series (generating a synthetic study if needed)."""
     if case.series.generator is not None:
@@ -169,27 +178,60 @@ def case_image_folder(case: Case) -> Path:
     return case.folder / (case.series.dicom or "")
 
 
-def load_case_images(case: Case) -> CaseImages:
-    """Read every series of the case and its annotations (slow: call from a worker)."""
-    from cnoatlas.domain.annotations import load_annotations
+def _generate_progressively(case: Case, on_first: Callable[[CaseImages], None]) -> Path:
+    """Generate the case's synthetic study, handing its first series to ``on_first`` (as a
+    CaseImages with that one series) while the others are still being made."""
+    from cnoatlas.imaging.phantom.study import cached_study_dir
     from cnoatlas.imaging.series import load_series
 
-    images = CaseImages(case.id)
-    try:
-        folder = case_image_folder(case)
-        result = load_series(folder)
-    except AtlasError as exc:
-        images.problem = str(exc)
-        return images
+    sent = False
+
+    def series_written(folder: Path) -> None:
+        nonlocal sent
+        if sent:
+            return
+        sent = True
+        first = CaseImages(case.id)
+        _label_series(first, load_series(folder).series)
+        if first.series:
+            on_first(first)
+
+    return cached_study_dir(case.generator_description(), on_series=series_written)
+
+
+def _label_series(images: CaseImages, series_list) -> None:
     by_name = {name.lower(): key for key, name in _generator_names().items()}
     found = []
-    for series in result.series:
+    for series in series_list:
         key = by_name.get((series.description or "").lower(), "")
         label = SERIES_LABELS.get(key) or series.description or f"Series {len(found) + 1}"
         found.append((list(SERIES_LABELS).index(key) if key else 99, label, key, series))
     for _order, label, key, series in sorted(found, key=lambda item: item[0]):
         images.series[label] = series
         images.keys[label] = key
+
+
+def load_case_images(
+    case: Case, on_first: Callable[[CaseImages], None] | None = None
+) -> CaseImages:
+    """Read every series of the case and its annotations (slow: call from a worker).
+
+    ``on_first``: when the case's synthetic study is not cached yet, it is called with the
+    first series (no annotations yet) as soon as that series is made, before the others are."""
+    from cnoatlas.domain.annotations import load_annotations
+    from cnoatlas.imaging.series import load_series
+
+    images = CaseImages(case.id)
+    try:
+        if on_first is not None and not case_images_cached(case):
+            folder = _generate_progressively(case, on_first)
+        else:
+            folder = case_image_folder(case)
+        result = load_series(folder)
+    except AtlasError as exc:
+        images.problem = str(exc)
+        return images
+    _label_series(images, result.series)
     if not images.series:
         images.problem = f"{folder}: no images found"
     ann_file = folder / "annotations.json"

@@ -2,7 +2,10 @@
 
 import json
 
-GROUPS = {"startup", "series", "interaction", "generator", "store", "cases", "library", "scaling"}
+GROUPS = {
+    "startup", "series", "interaction", "generator", "store", "cases", "library", "scaling",
+    "workload",
+}
 
 
 def test_bench_quick_json_has_every_figure_with_its_target(run_cli):
@@ -41,6 +44,14 @@ def test_bench_quick_json_has_every_figure_with_its_target(run_cli):
         "scaling.linearity",
         "cases.cold_page_ratio",
         "cases.cache_after_browsing",
+        "library.list_ratio",
+        "library.pull_ratio",
+        "workload.whole_body_cold_ratio",
+        "workload.long_series_first_slice_ratio",
+        "workload.long_series_memory_ratio",
+        "workload.rle_load_ratio",
+        "workload.jpeg2000_load_ratio",
+        "workload.lecture_export_ratio",
     ):
         assert required in names, required
 
@@ -58,3 +69,12 @@ def test_bench_rejects_an_unknown_section(run_cli):
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_bench_compare_refuses_a_file_that_is_not_bench_json(run_cli, tmp_path):
+    bad = tmp_path / "old.json"
+    bad.write_text('{"nothing": 1}', encoding="utf-8")
+    for path in (bad, tmp_path / "absent.json"):
+        result = run_cli("bench", "--only", "store", "--compare", str(path))
+        assert result.returncode == 2
+        assert str(path) in result.stderr and "Traceback" not in result.stderr

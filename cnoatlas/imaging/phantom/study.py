@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
@@ -242,8 +243,16 @@ def _uid(digest: str, *parts: object) -> str:
     return "2.25." + str(int.from_bytes(hashlib.sha256(text.encode()).digest()[:16], "big"))
 
 
-def generate_study(description: StudyDescription | dict, *, scale: float = 1.0) -> Study:
-    """Render every requested sequence of the description (``scale`` < 1: smaller matrices)."""
+def generate_study(
+    description: StudyDescription | dict,
+    *,
+    scale: float = 1.0,
+    on_series: Callable[[Study], None] | None = None,
+) -> Study:
+    """Render every requested sequence of the description (``scale`` < 1: smaller matrices).
+
+    ``on_series(study so far)`` is called as each series is finished: each grid is painted
+    when its first series needs it, so the first series comes before the others are made."""
     desc = (
         description
         if isinstance(description, StudyDescription)
@@ -269,15 +278,18 @@ def generate_study(description: StudyDescription | dict, *, scale: float = 1.0) 
             grids[gkey] = (grid, [])
         if weighting not in grids[gkey][1]:
             grids[gkey][1].append(weighting)
-    rasters: dict[str, Raster] = {
-        g: paint(parts, grid, table, ws) for g, (grid, ws) in grids.items()
-    }
-    gains = {g: coil_gain(r.grid, body, desc.seed) for g, r in rasters.items()}
+    rasters: dict[str, Raster] = {}
+    gains: dict[str, np.ndarray] = {}
     study_uid, frame_uid = _uid(digest, "study"), _uid(digest, "frame")
     series_list, annotations = [], []
     for number, key in enumerate(desc.sequences, start=1):
         name, weighting, plane, region = SEQUENCES[key]
-        raster = rasters[f"{plane}-{region}"]
+        gkey = f"{plane}-{region}"
+        if gkey not in rasters:
+            grid, ws = grids[gkey]
+            rasters[gkey] = paint(parts, grid, table, ws)
+            gains[gkey] = coil_gain(rasters[gkey].grid, body, desc.seed)
+        raster = rasters[gkey]
         w = table.weightings[weighting]
         reference = max(table.signal(t, weighting) for t in ("csf", "adipose", "fluid", "disc"))
         rng = np.random.default_rng([desc.seed, number, int(digest[:8], 16)])
@@ -298,6 +310,8 @@ def generate_study(description: StudyDescription | dict, *, scale: float = 1.0) 
         )
         series_list.append(s)
         annotations += _annotate(desc, body, s, raster)
+        if on_series is not None:
+            on_series(Study(desc, study_uid, frame_uid, list(series_list), list(annotations), body))
     return Study(desc, study_uid, frame_uid, series_list, annotations, body)
 
 
@@ -406,12 +420,20 @@ def write_study(study: Study, outdir: str | Path) -> list[Path]:
     outdir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for s in study.series:
-        written += write_series(study, s, outdir / f"{s.number:02d}_{s.key}")
+        written += write_series(study, s, series_folder(outdir, s))
+    return [*written, *_write_study_files(study, outdir)]
+
+
+def series_folder(outdir: Path, series: Series) -> Path:
+    return outdir / f"{series.number:02d}_{series.key}"
+
+
+def _write_study_files(study: Study, outdir: Path) -> list[Path]:
     ann = outdir / "annotations.json"
     ann.write_text(json.dumps(study.annotations_json(), indent=1) + "\n", encoding="utf-8")
     desc = outdir / "description.json"
     desc.write_text(json.dumps(study.description.to_json(), indent=2) + "\n", encoding="utf-8")
-    return [*written, ann, desc]
+    return [ann, desc]
 
 
 def cache_root() -> Path:
@@ -428,8 +450,13 @@ def study_cache_path(description: StudyDescription | dict) -> Path:
     return cache_root() / desc.digest()[:24]
 
 
-def cached_study_dir(description: StudyDescription | dict) -> Path:
-    """The folder holding this description's study, generated and written first if missing."""
+def cached_study_dir(
+    description: StudyDescription | dict, on_series: Callable[[Path], None] | None = None
+) -> Path:
+    """The folder holding this description's study, generated and written first if missing.
+
+    While it is generated, ``on_series(folder)`` is called with each series' folder as soon as
+    that series is written (a folder inside the partial study: read it during the call)."""
     desc = (
         description
         if isinstance(description, StudyDescription)
@@ -443,7 +470,16 @@ def cached_study_dir(description: StudyDescription | dict) -> Path:
         shutil.rmtree(target, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=target.parent))
     try:
-        write_study(generate_study(desc), tmp)
+        from cnoatlas.imaging.phantom.dicom_writer import write_series
+
+        def written(partial: Study) -> None:
+            series = partial.series[-1]
+            folder = series_folder(tmp, series)
+            write_series(partial, series, folder)
+            if on_series is not None:
+                on_series(folder)
+
+        _write_study_files(generate_study(desc, on_series=written), tmp)
         try:
             os.replace(tmp, target)
         except OSError:  # another process finished first

@@ -57,6 +57,7 @@ SHORT_DIAGNOSES = {
     "leukaemia": "Leukaemia",
 }
 
+
 def pattern_text(case) -> str:
     """The case's Andronikou pattern as a sentence can carry it ("Unclassified" reads as if
     the atlas forgot to fill it in)."""
@@ -67,6 +68,7 @@ def pattern_text(case) -> str:
 
 class _LoadSignals(QObject):
     loaded = Signal(object)  # CaseImages
+    first = Signal(object)  # CaseImages with the first series, while the others are made
 
 
 class CaseImagesTask(QRunnable):
@@ -77,12 +79,16 @@ class CaseImagesTask(QRunnable):
 
     def run(self) -> None:
         try:
-            images = load_case_images(self.case)
+            images = load_case_images(self.case, on_first=self._first)
         except Exception as exc:  # shown on the page; the log has the details
             log.exception("images of case %s could not be loaded", self.case.id)
             images = CaseImages(self.case.id, problem=f"images could not be made ({exc})")
         with contextlib.suppress(RuntimeError):  # the page was closed meanwhile
             self.signals.loaded.emit(images)
+
+    def _first(self, images: CaseImages) -> None:
+        with contextlib.suppress(RuntimeError):
+            self.signals.first.emit(images)
 
 
 # --- widgets ------------------------------------------------------------------------------
@@ -130,6 +136,7 @@ class CasePage(QWidget):
     openLinkedCase = Signal(str)
     quizChanged = Signal(bool)
     imagesReady = Signal(str)  # case id
+    firstSeriesShown = Signal(str)  # case id: a study being generated shows its first series
 
     def __init__(self, library: CaseLibrary | None = None, notes: UserNotes | None = None) -> None:
         super().__init__()
@@ -372,6 +379,7 @@ class CasePage(QWidget):
         else:
             task = CaseImagesTask(case)
             task.signals.loaded.connect(self._images_loaded)
+            task.signals.first.connect(self._first_series_made)
             self._task = task
             QThreadPool.globalInstance().start(task)
         return case
@@ -531,9 +539,26 @@ class CasePage(QWidget):
         )
 
     # --- images ----------------------------------------------------------------------------
+    def _first_series_made(self, images: CaseImages) -> None:
+        """The synthetic study's first series, on screen while the others are generated."""
+        if self.case is None or images.case_id != self.case.id or self.images is not None:
+            return
+        label = next(iter(images.series))
+        self.series_tabs.blockSignals(True)
+        self.series_tabs.addTab(label)
+        self.series_tabs.setCurrentIndex(0)
+        self.series_tabs.blockSignals(False)
+        self.viewer.set_series(images.series[label])
+        self.image_status.setText("Showing the first series; generating the others…")
+        self.firstSeriesShown.emit(images.case_id)
+
     def _images_loaded(self, images: CaseImages) -> None:
         if self.case is None or images.case_id != self.case.id:
             return  # a case opened since this one was asked for
+        self.series_tabs.blockSignals(True)
+        while self.series_tabs.count():  # the first series shown ahead of the others
+            self.series_tabs.removeTab(0)
+        self.series_tabs.blockSignals(False)
         self.images = images
         if images.problem and not images.series:
             self.image_status.setText(f"The images could not be shown: {images.problem}")
