@@ -79,14 +79,20 @@ def stamp() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
 
 
-def keep_copy(path: Path, why: str) -> Path:
-    """Copy ``path`` beside itself as ``NAME.WHY-STAMP`` (never overwriting one); the copy."""
-    path = Path(path)
+def _free_name(path: Path, why: str) -> Path:
+    """``NAME.WHY-STAMP`` beside ``path``, numbered on so that no file is ever overwritten."""
     base = path.with_name(f"{path.name}.{why}-{stamp()}")
     target, n = base, 1
     while target.exists():
         n += 1
         target = base.with_name(f"{base.name}-{n}")
+    return target
+
+
+def keep_copy(path: Path, why: str) -> Path:
+    """Copy ``path`` beside itself as ``NAME.WHY-STAMP`` (never overwriting one); the copy."""
+    path = Path(path)
+    target = _free_name(path, why)
     shutil.copy2(path, target)
     return target
 
@@ -94,11 +100,7 @@ def keep_copy(path: Path, why: str) -> Path:
 def move_aside(path: Path, why: str) -> Path:
     """Rename ``path`` beside itself as ``NAME.WHY-STAMP``; the new path."""
     path = Path(path)
-    base = path.with_name(f"{path.name}.{why}-{stamp()}")
-    target, n = base, 1
-    while target.exists():
-        n += 1
-        target = base.with_name(f"{base.name}-{n}")
+    target = _free_name(path, why)
     os.replace(path, target)
     return target
 

@@ -335,10 +335,7 @@ QPushButton[role="primary"] {{
         if session is None:
             return
         session.advance()
-        if session.finished:
-            self._finish()
-        else:
-            self._show_current()
+        self._after_step(session)
 
     def skip_question(self) -> None:
         """Pass over the question on screen (unanswered; in an exam too, while the clock runs)."""
@@ -347,6 +344,10 @@ QPushButton[role="primary"] {{
             return
         session.skip()
         self.setFocus()
+        self._after_step(session)
+
+    def _after_step(self, session: QuizSession) -> None:
+        """The next question, or the end of the session."""
         if session.finished:
             self._finish()
         else:
