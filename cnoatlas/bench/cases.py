@@ -65,7 +65,7 @@ def browse_every_case(limit: int | None) -> dict[str, float]:
     """Open every case once (the case page's way) with the default budget; cache size after."""
     from cnoatlas.domain.cases import case_library
     from cnoatlas.library import study_cache
-    from cnoatlas.ui.cases.page import case_image_folder
+    from cnoatlas.library.studies import case_image_folder
 
     study_cache.set_budget_mb(study_cache.DEFAULT_BUDGET_MB)
     cases = [c for c in case_library() if c.series.generator is not None]

@@ -24,6 +24,7 @@ def home(tmp_path, monkeypatch):
     monkeypatch.setenv("CNOATLAS_HOME", str(tmp_path / "home"))
     case_library(reload=True)
     yield tmp_path / "home"
+    monkeypatch.undo()  # the real user folder again before the library is read back
     case_library(reload=True)
 
 
