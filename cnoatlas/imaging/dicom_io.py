@@ -31,6 +31,7 @@ import pydicom.filereader
 import pydicom.values
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
+from pydicom.pixels import get_decoder
 from pydicom.uid import UID, UID_dictionary
 
 from cnoatlas.domain.errors import AtlasError
@@ -256,9 +257,7 @@ def _inflate_if_deflated(fp, cap: int | None):
         fp.close()
     if written > limit:
         if cap is not None:
-            raise UnreadableFile(
-                f"deflated data expands beyond {limit >> 20} MiB; refused"
-            )
+            raise UnreadableFile(f"deflated data expands beyond {limit >> 20} MiB; refused")
         out.truncate(start + limit)  # enough for a header; the pixels are not read from it
     out.seek(0)
     out.inflated = True  # type: ignore[attr-defined]
@@ -318,6 +317,9 @@ class Header:
     transfer_syntax: str
     pixel_offset: int | None  # where raw, uncompressed pixel bytes start (fast path), else None
     values: dict[str, Any]  # the few elements series building needs (see FAST_ELEMENTS)
+    # Where the items of encapsulated (compressed) pixel data start in the file on disk, so that
+    # decoding reads the file once more for its pixels only, without parsing the header again.
+    encapsulated_at: int | None = None
 
     @property
     def dataset(self) -> Dataset:
@@ -416,9 +418,7 @@ def _fast_values(ds: Dataset) -> dict[str, Any]:
     return out
 
 
-def find_sources(
-    path: Path | str, cancel: Any = None
-) -> tuple[list[Source], list[Problem]]:
+def find_sources(path: Path | str, cancel: Any = None) -> tuple[list[Source], list[Problem]]:
     """Every candidate file under a folder (recursive), in a zip, or named by a DICOMDIR.
 
     Entries that are not files to read (FIFOs, sockets, devices, links that loop or lead out of
@@ -439,7 +439,9 @@ def find_sources(
             raise AtlasError(f"{shown}: a symbolic link that loops") from None
         if exc.errno in (errno.ENOENT, errno.ENAMETOOLONG):
             raise AtlasError(f"{shown}: no such file or folder") from None
-        raise AtlasError(f"{shown}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+        raise AtlasError(
+            f"{shown}: cannot be read ({exc.strerror or type(exc).__name__})"
+        ) from None
     if stat.S_ISDIR(info.st_mode):
         return [*_walk(path, cancel)], []
     if not stat.S_ISREG(info.st_mode):
@@ -535,7 +537,9 @@ def _walk(folder: Path, cancel: Any = None) -> list[Source]:
                         info = os.stat(entry.path)
                     except OSError:
                         found.append(
-                            Source(Path(entry.path), special="a broken or looping link; not followed")
+                            Source(
+                                Path(entry.path), special="a broken or looping link; not followed"
+                            )
                         )
                         continue
                 else:
@@ -584,7 +588,9 @@ def _dicomdir_sources(path: Path, cancel: Any = None) -> tuple[list[Source], lis
             continue
         where = "/".join(parts)
         if any(p in ("", ".", "..") or "/" in p or "\\" in p for p in parts):
-            problems.append(Problem(f"DICOMDIR record {number}", "file reference leaves its folder"))
+            problems.append(
+                Problem(f"DICOMDIR record {number}", "file reference leaves its folder")
+            )
             continue
         target = base.joinpath(*parts)
         if not target.is_file():
@@ -738,6 +744,24 @@ def _pixel_offset(fp, ds: Dataset) -> int | None:
     if length == 0xFFFFFFFF:
         return None
     return value_start
+
+
+def _encapsulated_offset(fp) -> int | None:
+    """Where the items of undefined-length (encapsulated) Pixel Data start, if ``fp`` stands at
+    that element; the file position is left where it was."""
+    start = fp.tell()
+    try:
+        head = fp.read(12)
+    finally:
+        fp.seek(start)
+    if len(head) < 12:
+        return None
+    group, element = struct.unpack("<HH", head[:4])
+    if (group << 16 | element) != PIXEL_DATA_TAG or head[4:6] not in (b"OB", b"OW"):
+        return None
+    if struct.unpack("<I", head[8:12])[0] != 0xFFFFFFFF:
+        return None
+    return start + 12
 
 
 def as_problem(exc: BaseException, what: str) -> SkippedFile | UnreadableFile:
@@ -984,9 +1008,15 @@ def _read_header_pydicom(source: Source) -> Header:
             inflated = getattr(fp, "inflated", False)
             offset = _pixel_offset(fp, ds) if "Rows" in ds and not inflated else None
             at_end = fp.tell()
+            encapsulated = None
+            if offset is None and "Rows" in ds and not inflated:
+                encapsulated = _encapsulated_offset(fp)
             fp.seek(0, os.SEEK_END)
             file_size = fp.tell()
-        return _describe(source, ds, offset, file_size, at_end)
+        header = _describe(source, ds, offset, file_size, at_end)
+        if encapsulated is not None and header.pixel_offset is None:
+            header.encapsulated_at = encapsulated
+        return header
     except BaseException as exc:
         raise as_problem(exc, "not readable as DICOM") from exc
 
@@ -1035,9 +1065,7 @@ def _describe(source: Source, ds: Dataset, offset, file_size: int, at_end: int) 
         bits_stored = number("BitsStored", bits_allocated) or bits_allocated
         signed = number("PixelRepresentation", 0) == 1
     except (TypeError, ValueError, OverflowError) as exc:
-        raise UnreadableFile(
-            f"image size elements are not numbers ({type(exc).__name__})"
-        ) from exc
+        raise UnreadableFile(f"image size elements are not numbers ({type(exc).__name__})") from exc
     if rows <= 0 or columns <= 0 or frames <= 0 or samples <= 0:
         raise UnreadableFile(f"header claims an empty image ({rows}x{columns}, {frames} frames)")
     if rows > 0xFFFF or columns > 0xFFFF or samples > 4:
@@ -1137,6 +1165,10 @@ def _fix_stored_bits(header: Header, arr: np.ndarray) -> None:
 def decode_frames(header: Header) -> np.ndarray:
     """Decode every frame of a file through pydicom's pixel handlers: (frames, rows, columns)."""
     claimed = header.frame_bytes * header.frames
+    if header.encapsulated_at is not None:
+        arr = _decode_encapsulated(header, claimed)
+        if arr is not None:
+            return arr
     try:
         with (
             header.source.open(inflate_cap=LIMITS.header_bytes + claimed) as fp,
@@ -1150,9 +1182,10 @@ def decode_frames(header: Header) -> np.ndarray:
             again = (ds.get("Rows"), ds.get("Columns"), ds.get("NumberOfFrames") or 1)
             if [int(v) for v in again] != [header.rows, header.columns, header.frames]:
                 raise UnreadableFile("the file changed since its header was read")
-            if int(ds.get("SamplesPerPixel") or 1) != header.samples or int(
-                ds.get("BitsAllocated") or 0
-            ) != header.bits_allocated:
+            if (
+                int(ds.get("SamplesPerPixel") or 1) != header.samples
+                or int(ds.get("BitsAllocated") or 0) != header.bits_allocated
+            ):
                 raise UnreadableFile("the file changed since its header was read")
             # The decode boundary: native decoders may raise anything, even BaseExceptions.
             rle = str(ds.file_meta.get("TransferSyntaxUID", "")) == _RLE_LOSSLESS
@@ -1161,6 +1194,57 @@ def decode_frames(header: Header) -> np.ndarray:
     except BaseException as exc:
         problem = as_problem(exc, "pixel data could not be decoded")
         raise problem from exc
+    if arr.ndim == 2:
+        arr = arr[np.newaxis]
+    if arr.shape != (header.frames, header.rows, header.columns):
+        raise UnreadableFile(
+            f"decoded pixels have shape {arr.shape}, the header says "
+            f"{(header.frames, header.rows, header.columns)}"
+        )
+    return arr
+
+
+def _decode_encapsulated(header: Header, claimed: int) -> np.ndarray | None:
+    """Decode compressed frames from the pixel bytes alone, with the image description the
+    header already gave (the file is not parsed a second time); None where this way does not
+    apply (no decoder for the transfer syntax, a file grown past what its header can explain),
+    and the caller decodes through a full read instead."""
+    try:
+        decoder = get_decoder(header.transfer_syntax)
+    except Exception:
+        return None
+    if not decoder.is_available:
+        return None
+    values = header.values
+    interpretation = str(values.get("PhotometricInterpretation") or "MONOCHROME2").upper()
+    try:
+        with header.source.open() as fp:
+            fp.seek(0, os.SEEK_END)
+            size = fp.tell() - header.encapsulated_at
+            if size <= 0 or size > claimed + LIMITS.header_bytes:
+                return None
+            fp.seek(header.encapsulated_at)
+            data = fp.read(size)
+        with _bounded(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            rle = header.transfer_syntax == _RLE_LOSSLESS
+            with _native_stderr_silenced() if rle else contextlib.nullcontext():
+                arr, _ = decoder.as_array(
+                    data,
+                    rows=header.rows,
+                    columns=header.columns,
+                    samples_per_pixel=header.samples,
+                    bits_allocated=header.bits_allocated,
+                    bits_stored=header.bits_stored,
+                    pixel_representation=1 if header.signed else 0,
+                    photometric_interpretation=interpretation,
+                    number_of_frames=header.frames,
+                    planar_configuration=0,
+                )
+    except BaseException as exc:  # the decode boundary, as in decode_frames
+        problem = as_problem(exc, "pixel data could not be decoded")
+        raise problem from exc
+    arr = np.asarray(arr)
     if arr.ndim == 2:
         arr = arr[np.newaxis]
     if arr.shape != (header.frames, header.rows, header.columns):

@@ -305,27 +305,61 @@ def test_the_series_limit_is_configurable(tmp_path, monkeypatch):
     assert not result.series and "over the" in result.problems[0].reason
 
 
-def test_a_native_decoder_panic_is_a_file_problem(tmp_path, monkeypatch):
+@pytest.mark.parametrize("single_read", [True, False], ids=["pixels-only", "full-read"])
+def test_a_native_decoder_panic_is_a_file_problem(tmp_path, monkeypatch, single_read):
+    """Both ways of decoding compressed frames (the pixel bytes alone, with the header's
+    description, and a full read where that does not apply) turn a native panic into a file
+    problem and let an interrupt through."""
+    from pydicom.pixels.decoders.base import Decoder
+
     from cnoatlas.imaging.dicom_io import Source, UnreadableFile, decode_frames, read_header
 
     class PanicException(BaseException):
         pass
 
-    def panic(_self):
+    def panic(*_args, **_kwargs):
         raise PanicException("Rust panicked")
+
+    def interrupt(*_args, **_kwargs):
+        raise KeyboardInterrupt
 
     (tmp_path / "rle.dcm").write_bytes(SEEDS["MR_small_RLE.dcm"])
     header = read_header(Source(tmp_path / "rle.dcm"))
-    monkeypatch.setattr("pydicom.dataset.Dataset.pixel_array", property(panic))
-    with pytest.raises(UnreadableFile, match="PanicException"):
-        decode_frames(header)
+    assert header.encapsulated_at is not None
+    if not single_read:
+        header.encapsulated_at = None
+    for failure, expected in ((panic, UnreadableFile), (interrupt, KeyboardInterrupt)):
+        monkeypatch.setattr(Decoder, "as_array", failure)
+        monkeypatch.setattr("pydicom.dataset.Dataset.pixel_array", property(failure))
+        with pytest.raises(expected) as raised:
+            decode_frames(header)
+        if expected is UnreadableFile:
+            assert "PanicException" in str(raised.value)
 
-    def interrupt(_self):
-        raise KeyboardInterrupt
 
-    monkeypatch.setattr("pydicom.dataset.Dataset.pixel_array", property(interrupt))
-    with pytest.raises(KeyboardInterrupt):
-        decode_frames(header)
+def test_compressed_frames_decode_the_same_from_the_pixel_bytes_alone(tmp_path):
+    import numpy as np
+    import pydicom
+
+    from cnoatlas.imaging.dicom_io import Source, decode_frames, read_header
+
+    for name in (
+        "MR_small_RLE.dcm",
+        "MR_small_jpeg_ls_lossless.dcm",
+        "MR_small_jp2klossless.dcm",
+        "JPEG2000.dcm",
+        "rtdose_rle.dcm",
+    ):
+        path = tmp_path / name
+        path.write_bytes(SEEDS[name])
+        header = read_header(Source(path))
+        assert header.encapsulated_at is not None
+        fast = decode_frames(header)
+        header.encapsulated_at = None
+        slow = decode_frames(header)
+        assert np.array_equal(fast, slow)
+        reference = np.asarray(pydicom.dcmread(path).pixel_array)
+        assert np.array_equal(fast.reshape(reference.shape), reference)
 
 
 def test_a_deflated_file_is_inflated_with_a_cap_and_still_reads(tmp_path, monkeypatch):
