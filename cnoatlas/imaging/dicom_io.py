@@ -1208,6 +1208,13 @@ def decode_frames(header: Header) -> np.ndarray:
     except BaseException as exc:
         problem = as_problem(exc, "pixel data could not be decoded")
         raise problem from exc
+    return _as_frames(arr, header)
+
+
+def _as_frames(arr: Any, header: Header) -> np.ndarray:
+    """Decoded pixels as (frames, rows, columns), or the file's problem if they are not the
+    shape its header gave."""
+    arr = np.asarray(arr)
     if arr.ndim == 2:
         arr = arr[np.newaxis]
     if arr.shape != (header.frames, header.rows, header.columns):
@@ -1258,15 +1265,7 @@ def _decode_encapsulated(header: Header, claimed: int) -> np.ndarray | None:
     except BaseException as exc:  # the decode boundary, as in decode_frames
         problem = as_problem(exc, "pixel data could not be decoded")
         raise problem from exc
-    arr = np.asarray(arr)
-    if arr.ndim == 2:
-        arr = arr[np.newaxis]
-    if arr.shape != (header.frames, header.rows, header.columns):
-        raise UnreadableFile(
-            f"decoded pixels have shape {arr.shape}, the header says "
-            f"{(header.frames, header.rows, header.columns)}"
-        )
-    return arr
+    return _as_frames(arr, header)
 
 
 _RLE_LOSSLESS = "1.2.840.10008.1.2.5"
