@@ -66,8 +66,12 @@ class Change:
         if not isinstance(raw, dict) or raw.get("op") not in ("set", "insert", "remove"):
             raise ValueError("a change needs op set, insert or remove")
         path = raw.get("path")
-        if not isinstance(path, list) or not path or not all(
-            isinstance(p, str) or (isinstance(p, int) and not isinstance(p, bool)) for p in path
+        if (
+            not isinstance(path, list)
+            or not path
+            or not all(
+                isinstance(p, str) or (isinstance(p, int) and not isinstance(p, bool)) for p in path
+            )
         ):
             raise ValueError("a change needs a path of keys and indices")
         return cls(raw["op"], tuple(path), copy.deepcopy(raw.get("value")))
@@ -178,8 +182,10 @@ def document_from_case(case: Case, raw: dict, annotations: Iterable[Annotation] 
     doc = empty_document(case.id, source, case.patient.age_years, case.patient.sex)
     for key in (*TEXT_FIELDS, "diagnosis", "pattern", "timepoints"):
         if key in raw:
-            doc[key] = copy.deepcopy(raw[key]) if raw[key] is not None else (
-                "" if key in TEXT_FIELDS else None
+            doc[key] = (
+                copy.deepcopy(raw[key])
+                if raw[key] is not None
+                else ("" if key in TEXT_FIELDS else None)
             )
     for key in ("labs", "findings", "teaching_points", "differential_discussion", "references"):
         doc[key] = copy.deepcopy(raw.get(key) or [])
@@ -364,7 +370,9 @@ class CaseDraft:
         return (*changes, Change("set", ("next_id",), max(number + 1, self.data["next_id"])))
 
     def append(self, key: str, value: Any, label: str | None = None) -> None:
-        self.do(Step(label or f"add to {key}", (Change("insert", (key, len(self.data[key])), value),)))
+        self.do(
+            Step(label or f"add to {key}", (Change("insert", (key, len(self.data[key])), value),))
+        )
 
     def remove(self, key: str, index: int, label: str | None = None) -> None:
         self.do(Step(label or f"remove from {key}", (Change("remove", (key, index)),)))
@@ -481,7 +489,10 @@ class CaseDraft:
         self.remove("annotations", self.annotation_index(annotation_id), f"delete {annotation_id}")
 
     def copy_annotation(
-        self, annotation_id: str, offsets: Iterable[int] = (-1, 1), slice_count: int | None = None,
+        self,
+        annotation_id: str,
+        offsets: Iterable[int] = (-1, 1),
+        slice_count: int | None = None,
         sop_uids: Sequence[str] | None = None,
     ) -> list[str]:
         """Copies of an annotation on neighbouring slices (one step); their ids.

@@ -27,7 +27,9 @@ def filled(tmp_path: Path) -> CaseDraft:
     a = draft.add_lesion(SITE_A, description="Marrow oedema of the medial clavicle.")
     b = draft.add_lesion(SITE_B, state="new", symptomatic=False, description="Silent focus.")
     draft.set_lesion(b, "size_mm", 15)
-    draft.append("teaching_points", {"text": "Look at the whole skeleton.", "sources": ["nico2022"]})
+    draft.append(
+        "teaching_points", {"text": "Look at the whole skeleton.", "sources": ["nico2022"]}
+    )
     draft.append(
         "differential_discussion",
         {"diagnosis": "lch", "text": "Less likely here.", "sources": ["nico2022"]},
@@ -133,7 +135,8 @@ def test_a_shipped_case_opens_as_a_valid_copy(tmp_path):
     draft = CaseDraft(doc, tmp_path / "my-clavicle-copy")
     assert not draft.validate(), draft.validate().problems
     out = draft.case_json()
-    assert out["series"]["generator"]["lesions"][0]["options"] == (
-        raw["series"]["generator"]["lesions"][0]["options"]
+    assert (
+        out["series"]["generator"]["lesions"][0]["options"]
+        == (raw["series"]["generator"]["lesions"][0]["options"])
     )
     assert out["teaching_points"] == raw["teaching_points"]
