@@ -41,7 +41,7 @@ SOURCES = ("dicom", "synthetic")
 STATUSES = ("draft", "ready")
 # The editor's field names, one per control; ``problems_for`` maps case.json paths onto them.
 TEXT_FIELDS = ("title", "presenting_title", "presentation", "history", "outcome")
-DEFAULT_SEQUENCES = ("cor_stir_wb", "cor_t1_wb")
+DEFAULT_SEQUENCES = ("cor_stir_wb",)  # one series: regenerated in seconds while editing
 DEFAULT_KIND = "cno-oedema"
 DEFAULT_SIZE_MM = 20.0
 Path_ = Sequence[str | int]
@@ -278,6 +278,7 @@ class CaseDraft:
         self.listener = listener
         self._undo: list[tuple[Step, Step]] = []  # (step, inverse)
         self._redo: list[tuple[Step, Step]] = []
+        self.revision = 0  # counts edits, undos and redos: the editor redraws when it moves
 
     # --- identity and state ---
     @property
@@ -345,6 +346,7 @@ class CaseDraft:
             self.listener = listener
 
     def _notify(self, kind: str, step: Step | None) -> None:
+        self.revision += 1
         if self.listener is not None:
             self.listener(kind, step)
 

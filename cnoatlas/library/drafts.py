@@ -252,3 +252,85 @@ def recover(case_id: str) -> DraftSession:
     session._count = session.recovered
     draft.listener = session.record
     return session
+
+
+def memory_session(draft: CaseDraft) -> DraftSession:
+    """A draft with no folder and no journal (the screenshot view: nothing written)."""
+
+    class _Memory(DraftSession):
+        def record(self, kind: str, step: Step | None) -> None:
+            self._count += 1
+
+        def discard(self) -> None:
+            self.close()
+
+        def write_ready(self) -> Path:
+            raise AtlasError("this draft is a preview and is not saved")
+
+    return _Memory(draft, Path(os.devnull))
+
+
+def preview(case: Case, new_id: str | None = None) -> DraftSession:
+    """A case in the editor in memory only (nothing written: previews and screenshots); a
+    copy under ``new_id`` when given."""
+    raw = json.loads((case.folder / CASE_FILE).read_text(encoding="utf-8"))
+    doc = document_from_case(case, raw, _drawn_annotations(case))
+    doc["status"] = "ready"
+    folder = case.folder
+    if new_id is not None:
+        doc.update(case_id=new_id, copied_from=case.id, timepoints=None, status="draft")
+        folder = user_cases_dir() / new_id
+    session = memory_session(CaseDraft(doc, folder))
+    session.draft.listener = session.record
+    return session
+
+
+# --- the draft's images -----------------------------------------------------------------------
+def load_draft_images(draft: CaseDraft):
+    """The draft's series (studies.CaseImages) and, for a synthetic draft, the generator's
+    ground-truth annotations worded by the draft's lesions. Slow: call from a worker.
+
+    A synthetic draft's study is made by the image generator from its lesions as they are now
+    (through the phantom cache, so an unchanged description is read back, not made again).
+    """
+    from cnoatlas.imaging.series import load_series
+    from cnoatlas.library.studies import CaseImages, _label_series
+
+    images = CaseImages(draft.case_id)
+    try:
+        if draft.synthetic:
+            from cnoatlas.library.study_cache import study_folder
+
+            folder = study_folder({**draft.generator_description(), "case_id": draft.case_id})
+        else:
+            folder = draft.folder / draft.data["dicom"]
+        result = load_series(folder)
+    except AtlasError as exc:
+        images.problem = str(exc)
+        return images
+    _label_series(images, result.series)
+    if not images.series:
+        images.problem = f"{folder}: no images found"
+    truth = folder / ANNOTATIONS_FILE
+    if draft.synthetic and truth.is_file():
+        try:
+            images.annotations = ground_truth(draft, load_annotations(truth))
+        except AtlasError as exc:
+            images.problem = str(exc)
+    return images
+
+
+def ground_truth(draft: CaseDraft, annotations: list[Annotation]) -> list[Annotation]:
+    """The generator's outlines, labelled and described by the draft's lesions."""
+    from dataclasses import replace
+
+    out = []
+    for a in annotations:
+        try:
+            lesion = draft.lesion(a.lesion_id)
+        except KeyError:
+            continue  # a lesion removed since this study was made
+        label = lesion.get("annotation") or a.label
+        finding = lesion.get("description") or a.finding
+        out.append(replace(a, id=f"truth:{a.id}", label=label, finding=finding))
+    return out
