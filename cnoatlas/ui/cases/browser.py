@@ -702,6 +702,8 @@ class CasesPage(QStackedWidget):
         if source == "dicom":
             dialog = self.browser.open_import_dialog()
             dialog.case_id_edit.setText(case_id)
+            dialog.age_box.setValue(age)
+            dialog.sex_box.setCurrentIndex(max(0, dialog.sex_box.findData(sex)))
             dialog.imported.connect(
                 lambda new_id: self.edit_case(new_id, images_loader=images_loader)
             )

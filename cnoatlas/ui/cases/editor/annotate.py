@@ -233,6 +233,9 @@ class AnnotationTool(QWidget):
         ys = [p[1] for p in self.points]
         item = pg.PlotDataItem(xs, ys, pen=PENDING_PEN, symbol="o", symbolSize=6)
         item.setZValue(30)
+        for part in (item, item.curve, item.scatter):  # clicks go through to the image
+            part.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+            part.mouseClickEvent = lambda ev: ev.ignore()
         self.viewer.view.addItem(item)
         self._pending_item = item
 

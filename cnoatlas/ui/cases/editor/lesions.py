@@ -52,6 +52,7 @@ class LesionPanel(QWidget):
         self.model = site_model()
         self._filling = False
         self._pending: dict[str, object] = {}
+        self._pending_lesion: str | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(TYPING_PAUSE_MS)
@@ -239,6 +240,9 @@ class LesionPanel(QWidget):
     def _set(self, key: str, value: object, now: bool = False) -> None:
         if self._filling or self.current_id() is None:
             return
+        if self._pending and self._pending_lesion != self.current_id():
+            self.commit_pending()
+        self._pending_lesion = self.current_id()  # typed text belongs to the lesion shown
         self._pending[key] = value
         if now:
             self.commit_pending()
@@ -260,9 +264,11 @@ class LesionPanel(QWidget):
 
     def commit_pending(self) -> None:
         self._timer.stop()
-        lesion_id = self.current_id()
+        lesion_id = self._pending_lesion
         pending, self._pending = self._pending, {}
-        if lesion_id is None or not pending:
+        if lesion_id is None or not pending or not any(
+            x["id"] == lesion_id for x in self.draft.data["lesions"]
+        ):
             return
         before = self.draft.revision
         for key, value in pending.items():

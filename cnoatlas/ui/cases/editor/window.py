@@ -302,6 +302,8 @@ class CaseEditor(QWidget):
         worker.start()
 
     def _forget_worker(self, worker: ImagesWorker) -> None:
+        if worker is self._worker:
+            self._worker = None
         if worker in self._workers:
             self._workers.remove(worker)
             worker.deleteLater()
