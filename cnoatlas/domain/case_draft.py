@@ -528,6 +528,22 @@ class CaseDraft:
             self.do(Step(f"copy {annotation_id} to neighbouring slices", tuple(changes)))
         return made
 
+    def follow_series(self, moved: dict[str, tuple[str, Sequence[str]]]) -> int:
+        """Drawn annotations follow their series into a study made again (a synthetic case's
+        UIDs change with its description): ``moved`` maps an old series UID to the new one and
+        its SOP instance UIDs by slice. One step; the number of annotations moved."""
+        changes = []
+        for index, entry in enumerate(self.data["annotations"]):
+            if entry["series_uid"] not in moved:
+                continue
+            uid, sops = moved[entry["series_uid"]]
+            sop = sops[entry["slice"]] if 0 <= entry["slice"] < len(sops) else ""
+            changes.append(Change("set", ("annotations", index, "series_uid"), uid))
+            changes.append(Change("set", ("annotations", index, "sop_instance_uid"), sop))
+        if changes:
+            self.do(Step("follow the study made again", tuple(changes)))
+        return len(changes) // 2
+
     def annotations(self) -> list[Annotation]:
         """The drawn annotations as the viewer and the quiz read them (site and finding from
         their lesion); an annotation whose lesion is gone is left out."""

@@ -130,9 +130,14 @@ class DraftSession:
         data = self.draft.case_json()
         try:
             target.mkdir(parents=True, exist_ok=True)
+            drawn = self.draft.annotations()
             if not self.draft.synthetic:
                 dicom = target / self.draft.data["dicom"]
-                save_annotations(dicom / ANNOTATIONS_FILE, self.draft.annotations())
+                save_annotations(dicom / ANNOTATIONS_FILE, drawn)
+            elif drawn:  # a synthetic case's own outlines, beside its case.json
+                save_annotations(target / ANNOTATIONS_FILE, drawn)
+            else:
+                (target / ANNOTATIONS_FILE).unlink(missing_ok=True)
             atomic_write_text(
                 target / CASE_FILE, json.dumps(data, ensure_ascii=False, indent=2) + "\n"
             )
@@ -170,10 +175,10 @@ def new_draft(case_id: str, source: str, age_years: float = 10, sex: str = "F") 
 
 
 def _drawn_annotations(case: Case) -> list[Annotation]:
-    """The annotations a lecturer drew on an imported case (beside its DICOM series)."""
-    if case.series.dicom is None:
-        return []
-    path = case.folder / case.series.dicom / ANNOTATIONS_FILE
+    """The annotations a lecturer drew: beside an imported case's DICOM series, or beside a
+    synthetic case's case.json (the generator's own outlines are not among them)."""
+    folder = case.folder / case.series.dicom if case.series.dicom else case.folder
+    path = folder / ANNOTATIONS_FILE
     return load_annotations(path) if path.is_file() else []
 
 

@@ -12,7 +12,7 @@ import textwrap
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from cnoatlas.domain import cases
+from cnoatlas.domain import cases, playlist
 from cnoatlas.domain.quiz import question_ids
 from cnoatlas.domain.quiz.images import quiz_cases
 from cnoatlas.domain.quiz.session import start_session
@@ -31,6 +31,7 @@ SITE_B = "femur.right.diaphysis"
 def home(tmp_path, monkeypatch):
     monkeypatch.setenv("CNOATLAS_HOME", str(tmp_path / "home"))
     monkeypatch.setattr(cases, "_LIBRARY", None)
+    monkeypatch.setattr(playlist, "_CATALOGUE", None)
     monkeypatch.setattr(CaseBrowser, "AUTO_THUMBNAILS", False)
     return tmp_path / "home"
 
@@ -178,6 +179,9 @@ def test_the_editor_end_to_end(qtbot, tmp_path):
     qtbot.mouseClick(editor.close_button, Qt.MouseButton.LeftButton)
     assert page.currentWidget() is page.browser
     assert "taught-case" in page.browser.visible_case_ids()
+    from cnoatlas.domain.playlist import library_catalogue
+
+    assert "taught-case" in library_catalogue().cases  # the playlist editor offers it
 
     study = LIBRARY_STUDIES.load(case)
     assert study is not None  # the drawn outlines, read back from beside the DICOM series

@@ -140,3 +140,15 @@ def test_a_shipped_case_opens_as_a_valid_copy(tmp_path):
         == (raw["series"]["generator"]["lesions"][0]["options"])
     )
     assert out["teaching_points"] == raw["teaching_points"]
+
+
+def test_drawn_shapes_follow_their_series_into_a_study_made_again(tmp_path):
+    draft = filled(tmp_path)
+    ident = draft.add_annotation("ellipse", "old-uid", 2, {"center": [5, 5], "radii": [2, 2]}, "l1")
+    other = draft.add_annotation("arrow", "elsewhere", 0, {"from": [1, 1], "to": [4, 4]}, "l2")
+    assert draft.follow_series({"old-uid": ("new-uid", ["s0", "s1", "s2"])}) == 1
+    assert draft.annotation(ident)["series_uid"] == "new-uid"
+    assert draft.annotation(ident)["sop_instance_uid"] == "s2"
+    assert draft.annotation(other)["series_uid"] == "elsewhere"
+    draft.undo()
+    assert draft.annotation(ident)["series_uid"] == "old-uid"

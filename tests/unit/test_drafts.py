@@ -126,3 +126,16 @@ def test_a_kill_mid_edit_loses_at_most_the_last_edit(home):
     kept = int(session.draft.data["history"].split()[1])
     assert kept >= last_told  # every edit reported done is on disk
     assert session.recovered == kept  # one line per edit, none lost
+
+
+def test_a_synthetic_cases_drawn_shapes_are_kept_beside_its_case_json():
+    session = drafts.new_draft("my-case", "synthetic", 11, "F")
+    _fill(session)
+    session.draft.add_annotation("text", "1.2.3", 4, {"at": [10, 12]}, "l1", label="note")
+    folder = session.write_ready()
+    assert (folder / drafts.ANNOTATIONS_FILE).is_file()
+    again = drafts.edit_case(cases.load_library().get("my-case"))
+    assert [a["kind"] for a in again.draft.data["annotations"]] == ["text"]
+    again.draft.remove_annotation(again.draft.data["annotations"][0]["id"])
+    again.write_ready()
+    assert not (folder / drafts.ANNOTATIONS_FILE).exists()

@@ -646,8 +646,11 @@ class CasesPage(QStackedWidget):
         super().closeEvent(event)
 
     def reload_library(self, _case_id: str = "") -> None:
-        """Read the cases again (an import added one)."""
+        """Read the cases again (an import or the case editor added one)."""
+        from cnoatlas.domain.playlist import forget_catalogue
+
         self.library = case_library(reload=True)
+        forget_catalogue()  # the playlist editor offers the new case too
         if self._case_page is not None:
             self._case_page.library = self.library
         self.browser.set_library(self.library)

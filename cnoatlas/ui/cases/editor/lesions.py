@@ -266,8 +266,10 @@ class LesionPanel(QWidget):
         self._timer.stop()
         lesion_id = self._pending_lesion
         pending, self._pending = self._pending, {}
-        if lesion_id is None or not pending or not any(
-            x["id"] == lesion_id for x in self.draft.data["lesions"]
+        if (
+            lesion_id is None
+            or not pending
+            or not any(x["id"] == lesion_id for x in self.draft.data["lesions"])
         ):
             return
         before = self.draft.revision

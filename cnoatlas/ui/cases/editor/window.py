@@ -337,6 +337,14 @@ class CaseEditor(QWidget):
             QTimer.singleShot(0, self.load_images)
 
     def _set_images(self, images) -> None:
+        if self.images is not None:  # a study made again: drawn shapes follow their series
+            moved = {
+                old.uid: (new.uid, [s.sop_instance_uid for s in new.slices])
+                for name, old in self.images.series.items()
+                if (new := images.series.get(name)) is not None and new.uid != old.uid
+            }
+            if moved and self.draft.follow_series(moved):
+                self.undo_button.setEnabled(self.draft.can_undo())
         label = self.series_tabs.tabText(self.series_tabs.currentIndex())
         slice_index = self.viewer.slice_index() if self.viewer.series is not None else None
         self.images = images
