@@ -885,6 +885,10 @@ def _editor_view(request: ViewRequest) -> QWidget:
         editor.go_to_lesion(lesion["id"])
     elif session.draft.data["lesions"]:
         editor.go_to_lesion(editor.lesions.current_id() or session.draft.data["lesions"][0]["id"])
+    chosen = editor.tools.lesion.currentData()
+    drawn = [a for a in session.draft.data["annotations"] if a["lesion_id"] == chosen]
+    if drawn:  # a shape the lecturer drew on this lesion: chosen, with its handles
+        editor.tools.select(drawn[0]["id"])
     if request.slice is not None:
         viewer = editor.viewer
         if not 0 <= request.slice < viewer.slice_count():
