@@ -329,13 +329,17 @@ def ground_truth(draft: CaseDraft, annotations: list[Annotation]) -> list[Annota
     """The generator's outlines, labelled and described by the draft's lesions."""
     from dataclasses import replace
 
+    from cnoatlas.domain.sites import site_model
+
+    model = site_model()
     out = []
     for a in annotations:
         try:
             lesion = draft.lesion(a.lesion_id)
         except KeyError:
             continue  # a lesion removed since this study was made
-        label = lesion.get("annotation") or a.label
+        site = lesion["site_id"]
+        label = lesion.get("annotation") or (model.name(site) if model.is_known(site) else site)
         finding = lesion.get("description") or a.finding
         out.append(replace(a, id=f"truth:{a.id}", label=label, finding=finding))
     return out

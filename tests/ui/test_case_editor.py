@@ -139,6 +139,19 @@ def test_the_editor_end_to_end(qtbot, tmp_path):
     made = tools.copy_to_neighbours()
     assert [editor.draft.annotation(i)["slice"] for i in made] == [1]
 
+    # An arrow begun and dropped with Escape leaves nothing; Delete removes the chosen shape.
+    count = len(editor.draft.data["annotations"])
+    qtbot.mouseClick(tools.buttons["arrow"], Qt.MouseButton.LeftButton)
+    _click_image(qtbot, viewer, 40, 40)
+    assert tools.points
+    qtbot.keyClick(viewer, Qt.Key.Key_Escape)
+    assert not tools.points and len(editor.draft.data["annotations"]) == count
+    qtbot.keyClick(viewer, Qt.Key.Key_Escape)
+    assert tools.tool == "select" and not viewer.marking()
+    tools.select(made[0])
+    qtbot.keyClick(viewer, Qt.Key.Key_Delete)
+    assert len(editor.draft.data["annotations"]) == count - 1
+
     # 4. The texts, typed; problems beside the fields go away as they are filled.
     form = editor.form
     assert form.problems["findings"].isVisibleTo(form)

@@ -200,6 +200,14 @@ class AnnotationTool(QWidget):
         self._draw_pending()
         self._update_buttons()
 
+    def cancel(self) -> None:
+        """Escape: drop the shape being drawn, or back to the Select tool."""
+        if self.points:
+            self._clear_pending()
+            self._update_buttons()
+        elif self.tool != "select":
+            self.set_tool("select")
+
     def close_polygon(self) -> None:
         if self.tool == "polygon" and len(self.points) >= 3:
             self._finish({"points": [list(p) for p in self.points]})

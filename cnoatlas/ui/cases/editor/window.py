@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTabBar,
     QVBoxLayout,
@@ -41,6 +42,21 @@ log = logging.getLogger("cnoatlas.ui")
 REGENERATE_PAUSE_MS = 900  # lesions placed in a burst give one new study, not one each
 UNDO_KEYS = ("Ctrl+Z",)
 REDO_KEYS = ("Ctrl+Shift+Z", "Ctrl+Y")
+
+
+_RUNNING: set = set()  # workers still running: kept alive past their editor, waited for at quit
+
+
+def _keep_until_done(worker: QThread) -> None:
+    from PySide6.QtCore import QCoreApplication
+
+    if not _RUNNING:
+        app = QCoreApplication.instance()
+        if app is not None and not getattr(app, "_cnoatlas_waits_for_editors", False):
+            app._cnoatlas_waits_for_editors = True
+            app.aboutToQuit.connect(lambda: [w.wait(120000) for w in list(_RUNNING)])
+    _RUNNING.add(worker)
+    worker.finished.connect(lambda: _RUNNING.discard(worker))
 
 
 class ImagesWorker(QThread):
@@ -97,6 +113,9 @@ class CaseEditor(QWidget):
         self.title = QLabel()
         self.title.setObjectName("editorTitle")
         self.title.setProperty("role", "heading")
+        # A long title is cut, never widening the editor past the window.
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.title.setMinimumWidth(200)
         self.status = QLabel()
         self.status.setObjectName("editorStatus")
         self.status.setAccessibleName("Draft or ready")
@@ -170,7 +189,12 @@ class CaseEditor(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(self.splitter, 1)
 
-        for text, keys, slot in (("Undo", UNDO_KEYS, self.undo), ("Redo", REDO_KEYS, self.redo)):
+        for text, keys, slot in (
+            ("Undo", UNDO_KEYS, self.undo),
+            ("Redo", REDO_KEYS, self.redo),
+            ("DeleteShape", ("Delete",), self.tools.delete_selected),
+            ("CancelShape", ("Escape",), self.tools.cancel),
+        ):
             action = QAction(text, self)
             action.setObjectName(f"editorAction{text}")
             action.setShortcuts([QKeySequence(k) for k in keys])
@@ -299,6 +323,7 @@ class CaseEditor(QWidget):
         self._worker = worker
         self._workers.append(worker)
         worker.finished.connect(lambda w=worker: self._forget_worker(w))
+        _keep_until_done(worker)
         worker.start()
 
     def _forget_worker(self, worker: ImagesWorker) -> None:
