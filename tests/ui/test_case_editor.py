@@ -303,3 +303,45 @@ def test_a_killed_editor_is_recovered_on_restart(qtbot, home):
     editor.undo()  # the recovered history can be undone
     assert editor.draft.data["title"] == f"Title {kept - 1}"
     editor.stop()
+
+
+def test_a_new_source_joins_every_source_list(qtbot):
+    page = CasesPage()
+    qtbot.addWidget(page)
+    stub = lambda draft: CaseImages(draft.case_id, problem="none")  # noqa: E731
+    editor = page.new_case(("src-case", "synthetic", 9, "M"), images_loader=stub)
+    form = editor.form
+    before = form.references.count()
+    assert (
+        form.new_source(
+            {
+                "source_id": "x",
+                "authors": "A",
+                "title": "T",
+                "journal": "J",
+                "year": 2020,
+                "details": "",
+            }
+        )
+        is None
+    )
+    assert "lowercase" in form.source_problem.text()
+    source = form.new_source(
+        {
+            "source_id": "doe2020",
+            "authors": "Doe J",
+            "title": "T",
+            "journal": "J",
+            "year": 2020,
+            "details": "",
+        }
+    )
+    assert source is not None and form.references.count() == before + 1
+    item = form.point_sources.item(form.point_sources.count() - 1)
+    assert "to check" in item.text()
+    item.setCheckState(Qt.CheckState.Checked)
+    form.point_text.setText("A point citing the new source.")
+    form.add_teaching_point()
+    assert editor.draft.data["teaching_points"][-1]["sources"] == ["doe2020"]
+    assert not editor.draft.validate().under("teaching_points")
+    editor.stop()

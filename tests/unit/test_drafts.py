@@ -139,3 +139,21 @@ def test_a_synthetic_cases_drawn_shapes_are_kept_beside_its_case_json():
     again.draft.remove_annotation(again.draft.data["annotations"][0]["id"])
     again.write_ready()
     assert not (folder / drafts.ANNOTATIONS_FILE).exists()
+
+
+def test_a_source_the_lecturer_adds_can_be_cited_and_is_marked_to_check():
+    from cnoatlas.domain.sources import add_user_source, bibliography
+
+    with pytest.raises(AtlasError, match="lowercase"):
+        add_user_source("Bad Id", "Smith A", "A title", "Pediatr Radiol", 2021)
+    with pytest.raises(AtlasError, match="journal"):
+        add_user_source("smith2021", "Smith A", "A title", " ", 2021)
+    source = add_user_source("smith2021", "Smith A", "A title", "Pediatr Radiol", 2021, "51:1-9")
+    assert source.verified is False and "smith2021" in bibliography()
+    assert "nico2022" in bibliography()  # the shipped ones stay
+    with pytest.raises(AtlasError, match="already"):
+        add_user_source("smith2021", "Smith A", "Another", "Pediatr Radiol", 2021)
+    session = drafts.new_draft("my-case", "synthetic", 11, "F")
+    _fill(session)
+    session.draft.append("teaching_points", {"text": "Own point.", "sources": ["smith2021"]})
+    assert check_case(session.write_ready())[1] == []

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
+    QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
     QFrame,
@@ -52,7 +54,8 @@ def _sources_list(name: str, accessible: str) -> QListWidget:
     box.setObjectName(name)
     box.setAccessibleName(accessible)
     for source_id, source in bibliography().items():
-        item = QListWidgetItem(f"{source.short}  [{source_id}]")
+        check = "" if source.verified else " (to check)"
+        item = QListWidgetItem(f"{source.short}  [{source_id}]{check}")
         item.setData(_SOURCE_ROLE, source_id)
         item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
         item.setCheckState(Qt.CheckState.Unchecked)
@@ -289,6 +292,17 @@ class CaseForm(QScrollArea):
         notes.addLayout(buttons)
         self._row("Differential", notes, "differential_discussion")
 
+        self.new_source_button = QPushButton("New source…")
+        self.new_source_button.setObjectName("editorNewSource")
+        self.new_source_button.setAccessibleName("Add a source that is not in the bibliography")
+        self.new_source_button.setToolTip(
+            "Add an article to your bibliography (shown as a citation still to check)"
+        )
+        self.new_source_button.clicked.connect(lambda: self.new_source())
+        self.source_problem = QLabel()
+        self.source_problem.setObjectName("editorSourceProblem")
+        self.source_problem.setStyleSheet("color: #ff7b72;")
+        self.source_problem.hide()
         self.references = _sources_list("editorReferences", "References of the case")
         self.references.itemChanged.connect(
             lambda _item: (
@@ -296,7 +310,11 @@ class CaseForm(QScrollArea):
                 or self._edit(("references",), lambda: checked_sources(self.references), now=True)
             )
         )
-        self._row("References", self.references, "references")
+        references = QVBoxLayout()
+        references.addWidget(self.references)
+        references.addWidget(self.new_source_button, 0, Qt.AlignmentFlag.AlignLeft)
+        references.addWidget(self.source_problem)
+        self._row("References", references, "references")
         self.refresh()
 
     # --- layout helpers ---
@@ -389,6 +407,31 @@ class CaseForm(QScrollArea):
         set_checked_sources(self.note_sources, [])
         self.edited.emit()
 
+    def new_source(self, fields: dict | None = None):
+        """Add a source to the user's bibliography (asked in a dialog unless ``fields`` are
+        given: id, authors, title, journal, year, details); it joins every source list."""
+        from cnoatlas.domain.errors import AtlasError
+        from cnoatlas.domain.sources import add_user_source
+
+        if fields is None:
+            fields = NewSourceDialog.ask(self)
+            if fields is None:
+                return None
+        try:
+            source = add_user_source(**fields)
+        except AtlasError as exc:
+            self.source_problem.setText(str(exc))
+            self.source_problem.show()
+            return None
+        self.source_problem.hide()
+        for box in (self.point_sources, self.note_sources, self.references):
+            item = QListWidgetItem(f"{source.short}  [{source.id}] (to check)")
+            item.setData(_SOURCE_ROLE, source.id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            box.addItem(item)
+        return source
+
     # --- showing the draft ---
     def refresh(self) -> None:
         """Show the draft's values (after an undo, a redo or a recovery)."""
@@ -435,6 +478,48 @@ class CaseForm(QScrollArea):
             label.setText("; ".join(reasons))
             label.setVisible(bool(reasons))
             label.setAccessibleName(f"Problems: {'; '.join(reasons)}" if reasons else "")
+
+
+class NewSourceDialog(QDialog):
+    """The fields of a new source."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("newSourceDialog")
+        self.setWindowTitle("New source")
+        self.edits: dict[str, QLineEdit] = {}
+        form = QFormLayout(self)
+        for key, label, hint in (
+            ("source_id", "Id", "smith2021"),
+            ("authors", "Authors", "Smith A, Jones B"),
+            ("title", "Title", "Title of the article"),
+            ("journal", "Journal", "Pediatr Radiol"),
+            ("year", "Year", "2021"),
+            ("details", "Volume:pages", "51:1234-42 (optional)"),
+        ):
+            edit = QLineEdit()
+            edit.setObjectName(f"newSource-{key}")
+            edit.setAccessibleName(label)
+            edit.setPlaceholderText(hint)
+            self.edits[key] = edit
+            form.addRow(label, edit)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def fields(self) -> dict:
+        out: dict = {k: e.text() for k, e in self.edits.items()}
+        year = out["year"].strip()
+        out["year"] = int(year) if year.isdigit() else -1
+        return out
+
+    @classmethod
+    def ask(cls, parent: QWidget | None = None) -> dict | None:
+        dialog = cls(parent)
+        return dialog.fields() if dialog.exec() else None
 
 
 def _whole(value: float) -> float | int:
