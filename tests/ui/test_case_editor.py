@@ -207,6 +207,14 @@ def test_the_editor_end_to_end(qtbot, tmp_path):
     asked = [q for q in session.questions if q.id.startswith("case:taught-case:")]
     assert asked and any(q.id.endswith("find-all") for q in asked)
 
+    # "Edit" on the case page opens it again, as a ready case until it is changed.
+    page.open_case("taught-case", synchronous=True)
+    assert page.case_page.edit_button.text() == "Edit"
+    qtbot.mouseClick(page.case_page.edit_button, Qt.MouseButton.LeftButton)
+    assert page.editor is not None and page.editor.status.text() == "Ready"
+    assert len(page.editor.draft.data["annotations"]) == len(editor.draft.data["annotations"])
+    page.editor.stop()
+
     # No patient identifier reached the case, its annotations or the screen texts.
     folder = case.folder
     written = (folder / "case.json").read_text() + (folder / "dicom/annotations.json").read_text()
@@ -233,7 +241,7 @@ def test_edit_a_copy_of_a_shipped_case_keeps_the_shipped_one(qtbot):
 def test_lesions_on_a_synthetic_draft_regenerate_the_study_in_the_background(qtbot):
     made = []
 
-    def loader(draft):
+    def loader(draft):  # stands in for the generator: what it was asked to draw
         made.append([x["site_id"] for x in draft.data["lesions"]])
         return CaseImages(draft.case_id, problem="stub study")
 
@@ -247,6 +255,16 @@ def test_lesions_on_a_synthetic_draft_regenerate_the_study_in_the_background(qtb
     assert made[1] == [SITE_A, SITE_B]
     description = editor.draft.generator_description()
     assert [x["site_id"] for x in description["lesions"]] == [SITE_A, SITE_B]
+    boxes = editor.form.sequences
+    assert [boxes.item(i).checkState() == Qt.CheckState.Checked for i in range(2)] == [
+        True,
+        False,
+    ]
+    boxes.item(1).setCheckState(Qt.CheckState.Checked)  # COR T1 as well
+    assert editor.draft.data["generator"]["sequences"] == ["cor_stir_wb", "cor_t1_wb"]
+    qtbot.waitUntil(lambda: len(made) == 3, timeout=10000)  # a new series: made again
+    boxes.item(0).setCheckState(Qt.CheckState.Unchecked)
+    assert "cor_stir_wb" in editor.form.problems["series"].text()
     editor.stop()
 
 

@@ -133,6 +133,34 @@ class CaseForm(QScrollArea):
         patient.addWidget(self.sex)
         self._row("Patient", patient, "patient")
 
+        # --- a synthetic case's series ---
+        self.sequences = None
+        if draft.synthetic:
+            from cnoatlas.domain.cases import GENERATOR_SEQUENCES
+
+            self.sequences = QListWidget()
+            self.sequences.setObjectName("editorSequences")
+            self.sequences.setAccessibleName("Series the generator makes")
+            for name in GENERATOR_SEQUENCES:
+                item = QListWidgetItem(name)
+                item.setData(_SOURCE_ROLE, name)
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(Qt.CheckState.Unchecked)
+                self.sequences.addItem(item)
+            self.sequences.setMaximumHeight(96)
+            self.sequences.setToolTip("Each series takes seconds to make; COR STIR is needed")
+            self.sequences.itemChanged.connect(
+                lambda _item: (
+                    self._filling
+                    or self._edit(
+                        ("generator", "sequences"),
+                        lambda: checked_sources(self.sequences),
+                        now=True,
+                    )
+                )
+            )
+            self._row("Series", self.sequences, "series")
+
         # --- texts ---
         self.texts: dict[str, QLineEdit | QPlainTextEdit] = {}
         for key, label, long in (
@@ -465,6 +493,8 @@ class CaseForm(QScrollArea):
                 label = DIAGNOSES.get(note["diagnosis"], note["diagnosis"])
                 self.notes.addItem(f"{label}: {note['text']}  [{', '.join(note['sources'])}]")
             set_checked_sources(self.references, d["references"])
+            if self.sequences is not None:
+                set_checked_sources(self.sequences, d["generator"]["sequences"])
         finally:
             self._filling = False
 
