@@ -93,6 +93,12 @@ class DraftSession:
 
     def _open_journal(self) -> None:
         self._journal = open(self.folder / JOURNAL_FILE, "a", encoding="utf-8")  # noqa: SIM115
+        with contextlib.suppress(OSError):  # the new file's name on disk too, not only its data
+            folder = os.open(self.folder, os.O_RDONLY)
+            try:
+                os.fsync(folder)
+            finally:
+                os.close(folder)
 
     def record(self, kind: str, step: Step | None) -> None:
         """The draft's listener: one journal line per edit, on disk before the edit returns."""
