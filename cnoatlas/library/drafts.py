@@ -225,8 +225,10 @@ def copy_case(case: Case, new_id: str) -> DraftSession:
     return _start(doc, target)
 
 
-def recover(case_id: str) -> DraftSession:
-    """Reopen a draft left on disk: its base and every whole journal line, replayed."""
+def recover(case_id: str, in_memory: bool = False) -> DraftSession:
+    """Reopen a draft left on disk: its base and every whole journal line, replayed.
+
+    ``in_memory``: only read it (a preview): nothing is written, later edits are not kept."""
     folder = drafts_dir() / case_id
     try:
         doc = json.loads((folder / BASE_FILE).read_text(encoding="utf-8"))
@@ -237,7 +239,7 @@ def recover(case_id: str) -> DraftSession:
         ) from None
     case_folder = user_cases_dir() / doc["case_id"]
     draft = CaseDraft(doc, case_folder)
-    session = DraftSession(draft, folder)
+    session = memory_session(draft) if in_memory else DraftSession(draft, folder)
     journal = folder / JOURNAL_FILE
     lines = journal.read_bytes().split(b"\n") if journal.is_file() else []
     whole = []
@@ -258,7 +260,7 @@ def recover(case_id: str) -> DraftSession:
             log.warning(
                 "draft %s: journal line %d left out (cut short or unreadable)", case_id, number + 1
             )
-    if session.dropped:  # keep only the lines replayed, so the next append starts clean
+    if session.dropped and not in_memory:  # keep only the lines replayed: appends start clean
         atomic_write_text(journal, "".join(w.decode("utf-8") + "\n" for w in whole))
     session._count = session.recovered
     draft.listener = session.record
@@ -284,6 +286,8 @@ def memory_session(draft: CaseDraft) -> DraftSession:
 def preview(case: Case, new_id: str | None = None) -> DraftSession:
     """A case in the editor in memory only (nothing written: previews and screenshots); a
     copy under ``new_id`` when given."""
+    if new_id is None and (drafts_dir() / case.id / BASE_FILE).is_file():
+        return recover(case.id, in_memory=True)  # the case as it is being written
     raw = json.loads((case.folder / CASE_FILE).read_text(encoding="utf-8"))
     doc = document_from_case(case, raw, _drawn_annotations(case))
     doc["status"] = "ready"

@@ -53,6 +53,12 @@ def test_a_torn_last_line_is_dropped_and_the_rest_recovered():
     session.close()
     with open(session.folder / drafts.JOURNAL_FILE, "a", encoding="utf-8") as handle:
         handle.write('{"n": 2, "kind": "do", "step": {"label": "x", "chan')  # cut short
+    journal = session.folder / drafts.JOURNAL_FILE
+    torn = journal.read_bytes()
+    peek = drafts.recover("torn-case", in_memory=True)  # a preview reads, never writes
+    assert peek.recovered == 1 and peek.draft.data["title"] == "Kept"
+    peek.draft.set(("history",), "Not kept.")
+    assert journal.read_bytes() == torn
     again = drafts.recover("torn-case")
     assert again.recovered == 1 and again.dropped == 1
     assert again.draft.data["title"] == "Kept"

@@ -172,6 +172,7 @@ class LesionPanel(QWidget):
             gen.addWidget(box, 1 + number // 2, number % 2)
         form.addRow("Generator", self.generator)
         self.generator.setVisible(draft.synthetic)
+        form.labelForField(self.generator).setVisible(draft.synthetic)
 
         top = QHBoxLayout()
         top.addWidget(hint, 1)
