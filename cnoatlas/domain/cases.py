@@ -62,6 +62,10 @@ GENERATOR_KINDS = LESION_KINDS
 GENERATOR_STATES = LESION_STATES
 GENERATOR_OPTIONS = LESION_OPTIONS
 
+# A case lesion's state at this examination: the generator's states, and "new" (a lesion not
+# seen on the earlier examination of a follow-up pair; the generator draws it as active).
+CASE_LESION_STATES = (*LESION_STATES, "new")
+
 _CASE_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _CASE_FIELDS = {
     "id",
@@ -147,6 +151,7 @@ class Lesion:
     description: str
     silent: bool  # no symptoms at this site: found by imaging
     annotation: str | None = None  # short on-image label
+    state: str | None = None  # one of CASE_LESION_STATES; None: not said (an active lesion)
 
 
 @dataclass(frozen=True)
@@ -459,7 +464,7 @@ def _check_generator(c: _Checker, gen: Any, where: str, patient: Patient | None)
                     c.number(options, key, f"{at}.options.", 0, 0.9)
 
 
-def _parse(c: _Checker, raw: Any, folder: Path) -> Case | None:
+def _parse(c: _Checker, raw: Any, folder: Path, ready: bool = False) -> Case | None:
     if not c.obj(raw, "", _CASE_FIELDS, _REQUIRED):
         return None
     case_id = raw.get("id")
@@ -475,8 +480,9 @@ def _parse(c: _Checker, raw: Any, folder: Path) -> Case | None:
     imported = c.boolean(raw, "imported", "") is True
     if imported and synthetic is True:
         c.add("imported", "an imported case is not synthetic: set synthetic false")
-    # An imported case is filled in later: lists may start empty.
-    least = 0 if imported else 1
+    # An imported case is filled in later: lists may start empty (unless it is being marked
+    # ready in the case editor: then it needs what every teaching case has).
+    least = 0 if imported and not ready else 1
 
     patient = None
     if c.obj(raw.get("patient"), "patient", ("age_years", "sex"), ("age_years", "sex")):
@@ -539,7 +545,7 @@ def _parse(c: _Checker, raw: Any, folder: Path) -> Case | None:
     seen: set[str] = set()
     for index, lesion in enumerate(c.items(raw, "lesions", least)):
         at = f"lesions[{index}]"
-        keys = ("id", "site_id", "description", "silent", "annotation")
+        keys = ("id", "site_id", "description", "silent", "annotation", "state")
         if not c.obj(lesion, at, keys, ("id", "site_id", "description", "silent")):
             continue
         lesion_id = c.text(lesion, "id", f"{at}.")
@@ -550,8 +556,12 @@ def _parse(c: _Checker, raw: Any, folder: Path) -> Case | None:
         description = c.text(lesion, "description", f"{at}.")
         silent = c.boolean(lesion, "silent", f"{at}.")
         label = c.text(lesion, "annotation", f"{at}.", required=False)
+        state = lesion.get("state")
+        if state is not None and state not in CASE_LESION_STATES:
+            c.add(f"{at}.state", f"must be one of: {', '.join(CASE_LESION_STATES)}")
+            state = None
         if lesion_id and site and description and silent is not None:
-            lesions.append(Lesion(lesion_id, site, description, silent, label))
+            lesions.append(Lesion(lesion_id, site, description, silent, label, state))
     if series is not None and series.generator is not None:
         generated = [
             g.get("id") for g in series.generator.get("lesions", []) if isinstance(g, dict)
@@ -607,7 +617,7 @@ def _parse(c: _Checker, raw: Any, folder: Path) -> Case | None:
             timepoints = Timepoints(links["baseline_of"], links["follow_up_of"], interval)
 
     references = (
-        c.source_ids(raw.get("references"), "references", required=not imported)
+        c.source_ids(raw.get("references"), "references", required=ready or not imported)
         if "references" in raw
         else ()
     )
@@ -651,6 +661,19 @@ def check_case(folder: Path, model: SiteModel | None = None) -> tuple[Case | Non
         checker.add(exc.field, exc.problem)
         return None, checker.problems
     case = _parse(checker, raw, folder)
+    return case, checker.problems
+
+
+def check_case_data(
+    raw: Any, folder: Path, model: SiteModel | None = None, ready: bool = False
+) -> tuple[Case | None, list[Problem]]:
+    """The same checks as ``check_case`` on a case.json not written yet (the case editor's).
+
+    ``folder`` is where the case will live (its name is the case id). ``ready``: an imported
+    case must then have what every teaching case has (findings, lesions, teaching, sources).
+    """
+    checker = _Checker(folder / CASE_FILE, model or site_model(), bibliography())
+    case = _parse(checker, raw, folder, ready=ready)
     return case, checker.problems
 
 

@@ -136,6 +136,12 @@ class Catalogue:
 _CATALOGUE: Catalogue | None = None
 
 
+def forget_catalogue() -> None:
+    """The library changed (a case imported or written in the case editor): read it again."""
+    global _CATALOGUE
+    _CATALOGUE = None
+
+
 def library_catalogue() -> Catalogue:
     global _CATALOGUE
     if _CATALOGUE is None:

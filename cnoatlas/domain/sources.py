@@ -1,7 +1,11 @@
-"""The bibliography: every source the atlas cites, read from assets/sources.json."""
+"""The bibliography: every source the atlas cites, read from assets/sources.json, and the
+sources lecturers added in the case editor (``<user data>/sources.json``, same format, always
+``verified: false``: shown as a citation still to check)."""
 
 from __future__ import annotations
 
+import logging
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -23,7 +27,9 @@ class Source:
     details: str = ""
     doi: str = ""
     role: str = ""
-    verified: bool = True  # False: details not yet checked against the article ("citation to check")
+    verified: bool = (
+        True  # False: details not yet checked against the article ("citation to check")
+    )
 
     @property
     def citation(self) -> str:
@@ -67,7 +73,72 @@ def load_sources(path: Path | None = None) -> dict[str, Source]:
     return result
 
 
+USER_SOURCES_FILE = "sources.json"  # under paths.user_data_dir()
+log = logging.getLogger("cnoatlas.sources")
+
+
+def user_sources_path() -> Path:
+    return paths.user_data_dir() / USER_SOURCES_FILE
+
+
 @cache
-def bibliography() -> dict[str, Source]:
-    """The shipped bibliography, read once."""
+def _shipped() -> dict[str, Source]:
     return load_sources()
+
+
+@cache
+def _with_user(path: str, stamp: float) -> dict[str, Source]:
+    shipped = _shipped()
+    try:
+        added = load_sources(Path(path))
+    except DataFileError as exc:  # the user's own file: a problem never hides the shipped ones
+        log.warning("your added sources are left out: %s", exc)
+        return shipped
+    return {**shipped, **{k: v for k, v in added.items() if k not in shipped}}
+
+
+def bibliography() -> dict[str, Source]:
+    """The shipped bibliography (read once) and the sources the user added."""
+    path = user_sources_path()
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return _shipped()
+    return _with_user(str(path), stamp)
+
+
+_SOURCE_ID = re.compile(r"[a-z][a-z0-9-]*[0-9]{4}[a-z]?")
+
+
+def add_user_source(
+    source_id: str, authors: str, title: str, journal: str, year: int, details: str = ""
+) -> Source:
+    """Add a source to the user's bibliography (marked not verified); AtlasError when it cannot
+    be (a bad or taken id, a missing field)."""
+    from cnoatlas.domain.errors import AtlasError
+    from cnoatlas.domain.storage import atomic_write_json
+
+    source_id = source_id.strip()
+    if not _SOURCE_ID.fullmatch(source_id):
+        raise AtlasError(
+            f"source id '{source_id}': lowercase name then year, e.g. smith2021 or smith2021b"
+        )
+    if source_id in bibliography():
+        raise AtlasError(f"source id '{source_id}' is already in the bibliography")
+    fields = {"authors": authors, "title": title, "journal": journal}
+    for key, value in fields.items():
+        if not value.strip():
+            raise AtlasError(f"a new source needs its {key}")
+    if not isinstance(year, int) or not 1800 <= year <= 2100:
+        raise AtlasError(f"year {year!r}: a whole number such as 2021")
+    entry = {"id": source_id, **{k: v.strip() for k, v in fields.items()}, "year": year}
+    if details.strip():
+        entry["details"] = details.strip()
+    entry["verified"] = False
+    path = user_sources_path()
+    entries = []
+    if path.is_file():
+        raw = read_json(path)
+        entries = list(raw.get("sources", [])) if isinstance(raw, dict) else []
+    atomic_write_json(path, {"sources": [*entries, entry]})
+    return bibliography()[source_id]

@@ -240,6 +240,12 @@ def load_case_images(
             images.annotations = teaching_annotations(case, load_annotations(ann_file))
         except AtlasError as exc:
             images.problem = str(exc)
+    drawn = case.folder / "annotations.json"  # a synthetic case's outlines from the case editor
+    if case.series.generator is not None and drawn.is_file():
+        try:
+            images.annotations += teaching_annotations(case, load_annotations(drawn))
+        except AtlasError as exc:
+            images.problem = str(exc)
     return images
 
 

@@ -48,3 +48,11 @@ def test_a_broken_user_case_says_its_problem(run_cli, tmp_path):
     _one_line_error(result, "broken-case", "is not valid")
     assert "unknown case" not in result.stderr
     assert not out.exists()
+
+
+def test_the_editor_view_names_an_unknown_case_and_writes_nothing(run_cli, tmp_path):
+    out = tmp_path / "editor.png"
+    result = run_cli("screenshot", "--view", "editor:no-such-case", "--out", str(out))
+    _one_line_error(result, "no-such-case", "unknown case")
+    assert not out.exists()
+    assert not (tmp_path / "home" / "data" / "cases" / ".drafts").exists()

@@ -84,11 +84,16 @@ def case_view(case, annotations: Sequence[Annotation] = ()) -> CaseView:
 
 
 def library_cases() -> list[CaseView]:
-    """The shipped cases that loaded cleanly; a broken case is left out (and logged), and so
-    are the user's imported cases (no lesions or teaching written for them yet)."""
+    """The cases that loaded cleanly; a broken case is left out (and logged), and so are the
+    user's imported cases with no lesions or teaching written for them yet (a case finished in
+    the case editor has both, and is asked like a shipped one)."""
     from cnoatlas.domain.cases import case_library
 
     library = case_library()
     for problem in library.problems:
         log.warning("case left out of the quiz: %s", problem)
-    return [case_view(case) for case in library if not case.imported]
+    return [
+        case_view(case)
+        for case in library
+        if not case.imported or (case.lesions and case.teaching_points)
+    ]

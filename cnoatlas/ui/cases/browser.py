@@ -24,8 +24,10 @@ from PySide6.QtWidgets import (
     QListView,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPushButton,
     QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -45,7 +47,7 @@ from cnoatlas.domain.user_notes import UserNotes
 from cnoatlas.library import thumbnails
 from cnoatlas.ui.cases.page import SHORT_DIAGNOSES, CasePage
 from cnoatlas.ui.common.theme import current_theme
-from cnoatlas.ui.common.views import ViewRequest, new_main_window, register_view
+from cnoatlas.ui.common.views import ViewRequest, new_main_window, register_view, settle
 
 log = logging.getLogger("cnoatlas.cases")
 # Small enough for five cards a row and two rows on a 1366x768 laptop; a whole-body coronal
@@ -178,6 +180,8 @@ class CaseBrowser(QWidget):
     thumbnailReady = Signal(str)
     caseImported = Signal(str)  # a case id, after "Import DICOM…"
     departmentRequested = Signal()  # "Department library"
+    newCaseRequested = Signal()  # "New case…"
+    draftRequested = Signal(str)  # a case id whose draft is left on disk: "Drafts" menu
     # Thumbnails start when the grid is first shown; tests may turn this off.
     AUTO_THUMBNAILS = True
 
@@ -331,10 +335,26 @@ class CaseBrowser(QWidget):
         self.department_button.setToolTip("Teaching files shared on your department's server")
         self.department_button.clicked.connect(self.departmentRequested)
 
+        self.new_button = QPushButton("New case…")
+        self.new_button.setObjectName("caseNewButton")
+        self.new_button.setAccessibleName("Write a new case in the case editor")
+        self.new_button.setToolTip("Write your own case: synthetic images or your imported DICOM")
+        self.new_button.clicked.connect(self.newCaseRequested)
+        self.drafts_button = QToolButton()
+        self.drafts_button.setObjectName("caseDraftsButton")
+        self.drafts_button.setAccessibleName("Drafts left in the case editor")
+        self.drafts_button.setToolTip("Cases you were writing: open one to go on where you left it")
+        self.drafts_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.drafts_menu = QMenu(self.drafts_button)
+        self.drafts_button.setMenu(self.drafts_menu)
+        self.refresh_drafts()
+
         heading = QHBoxLayout()
         heading.addWidget(title)
         heading.addStretch(1)
         heading.addWidget(self.count_label, 0, Qt.AlignmentFlag.AlignBottom)
+        heading.addWidget(self.drafts_button, 0, Qt.AlignmentFlag.AlignBottom)
+        heading.addWidget(self.new_button, 0, Qt.AlignmentFlag.AlignBottom)
         heading.addWidget(self.department_button, 0, Qt.AlignmentFlag.AlignBottom)
         heading.addWidget(self.package_button, 0, Qt.AlignmentFlag.AlignBottom)
         heading.addWidget(self.import_button, 0, Qt.AlignmentFlag.AlignBottom)
@@ -408,6 +428,19 @@ class CaseBrowser(QWidget):
     def set_library(self, library: CaseLibrary) -> None:
         self.library = library
         self.refresh()
+        self.refresh_drafts()
+
+    def refresh_drafts(self) -> None:
+        """The drafts left on disk (an editor closed, or the atlas killed, mid-edit)."""
+        from cnoatlas.library.drafts import pending_drafts
+
+        pending = pending_drafts()
+        self.drafts_menu.clear()
+        for case_id in pending:
+            action = self.drafts_menu.addAction(case_id)
+            action.triggered.connect(lambda _on=False, c=case_id: self.draftRequested.emit(c))
+        self.drafts_button.setText(f"Drafts ({len(pending)})")
+        self.drafts_button.setVisible(bool(pending))
 
     def visible_case_ids(self) -> list[str]:
         return [self.grid.item(i).data(_ROLE_ID) for i in range(self.grid.count())]
@@ -571,6 +604,9 @@ class CasesPage(QStackedWidget):
         self.browser.caseOpened.connect(lambda case_id: self.open_case(case_id))
         self.browser.quiz_toggle.toggled.connect(self._browser_quiz_toggled)
         self.browser.caseImported.connect(self.reload_library)
+        self.browser.newCaseRequested.connect(self.new_case)
+        self.browser.draftRequested.connect(self.resume_draft)
+        self.editor = None  # the case editor, while one is open
 
     @property
     def case_page(self) -> CasePage:
@@ -582,6 +618,7 @@ class CasesPage(QStackedWidget):
             reader.backRequested.connect(self.show_browser)
             reader.openLinkedCase.connect(lambda case_id: self.open_case(case_id))
             reader.quizChanged.connect(self.browser.set_quiz_mode)
+            reader.editRequested.connect(lambda case_id: self.edit_case(case_id))
             if self.browser.quiz_toggle.isChecked():
                 reader.set_quiz_mode(True)
         return self._case_page
@@ -607,8 +644,11 @@ class CasesPage(QStackedWidget):
         super().closeEvent(event)
 
     def reload_library(self, _case_id: str = "") -> None:
-        """Read the cases again (an import added one)."""
+        """Read the cases again (an import or the case editor added one)."""
+        from cnoatlas.domain.playlist import forget_catalogue
+
         self.library = case_library(reload=True)
+        forget_catalogue()  # the playlist editor offers the new case too
         if self._case_page is not None:
             self._case_page.library = self.library
         self.browser.set_library(self.library)
@@ -624,6 +664,115 @@ class CasesPage(QStackedWidget):
         self.setCurrentWidget(self.case_page)
         return case
 
+    # --- the case editor ------------------------------------------------------------------
+    def open_editor(self, session, images_loader=None):
+        """Show the case editor on a draft (closing the one open, its draft kept)."""
+        from cnoatlas.ui.cases.editor.window import CaseEditor
+
+        self._close_editor_widget()
+        editor = CaseEditor(session, images_loader)
+        self.editor = editor
+        self.addWidget(editor)
+        editor.caseReady.connect(self._editor_ready)
+        editor.closed.connect(self._editor_closed)
+        self.setCurrentWidget(editor)
+        return editor
+
+    def _close_editor_widget(self) -> None:
+        if self.editor is not None:
+            editor, self.editor = self.editor, None
+            editor.commit_pending()
+            editor.stop()
+            editor.session.close()
+            self.removeWidget(editor)
+            editor.deleteLater()
+
+    def new_case(self, choice=None, images_loader=None):
+        """ "New case…": a synthetic draft, or an import whose case then opens in the editor.
+
+        ``choice``: (case id, "synthetic" or "dicom", age, sex) instead of asking."""
+        from cnoatlas.library.drafts import new_draft
+        from cnoatlas.ui.cases.editor.window import NewCaseDialog
+
+        if choice is None:
+            dialog = NewCaseDialog(self)
+            if not dialog.exec():
+                return None
+            choice = dialog.choice()
+        case_id, source, age, sex = choice
+        if source == "dicom":
+            dialog = self.browser.open_import_dialog()
+            dialog.case_id_edit.setText(case_id)
+            dialog.age_box.setValue(age)
+            dialog.sex_box.setCurrentIndex(max(0, dialog.sex_box.findData(sex)))
+            dialog.imported.connect(
+                lambda new_id: self.edit_case(new_id, images_loader=images_loader)
+            )
+            return dialog
+        try:
+            session = new_draft(case_id, "synthetic", age, sex)
+        except AtlasError as exc:
+            self.browser.problems_label.setText(str(exc))
+            self.browser.problems_label.show()
+            return None
+        return self.open_editor(session, images_loader)
+
+    def edit_case(self, case_id: str, copy_id: str | None = None, images_loader=None):
+        """ "Edit" a user case (its draft, if one is left), or "Edit a copy" of a shipped one."""
+        from PySide6.QtWidgets import QInputDialog
+
+        from cnoatlas.library.drafts import copy_case, edit_case
+
+        self.reload_library()
+        case = self.library.get(case_id)
+        if case is None:
+            self.browser.problems_label.setText(self.library.why_missing(case_id))
+            self.browser.problems_label.show()
+            return None
+        try:
+            if case.imported:
+                session = edit_case(case)
+            else:
+                if copy_id is None:
+                    copy_id, ok = QInputDialog.getText(
+                        self,
+                        "Edit a copy",
+                        "Id of your copy:",
+                        text=_free_copy_id(self.library, case_id),
+                    )
+                    if not ok or not copy_id.strip():
+                        return None
+                session = copy_case(case, copy_id.strip())
+        except AtlasError as exc:
+            target = self._case_page.image_status if self._case_page is not None else None
+            if target is not None and self.currentWidget() is self._case_page:
+                target.setText(str(exc))
+            else:
+                self.browser.problems_label.setText(str(exc))
+                self.browser.problems_label.show()
+            return None
+        return self.open_editor(session, images_loader)
+
+    def resume_draft(self, case_id: str, images_loader=None):
+        """Open a draft left on disk: its journal is replayed, nothing typed is lost."""
+        from cnoatlas.library.drafts import recover
+
+        try:
+            session = recover(case_id)
+        except AtlasError as exc:
+            self.browser.problems_label.setText(str(exc))
+            self.browser.problems_label.show()
+            return None
+        return self.open_editor(session, images_loader)
+
+    def _editor_ready(self, case_id: str) -> None:
+        self.reload_library()
+
+    def _editor_closed(self) -> None:
+        self._close_editor_widget()
+        self.browser.refresh_drafts()
+        self.show_browser()
+
     def show_browser(self) -> None:
         if self._case_page is not None:
             self._case_page.save_notes()
@@ -636,6 +785,17 @@ class CasesPage(QStackedWidget):
             self.show_browser()
             return
         super().keyPressEvent(event)
+
+
+def _free_copy_id(library: CaseLibrary, case_id: str) -> str:
+    from cnoatlas.domain.cases import user_cases_dir
+
+    base, n = f"{case_id}-copy", 1
+    candidate = base
+    while candidate in library or (user_cases_dir() / candidate).exists():
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
 
 
 # --- screenshot views ---------------------------------------------------------------------
@@ -681,4 +841,53 @@ def _cases_view(request: ViewRequest) -> QWidget:
     window, page = _cases_window(request)
     page.browser.AUTO_THUMBNAILS = False
     page.browser.load_thumbnails_now()
+    return window
+
+
+@register_view(
+    "editor",
+    "the case editor on a case (a shipped case as an unsaved copy; nothing is written)",
+    argument="a case id",
+)
+def _editor_view(request: ViewRequest) -> QWidget:
+    from cnoatlas.library.drafts import preview
+
+    case_id = request.argument or ""
+    case = case_library().get(case_id)
+    if case is None:
+        raise AtlasError(case_library().why_missing(case_id))
+    model = site_model()
+    if request.select is not None and not model.is_known(request.select):
+        raise AtlasError(f"--select: unknown site '{request.select}' (see 'cnoatlas sites')")
+    session = preview(case, None if case.imported else f"{case_id}-copy")
+    window, page = _cases_window(request)
+    editor = page.open_editor(session)
+    editor.wait_for_images(600000)
+    settle()
+    if request.select is not None:
+        lesion = next(
+            (
+                x
+                for x in session.draft.data["lesions"]
+                if x["site_id"] in model.expand(request.select)
+            ),
+            None,
+        )
+        if lesion is None:
+            raise AtlasError(f"--select: case '{case_id}' has no lesion in '{request.select}'")
+        editor.lesions.choose(lesion["id"])
+        editor.go_to_lesion(lesion["id"])
+    elif session.draft.data["lesions"]:
+        editor.go_to_lesion(editor.lesions.current_id() or session.draft.data["lesions"][0]["id"])
+    chosen = editor.tools.lesion.currentData()
+    drawn = [a for a in session.draft.data["annotations"] if a["lesion_id"] == chosen]
+    if drawn:  # a shape the lecturer drew on this lesion: chosen, with its handles
+        editor.tools.select(drawn[0]["id"])
+    if request.slice is not None:
+        viewer = editor.viewer
+        if not 0 <= request.slice < viewer.slice_count():
+            raise AtlasError(
+                f"--slice {request.slice}: the series has slices 0 to {viewer.slice_count() - 1}"
+            )
+        viewer.set_slice(request.slice)
     return window

@@ -136,6 +136,7 @@ class CasePage(QWidget):
     openLinkedCase = Signal(str)
     quizChanged = Signal(bool)
     imagesReady = Signal(str)  # case id
+    editRequested = Signal(str)  # case id: "Edit" (a user case) or "Edit a copy" (shipped)
     firstSeriesShown = Signal(str)  # case id: a study being generated shows its first series
 
     def __init__(self, library: CaseLibrary | None = None, notes: UserNotes | None = None) -> None:
@@ -178,6 +179,11 @@ class CasePage(QWidget):
         titles.addWidget(self.title_label)
         titles.addWidget(self.meta_label)
         header.addLayout(titles, 1)
+        self.edit_button = _button("Edit", "caseEditButton", "Edit this case in the case editor")
+        self.edit_button.clicked.connect(
+            lambda: self.case and self.editRequested.emit(self.case.id)
+        )
+        header.addWidget(self.edit_button, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.quiz_toggle)
         header.addWidget(self.bookmark_toggle)
 
@@ -359,6 +365,12 @@ class CasePage(QWidget):
             raise AtlasError(self.library.why_missing(case_id))
         self.save_notes()
         self.case = case
+        self.edit_button.setText("Edit" if case.imported else "Edit a copy")
+        self.edit_button.setToolTip(
+            "Edit this case in the case editor"
+            if case.imported
+            else "A shipped case is not changed: edit a copy of it under a new id"
+        )
         self.images = None
         self._revealed = []
         self._findings_shown = False

@@ -1,0 +1,1 @@
+"""The case editor: lecturers write their own cases (form, lesions on the map, annotations)."""
