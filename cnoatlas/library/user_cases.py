@@ -190,7 +190,7 @@ def new_case_json(
         "findings": [],
         "lesions": [],
         "diagnosis": diagnosis,
-        "pattern": None,
+        "pattern": "unclassified" if diagnosis == "cno" else None,  # the lecturer classifies it later
         "teaching_points": [],
         "differential_discussion": [],
         "references": [],

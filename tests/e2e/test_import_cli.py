@@ -104,3 +104,13 @@ def test_pydicom_warnings_do_not_reach_the_screen(run_cli, tmp_path):
     result = run_cli("import", str(folder), "--case-id", "odd-values", "--age", "9", "--sex", "M")
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
+
+
+def test_an_import_named_cno_is_a_valid_case_left_unclassified(run_cli, study, tmp_path):
+    result = run_cli("import", str(study), "--case-id", "clinic-cno", "--diagnosis", "cno")
+    assert result.returncode == 0, result.stderr
+    folder = tmp_path / "home" / "data" / "cases" / "clinic-cno"
+    case = json.loads((folder / "case.json").read_text(encoding="utf-8"))
+    assert (case["diagnosis"], case["pattern"]) == ("cno", "unclassified")
+    valid = run_cli("cases", "validate", str(folder))
+    assert valid.returncode == 0, valid.stderr
