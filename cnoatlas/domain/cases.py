@@ -16,6 +16,7 @@ from typing import Any
 from cnoatlas import paths
 from cnoatlas.domain.annotations import Annotation
 from cnoatlas.domain.datafile import read_json
+from cnoatlas.domain.diagnoses import other_diagnoses
 from cnoatlas.domain.errors import DataFileError
 from cnoatlas.domain.sites import SiteModel, site_model
 from cnoatlas.domain.sources import bibliography
@@ -40,6 +41,13 @@ DIAGNOSES: dict[str, str] = {
     "lymphoma": "Lymphoma",
     "other": "Other diagnosis",
 }
+
+
+def diagnosis_name(diagnosis: str) -> str:
+    """The label of a diagnosis id: a named one, or a sub-diagnosis of "other"."""
+    sub = other_diagnoses().get(diagnosis)
+    return sub.label if sub is not None else DIAGNOSES.get(diagnosis, diagnosis)
+
 PATTERNS: dict[str, str] = {
     "tibio-appendicular-multifocal": "Tibio-appendicular multifocal",
     "claviculo-spinal-pauci-focal": "Claviculo-spinal pauci-focal",
@@ -76,6 +84,7 @@ _CASE_FIELDS = {
     "findings",
     "lesions",
     "diagnosis",
+    "other_diagnosis",
     "pattern",
     "teaching_points",
     "differential_discussion",
@@ -84,7 +93,7 @@ _CASE_FIELDS = {
     "references",
     "imported",
 }
-_REQUIRED = _CASE_FIELDS - {"timepoints", "pattern", "outcome", "imported"}
+_REQUIRED = _CASE_FIELDS - {"timepoints", "pattern", "outcome", "imported", "other_diagnosis"}
 # An imported case (``"imported": true``, made by ``cnoatlas import``) starts with no lesions,
 # findings or teaching yet, and may be an adult's study.
 IMPORTED_MAX_AGE = 120
@@ -201,10 +210,18 @@ class Case:
     references: tuple[str, ...]
     folder: Path = field(compare=False)
     imported: bool = False  # made by `cnoatlas import` from de-identified DICOM
+    # with diagnosis "other": the named diagnosis (assets/other_diagnoses.json)
+    other_diagnosis: str | None = None
+
+    @property
+    def specific_diagnosis(self) -> str:
+        """The most specific diagnosis id: the sub-diagnosis of an "other" case, else the
+        diagnosis (what the quiz asks for)."""
+        return self.other_diagnosis or self.diagnosis
 
     @property
     def diagnosis_label(self) -> str:
-        return DIAGNOSES[self.diagnosis]
+        return diagnosis_name(self.specific_diagnosis)
 
     @property
     def pattern_label(self) -> str | None:
@@ -254,6 +271,7 @@ class Case:
         parts += [lab.name for lab in self.labs]
         if not hide_diagnosis:
             parts += [self.title, self.diagnosis, self.diagnosis_label, self.pattern_label or ""]
+            parts.append(self.other_diagnosis or "")
             parts += list(self.findings)
             for lesion in self.lesions:
                 parts += [lesion.description, lesion.site_id, lesion.annotation or ""]
@@ -388,11 +406,13 @@ class _Checker:
             return None
         return value
 
-    def diagnosis(self, value: Any, where: str) -> str | None:
-        if not isinstance(value, str) or value not in DIAGNOSES:
-            self.add(where, f"unknown diagnosis {value!r} (one of: {', '.join(DIAGNOSES)})")
-            return None
-        return value
+    def diagnosis(self, value: Any, where: str, sub: bool = False) -> str | None:
+        """A diagnosis id; with ``sub``, a sub-diagnosis of "other" is accepted too."""
+        if isinstance(value, str) and (value in DIAGNOSES or sub and value in other_diagnoses()):
+            return value
+        known = [*DIAGNOSES, *(other_diagnoses() if sub else ())]
+        self.add(where, f"unknown diagnosis {value!r} (one of: {', '.join(known)})")
+        return None
 
 
 def _one_line(text: str) -> str:
@@ -564,6 +584,17 @@ def _parse(c: _Checker, raw: Any, folder: Path) -> Case | None:
                 c.add(f"series.generator.lesions[{index}].id", f"'{gen_id}' is not a case lesion")
 
     diagnosis = c.diagnosis(raw.get("diagnosis"), "diagnosis")
+    other = raw.get("other_diagnosis")
+    if diagnosis == "other" and other is None and not imported:
+        c.add("other_diagnosis", f"an 'other' case names its diagnosis (one of: "
+              f"{', '.join(other_diagnoses())}; see assets/other_diagnoses.json)")  # fmt: skip
+    elif other is not None and diagnosis is not None and diagnosis != "other":
+        c.add("other_diagnosis", "only a case with diagnosis 'other' has one: leave it out")
+        other = None
+    elif other is not None and other not in other_diagnoses():
+        c.add("other_diagnosis", f"unknown diagnosis {other!r} (one of: "
+              f"{', '.join(other_diagnoses())}; see assets/other_diagnoses.json)")  # fmt: skip
+        other = None
     pattern = raw.get("pattern")
     if diagnosis == "cno":
         if pattern not in PATTERNS:
@@ -585,7 +616,7 @@ def _parse(c: _Checker, raw: Any, folder: Path) -> Case | None:
         at = f"differential_discussion[{index}]"
         keys = ("diagnosis", "text", "sources")
         if c.obj(note, at, keys, keys):
-            dx = c.diagnosis(note.get("diagnosis"), f"{at}.diagnosis")
+            dx = c.diagnosis(note.get("diagnosis"), f"{at}.diagnosis", sub=True)
             text = c.text(note, "text", f"{at}.")
             sources = c.source_ids(note.get("sources"), f"{at}.sources")
             if dx and text:
@@ -635,6 +666,7 @@ def _parse(c: _Checker, raw: Any, folder: Path) -> Case | None:
         references=references,
         folder=folder,
         imported=imported,
+        other_diagnosis=other,
     )
 
 

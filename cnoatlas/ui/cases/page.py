@@ -37,6 +37,7 @@ from cnoatlas.domain.cases import (
     Case,
     CaseLibrary,
     case_library,
+    diagnosis_name,
     lesion_slices,
 )
 from cnoatlas.domain.errors import AtlasError
@@ -506,7 +507,7 @@ class CasePage(QWidget):
         body.append("<ul style='margin-left:-20px'>")
         for note in case.differential_discussion:
             body.append(
-                f"<li><i>{html.escape(DIAGNOSES[note.diagnosis])}</i>: "
+                f"<li><i>{html.escape(diagnosis_name(note.diagnosis))}</i>: "
                 f"{html.escape(note.text)}{cite(note.sources)}</li>"
             )
         body.append("</ul>")
