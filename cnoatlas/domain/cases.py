@@ -408,7 +408,7 @@ class _Checker:
 
     def diagnosis(self, value: Any, where: str, sub: bool = False) -> str | None:
         """A diagnosis id; with ``sub``, a sub-diagnosis of "other" is accepted too."""
-        if isinstance(value, str) and (value in DIAGNOSES or sub and value in other_diagnoses()):
+        if isinstance(value, str) and (value in DIAGNOSES or (sub and value in other_diagnoses())):
             return value
         known = [*DIAGNOSES, *(other_diagnoses() if sub else ())]
         self.add(where, f"unknown diagnosis {value!r} (one of: {', '.join(known)})")
