@@ -497,6 +497,13 @@ def _neuroblastoma(c: _Ctx) -> list[Part]:
         r = c.across * 0.45
         parts.append(c.marrow_part(Ellipsoid(c.center + off, vec(r, r, r * 1.2), c.rot),
                                    "infiltrate", 0.8 * max(c.inten, 0.8), 2.0, grain=0.3))  # fmt: skip
+    if c.g.id.startswith("vertebra.") and c.les.state == "active" and c.les.option("soft_tissue_mass"):
+        # the primary tumour beside the spine (sympathetic chain), on the patient's left
+        r = max(14.0, c.size * 1.2)
+        mass_c = c.g.center + vec(c.g.radius * 1.6 + r * 0.8, c.g.radius * 0.4, 0.0)
+        parts.append(Part(Ellipsoid(mass_c, vec(r, r * 0.85, r * 1.5)), "tumour", None, alpha=0.9,
+                          soft=2.0, clip_out=c.near_outer, tag=c.les.id, texture=0.2,
+                          seed=c.seed + 1))  # fmt: skip
     return parts
 
 
@@ -567,16 +574,18 @@ def _stress_injury(c: _Ctx) -> list[Part]:
     # a band of oedema across the bone, shorter along the bone than it is wide, with a dark
     # fracture line running across it at right angles to the cortex, and oedema along the
     # periosteum on the surface
+    # (in the middle of a metaphysis, not against the growth plate)
     g = c.g
+    mid = g.center
     half = max(5.0, c.size / 2)
-    band = Capsule(c.center - g.axis * half, c.center + g.axis * half, g.radius * 1.2,
+    band = Capsule(mid - g.axis * half, mid + g.axis * half, g.radius * 1.2,
                    g.radius * 1.2, flat=True)  # fmt: skip
     parts = [c.marrow_part(band, "oedema", 0.6 + 0.4 * c.inten, max(3.0, half * 0.5))]
     if c.les.state in ("active", "smaller"):
-        line = Box(c.center, vec(g.radius * 1.4, g.radius * 1.4, 1.4), 0.5, c.rot)
+        line = Box(mid, vec(g.radius * 1.4, g.radius * 1.4, 1.4), 0.5, c.rot)
         parts.append(c.marrow_part(line, "sclerosis", 1.0, 0.3, tagged=False, grain=0.0))
     if c.les.state == "active":
-        sleeve = Capsule(c.center - g.axis * half * 1.3, c.center + g.axis * half * 1.3,
+        sleeve = Capsule(mid - g.axis * half * 1.3, mid + g.axis * half * 1.3,
                          g.radius + 2.5, g.radius + 2.5, flat=True)  # fmt: skip
         parts.append(Part(sleeve, "soft-oedema", None, alpha=0.8 * c.inten, soft=1.0,
                           clip_out=c.near_outer))  # fmt: skip
