@@ -90,10 +90,12 @@ _CASE_FIELDS = {
     "differential_discussion",
     "outcome",
     "timepoints",
+    "prior_studies",
     "references",
     "imported",
 }
-_REQUIRED = _CASE_FIELDS - {"timepoints", "pattern", "outcome", "imported", "other_diagnosis"}
+_OPTIONAL = {"timepoints", "pattern", "outcome", "imported", "other_diagnosis", "prior_studies"}
+_REQUIRED = _CASE_FIELDS - _OPTIONAL
 # An imported case (``"imported": true``, made by ``cnoatlas import``) starts with no lesions,
 # findings or teaching yet, and may be an adult's study.
 IMPORTED_MAX_AGE = 120
@@ -179,6 +181,16 @@ class Timepoints:
 
 
 @dataclass(frozen=True)
+class PriorStudy:
+    """An earlier study of the same child, before the case's own (the case's timeline)."""
+
+    months_before: float  # before the case's study
+    study: str  # what was imaged ("MRI of the left foot")
+    finding: str  # what it showed and how it was read then
+    site_ids: tuple[str, ...] = ()  # where (leaf sites); today's lesion there, if any, links
+
+
+@dataclass(frozen=True)
 class SeriesSource:
     generator: dict[str, Any] | None = None  # the study description for the image generator
     dicom: str | None = None  # a folder relative to the case folder
@@ -212,6 +224,7 @@ class Case:
     imported: bool = False  # made by `cnoatlas import` from de-identified DICOM
     # with diagnosis "other": the named diagnosis (assets/other_diagnoses.json)
     other_diagnosis: str | None = None
+    prior_studies: tuple[PriorStudy, ...] = ()  # oldest first
 
     @property
     def specific_diagnosis(self) -> str:
@@ -637,6 +650,24 @@ def _parse(c: _Checker, raw: Any, folder: Path) -> Case | None:
             interval = c.number(raw_tp, "interval_months", "timepoints.", 0, 240)
             timepoints = Timepoints(links["baseline_of"], links["follow_up_of"], interval)
 
+    priors: list[PriorStudy] = []
+    for index, prior in enumerate(c.items(raw, "prior_studies")):
+        at = f"prior_studies[{index}]"
+        keys = ("months_before", "study", "finding", "site_ids")
+        if not c.obj(prior, at, keys, ("months_before", "study", "finding")):
+            continue
+        months = c.number(prior, "months_before", f"{at}.", 0.5, 240)
+        study = c.text(prior, "study", f"{at}.")
+        finding = c.text(prior, "finding", f"{at}.")
+        sites = prior.get("site_ids", [])
+        if not isinstance(sites, list):
+            c.add(f"{at}.site_ids", "must be a list of site ids")
+            sites = []
+        checked = [c.site(site, f"{at}.site_ids[{k}]") for k, site in enumerate(sites)]
+        if months is not None and study and finding and None not in checked:
+            priors.append(PriorStudy(months, study, finding, tuple(checked)))
+    priors.sort(key=lambda p: -p.months_before)
+
     references = (
         c.source_ids(raw.get("references"), "references", required=not imported)
         if "references" in raw
@@ -667,6 +698,7 @@ def _parse(c: _Checker, raw: Any, folder: Path) -> Case | None:
         folder=folder,
         imported=imported,
         other_diagnosis=other,
+        prior_studies=tuple(priors),
     )
 
 

@@ -198,6 +198,11 @@ class CasePage(QWidget):
         history_layout.addWidget(self.presentation_label)
         history_layout.addWidget(self.history_label)
         history_layout.addLayout(self.labs_grid)
+        from cnoatlas.ui.cases.timeline import StudyTimeline  # the earlier studies, if any
+
+        self.timeline = StudyTimeline()
+        self.timeline.siteChosen.connect(self.go_to_site)
+        history_layout.addWidget(self.timeline)
         column.addWidget(history)
 
         findings, findings_layout = _section("Findings")
@@ -414,6 +419,7 @@ class CasePage(QWidget):
         self.notes_edit.blockSignals(True)
         self.notes_edit.setPlainText(self.notes.get(case.id).text)
         self.notes_edit.blockSignals(False)
+        self.timeline.fill(case)
         self._fill_findings()
         self._fill_diagnosis()
 
