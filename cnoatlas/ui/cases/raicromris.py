@@ -42,6 +42,7 @@ class RaiCromrisExercise(QWidget):
         intro.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(intro)
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)  # fits the narrow column
         self.lesion_box = QComboBox()
         self.lesion_box.setObjectName("raiCromrisLesion")
         self.lesion_box.setAccessibleName("Lesion to describe")
