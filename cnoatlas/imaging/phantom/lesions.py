@@ -498,12 +498,13 @@ def _neuroblastoma(c: _Ctx) -> list[Part]:
         parts.append(c.marrow_part(Ellipsoid(c.center + off, vec(r, r, r * 1.2), c.rot),
                                    "infiltrate", 0.8 * max(c.inten, 0.8), 2.0, grain=0.3))  # fmt: skip
     if c.g.id.startswith("vertebra.") and c.les.state == "active" and c.les.option("soft_tissue_mass"):
-        # the primary tumour beside the spine (sympathetic chain), on the patient's left
+        # the primary tumour beside the spine (sympathetic chain), on the patient's left; not
+        # outlined, so the lesion's key slice stays on the vertebral deposit (a sagittal spine
+        # slice through the mass would be at the edge of the field of view)
         r = max(14.0, c.size * 1.2)
         mass_c = c.g.center + vec(c.g.radius * 1.6 + r * 0.8, c.g.radius * 0.4, 0.0)
         parts.append(Part(Ellipsoid(mass_c, vec(r, r * 0.85, r * 1.5)), "tumour", None, alpha=0.9,
-                          soft=2.0, clip_out=c.near_outer, tag=c.les.id, texture=0.2,
-                          seed=c.seed + 1))  # fmt: skip
+                          soft=2.0, clip_out=c.near_outer, texture=0.2, seed=c.seed + 1))  # fmt: skip
     return parts
 
 
