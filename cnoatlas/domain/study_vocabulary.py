@@ -22,6 +22,7 @@ LESION_KINDS = (
     "hypophosphatasia",
     "osteoid-osteoma",
     "stress-injury",
+    "fibrous-dysplasia",
 )
 LESION_STATES = ("active", "smaller", "resolved", "stable-fracture")
 # Normal findings a description can ask for (never annotated: a resident must learn not to call

@@ -370,6 +370,7 @@ def test_what_a_quiz_shows_never_names_the_cases_own_diagnosis(library):
         "hypophosphatasia": "hypophosphatasia",
         "osteoid-osteoma": "osteoid",
         "stress-injury": "stress",
+        "fibrous-dysplasia": "dysplasia",
         "juvenile-spondyloarthritis": "spondyloarthritis",
     }
     for case in library:

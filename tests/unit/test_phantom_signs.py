@@ -426,3 +426,33 @@ def test_stress_injury_is_a_band_across_the_bone_with_a_dark_fracture_line():
     wide = max(n for _a, n in runs(across > base + 0.5 * (across.max() - base)))
     tall = sum(n for _a, n in runs(along > base + 0.5 * (along.max() - base)))
     assert wide > 1.4 * tall, (wide, tall)  # wider across the bone than along it
+
+
+def test_fibrous_dysplasia_expands_the_bone_inside_a_thin_dark_shell():
+    site = "femur.left.diaphysis"
+    seqs = ("cor_stir_wb", "cor_t1_wb")
+    sick = study([_les("fibrous-dysplasia", site, 60, 0.7)], seqs, age=11)
+    well = study([], seqs, age=11)
+    g = sick.body.sites[site]
+    side = np.array([1.0, 0.0, 0.0])
+    reach = g.radius + 8.0
+    stir = _smooth(profile(sick.series[0], g.center - side * reach, g.center + side * reach))
+    normal = np.median(profile(well.series[0], g.center - side * 4, g.center + side * 4))
+    mid = len(stir) // 2
+    bright = stir > 2 * normal
+    assert bright[mid]
+    lo, hi = mid, mid
+    while lo > 0 and bright[lo - 1]:
+        lo -= 1
+    while hi < len(stir) - 1 and bright[hi + 1]:
+        hi += 1
+    assert lo > 0 and hi < len(stir) - 1, "the lesion has no edge within the profile"
+    width = (hi - lo + 1) * sick.series[0].pixel_spacing[1] / 2
+    # the lesion reaches beyond where the normal cortex is: the bone is expanded
+    assert width >= 1.1 * 2 * g.radius, (width, 2 * g.radius)
+    # a dark shell still bounds it on both sides
+    assert stir[max(0, lo - 6) : lo].min() < 0.6 * stir[lo : hi + 1].mean()
+    assert stir[hi + 1 : hi + 7].min() < 0.6 * stir[lo : hi + 1].mean()
+    # fibrous tissue, not fatty marrow, inside: lower on T1
+    t1_sick, t1_well = sick.series[1], well.series[1]
+    assert roi(t1_sick, g.center, 1).mean() < 0.85 * roi(t1_well, g.center, 1).mean()

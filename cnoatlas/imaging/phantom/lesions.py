@@ -42,6 +42,7 @@ FINDINGS = {
     "hypophosphatasia": ("HPP", "tongues of unmineralised tissue reaching from the growth plate into oedematous metaphysis"),
     "osteoid-osteoma": ("nidus", "small cortical nidus with thickened cortex and marrow oedema far larger than itself"),
     "stress-injury": ("stress", "band of oedema across the bone with a dark fracture line and periosteal oedema"),
+    "fibrous-dysplasia": ("FD", "expanded bone with a thin dark shell round heterogeneous fibrous tissue"),
 }  # fmt: skip
 
 
@@ -593,6 +594,20 @@ def _stress_injury(c: _Ctx) -> list[Part]:
     return parts
 
 
+def _fibrous_dysplasia(c: _Ctx) -> list[Part]:
+    # the bone is replaced over the lesion's length by fibrous tissue (intermediate and mottled
+    # on STIR) and expanded, its cortex thinned to a dark shell outside the normal outline
+    g = c.g
+    half = max(8.0, c.along)
+    r_out = g.radius * 1.4
+    shell = Capsule(c.center - g.axis * half, c.center + g.axis * half, r_out, r_out, flat=True)
+    inner = shrink(shell, 1.6)
+    parts = [Part(shell, "cortex", c.les.site_id, alpha=0.95, soft=0.6, clip_out=(inner,))]
+    parts.append(Part(inner, "tumour", c.les.site_id, alpha=0.55 + 0.3 * c.inten, soft=1.0,
+                      tag=c.les.id, texture=0.45, seed=c.seed))  # fmt: skip
+    return parts
+
+
 _OTHER_KINDS = {
     "lymphoma": _lymphoma,
     "neuroblastoma": _neuroblastoma,
@@ -600,4 +615,5 @@ _OTHER_KINDS = {
     "hypophosphatasia": _hypophosphatasia,
     "osteoid-osteoma": _osteoid_osteoma,
     "stress-injury": _stress_injury,
+    "fibrous-dysplasia": _fibrous_dysplasia,
 }
