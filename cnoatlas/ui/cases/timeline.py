@@ -100,7 +100,7 @@ class StudyTimeline(QWidget):
             points.append((when_text(prior.months_before), text, prior.site_ids, prior.study))
         if points:
             points.append(("Now", "<b>This study, the whole body</b>: " + html.escape(
-                "read it for the earlier sites and for lesions that never hurt."), (),
+                "read it for the earlier sites and for anything else it shows."), (),
                 "this whole-body study"))  # fmt: skip
         self._points = points
         for index, (label, _text, _sites, study) in enumerate(points):
