@@ -16,6 +16,7 @@ from typing import Any
 from cnoatlas import paths
 from cnoatlas.domain.annotations import Annotation
 from cnoatlas.domain.datafile import read_json
+from cnoatlas.domain.diagnoses import other_diagnoses
 from cnoatlas.domain.errors import DataFileError
 from cnoatlas.domain.sites import SiteModel, site_model
 from cnoatlas.domain.sources import bibliography
@@ -40,6 +41,13 @@ DIAGNOSES: dict[str, str] = {
     "lymphoma": "Lymphoma",
     "other": "Other diagnosis",
 }
+
+
+def diagnosis_name(diagnosis: str) -> str:
+    """The label of a diagnosis id: a named one, or a sub-diagnosis of "other"."""
+    sub = other_diagnoses().get(diagnosis)
+    return sub.label if sub is not None else DIAGNOSES.get(diagnosis, diagnosis)
+
 PATTERNS: dict[str, str] = {
     "tibio-appendicular-multifocal": "Tibio-appendicular multifocal",
     "claviculo-spinal-pauci-focal": "Claviculo-spinal pauci-focal",
@@ -80,15 +88,18 @@ _CASE_FIELDS = {
     "findings",
     "lesions",
     "diagnosis",
+    "other_diagnosis",
     "pattern",
     "teaching_points",
     "differential_discussion",
     "outcome",
     "timepoints",
+    "prior_studies",
     "references",
     "imported",
 }
-_REQUIRED = _CASE_FIELDS - {"timepoints", "pattern", "outcome", "imported"}
+_OPTIONAL = {"timepoints", "pattern", "outcome", "imported", "other_diagnosis", "prior_studies"}
+_REQUIRED = _CASE_FIELDS - _OPTIONAL
 # An imported case (``"imported": true``, made by ``cnoatlas import``) starts with no lesions,
 # findings or teaching yet, and may be an adult's study.
 IMPORTED_MAX_AGE = 120
@@ -175,6 +186,16 @@ class Timepoints:
 
 
 @dataclass(frozen=True)
+class PriorStudy:
+    """An earlier study of the same child, before the case's own (the case's timeline)."""
+
+    months_before: float  # before the case's study
+    study: str  # what was imaged ("MRI of the left foot")
+    finding: str  # what it showed and how it was read then
+    site_ids: tuple[str, ...] = ()  # where (leaf sites); today's lesion there, if any, links
+
+
+@dataclass(frozen=True)
 class SeriesSource:
     generator: dict[str, Any] | None = None  # the study description for the image generator
     dicom: str | None = None  # a folder relative to the case folder
@@ -206,10 +227,19 @@ class Case:
     references: tuple[str, ...]
     folder: Path = field(compare=False)
     imported: bool = False  # made by `cnoatlas import` from de-identified DICOM
+    # with diagnosis "other": the named diagnosis (assets/other_diagnoses.json)
+    other_diagnosis: str | None = None
+    prior_studies: tuple[PriorStudy, ...] = ()  # oldest first
+
+    @property
+    def specific_diagnosis(self) -> str:
+        """The most specific diagnosis id: the sub-diagnosis of an "other" case, else the
+        diagnosis (what the quiz asks for)."""
+        return self.other_diagnosis or self.diagnosis
 
     @property
     def diagnosis_label(self) -> str:
-        return DIAGNOSES[self.diagnosis]
+        return diagnosis_name(self.specific_diagnosis)
 
     @property
     def pattern_label(self) -> str | None:
@@ -259,6 +289,7 @@ class Case:
         parts += [lab.name for lab in self.labs]
         if not hide_diagnosis:
             parts += [self.title, self.diagnosis, self.diagnosis_label, self.pattern_label or ""]
+            parts.append(self.other_diagnosis or "")
             parts += list(self.findings)
             for lesion in self.lesions:
                 parts += [lesion.description, lesion.site_id, lesion.annotation or ""]
@@ -393,11 +424,13 @@ class _Checker:
             return None
         return value
 
-    def diagnosis(self, value: Any, where: str) -> str | None:
-        if not isinstance(value, str) or value not in DIAGNOSES:
-            self.add(where, f"unknown diagnosis {value!r} (one of: {', '.join(DIAGNOSES)})")
-            return None
-        return value
+    def diagnosis(self, value: Any, where: str, sub: bool = False) -> str | None:
+        """A diagnosis id; with ``sub``, a sub-diagnosis of "other" is accepted too."""
+        if isinstance(value, str) and (value in DIAGNOSES or (sub and value in other_diagnoses())):
+            return value
+        known = [*DIAGNOSES, *(other_diagnoses() if sub else ())]
+        self.add(where, f"unknown diagnosis {value!r} (one of: {', '.join(known)})")
+        return None
 
 
 def _one_line(text: str) -> str:
@@ -574,6 +607,17 @@ def _parse(c: _Checker, raw: Any, folder: Path, ready: bool = False) -> Case | N
                 c.add(f"series.generator.lesions[{index}].id", f"'{gen_id}' is not a case lesion")
 
     diagnosis = c.diagnosis(raw.get("diagnosis"), "diagnosis")
+    other = raw.get("other_diagnosis")
+    if diagnosis == "other" and other is None and not imported:
+        c.add("other_diagnosis", f"an 'other' case names its diagnosis (one of: "
+              f"{', '.join(other_diagnoses())}; see assets/other_diagnoses.json)")  # fmt: skip
+    elif other is not None and diagnosis is not None and diagnosis != "other":
+        c.add("other_diagnosis", "only a case with diagnosis 'other' has one: leave it out")
+        other = None
+    elif other is not None and other not in other_diagnoses():
+        c.add("other_diagnosis", f"unknown diagnosis {other!r} (one of: "
+              f"{', '.join(other_diagnoses())}; see assets/other_diagnoses.json)")  # fmt: skip
+        other = None
     pattern = raw.get("pattern")
     if diagnosis == "cno":
         if pattern not in PATTERNS:
@@ -595,7 +639,7 @@ def _parse(c: _Checker, raw: Any, folder: Path, ready: bool = False) -> Case | N
         at = f"differential_discussion[{index}]"
         keys = ("diagnosis", "text", "sources")
         if c.obj(note, at, keys, keys):
-            dx = c.diagnosis(note.get("diagnosis"), f"{at}.diagnosis")
+            dx = c.diagnosis(note.get("diagnosis"), f"{at}.diagnosis", sub=True)
             text = c.text(note, "text", f"{at}.")
             sources = c.source_ids(note.get("sources"), f"{at}.sources")
             if dx and text:
@@ -615,6 +659,24 @@ def _parse(c: _Checker, raw: Any, folder: Path, ready: bool = False) -> Case | N
                     c.add(f"timepoints.{key}", "must be the id of another case")
             interval = c.number(raw_tp, "interval_months", "timepoints.", 0, 240)
             timepoints = Timepoints(links["baseline_of"], links["follow_up_of"], interval)
+
+    priors: list[PriorStudy] = []
+    for index, prior in enumerate(c.items(raw, "prior_studies")):
+        at = f"prior_studies[{index}]"
+        keys = ("months_before", "study", "finding", "site_ids")
+        if not c.obj(prior, at, keys, ("months_before", "study", "finding")):
+            continue
+        months = c.number(prior, "months_before", f"{at}.", 0.5, 240)
+        study = c.text(prior, "study", f"{at}.")
+        finding = c.text(prior, "finding", f"{at}.")
+        sites = prior.get("site_ids", [])
+        if not isinstance(sites, list):
+            c.add(f"{at}.site_ids", "must be a list of site ids")
+            sites = []
+        checked = [c.site(site, f"{at}.site_ids[{k}]") for k, site in enumerate(sites)]
+        if months is not None and study and finding and None not in checked:
+            priors.append(PriorStudy(months, study, finding, tuple(checked)))
+    priors.sort(key=lambda p: -p.months_before)
 
     references = (
         c.source_ids(raw.get("references"), "references", required=ready or not imported)
@@ -645,6 +707,8 @@ def _parse(c: _Checker, raw: Any, folder: Path, ready: bool = False) -> Case | N
         references=references,
         folder=folder,
         imported=imported,
+        other_diagnosis=other,
+        prior_studies=tuple(priors),
     )
 
 

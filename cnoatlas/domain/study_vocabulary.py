@@ -15,6 +15,14 @@ LESION_KINDS = (
     "ewing-sarcoma",
     "osteosarcoma",
     "leukaemia",
+    # the "other" differentials and lymphoma (cases with those diagnoses)
+    "lymphoma",
+    "neuroblastoma",
+    "scurvy",
+    "hypophosphatasia",
+    "osteoid-osteoma",
+    "stress-injury",
+    "fibrous-dysplasia",
 )
 LESION_STATES = ("active", "smaller", "resolved", "stable-fracture")
 # Normal findings a description can ask for (never annotated: a resident must learn not to call

@@ -7,6 +7,8 @@ which the signal falls from 80 % to 20 % of the lesion's rise over normal marrow
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -293,3 +295,164 @@ def test_no_bone_lies_outside_the_skin():
             skin = np.min([e.sdf(px, py, pz) for e in body.skin], axis=0)
             # bone may touch the skin (a subcutaneous bone) by under a quarter of a voxel
             assert (skin < 0.6).all(), (age, type(shape).__name__, lo, hi, float(skin.max()))
+
+
+# --- lymphoma and the "other" differentials -----------------------------------------------------
+def _les(kind, site, size, inten=0.85, **options):
+    d = {"id": "x", "site_id": site, "kind": kind, "size_mm": size, "intensity": inten}
+    if options:
+        d["options"] = options
+    return d
+
+
+def _smooth(p, n=3):
+    return np.convolve(p, np.ones(n) / n, mode="same")
+
+
+def test_lymphoma_marrow_and_mass_with_the_cortex_left_standing_between_them():
+    st = study([_les("lymphoma", "femur.right.diaphysis", 80)], age=15, sex="M")
+    s = st.series[0]
+    g = st.body.sites["femur.right.diaphysis"]
+    out = np.array([-1.0, 0.0, 0.0])  # the patient's right is -x
+    well = study([], age=15, sex="M").series[0]
+    line = (g.center, g.center + out * (g.radius + 14.0))
+    sick, normal = profile(s, *line), profile(well, *line)
+    n = len(sick)
+    inside, outside = sick[: n // 4].mean(), sick[-n // 4 :].mean()
+    # marrow replaced and a mass outside the bone, both far brighter than the normal tissues
+    assert inside > 3 * normal[: n // 4].mean() and outside > 2.5 * normal[-n // 4 :].mean()
+    # unlike osteosarcoma, a dark cortical line is still there between them
+    dip = sick[n // 4 : -n // 4].min()
+    assert dip < 0.65 * min(inside, outside), (dip, inside, outside)
+
+
+def test_neuroblastoma_deposit_is_patchy_dark_on_t1_with_normal_marrow_elsewhere():
+    seqs = ("cor_stir_wb", "cor_t1_wb")
+    sick = study([_les("neuroblastoma", "femur.left.distal-metaphysis", 30)], seqs, age=4)
+    well = study([], seqs, age=4)
+    g = sick.body.sites["femur.left.distal-metaphysis"]
+    c = g.physis + (g.center - g.physis) / np.linalg.norm(g.center - g.physis) * 12.0
+    stir = roi(sick.series[0], c, 1).mean() / roi(well.series[0], c, 1).mean()
+    t1 = roi(sick.series[1], c, 1).mean() / roi(well.series[1], c, 1).mean()
+    assert stir > 1.5 and t1 < 0.85, (stir, t1)
+    far = sick.body.sites["humerus.right.diaphysis"].center  # leukaemia would darken this too
+    far_t1 = roi(sick.series[1], far, 1).mean() / roi(well.series[1], far, 1).mean()
+    assert abs(far_t1 - 1.0) < 0.05, far_t1
+    assert any(a["lesion_id"] == "x" for a in sick.annotations)
+    # patchy: a second patch further up the shaft with normal marrow (a skip area) between
+    d = (g.center - g.physis) / np.linalg.norm(g.center - g.physis)
+    line = (g.physis + d * 2.0, g.physis + d * 80.0)
+    ratio = _smooth(profile(sick.series[0], *line) / profile(well.series[0], *line))
+    patches = [r for r in runs(ratio > 1.35) if r[1] >= 4]
+    assert len(patches) >= 2, (patches, np.round(ratio, 1))
+    between = ratio[patches[0][0] + patches[0][1] : patches[1][0]]
+    assert between.min() < 1.2, np.round(between, 2)
+
+
+def test_scurvy_band_under_the_plate_and_blood_lifting_the_periosteum():
+    site = "tibia.right.proximal-metaphysis"
+    st = study([_les("scurvy", site, 24)], age=4, sex="M")
+    well = study([], age=4, sex="M").series[0]
+    s = st.series[0]
+    g = st.body.sites[site]
+    d = (g.center - g.physis) / np.linalg.norm(g.center - g.physis)
+    band = g.physis + d * 6.3  # just under the growth plate
+    assert roi(s, band, 0).mean() > 1.8 * roi(well, band, 0).mean()
+    mid = g.physis + d * 12.0
+    reach = g.radius + 12.0
+    line = (mid, mid + np.array([-1.0, 0.0, 0.0]) * reach)
+    sick, normal = profile(s, *line), profile(well, *line)
+    peak = int(np.argmax(_smooth(sick)))
+    at_mm = peak / (len(sick) - 1) * reach
+    assert at_mm > g.radius * 0.95, (at_mm, g.radius)  # the collection lies outside the bone
+    assert sick[peak] > 3 * normal[peak], (sick[peak], normal[peak])
+
+
+def test_hypophosphatasia_tongues_reach_from_the_growth_plate_into_the_metaphysis():
+    site = "femur.right.distal-metaphysis"
+    st = study([_les("hypophosphatasia", site, 20)], age=8)
+    s = st.series[0]
+    g = st.body.sites[site]
+    d = (g.center - g.physis) / np.linalg.norm(g.center - g.physis)
+    side = np.cross(d, [0.0, 1.0, 0.0])
+    side /= np.linalg.norm(side)
+    c = g.physis + d * 7.0
+    across = _smooth(profile(s, c - side * g.radius * 0.9, c + side * g.radius * 0.9, width=0))
+    low = np.percentile(across, 20)
+    bright = runs(across > low + 0.6 * (across.max() - low))
+    assert len(bright) >= 3, (bright, np.round(across))  # separate tongues, not one band
+    gaps = [across[a + n : b].min() for (a, n), (b, _m) in itertools.pairwise(bright)]
+    assert max(gaps) < 0.85 * across.max()
+    well = study([], age=8).series[0]
+    assert across.max() > 2 * profile(well, c - side * 5, c + side * 5).mean()
+
+
+def test_osteoid_osteoma_small_nidus_with_oedema_far_larger_than_itself():
+    from cnoatlas.imaging.phantom.lesions import _perp
+
+    site = "femur.right.diaphysis"
+    nidus_mm = 8
+    st = study([_les("osteoid-osteoma", site, nidus_mm)], age=13, sex="M")
+    s = st.series[0]
+    g = st.body.sites[site]
+    along = profile(s, g.center - g.axis * 60, g.center + g.axis * 60)
+    base = np.median(along[:20])
+    oedema = runs(_smooth(along, 5) > base + 0.5 * (along.max() - base))
+    length = max(n for _a, n in oedema) * s.pixel_spacing[0] / 2
+    assert length >= 3 * nidus_mm, length
+    perp = _perp(g)
+    nidus = g.center + perp * g.radius * 0.85
+    out = profile(s, g.center, nidus + perp * 14.0)
+    k = round(len(out) * float(np.linalg.norm(nidus - g.center)) / (g.radius * 0.85 + 14.0))
+    ring = out[max(0, k - 8) : k].min()  # the sclerotic cortex on the marrow side
+    assert out[k - 2 : k + 3].max() > 1.4 * ring, (np.round(out), k)
+
+
+def test_stress_injury_is_a_band_across_the_bone_with_a_dark_fracture_line():
+    site = "tibia.left.proximal-metaphysis"
+    st = study([_les("stress-injury", site, 20)], age=14)
+    s = st.series[0]
+    g = st.body.sites[site]
+    c = g.center  # mid-metaphysis
+    along = profile(s, c - g.axis * 25, c + g.axis * 25)
+    mid = len(along) // 2
+    line = along[mid - 3 : mid + 4].min()
+    flanks = min(along[: mid - 4].max(), along[mid + 5 :].max())
+    assert line < 0.6 * flanks, (line, flanks)  # the fracture line across the oedema
+    side = np.cross(g.axis, [0.0, 1.0, 0.0])
+    side /= np.linalg.norm(side)
+    across = profile(s, c + g.axis * 4 - side * 30, c + g.axis * 4 + side * 30)
+    base = min(along[:6].mean(), along[-6:].mean())
+    wide = max(n for _a, n in runs(across > base + 0.5 * (across.max() - base)))
+    tall = sum(n for _a, n in runs(along > base + 0.5 * (along.max() - base)))
+    assert wide > 1.4 * tall, (wide, tall)  # wider across the bone than along it
+
+
+def test_fibrous_dysplasia_expands_the_bone_inside_a_thin_dark_shell():
+    site = "femur.left.diaphysis"
+    seqs = ("cor_stir_wb", "cor_t1_wb")
+    sick = study([_les("fibrous-dysplasia", site, 60, 0.7)], seqs, age=11)
+    well = study([], seqs, age=11)
+    g = sick.body.sites[site]
+    side = np.array([1.0, 0.0, 0.0])
+    reach = g.radius + 8.0
+    stir = _smooth(profile(sick.series[0], g.center - side * reach, g.center + side * reach))
+    normal = np.median(profile(well.series[0], g.center - side * 4, g.center + side * 4))
+    mid = len(stir) // 2
+    bright = stir > 2 * normal
+    assert bright[mid]
+    lo, hi = mid, mid
+    while lo > 0 and bright[lo - 1]:
+        lo -= 1
+    while hi < len(stir) - 1 and bright[hi + 1]:
+        hi += 1
+    assert lo > 0 and hi < len(stir) - 1, "the lesion has no edge within the profile"
+    width = (hi - lo + 1) * sick.series[0].pixel_spacing[1] / 2
+    # the lesion reaches beyond where the normal cortex is: the bone is expanded
+    assert width >= 1.1 * 2 * g.radius, (width, 2 * g.radius)
+    # a dark shell still bounds it on both sides
+    assert stir[max(0, lo - 6) : lo].min() < 0.6 * stir[lo : hi + 1].mean()
+    assert stir[hi + 1 : hi + 7].min() < 0.6 * stir[lo : hi + 1].mean()
+    # fibrous tissue, not fatty marrow, inside: lower on T1
+    t1_sick, t1_well = sick.series[1], well.series[1]
+    assert roi(t1_sick, g.center, 1).mean() < 0.85 * roi(t1_well, g.center, 1).mean()

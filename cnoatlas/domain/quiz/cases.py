@@ -71,7 +71,7 @@ def case_view(case, annotations: Sequence[Annotation] = ()) -> CaseView:
     return CaseView(
         id=case.id,
         title=case.title,
-        diagnosis=case.diagnosis,
+        diagnosis=case.specific_diagnosis,  # an "other" case is asked by its named diagnosis
         age_years=case.patient.age_years,
         sex={"F": "female", "M": "male"}.get(case.patient.sex),
         history=_vignette(case),

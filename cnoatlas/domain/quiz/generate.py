@@ -437,6 +437,28 @@ def _plausibility(case: QuizCase) -> dict[str, float]:
             ("ewing-sarcoma", 1),
         ):
             w[d] += v
+    # the "other" differentials (sub-diagnoses of "other", distinct from the named ones)
+    def bump(d: str, v: float) -> None:
+        if d in w:  # the vocabulary is a data file: a removed entry is skipped
+            w[d] += v
+
+    metaphyses = sum(1 for p in parts if p.endswith("metaphysis"))
+    if many:
+        if age < 6:
+            bump("neuroblastoma", 3)
+        if metaphyses:  # symmetric metaphyseal signal: the metabolic mimics
+            for d in ("scurvy", "hypophosphatasia"):
+                bump(d, 2)
+    else:
+        bump("osteoid-osteoma", 2 if age >= 5 else 0)
+        if bones & {"tibia", "femur", "fibula", "calcaneus"} or any(
+            b.startswith("metatarsal") for b in bones
+        ):
+            bump("stress-injury", 2 if age >= 9 else 1)
+        if "diaphysis" in parts or bones & {"femur", "tibia"}:
+            bump("osteoid-osteoma", 1)
+    if "skull" in bones or ("vertebra" in bones and age < 6):
+        bump("neuroblastoma", 2)
     if age < 5:
         for d in ("lch", "leukaemia", "bacterial-osteomyelitis"):
             w[d] += 1

@@ -50,7 +50,7 @@ TOPIC_SHORT: dict[str, str] = {
     "cases": "Cases",
 }
 
-DIAGNOSES: dict[str, str] = {
+_NAMED: dict[str, str] = {
     "cno": "CNO (chronic nonbacterial osteomyelitis)",
     "bacterial-osteomyelitis": "Bacterial osteomyelitis",
     "brodie-abscess": "Brodie abscess",
@@ -60,12 +60,10 @@ DIAGNOSES: dict[str, str] = {
     "osteosarcoma": "Osteosarcoma",
     "leukaemia": "Leukaemia",
     "lymphoma": "Lymphoma",
-    "juvenile-spondyloarthritis": "Juvenile spondyloarthritis (enthesitis-related arthritis)",
-    "other": "Something else",
 }
 
 # The same diagnoses as they read inside a sentence.
-DIAGNOSIS_SHORT: dict[str, str] = {
+_NAMED_SHORT: dict[str, str] = {
     "cno": "CNO",
     "bacterial-osteomyelitis": "bacterial osteomyelitis",
     "brodie-abscess": "a Brodie abscess",
@@ -75,9 +73,40 @@ DIAGNOSIS_SHORT: dict[str, str] = {
     "osteosarcoma": "osteosarcoma",
     "leukaemia": "leukaemia",
     "lymphoma": "lymphoma",
-    "juvenile-spondyloarthritis": "juvenile spondyloarthritis",
-    "other": "another condition",
 }
+
+
+class _DiagnosisLabels(Mapping[str, str]):
+    """The quiz's diagnosis ids and their texts: the named diagnoses, then the sub-diagnoses of
+    "other" (assets/other_diagnoses.json, read on first use: scurvy, osteoid osteoma,
+    juvenile spondyloarthritis...), then the catch-all "other" itself."""
+
+    def __init__(self, named: dict[str, str], short: bool, other: str) -> None:
+        self._named, self._short, self._other = named, short, other
+        self._all: dict[str, str] | None = None
+
+    def _labels(self) -> dict[str, str]:
+        if self._all is None:
+            from cnoatlas.domain.diagnoses import other_diagnoses
+
+            subs = {
+                d.id: (d.short if self._short else d.label) for d in other_diagnoses().values()
+            }
+            self._all = {**self._named, **subs, "other": self._other}
+        return self._all
+
+    def __getitem__(self, key: str) -> str:
+        return self._labels()[key]
+
+    def __iter__(self):
+        return iter(self._labels())
+
+    def __len__(self) -> int:
+        return len(self._labels())
+
+
+DIAGNOSES: Mapping[str, str] = _DiagnosisLabels(_NAMED, False, "Something else")
+DIAGNOSIS_SHORT: Mapping[str, str] = _DiagnosisLabels(_NAMED_SHORT, True, "another condition")
 
 PATTERNS: dict[str, str] = {
     "tibio-appendicular-multifocal": "Tibio-appendicular multifocal",

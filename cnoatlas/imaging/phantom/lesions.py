@@ -24,7 +24,7 @@ STATES = LESION_STATES
 OPTIONS = LESION_OPTIONS
 _DEFAULT_ON = {
     "abscess": ("bacterial-osteomyelitis", "brodie-abscess"),
-    "soft_tissue_mass": ("ewing-sarcoma", "osteosarcoma", "lch"),
+    "soft_tissue_mass": ("ewing-sarcoma", "osteosarcoma", "lch", "lymphoma"),
 }
 
 FINDINGS = {
@@ -36,6 +36,13 @@ FINDINGS = {
     "ewing-sarcoma": ("Ewing", "long diaphyseal marrow replacement with a large soft-tissue mass"),
     "osteosarcoma": ("osteosarcoma", "metaphyseal tumour breaking through the cortex, with a mass and dark spicules"),
     "leukaemia": ("leukaemia", "diffuse marrow replacement with metaphyseal bands"),
+    "lymphoma": ("lymphoma", "long marrow replacement and a soft-tissue mass with the cortex between them left standing"),
+    "neuroblastoma": ("deposit", "patchy metastatic marrow infiltrate, dark on T1, with normal marrow beyond it"),
+    "scurvy": ("scurvy", "oedema band under the growth plate and blood lifting the periosteum"),
+    "hypophosphatasia": ("HPP", "tongues of unmineralised tissue reaching from the growth plate into oedematous metaphysis"),
+    "osteoid-osteoma": ("nidus", "small cortical nidus with thickened cortex and marrow oedema far larger than itself"),
+    "stress-injury": ("stress", "band of oedema across the bone with a dark fracture line and periosteal oedema"),
+    "fibrous-dysplasia": ("FD", "expanded bone with a thin dark shell round heterogeneous fibrous tissue"),
 }  # fmt: skip
 
 
@@ -326,6 +333,11 @@ def lesion_parts(body: Body, les: Lesion) -> list[Part]:
                 parts.append(Part(Capsule(band_c - d * 2, band_c + d * 2, r, r, flat=True), "oedema",
                                   sg.id, alpha=0.85 * inten, soft=1.0, clip=tuple(sg.marrow)))  # fmt: skip
         oedema(main, inten, 3.0, "infiltrate")
+    elif kind in _OTHER_KINDS:
+        parts.extend(_OTHER_KINDS[kind](_Ctx(body, les, g, center, rot, size, inten, along,
+                                             across, fade, perp, marrow, near_outer, seed)))  # fmt: skip
+        if kind == "lymphoma" and extras and les.option("soft_tissue_mass"):
+            parts.extend(_lymphoma_mass(body, les, g, center, rot, size, along, perp, near_outer, seed))
     if extras and les.option("periosteal_reaction"):
         sleeve = Capsule(center - g.axis * along * 1.1, center + g.axis * along * 1.1,
                          g.radius + 3.0, g.radius + 3.0, flat=True)  # fmt: skip
@@ -416,3 +428,192 @@ def _spondylodiscitis(body, les, g, inten, near_outer, extras) -> list[Part]:
         )
         parts.append(Part(coll, "pus", None, alpha=0.9, soft=2.0, clip_out=near_outer, tag=les.id))
     return parts
+
+
+# --- lymphoma and the "other" differentials -----------------------------------------------------
+@dataclass(frozen=True)
+class _Ctx:
+    """What lesion_parts worked out for one lesion, handed to a kind's recipe."""
+
+    body: Body
+    les: Lesion
+    g: SiteGeometry
+    center: np.ndarray
+    rot: np.ndarray
+    size: float
+    inten: float
+    along: float
+    across: float
+    fade: float
+    perp: np.ndarray
+    marrow: tuple
+    near_outer: tuple
+    seed: int
+
+    def marrow_part(self, shape, tissue, alpha, soft, tagged=True, grain=0.28) -> Part:
+        return Part(shape, tissue, self.les.site_id, alpha=alpha, soft=soft, clip=self.marrow,
+                    tag=self.les.id if tagged else None, texture=grain, seed=self.seed)  # fmt: skip
+
+    def into_bone(self) -> np.ndarray:
+        """From the growth plate into the metaphysis (the long axis where there is no plate)."""
+        if self.g.physis is None:
+            return self.g.axis
+        return unit(self.g.center - self.g.physis)
+
+    def across_in_plane(self, d: np.ndarray) -> np.ndarray:
+        """A direction across the bone in the coronal plane (left-right on a coronal image)."""
+        side = np.cross(d, vec(0.0, 1.0, 0.0))
+        return unit(side) if np.linalg.norm(side) > 1e-6 else vec(1.0, 0.0, 0.0)
+
+
+def _lymphoma(c: _Ctx) -> list[Part]:
+    # permeative replacement of the marrow over the metadiaphysis; the cortex is left
+    # standing (little cortical destruction for the size of the disease)
+    g = c.g
+    shaft = Capsule(c.center - g.axis * (c.along - 3.0), c.center + g.axis * (c.along - 3.0),
+                    g.radius * 1.3, g.radius * 1.3, flat=True)  # fmt: skip
+    return [c.marrow_part(shaft, "tumour", max(c.inten, 0.85), 3.0, grain=0.2)]
+
+
+def _lymphoma_mass(body, les, g, center, rot, size, along, perp, near_outer, seed) -> list[Part]:
+    # the soft-tissue mass cuffs the bone but is kept out of it: the dark cortical line stays
+    # between the marrow disease and the mass
+    mass = Ellipsoid(center + perp * g.radius * 0.35,
+                     vec(g.radius + 4.0 + size * 0.1, g.radius + 3.0 + size * 0.08, along * 0.7), rot)  # fmt: skip
+    return [Part(mass, "tumour", None, alpha=0.9, soft=2.0, clip_out=near_outer, tag=les.id,
+                 texture=0.12, seed=seed + 1)]  # fmt: skip
+
+
+def _neuroblastoma(c: _Ctx) -> list[Part]:
+    # a metastatic deposit: infiltrate of the metaphysis with patches further up the shaft,
+    # normal marrow between them (skip areas; leukaemia replaces all the marrow, a CNO focus is
+    # one). Deposits are usually several and often matching on both sides: each is its own
+    # lesion in the description.
+    d = c.into_bone() if "metaphysis" in c.g.id else c.g.axis
+    main = Ellipsoid(c.center, vec(c.across, c.across, c.along * 0.9), c.rot)
+    parts = [c.marrow_part(main, "infiltrate", max(c.inten, 0.8), 2.5, grain=0.35)]
+    rng = _rng(c.les)
+    for reach in (2.1, 3.3):  # satellite patches further along the shaft
+        off = d * c.along * (reach + float(rng.uniform(-0.1, 0.1)))
+        r = c.across * 0.45
+        parts.append(c.marrow_part(Ellipsoid(c.center + off, vec(r, r, r * 1.2), c.rot),
+                                   "infiltrate", 0.8 * max(c.inten, 0.8), 2.0, grain=0.3))  # fmt: skip
+    if c.g.id.startswith("vertebra.") and c.les.state == "active" and c.les.option("soft_tissue_mass"):
+        # the primary tumour beside the spine (sympathetic chain), on the patient's left; not
+        # outlined, so the lesion's key slice stays on the vertebral deposit (a sagittal spine
+        # slice through the mass would be at the edge of the field of view)
+        r = max(14.0, c.size * 1.2)
+        mass_c = c.g.center + vec(c.g.radius * 1.6 + r * 0.8, c.g.radius * 0.4, 0.0)
+        parts.append(Part(Ellipsoid(mass_c, vec(r, r * 0.85, r * 1.5)), "tumour", None, alpha=0.9,
+                          soft=2.0, clip_out=c.near_outer, texture=0.2, seed=c.seed + 1))  # fmt: skip
+    return parts
+
+
+def _scurvy(c: _Ctx) -> list[Part]:
+    # a band of oedema just under the growth plate across the whole metaphysis, and blood
+    # under the lifted periosteum around it with the cortex intact beneath
+    g = c.g
+    d = c.into_bone()
+    base = g.physis if g.physis is not None else c.center
+    half = max(3.0, c.size * 0.2)
+    band_c = base + d * (half + 1.5)
+    r = g.radius * 1.1
+    band = Capsule(band_c - d * half, band_c + d * half, r, r, flat=True)
+    parts = [c.marrow_part(band, "oedema", 0.65 + 0.35 * c.inten, 2.0)]
+    if c.les.state == "active":
+        mid = base + d * c.size * 0.5
+        sleeve = Capsule(mid - d * c.size * 0.5, mid + d * c.size * 0.5, g.radius + 5.0,
+                         g.radius + 5.0, flat=True)  # fmt: skip
+        parts.append(Part(sleeve, "fluid", None, alpha=0.75 * max(c.inten, 0.7), soft=1.0,
+                          clip_out=c.near_outer, tag=c.les.id))  # fmt: skip
+        cloud = Ellipsoid(mid, vec(g.radius + 14.0, g.radius + 14.0, c.size * 0.8), c.rot)
+        parts.append(Part(cloud, "soft-oedema", None, alpha=0.4 * c.inten, soft=6.0,
+                          clip_out=c.near_outer))  # fmt: skip
+    return parts
+
+
+def _hypophosphatasia(c: _Ctx) -> list[Part]:
+    # faint metaphyseal oedema under the growth plate with tongues of unmineralised tissue
+    # reaching from the plate into the metaphysis (the radiograph's lucent tongues)
+    g = c.g
+    d = c.into_bone()
+    base = g.physis if g.physis is not None else c.center - d * c.along
+    side = c.across_in_plane(d)
+    depth = max(6.0, c.size * 0.45)
+    r = g.radius * 0.95
+    parts = [c.marrow_part(Capsule(base + d * 0.5, base + d * depth, r, r, flat=True), "oedema",
+                           0.35 + 0.3 * c.inten, 3.0)]  # fmt: skip
+    rot = frame(d, side)
+    for k in (-0.55, 0.0, 0.55):
+        length = c.size * (0.75 - 0.25 * abs(k))
+        tongue_c = base + side * g.radius * k + d * (length / 2 + 0.5)
+        tongue = Box(tongue_c, vec(2.2, g.radius * 0.7, length / 2), 1.0, rot)
+        parts.append(c.marrow_part(tongue, "oedema", 0.95, 0.6, grain=0.1))
+    return parts
+
+
+def _osteoid_osteoma(c: _Ctx) -> list[Part]:
+    # size_mm is the nidus: a small round focus in the cortex on the outer side of the bone,
+    # with a dark speck of mineral in it, thickened sclerotic cortex round it and marrow oedema
+    # along the bone far larger than the nidus itself
+    g = c.g
+    r_n = max(2.5, c.size / 2)
+    nidus_c = c.center + c.perp * g.radius * 0.85
+    reach = max(c.size * 3.0, 24.0)
+    zone = Ellipsoid(c.center, vec(g.radius * 1.15, g.radius * 1.15, reach), c.rot)
+    parts = [c.marrow_part(zone, "oedema", 0.55 + 0.35 * c.inten, max(6.0, reach * 0.3))]
+    thick = Ellipsoid(nidus_c, vec(r_n + 4.0, r_n + 4.0, r_n * 2.5 + 6.0), c.rot)
+    parts.append(Part(thick, "sclerosis", c.les.site_id, alpha=0.95, soft=1.0))
+    parts.append(Part(Ellipsoid(nidus_c, vec(r_n, r_n, r_n * 1.15), c.rot), "tumour", c.les.site_id,
+                      alpha=0.95, soft=0.6, tag=c.les.id))  # fmt: skip
+    speck = max(0.8, r_n * 0.3)
+    parts.append(Part(Ellipsoid(nidus_c, vec(speck, speck, speck)), "cortex", c.les.site_id,
+                      alpha=0.8))  # fmt: skip
+    return parts
+
+
+def _stress_injury(c: _Ctx) -> list[Part]:
+    # a band of oedema across the bone, shorter along the bone than it is wide, with a dark
+    # fracture line running across it at right angles to the cortex, and oedema along the
+    # periosteum on the surface
+    # (in the middle of a metaphysis, not against the growth plate)
+    g = c.g
+    mid = g.center
+    half = max(5.0, c.size / 2)
+    band = Capsule(mid - g.axis * half, mid + g.axis * half, g.radius * 1.2,
+                   g.radius * 1.2, flat=True)  # fmt: skip
+    parts = [c.marrow_part(band, "oedema", 0.6 + 0.4 * c.inten, max(3.0, half * 0.5))]
+    if c.les.state in ("active", "smaller"):
+        line = Box(mid, vec(g.radius * 1.4, g.radius * 1.4, 1.4), 0.5, c.rot)
+        parts.append(c.marrow_part(line, "sclerosis", 1.0, 0.3, tagged=False, grain=0.0))
+    if c.les.state == "active":
+        sleeve = Capsule(mid - g.axis * half * 1.3, mid + g.axis * half * 1.3,
+                         g.radius + 2.5, g.radius + 2.5, flat=True)  # fmt: skip
+        parts.append(Part(sleeve, "soft-oedema", None, alpha=0.8 * c.inten, soft=1.0,
+                          clip_out=c.near_outer))  # fmt: skip
+    return parts
+
+
+def _fibrous_dysplasia(c: _Ctx) -> list[Part]:
+    # the bone is replaced over the lesion's length by fibrous tissue (intermediate and mottled
+    # on STIR) and expanded, its cortex thinned to a dark shell outside the normal outline
+    g = c.g
+    half = max(8.0, c.along)
+    r_out = g.radius * 1.4
+    shell = Capsule(c.center - g.axis * half, c.center + g.axis * half, r_out, r_out, flat=True)
+    inner = shrink(shell, 1.6)
+    parts = [Part(shell, "cortex", c.les.site_id, alpha=0.95, soft=0.6, clip_out=(inner,))]
+    parts.append(Part(inner, "tumour", c.les.site_id, alpha=0.55 + 0.3 * c.inten, soft=1.0,
+                      tag=c.les.id, texture=0.45, seed=c.seed))  # fmt: skip
+    return parts
+
+
+_OTHER_KINDS = {
+    "lymphoma": _lymphoma,
+    "neuroblastoma": _neuroblastoma,
+    "scurvy": _scurvy,
+    "hypophosphatasia": _hypophosphatasia,
+    "osteoid-osteoma": _osteoid_osteoma,
+    "stress-injury": _stress_injury,
+    "fibrous-dysplasia": _fibrous_dysplasia,
+}

@@ -37,6 +37,7 @@ from cnoatlas.domain.cases import (
     Case,
     CaseLibrary,
     case_library,
+    diagnosis_name,
     lesion_slices,
 )
 from cnoatlas.domain.errors import AtlasError
@@ -203,6 +204,11 @@ class CasePage(QWidget):
         history_layout.addWidget(self.presentation_label)
         history_layout.addWidget(self.history_label)
         history_layout.addLayout(self.labs_grid)
+        from cnoatlas.ui.cases.timeline import StudyTimeline  # the earlier studies, if any
+
+        self.timeline = StudyTimeline()
+        self.timeline.siteChosen.connect(self.go_to_site)
+        history_layout.addWidget(self.timeline)
         column.addWidget(history)
 
         findings, findings_layout = _section("Findings")
@@ -425,6 +431,7 @@ class CasePage(QWidget):
         self.notes_edit.blockSignals(True)
         self.notes_edit.setPlainText(self.notes.get(case.id).text)
         self.notes_edit.blockSignals(False)
+        self.timeline.fill(case)
         self._fill_findings()
         self._fill_diagnosis()
 
@@ -518,7 +525,7 @@ class CasePage(QWidget):
         body.append("<ul style='margin-left:-20px'>")
         for note in case.differential_discussion:
             body.append(
-                f"<li><i>{html.escape(DIAGNOSES[note.diagnosis])}</i>: "
+                f"<li><i>{html.escape(diagnosis_name(note.diagnosis))}</i>: "
                 f"{html.escape(note.text)}{cite(note.sources)}</li>"
             )
         body.append("</ul>")

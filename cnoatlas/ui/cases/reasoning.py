@@ -1,4 +1,5 @@
-"""Reasoning tools on the case page: the NBODS calculator and the Jansson checklist.
+"""Reasoning tools on the case page: the NBODS calculator, the Jansson checklist and the
+RAI-CROMRIS description exercise (ui/cases/raicromris.py).
 
 Only weights verified against the papers are shown (medical-facts.md section 3): NBODS adds its
 four published points against its cut-off; the Jansson predictors are ticked beside their odds
@@ -109,8 +110,14 @@ class ReasoningPanel(QWidget):
                 muted=True,
             )
         )
+        layout.addSpacing(6)
+        from cnoatlas.ui.cases.raicromris import RaiCromrisExercise
+
+        self.raicromris = RaiCromrisExercise()  # CNO cases only
+        layout.addWidget(self.raicromris)
 
     def fill(self, case) -> None:
+        self.raicromris.fill(case)
         prefill = nbods_prefill(case)
         for key, box in self.nbods_boxes.items():
             box.blockSignals(True)
