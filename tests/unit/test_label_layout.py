@@ -111,3 +111,43 @@ def test_no_overlaps_for_random_labels(raw, keep_out):
     layout = layout_labels(reqs, AREA, keep_out, legend_line=(200, 16))
     _check(layout, reqs, keep_out)
     assert layout == layout_labels(reqs, AREA, keep_out, legend_line=(200, 16))
+
+
+def test_labels_use_finding_words_never_diagnosis_or_cryptic_words():
+    import re
+
+    from cnoatlas.domain.annotations import parse_annotation
+    from cnoatlas.domain.cases import case_library, teaching_annotations
+    from cnoatlas.domain.finding_words import DIAGNOSIS_WORDS, GENERATOR_FINDINGS, finding_label
+
+    assert (
+        finding_label("Right femur, distal metaphysis", "CNO", silent=True)
+        == "Right femur, distal metaphysis: marrow oedema, no symptoms"
+    )
+    assert finding_label("T1 vertebral body", "healed", silent=True).endswith("height loss remains")
+    banned = re.compile(r"\b(" + "|".join(DIAGNOSIS_WORDS) + r")\b", re.IGNORECASE)
+    for words in GENERATOR_FINDINGS.values():
+        assert not banned.search(words), words
+    # Every lesion of every case, labelled as the generator tags it.
+    for case in case_library():
+        for lesion in case.lesions:
+            for tag in GENERATOR_FINDINGS:
+                shape = parse_annotation(
+                    {
+                        "id": "a",
+                        "lesion_id": lesion.id,
+                        "series_uid": "1.2",
+                        "slice": 0,
+                        "kind": "arrow",
+                        "geometry": {"from": [0, 0], "to": [1, 1]},
+                        "site_id": lesion.site_id,
+                        "finding": "x",
+                        "label": tag,
+                    }
+                )
+                (worded,) = teaching_annotations(case, [shape])
+                assert not banned.search(worded.label), (case.id, worded.label)
+                assert ": " in worded.label and len(worded.label) > 12, worded.label
+                assert (", no symptoms" in worded.label) == (
+                    lesion.silent and tag not in ("resolved", "healed")
+                )
