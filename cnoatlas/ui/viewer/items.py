@@ -205,10 +205,12 @@ class LabelLayer(QWidget):
         return (math.ceil(width + 2 * pad), math.ceil(self._metrics.height() * len(lines) + pad))
 
     def legend_line(self, texts: list[str]) -> tuple[float, float]:
-        widest = max(
-            (self._metrics.horizontalAdvance(t.replace("\n", ": ")) for t in texts), default=0
-        )
-        return (math.ceil(widest + 2 * self.pad()), math.ceil(self._metrics.height() * 1.15))
+        """(width, height) of one legend entry: the number, then the label's lines."""
+        lines = [line for t in texts for line in t.split("\n")]
+        widest = max((self._metrics.horizontalAdvance(line) for line in lines), default=0)
+        count = max((len(t.split("\n")) for t in texts), default=1)
+        indent = self._metrics.horizontalAdvance("00  ")
+        return (math.ceil(widest + indent + 2 * self.pad()), math.ceil(self._metrics.height() * count + 4))
 
     def badge_size(self) -> tuple[float, float]:
         side = math.ceil(self._metrics.height() * 1.1)
@@ -278,15 +280,16 @@ class LabelLayer(QWidget):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(self.PLATE)
             painter.drawRoundedRect(box, 3, 3)
-            line = self._metrics.height() * 1.15
+            count = max(len(self.specs[e.key].text.split("\n")) for e in result.legend)
+            line = self._metrics.height() * count + 4
+            indent = self._metrics.horizontalAdvance("00  ")
             y = box.top() + 4
             for entry in result.legend:
                 spec = self.specs[entry.key]
                 painter.setPen(QColor(spec.colour))
-                painter.drawText(
-                    QRectF(box.left() + 4, y, box.width() - 8, line),
-                    int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                    f"{entry.number}  {spec.text.replace(chr(10), ': ')}",
-                )
+                row = QRectF(box.left() + 4, y, box.width() - 8, line)
+                top = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+                painter.drawText(row, top, str(entry.number))
+                painter.drawText(row.adjusted(indent, 0, 0, 0), top, spec.text)
                 y += line
         painter.end()
