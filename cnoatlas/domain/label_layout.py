@@ -207,16 +207,19 @@ def layout_labels(
     hard = [b for b in keep_out if b.w > 0 and b.h > 0]
     lesions = [r.target for r in requests if r.target is not None and r.target.w * r.target.h > 0]
     wanted = [r for r in requests if r.width > 0 and r.height > 0]
-    # A few fixed orders and preferences; the first that places the most labels wins.
+    # A few fixed orders and preferences, leaders that cross none first; the first that places
+    # the most labels wins.
     by_height = sorted(wanted, key=lambda r: (r.anchor[1], r.anchor[0]))
     best: tuple[list[PlacedLabel], list[LabelRequest]] | None = None
-    for order, margins_first in (
-        (wanted, False),
-        (by_height, True),
-        (by_height, False),
-        (list(reversed(wanted)), False),
+    for order, margins_first, uncrossed in (
+        (by_height, False, True),
+        (by_height, True, True),
+        (wanted, False, False),
+        (by_height, True, False),
+        (by_height, False, False),
+        (list(reversed(wanted)), False, False),
     ):
-        attempt = _place(order, area, hard, lesions, gap, margins_first)
+        attempt = _place(order, area, hard, lesions, gap, margins_first, uncrossed)
         if best is None or len(attempt[1]) < len(best[1]):
             best = attempt
         if not best[1]:
@@ -257,8 +260,27 @@ def layout_labels(
     return layout
 
 
-def _free_test(area: Box, hard: list[Box], lesions: list[Box], taken: list[Box], gap: float):
-    """Whether a box (and its leader to ``anchor``) is clear; ``taken`` grows as labels land."""
+def _segments_cross(a, b, c, d) -> bool:
+    """Whether segments a-b and c-d cross (touching ends do not count)."""
+
+    def side(p, q, r) -> float:
+        return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+
+    d1, d2 = side(c, d, a), side(c, d, b)
+    d3, d4 = side(a, b, c), side(a, b, d)
+    return d1 * d2 < 0 and d3 * d4 < 0
+
+
+def _free_test(
+    area: Box,
+    hard: list[Box],
+    lesions: list[Box],
+    taken: list[Box],
+    gap: float,
+    leaders: list | None = None,
+):
+    """Whether a box (and its leader to ``anchor``) is clear; ``taken`` grows as labels land.
+    With ``leaders`` (the placed ones), a new leader may not cross any of them either."""
 
     def free(box: Box, anchor: tuple[float, float] | None) -> bool:
         if not box.inside(area):
@@ -275,6 +297,8 @@ def _free_test(area: Box, hard: list[Box], lesions: list[Box], taken: list[Box],
             for b in (*taken, *hard):
                 if _segment_hits_box(start, anchor, b) and not _holds(b, anchor):
                     return False
+            if leaders and any(_segments_cross(start, anchor, p, q) for p, q in leaders):
+                return False
         return True
 
     return free
@@ -287,10 +311,13 @@ def _place(
     lesions: list[Box],
     gap: float,
     margins_first: bool,
+    uncrossed: bool = False,
 ) -> tuple[list[PlacedLabel], list[LabelRequest]]:
-    """One greedy pass: each label at its first free candidate; the rest left over."""
+    """One greedy pass: each label at its first free candidate; the rest left over.
+    ``uncrossed``: leaders may not cross each other either."""
     taken: list[Box] = []
-    free = _free_test(area, hard, lesions, taken, gap)
+    leaders: list = []
+    free = _free_test(area, hard, lesions, taken, gap, leaders if uncrossed else None)
     placed: list[PlacedLabel] = []
     leftovers: list[LabelRequest] = []
     for req in requests:
@@ -307,6 +334,8 @@ def _place(
         leader = None if math.dist(start, req.anchor) < 1.0 else (start, req.anchor)
         placed.append(PlacedLabel(req.key, spot, req.anchor, leader))
         taken.append(spot)
+        if leader is not None:
+            leaders.append(leader)
     return placed, leftovers
 
 

@@ -3,7 +3,14 @@
 import json
 
 GROUPS = {
-    "startup", "series", "interaction", "generator", "store", "cases", "library", "scaling",
+    "startup",
+    "series",
+    "interaction",
+    "generator",
+    "store",
+    "cases",
+    "library",
+    "scaling",
     "workload",
 }
 

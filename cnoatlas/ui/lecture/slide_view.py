@@ -62,10 +62,18 @@ def crop_region(
         half_w = half_h * pixel_aspect * panel_aspect
     else:
         half_h = half_w / (pixel_aspect * panel_aspect)
+    need_w = max((max(cols) - min(cols)) / 2 * 1.06, 2.0)  # the lesions themselves
+    need_h = max((max(rws) - min(rws)) / 2 * 1.06, 2.0)
     width_max, height_max = columns / 2, rows / 2
-    if half_w > width_max and half_h > height_max:  # the whole image is smaller: show it all
-        scale = max(width_max / half_w, height_max / half_h)
-        half_w, half_h = half_w * scale, half_h * scale
+    # Wider (or taller) than the image: give up context, not the lesions, before showing
+    # empty bands beside the image.
+    for _ in range(2):
+        if half_w > width_max:
+            shrink = max(width_max / half_w, need_h / half_h)
+            half_w, half_h = half_w * shrink, half_h * shrink
+        if half_h > height_max:
+            shrink = max(height_max / half_h, need_w / half_w)
+            half_w, half_h = half_w * shrink, half_h * shrink
 
     def clamp(c: float, half: float, size: int) -> float:
         lo, hi = half - 0.5, size - 0.5 - half

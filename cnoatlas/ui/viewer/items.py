@@ -210,7 +210,10 @@ class LabelLayer(QWidget):
         widest = max((self._metrics.horizontalAdvance(line) for line in lines), default=0)
         count = max((len(t.split("\n")) for t in texts), default=1)
         indent = self._metrics.horizontalAdvance("00  ")
-        return (math.ceil(widest + indent + 2 * self.pad()), math.ceil(self._metrics.height() * count + 4))
+        return (
+            math.ceil(widest + indent + 2 * self.pad()),
+            math.ceil(self._metrics.height() * count + 4),
+        )
 
     def badge_size(self) -> tuple[float, float]:
         side = math.ceil(self._metrics.height() * 1.1)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QKeySequence, QPainterPath
 from PySide6.QtWidgets import (
     QApplication,
@@ -644,6 +644,15 @@ class SeriesViewer(QWidget):
         for label in self._labels.values():
             label.raise_()
         self.scale_bar.raise_()
+
+    def image_rect_on_canvas(self):
+        """The part of the canvas the image covers (QRectF, canvas pixels)."""
+        if self.series is None:
+            return QRectF()
+        left, top = self._to_canvas(-0.5, -0.5)
+        right, bottom = self._to_canvas(self.series.columns - 0.5, self.series.rows - 0.5)
+        shown = QRectF(min(left, right), min(top, bottom), abs(right - left), abs(bottom - top))
+        return shown & QRectF(self.graphics.viewport().rect())
 
     def label_boxes(self) -> list:
         """The boxes of the labels drawn now (canvas pixels), for tests and exports."""
