@@ -55,7 +55,7 @@ def _wrap(text: str, size: float, width: float) -> list[str]:
     chars = max(10, int(width / (size * 0.55)))
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        lines += textwrap.wrap(paragraph, chars) or [""]
+        lines += textwrap.wrap(paragraph, chars, break_on_hyphens=False) or [""]
     return lines
 
 
