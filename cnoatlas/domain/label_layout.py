@@ -207,10 +207,11 @@ def layout_labels(
     hard = [b for b in keep_out if b.w > 0 and b.h > 0]
     lesions = [r.target for r in requests if r.target is not None and r.target.w * r.target.h > 0]
     wanted = [r for r in requests if r.width > 0 and r.height > 0]
-    # A few fixed orders and preferences, leaders that cross none first; the first that places
-    # the most labels wins.
+    # A few fixed orders and preferences, leaders that cross none first; the best by ``_score``
+    # wins (the first of equals).
     by_height = sorted(wanted, key=lambda r: (r.anchor[1], r.anchor[0]))
     best: tuple[list[PlacedLabel], list[LabelRequest]] | None = None
+    best_score = -math.inf
     for order, margins_first, uncrossed in (
         (by_height, False, True),
         (by_height, True, True),
@@ -220,9 +221,10 @@ def layout_labels(
         (list(reversed(wanted)), False, False),
     ):
         attempt = _place(order, area, hard, lesions, gap, margins_first, uncrossed)
-        if best is None or len(attempt[1]) < len(best[1]):
-            best = attempt
-        if not best[1]:
+        score = _score(attempt[0])
+        if best is None or score > best_score:
+            best, best_score = attempt, score
+        if not best[1] and _crossings(best[0]) == 0:
             break
     placed, leftovers = best if best is not None else ([], [])
     order = {r.key: i for i, r in enumerate(wanted)}
@@ -269,6 +271,21 @@ def _segments_cross(a, b, c, d) -> bool:
     d1, d2 = side(c, d, a), side(c, d, b)
     d3, d4 = side(a, b, c), side(a, b, d)
     return d1 * d2 < 0 and d3 * d4 < 0
+
+
+def _crossings(placed: list[PlacedLabel]) -> int:
+    leaders = [p.leader for p in placed if p.leader is not None]
+    return sum(
+        _segments_cross(*leaders[i], *leaders[j])
+        for i in range(len(leaders))
+        for j in range(i + 1, len(leaders))
+    )
+
+
+def _score(placed: list[PlacedLabel]) -> float:
+    """A layout's worth: each label placed counts one, each pair of crossing leaders takes one
+    away (a number in the legend reads better than a tangle of lines)."""
+    return len(placed) - _crossings(placed)
 
 
 def _free_test(

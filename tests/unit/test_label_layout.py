@@ -3,7 +3,13 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnoatlas.domain.label_layout import Box, LabelRequest, _segment_hits_box, layout_labels
+from cnoatlas.domain.label_layout import (
+    Box,
+    LabelRequest,
+    _crossings,
+    _segment_hits_box,
+    layout_labels,
+)
 
 AREA = Box(0, 0, 800, 600)
 LETTERS = [Box(392, 4, 16, 20), Box(4, 290, 16, 20), Box(780, 290, 16, 20), Box(392, 576, 16, 20)]
@@ -47,7 +53,10 @@ def test_labels_of_lesions_side_by_side_never_overlap_and_clear_the_letters():
     keep = [*LETTERS, SCALE_BAR]
     layout = layout_labels(requests, AREA, keep)
     _check(layout, requests, keep)
-    assert len(layout.placed) == 5
+    # Five lesions in a row: as many labels as fit without tangled leaders, the rest numbered.
+    assert len(layout.placed) >= 3
+    assert _crossings(layout.placed) == 0
+    assert not layout.legend or layout.legend_box is not None
 
 
 def test_too_many_labels_fall_back_to_numbers_and_a_legend():
