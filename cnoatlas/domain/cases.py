@@ -905,6 +905,7 @@ def teaching_annotations(case: Case, annotations: Iterable[Annotation]) -> list[
             a.label,
             lesion.silent,
             smaller=a.finding.startswith("smaller"),
+            case_note=lesion.annotation or "",
         )
         result.append(replace(a, label=label, finding=lesion.description))
     return result

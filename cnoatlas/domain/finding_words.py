@@ -41,17 +41,31 @@ DIAGNOSIS_WORDS = (
 )
 
 
+# Words of a case's own short note on a lesion ("T8 height loss", "silent, symmetric") that add
+# a finding to the label; the rest of such notes (a bone, "knee", "silent") the label already says.
+QUALIFIERS = ("height loss", "fracture", "symmetric")
+
+
 def finding_label(
-    site_name: str, generator_word: str, silent: bool, smaller: bool = False, own_words: str = ""
+    site_name: str,
+    generator_word: str,
+    silent: bool,
+    smaller: bool = False,
+    own_words: str = "",
+    case_note: str = "",
 ) -> str:
     """The label of one lesion's outline.
 
     ``generator_word``: the generator's tag of the shape ("CNO", "resolved"); ``own_words``: the
-    words of an imported case's annotation, used when the tag is not the generator's.
+    words of an imported case's annotation, used when the tag is not the generator's;
+    ``case_note``: the case's short note on the lesion, whose QUALIFIERS are kept.
     """
     finding = GENERATOR_FINDINGS.get(generator_word, own_words or generator_word)
     if smaller and not finding.startswith("smaller"):
         finding = f"smaller, {finding}"
+    for word in QUALIFIERS:
+        if word in case_note.lower() and word not in finding:
+            finding += f", {word}"
     over = generator_word in ("resolved", "healed")
     if silent and not over and finding:
         finding += ", no symptoms"

@@ -18,9 +18,9 @@ from cnoatlas.ui.common.views import settle
 from cnoatlas.ui.viewer.series_viewer import SeriesViewer
 
 BANNED = re.compile(r"\b(" + "|".join(DIAGNOSIS_WORDS) + r")\b", re.IGNORECASE)
-# The image area at two window sizes: a laptop and a full-HD monitor (a viewer filling most of
-# the window), and the viewer of a case page on the laptop.
-SIZES = ((1366, 768), (1920, 1080), (560, 640))
+# The viewer's size on a case page in a 1366x768 and a 1920x1080 window, and a viewer filling
+# each of those screens (a series window, full screen).
+SIZES = ((545, 505), (800, 780), (1366, 768), (1920, 1080))
 
 
 @cache

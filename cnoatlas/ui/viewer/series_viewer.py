@@ -137,6 +137,7 @@ class SeriesViewer(QWidget):
         self._spacing: float | None = None
         self._annotations_visible = True
         self._labels_visible = True
+        self._label_signature: tuple | None = None
         self._revealed: list[str] | None = None  # None: all shown; else ids revealed so far
         self._selected: str | None = None
         self._fitted = False
@@ -631,10 +632,16 @@ class SeriesViewer(QWidget):
         if not requests:
             layer.clear()
             return
+        keep_out = self.overlay_keep_out()
+        # One slice change asks several times (outlines, marks, overlay): lay out once per input.
+        signature = (tuple(specs), tuple(requests), tuple(keep_out), area, layer.font.pointSizeF())
+        if signature == self._label_signature and layer.layout_result is not None:
+            return
+        self._label_signature = signature
         layout = layout_labels(
             requests,
             area,
-            self.overlay_keep_out(),
+            keep_out,
             gap=max(3.0, layer.pad()),
             badge_size=layer.badge_size(),
             legend_line=layer.legend_line([s.text for s in specs]),
@@ -755,7 +762,8 @@ class SeriesViewer(QWidget):
         label = self._labels["finding"]
         site = _site_name(found.site_id)
         title = found.label or site
-        where = f"<br><span style='color:#bbbbbb'>{_escape(site)}</span>" if site != title else ""
+        shown = site and site not in title  # a finding label names its site already
+        where = f"<br><span style='color:#bbbbbb'>{_escape(site)}</span>" if shown else ""
         label.setText(f"<b>{_escape(title)}</b><br>{_escape(found.finding)}{where}")
         label.show()
         self._place_overlay()
