@@ -221,11 +221,9 @@ def _dicom(args: argparse.Namespace) -> int:
     if not args.path.strip():
         raise AtlasError("dicom info: empty path; name a DICOM folder, zip file or DICOMDIR")
     result = scan(args.path)
-    info = {
-        "series": [s.summary() for s in result.series],
-        "problems": [p.as_dict() for p in result.problems],
-        "skipped": [p.as_dict() for p in result.skipped],
-    }
+    info = {"series": [s.summary() for s in result.series],
+            "problems": [p.as_dict() for p in result.problems],
+            "skipped": [p.as_dict() for p in result.skipped]}
     # File names that are not UTF-8 come as lone surrogates: shown as U+FFFD, never raw bytes.
     info = _printable(info)
     if args.json:
@@ -481,12 +479,8 @@ def _library_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("target", nargs="?", help="push: a CASE_ID; pull: a STUDY_UID")
     p.add_argument("--server", required=True, help="https://host/dicom-web, or a folder")
     p.add_argument("--user", help=f"user name (the password from ${PASSWORD_HINT} or the keyring)")
-    p.add_argument(
-        "--ca-bundle", metavar="FILE.pem", help="a CA bundle for the server's certificate"
-    )
-    p.add_argument(
-        "--timeout", type=float, default=30.0, help="seconds to wait for the server (30)"
-    )
+    p.add_argument("--ca-bundle", metavar="FILE.pem", help="a CA bundle for the server's certificate")
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the server (30)")
     p.add_argument("--case-id", help="pull: the new case's id (the teaching file's own by default)")
     p.add_argument("--author", default="", help="push: the author's name shown in the library")
     p.add_argument("--json", action="store_true", help="list: print JSON only")
@@ -554,11 +548,8 @@ def _search(args: argparse.Namespace) -> int:
 
 
 # --- bench --------------------------------------------------------------------------------
-@command(
-    "bench",
-    "measure start-up, series loading, interaction, generator, store speed, "
-    "and the first-run Cases page and its cache",
-)
+@command("bench", "measure start-up, series loading, interaction, generator, store speed, "
+         "and the first-run Cases page and its cache")
 def _bench_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON only (every figure and target)")
     p.add_argument("--quick", action="store_true", help="fewer repetitions, smaller sizes (CI)")
@@ -626,11 +617,8 @@ def _playlist_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("action", choices=("export",), help="export: every step as a 1920x1080 PNG")
     p.add_argument("file", type=Path, help="a playlist (.json)")
     p.add_argument("--out", required=True, type=Path, help="folder for the PNGs (and handout.pdf)")
-    p.add_argument(
-        "--pdf",
-        action="store_true",
-        help="also write handout.pdf (no notes) and handout-presenter.pdf",
-    )
+    p.add_argument("--pdf", action="store_true",
+                   help="also write handout.pdf (no notes) and handout-presenter.pdf (notes)")
     p.add_argument("--theme", choices=("dark", "light", "contrast"), default="contrast")
     p.add_argument("--scale", type=float, default=1.5, help="text size, 1.0 to 3.0 (1.5)")
     p.add_argument("--size", type=_size, default=(1920, 1080), help="WIDTHxHEIGHT (1920x1080)")

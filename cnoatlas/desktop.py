@@ -34,11 +34,7 @@ def targets(data_home: Path | None = None) -> dict[Path, Path]:
     """Installed file -> shipped file."""
     home = data_home or _data_home()
     icons = paths.assets_dir() / "icons"
-    out = {
-        home / "applications" / "cnoatlas.desktop": paths.assets_dir()
-        / "desktop"
-        / "cnoatlas.desktop"
-    }
+    out = {home / "applications" / "cnoatlas.desktop": paths.assets_dir() / "desktop" / "cnoatlas.desktop"}
     out[home / "icons" / "hicolor" / "scalable" / "apps" / "cnoatlas.svg"] = icons / "cnoatlas.svg"
     for size in SIZES:
         out[home / "icons" / "hicolor" / f"{size}x{size}" / "apps" / "cnoatlas.png"] = (
@@ -72,9 +68,7 @@ def remove(data_home: Path | None = None) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m cnoatlas.desktop", description=__doc__.splitlines()[0]
-    )
+    parser = argparse.ArgumentParser(prog="python -m cnoatlas.desktop", description=__doc__.splitlines()[0])
     parser.add_argument("--remove", action="store_true", help="remove the menu entry and icons")
     args = parser.parse_args(argv)
     try:

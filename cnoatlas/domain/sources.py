@@ -23,9 +23,7 @@ class Source:
     details: str = ""
     doi: str = ""
     role: str = ""
-    verified: bool = (
-        True  # False: details not yet checked against the article ("citation to check")
-    )
+    verified: bool = True  # False: details not yet checked against the article ("citation to check")
 
     @property
     def citation(self) -> str:

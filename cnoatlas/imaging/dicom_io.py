@@ -256,7 +256,9 @@ def _inflate_if_deflated(fp, cap: int | None):
         fp.close()
     if written > limit:
         if cap is not None:
-            raise UnreadableFile(f"deflated data expands beyond {limit >> 20} MiB; refused")
+            raise UnreadableFile(
+                f"deflated data expands beyond {limit >> 20} MiB; refused"
+            )
         out.truncate(start + limit)  # enough for a header; the pixels are not read from it
     out.seek(0)
     out.inflated = True  # type: ignore[attr-defined]
@@ -414,7 +416,9 @@ def _fast_values(ds: Dataset) -> dict[str, Any]:
     return out
 
 
-def find_sources(path: Path | str, cancel: Any = None) -> tuple[list[Source], list[Problem]]:
+def find_sources(
+    path: Path | str, cancel: Any = None
+) -> tuple[list[Source], list[Problem]]:
     """Every candidate file under a folder (recursive), in a zip, or named by a DICOMDIR.
 
     Entries that are not files to read (FIFOs, sockets, devices, links that loop or lead out of
@@ -435,9 +439,7 @@ def find_sources(path: Path | str, cancel: Any = None) -> tuple[list[Source], li
             raise AtlasError(f"{shown}: a symbolic link that loops") from None
         if exc.errno in (errno.ENOENT, errno.ENAMETOOLONG):
             raise AtlasError(f"{shown}: no such file or folder") from None
-        raise AtlasError(
-            f"{shown}: cannot be read ({exc.strerror or type(exc).__name__})"
-        ) from None
+        raise AtlasError(f"{shown}: cannot be read ({exc.strerror or type(exc).__name__})") from None
     if stat.S_ISDIR(info.st_mode):
         return [*_walk(path, cancel)], []
     if not stat.S_ISREG(info.st_mode):
@@ -533,9 +535,7 @@ def _walk(folder: Path, cancel: Any = None) -> list[Source]:
                         info = os.stat(entry.path)
                     except OSError:
                         found.append(
-                            Source(
-                                Path(entry.path), special="a broken or looping link; not followed"
-                            )
+                            Source(Path(entry.path), special="a broken or looping link; not followed")
                         )
                         continue
                 else:
@@ -584,9 +584,7 @@ def _dicomdir_sources(path: Path, cancel: Any = None) -> tuple[list[Source], lis
             continue
         where = "/".join(parts)
         if any(p in ("", ".", "..") or "/" in p or "\\" in p for p in parts):
-            problems.append(
-                Problem(f"DICOMDIR record {number}", "file reference leaves its folder")
-            )
+            problems.append(Problem(f"DICOMDIR record {number}", "file reference leaves its folder"))
             continue
         target = base.joinpath(*parts)
         if not target.is_file():
@@ -1037,7 +1035,9 @@ def _describe(source: Source, ds: Dataset, offset, file_size: int, at_end: int) 
         bits_stored = number("BitsStored", bits_allocated) or bits_allocated
         signed = number("PixelRepresentation", 0) == 1
     except (TypeError, ValueError, OverflowError) as exc:
-        raise UnreadableFile(f"image size elements are not numbers ({type(exc).__name__})") from exc
+        raise UnreadableFile(
+            f"image size elements are not numbers ({type(exc).__name__})"
+        ) from exc
     if rows <= 0 or columns <= 0 or frames <= 0 or samples <= 0:
         raise UnreadableFile(f"header claims an empty image ({rows}x{columns}, {frames} frames)")
     if rows > 0xFFFF or columns > 0xFFFF or samples > 4:
@@ -1150,10 +1150,9 @@ def decode_frames(header: Header) -> np.ndarray:
             again = (ds.get("Rows"), ds.get("Columns"), ds.get("NumberOfFrames") or 1)
             if [int(v) for v in again] != [header.rows, header.columns, header.frames]:
                 raise UnreadableFile("the file changed since its header was read")
-            if (
-                int(ds.get("SamplesPerPixel") or 1) != header.samples
-                or int(ds.get("BitsAllocated") or 0) != header.bits_allocated
-            ):
+            if int(ds.get("SamplesPerPixel") or 1) != header.samples or int(
+                ds.get("BitsAllocated") or 0
+            ) != header.bits_allocated:
                 raise UnreadableFile("the file changed since its header was read")
             # The decode boundary: native decoders may raise anything, even BaseExceptions.
             rle = str(ds.file_meta.get("TransferSyntaxUID", "")) == _RLE_LOSSLESS

@@ -141,9 +141,7 @@ def _check_members(archive: zipfile.ZipFile, where: str) -> dict[str, zipfile.Zi
         _safe_name(info.filename)
         mode = info.external_attr >> 16
         if stat.S_ISLNK(mode):
-            raise AtlasError(
-                f"{where}: the package holds a link ('{info.filename}'); nothing written"
-            )
+            raise AtlasError(f"{where}: the package holds a link ('{info.filename}'); nothing written")
         if info.flag_bits & 0x1:
             raise AtlasError(f"{where}: the package is encrypted; nothing written")
         if info.file_size > MAX_FILE_BYTES:
@@ -285,9 +283,7 @@ def unpack_case(file: Path, case_id: str | None = None, replace: bool = False) -
                 info = members[entry["path"]]
                 out = staging.joinpath(*_safe_name(entry["path"]).parts)
                 if _extract(archive, info, out, entry["size"]) != entry["sha256"].lower():
-                    raise AtlasError(
-                        f"{where}: '{entry['path']}' fails its checksum; nothing written"
-                    )
+                    raise AtlasError(f"{where}: '{entry['path']}' fails its checksum; nothing written")
             try:
                 case_json = json.loads((staging / "case.json").read_text(encoding="utf-8"))
             except (ValueError, UnicodeDecodeError) as exc:

@@ -201,9 +201,7 @@ def server_error(url: str, exc: BaseException) -> AtlasError:
     if isinstance(exc, requests.exceptions.Timeout):
         return AtlasError(f"{where}: the server did not answer in time")
     if isinstance(exc, requests.exceptions.ConnectionError):
-        return AtlasError(
-            f"{where}: cannot reach the server (is it running, is the address right?)"
-        )
+        return AtlasError(f"{where}: cannot reach the server (is it running, is the address right?)")
     if isinstance(exc, requests.exceptions.HTTPError) and exc.response is not None:
         status = exc.response.status_code
         if status in (401, 403):
@@ -265,18 +263,13 @@ def identifying_elements(ds: Dataset, case_id: str) -> list[str]:
                     walk(child)
                 continue
             if elem.VR == "UI" or elem.value in (None, "", b"") or tag in _ALLOWED_WITH_VALUE:
-                if (
-                    tag == 0x00100010
-                    and elem.value
-                    and not str(elem.value).startswith(_PLACEHOLDER_PREFIXES)
+                if tag == 0x00100010 and elem.value and not str(elem.value).startswith(
+                    _PLACEHOLDER_PREFIXES
                 ):
                     found.append("(0010,0010)")
-                if (
-                    tag == 0x00100020
-                    and elem.value
-                    and str(elem.value) != case_id
-                    and not str(elem.value).startswith("SYNTH-")
-                ):
+                if tag == 0x00100020 and elem.value and str(elem.value) != case_id and not str(
+                    elem.value
+                ).startswith("SYNTH-"):
                     found.append("(0010,0020)")
                 continue
             if tag in atlas_values and item is ds:
@@ -484,9 +477,7 @@ def push_case(
     transfer = transfer or Transfer()
     case = _library_case(case_id)
     if not (case.synthetic or case.imported):
-        raise AtlasError(
-            f"case '{case_id}': only imported (de-identified) and synthetic cases can be shared"
-        )
+        raise AtlasError(f"case '{case_id}': only imported (de-identified) and synthetic cases can be shared")
     datasets = teaching_file(case, author)
     batch = 20
     total = len(datasets)
@@ -599,9 +590,7 @@ def pull_case(
     except (KeyError, ValueError, AttributeError, IndexError) as exc:
         raise AtlasError(f"study {study_uid}: the case report is malformed") from exc
     if int(items.get("format", "0") or 0) > FORMAT_VERSION:
-        raise AtlasError(
-            f"study {study_uid}: made by a newer version of the atlas; update to pull it"
-        )
+        raise AtlasError(f"study {study_uid}: made by a newer version of the atlas; update to pull it")
     new_id = case_id or str(case_json.get("id", ""))
     check_new_case_id(new_id)
     images = [ds for ds in datasets if str(ds.get("SOPClassUID", "")) not in DOCUMENT_CLASSES]
@@ -626,9 +615,7 @@ def pull_case(
                 sub.mkdir(parents=True, exist_ok=True)
                 number = int(ds.get("InstanceNumber", 0) or 0)
                 ds.preamble = b"\0" * 128
-                pydicom.dcmwrite(
-                    sub / f"{number:04d}-{ds.SOPInstanceUID}.dcm", ds, enforce_file_format=True
-                )
+                pydicom.dcmwrite(sub / f"{number:04d}-{ds.SOPInstanceUID}.dcm", ds, enforce_file_format=True)
             if annotations:
                 from cnoatlas.domain.annotations import parse_annotations, save_annotations
 

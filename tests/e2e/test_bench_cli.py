@@ -3,14 +3,7 @@
 import json
 
 GROUPS = {
-    "startup",
-    "series",
-    "interaction",
-    "generator",
-    "store",
-    "cases",
-    "library",
-    "scaling",
+    "startup", "series", "interaction", "generator", "store", "cases", "library", "scaling",
     "workload",
 }
 

@@ -113,16 +113,10 @@ def test_output_into_a_closed_pipe_ends_quietly(tmp_path):
         runs += [command] * 20
     for start in range(0, len(runs), 4):
         procs = [
-            (
-                command,
-                subprocess.Popen(
-                    ["bash", "-o", "pipefail", "-c", f"'{script}' {command} | head -c 10"],
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                    env=env,
-                ),
-            )
+            (command, subprocess.Popen(
+                ["bash", "-o", "pipefail", "-c", f"'{script}' {command} | head -c 10"],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+            ))
             for command in runs[start : start + 4]
         ]
         for command, proc in procs:

@@ -26,14 +26,7 @@ def test_push_list_and_pull_through_the_command_line(run_cli, tmp_path, orthanc)
     entries = json.loads(listed.stdout)
     mine = next(e for e in entries if e["study_uid"] == uid)
     assert set(mine) == {
-        "study_uid",
-        "title",
-        "diagnosis",
-        "age_years",
-        "sex",
-        "site_ids",
-        "author",
-        "date",
+        "study_uid", "title", "diagnosis", "age_years", "sex", "site_ids", "author", "date"
     }
     assert mine["author"] == "B. Lecturer"
 

@@ -122,21 +122,14 @@ def test_push_list_and_pull_three_kinds_of_case(home, tmp_path, archive):
     authored_entry = listed[pushed["shared-authored"]]
     assert authored_entry.site_ids == ("tibia.left.distal-metaphysis",)
     assert authored_entry.author == "A. Teacher" and authored_entry.diagnosis == "cno"
-    assert (
-        listed[pushed["cno-silent-vertebra"]].title
-        == case_library().get("cno-silent-vertebra").title
-    )
+    assert listed[pushed["cno-silent-vertebra"]].title == case_library().get(
+        "cno-silent-vertebra"
+    ).title
 
     # A colleague's machine: a fresh user folder, nothing local.
     originals = {
-        "shared-imported": (
-            _pixels(imported / "dicom"),
-            json.loads((imported / "case.json").read_text()),
-        ),
-        "shared-authored": (
-            _pixels(authored / "dicom"),
-            json.loads((authored / "case.json").read_text()),
-        ),
+        "shared-imported": (_pixels(imported / "dicom"), json.loads((imported / "case.json").read_text())),
+        "shared-authored": (_pixels(authored / "dicom"), json.loads((authored / "case.json").read_text())),
     }
     shutil.rmtree(home / "data" / "cases")
     case_library(reload=True)

@@ -207,6 +207,7 @@ def test_missing_studies_are_prepared_on_a_worker_and_join_the_next_session(
 ):
     from dataclasses import replace
 
+
     # The synthetic study stands in for the generated one of one library case.
     relabelled = replace(
         study,

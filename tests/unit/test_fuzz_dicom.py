@@ -144,21 +144,8 @@ VRS = ["AE", "AS", "AT", "CS", "DA", "DS", "DT", "FL", "FD", "IS", "LO", "LT", "
        "OF", "OL", "OV", "OW", "PN", "SH", "SL", "SQ", "SS", "ST", "SV", "TM", "UC", "UI",
        "UL", "UN", "UR", "US", "UT", "UV", "XX", "ZZ", "US or SS"]  # fmt: skip
 tags = st.one_of(
-    st.sampled_from(
-        [
-            0x00080060,
-            0x0008103E,
-            0x00100010,
-            0x00180050,
-            0x00280030,
-            0x00281050,
-            0x00200032,
-            0x00400260,
-            0x00091010,
-            0x00291010,
-            0x00189087,
-        ]
-    ),
+    st.sampled_from([0x00080060, 0x0008103E, 0x00100010, 0x00180050, 0x00280030, 0x00281050,
+                     0x00200032, 0x00400260, 0x00091010, 0x00291010, 0x00189087]),
     st.integers(0x00080000, 0x7FDFFFFF),
 )
 raw_elements = st.lists(
@@ -208,18 +195,13 @@ def test_the_tag_table_takes_any_python_value(values):
 # --- the case and playlist loaders ------------------------------------------------------------
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
-    ),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner,
+                                                                  max_size=4),
     max_leaves=20,
 )
 playlist_like = st.fixed_dictionaries(
-    {
-        "format": st.just("cnoatlas-playlist"),
-        "version": st.just(1),
-        "title": st.text(max_size=10),
-        "items": st.lists(json_values, max_size=4),
-    },
+    {"format": st.just("cnoatlas-playlist"), "version": st.just(1),
+     "title": st.text(max_size=10), "items": st.lists(json_values, max_size=4)},
     optional={"unknowns": json_values, "notes": json_values},
 )
 
@@ -239,20 +221,8 @@ def test_the_playlist_loader_takes_any_json(tmp_path, raw):
 
 case_like = st.fixed_dictionaries(
     {},
-    optional={
-        k: json_values
-        for k in (
-            "id",
-            "title",
-            "diagnosis",
-            "synthetic",
-            "patient",
-            "series",
-            "findings",
-            "sites",
-            "teaching",
-        )
-    },
+    optional={k: json_values for k in ("id", "title", "diagnosis", "synthetic", "patient",
+                                       "series", "findings", "sites", "teaching")},
 )
 
 

@@ -87,9 +87,7 @@ def test_pack_and_unpack_give_the_same_case_and_pixels(imported, tmp_path, home)
 
     images = load_case_images(case)
     annotated = {a.sop_instance_uid for a in images.annotations}
-    sops = {
-        str(pydicom.dcmread(p).SOPInstanceUID) for p in (result.folder / "dicom").rglob("*.dcm")
-    }
+    sops = {str(pydicom.dcmread(p).SOPInstanceUID) for p in (result.folder / "dicom").rglob("*.dcm")}
     assert annotated and annotated <= sops  # the outline still points at its image
     for path in result.folder.rglob("*"):
         if path.is_file():
@@ -144,18 +142,10 @@ GOOD_CASE = json.dumps({"id": "hostile"}).encode()
     [
         ({"case.json": GOOD_CASE, "../evil.txt": b"x"}, (), None, "unsafe file name"),
         ({"case.json": GOOD_CASE, "/etc/evil": b"x"}, (), None, "unsafe file name"),
-        (
-            {"case.json": GOOD_CASE, "dicom/link.dcm": b"/etc/passwd"},
-            ("dicom/link.dcm",),
-            None,
-            "holds a link",
-        ),
-        (
-            {"case.json": GOOD_CASE, "dicom/bomb.dcm": b"\0" * 20_000_000},
-            (),
-            None,
-            "inflates suspiciously",
-        ),
+        ({"case.json": GOOD_CASE, "dicom/link.dcm": b"/etc/passwd"}, ("dicom/link.dcm",), None,
+         "holds a link"),
+        ({"case.json": GOOD_CASE, "dicom/bomb.dcm": b"\0" * 20_000_000}, (), None,
+         "inflates suspiciously"),
         ({"case.json": GOOD_CASE}, (), {"sha256": "0" * 64}, "fails its checksum"),
         ({"case.json": GOOD_CASE}, (), {"version": 99}, "newer version"),
         ({"case.json": b'{"id": 5, "title": ["not", "text"]}'}, (), None, "nothing written"),

@@ -384,10 +384,8 @@ class CaseBrowser(QWidget):
             if not path:
                 return None
         ask = ask or (
-            lambda text: (
-                QMessageBox.question(self, "Replace the case?", text)
-                == QMessageBox.StandardButton.Yes
-            )
+            lambda text: QMessageBox.question(self, "Replace the case?", text)
+            == QMessageBox.StandardButton.Yes
         )
         try:
             try:
@@ -634,11 +632,7 @@ class CasesPage(QStackedWidget):
 
     def keyPressEvent(self, event) -> None:
         reader = self._case_page
-        if (
-            event.key() == Qt.Key.Key_Escape
-            and reader is not None
-            and self.currentWidget() is reader
-        ):
+        if event.key() == Qt.Key.Key_Escape and reader is not None and self.currentWidget() is reader:
             self.show_browser()
             return
         super().keyPressEvent(event)

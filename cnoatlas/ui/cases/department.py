@@ -302,9 +302,7 @@ class DepartmentLibrary(QWidget):
         words = self.search.text().lower().split()
         out = []
         for f in self.files:
-            if band and not (
-                isinstance(f.age_years, (int, float)) and age_band(f.age_years) == band
-            ):
+            if band and not (isinstance(f.age_years, (int, float)) and age_band(f.age_years) == band):
                 continue
             names = [_site_name(site) for site in f.site_ids]
             text = " ".join((f.title, f.author, *f.site_ids, *names)).lower()

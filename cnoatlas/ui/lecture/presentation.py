@@ -297,9 +297,7 @@ class PresentationWindow(QWidget):
         if self.presenter is None or not self.presenter.isVisible():
             return
         now = self.current_slide()
-        following = (
-            self.slides[self.index + 1] if now and self.index + 1 < len(self.slides) else None
-        )
+        following = self.slides[self.index + 1] if now and self.index + 1 < len(self.slides) else None
         self.presenter.show_state(
             self.playlist.title,
             now,

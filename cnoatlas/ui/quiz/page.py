@@ -321,7 +321,9 @@ QPushButton[role="primary"] {{
             if getattr(self.store, "unsaved", 0) > unsaved and self.store.recovery_message:
                 # A full disk or a read-only store: this answer was not saved; say so here.
                 explanation = self.question_panel.explanation
-                explanation.setText(f"{explanation.text()}\n\n⚠ {self.store.recovery_message}")
+                explanation.setText(
+                    f"{explanation.text()}\n\n⚠ {self.store.recovery_message}"
+                )
             question = self.question_panel.question
             if question is not None and question.kind == "diagnosis" and question.case_id:
                 self.question_panel.show_key_image(self.studies.get(question.case_id))
