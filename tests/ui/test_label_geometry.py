@@ -138,7 +138,9 @@ def test_slides_of_the_example_lecture_lay_labels_out_and_key_images_fill_half(
 
 def test_live_slides_and_exported_slides_share_one_background(qtbot):
     from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+    from cnoatlas.ui.common.views import grab_widget
     from cnoatlas.ui.lecture.slide_view import SlideView, slide_background
 
     for theme_name in ("contrast", "dark", "light"):
@@ -147,6 +149,17 @@ def test_live_slides_and_exported_slides_share_one_background(qtbot):
         colour = slide.palette().color(QPalette.ColorRole.Window).name()
         assert colour == slide_background(theme_name)
         assert slide_background(theme_name) in slide.styleSheet()
+        exported = grab_widget(slide, (960, 540)).pixelColor(3, 3).name()
+        # Live: the slide inside a window of the app's own theme, painted on screen.
+        window = QWidget()
+        qtbot.addWidget(window)
+        live_slide = SlideView(theme_name=theme_name)
+        QVBoxLayout(window).addWidget(live_slide)
+        window.resize(960, 540)
+        window.show()
+        settle(2)
+        live = live_slide.grab().toImage().pixelColor(3, 3).name()
+        assert exported == live == slide_background(theme_name), theme_name
 
 
 def test_handouts_students_without_notes_presenter_with_them(qtbot, tmp_path):
