@@ -231,7 +231,7 @@ def layout_labels(
     layout = LabelLayout(sorted(placed, key=lambda p: order[p.key]))
     taken = [p.box for p in placed]
     leftovers.sort(key=lambda r: order[r.key])
-    free = _free_test(area, hard, lesions, taken, gap)
+    free = _free_test(area, hard, lesions, taken, gap, [p.leader for p in placed if p.leader])
 
     if not leftovers:
         return layout
@@ -295,9 +295,12 @@ def _free_test(
     taken: list[Box],
     gap: float,
     leaders: list | None = None,
+    uncrossed: bool = False,
 ):
-    """Whether a box (and its leader to ``anchor``) is clear; ``taken`` grows as labels land.
-    With ``leaders`` (the placed ones), a new leader may not cross any of them either."""
+    """Whether a box (and its leader to ``anchor``) is clear; ``taken`` and ``leaders`` (the
+    placed labels' leader lines) grow as labels land. No box lies over a placed leader; with
+    ``uncrossed`` a new leader may not cross a placed one either."""
+    leaders = leaders if leaders is not None else []
 
     def free(box: Box, anchor: tuple[float, float] | None) -> bool:
         if not box.inside(area):
@@ -308,13 +311,15 @@ def _free_test(
             return False
         if any(box.overlaps(b) for b in lesions):
             return False
+        if any(_segment_hits_box(p, q, box) for p, q in leaders):
+            return False
         if anchor is not None:
             start = box.nearest_point(*anchor)
             # A leader never runs under another label or over an orientation letter.
             for b in (*taken, *hard):
                 if _segment_hits_box(start, anchor, b) and not _holds(b, anchor):
                     return False
-            if leaders and any(_segments_cross(start, anchor, p, q) for p, q in leaders):
+            if uncrossed and any(_segments_cross(start, anchor, p, q) for p, q in leaders):
                 return False
         return True
 
@@ -334,7 +339,7 @@ def _place(
     ``uncrossed``: leaders may not cross each other either."""
     taken: list[Box] = []
     leaders: list = []
-    free = _free_test(area, hard, lesions, taken, gap, leaders if uncrossed else None)
+    free = _free_test(area, hard, lesions, taken, gap, leaders, uncrossed)
     placed: list[PlacedLabel] = []
     leftovers: list[LabelRequest] = []
     for req in requests:

@@ -14,6 +14,7 @@ from PySide6.QtCore import QPoint, QRectF
 
 from cnoatlas.domain.cases import case_library
 from cnoatlas.domain.finding_words import DIAGNOSIS_WORDS
+from cnoatlas.domain.label_layout import _segment_hits_box
 from cnoatlas.ui.common.views import settle
 from cnoatlas.ui.viewer.series_viewer import SeriesViewer
 
@@ -53,6 +54,13 @@ def _check_viewer(viewer: SeriesViewer, where: str) -> int:
             assert not a.intersects(QRectF(letter)), (where, "a label over a letter", a)
         if viewer.scale_bar.bar_pixels:
             assert not a.intersects(scale_bar), (where, "a label over the scale bar", a)
+    result = viewer.label_layer.layout_result
+    for placed in result.placed if result is not None else ():
+        if placed.leader is None:
+            continue
+        for box in result.boxes():
+            if box is not placed.box:
+                assert not _segment_hits_box(*placed.leader, box), (where, "a leader over a label")
     for text in viewer.label_texts():
         assert not BANNED.search(text), (where, text)
     return len(boxes)

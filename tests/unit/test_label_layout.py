@@ -27,6 +27,13 @@ def _check(layout, requests, keep_out, area=AREA):
         for r in requests:
             if r.target is not None:
                 assert not a.overlaps(r.target), (a, r.target)
+    # No leader runs through a label, a badge or the legend (its own label's edge aside).
+    for p in layout.placed:
+        if p.leader is None:
+            continue
+        for box in boxes:
+            if box is not p.box:
+                assert not _segment_hits_box(*p.leader, box), (p, box)
     placed = {p.key for p in layout.placed}
     numbered = {e.key for e in layout.legend}
     assert placed.isdisjoint(numbered)
