@@ -617,7 +617,8 @@ def _playlist_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("action", choices=("export",), help="export: every step as a 1920x1080 PNG")
     p.add_argument("file", type=Path, help="a playlist (.json)")
     p.add_argument("--out", required=True, type=Path, help="folder for the PNGs (and handout.pdf)")
-    p.add_argument("--pdf", action="store_true", help="also write handout.pdf, one step a page")
+    p.add_argument("--pdf", action="store_true",
+                   help="also write handout.pdf (no notes) and handout-presenter.pdf (notes)")
     p.add_argument("--theme", choices=("dark", "light", "contrast"), default="contrast")
     p.add_argument("--scale", type=float, default=1.5, help="text size, 1.0 to 3.0 (1.5)")
     p.add_argument("--size", type=_size, default=(1920, 1080), help="WIDTHxHEIGHT (1920x1080)")
@@ -642,7 +643,8 @@ def _playlist(args: argparse.Namespace) -> int:
         playlist, args.out, pdf=args.pdf, theme_name=args.theme, scale=args.scale, size=args.size
     )
     slides = [p for p in written if p.suffix == ".png"]
-    print(f"wrote {len(slides)} slides to {args.out}" + (" and handout.pdf" if args.pdf else ""))
+    handouts = " and handout.pdf (students), handout-presenter.pdf (with notes)"
+    print(f"wrote {len(slides)} slides to {args.out}" + (handouts if args.pdf else ""))
     return EXIT_OK
 
 

@@ -972,11 +972,13 @@ def lesion_slices(annotations: Iterable[Annotation]) -> dict[tuple[str, str], in
 
 
 def teaching_annotations(case: Case, annotations: Iterable[Annotation]) -> list[Annotation]:
-    """The study's annotations worded by the case: its lesion label and description.
+    """The study's annotations worded by the case: a finding label and the lesion's description.
 
-    The generator labels a shape by lesion kind ("Ewing"); the case's own words do not give the
-    diagnosis away in quiz mode and say what this particular lesion shows.
+    The generator labels a shape by lesion kind ("Ewing"); the label says where the lesion is and
+    what it shows instead (``finding_label``), so it gives no diagnosis away before its reveal.
     """
+    from cnoatlas.domain.finding_words import finding_label
+
     model = site_model()
     result = []
     for a in annotations:
@@ -984,8 +986,13 @@ def teaching_annotations(case: Case, annotations: Iterable[Annotation]) -> list[
         if lesion is None:
             result.append(a)
             continue
-        label = lesion.annotation or (
-            model.name(lesion.site_id) if model.is_known(lesion.site_id) else lesion.site_id
+        site = model.name(lesion.site_id) if model.is_known(lesion.site_id) else ""
+        label = finding_label(
+            site,
+            a.label,
+            lesion.silent,
+            smaller=a.finding.startswith("smaller"),
+            case_note=lesion.annotation or "",
         )
         result.append(replace(a, label=label, finding=lesion.description))
     return result

@@ -409,6 +409,10 @@ def handout_notes(playlist: Playlist, all_steps: list[Step]) -> list[str]:
 
 
 # --- what each slide shows -------------------------------------------------------------------
+# The framing of a case step's key image (see SlideContent.framing).
+FRAMINGS = {"images": "overview", "lesion": "lesion", "findings": "region", "diagnosis": "region"}
+
+
 @dataclass(frozen=True)
 class SlideContent:
     """Everything one slide shows, worked out once from the playlist.
@@ -431,6 +435,10 @@ class SlideContent:
     lesions_marked: tuple[str, ...] = ()  # lesions outlined on the images at this step
     focus_lesion: str = ""  # the lesion the images are centred on ("" for none)
     zoom_to_focus: bool = False  # frame the focus lesion closely (each lesion's own step)
+    # How the key image is framed: "overview" (the whole body: the images step), "lesion" (the
+    # focus lesion, close: each lesion's step) or "region" (every lesion marked on the slice:
+    # findings and diagnosis). A key image is cropped to fill its panel; the overview is not.
+    framing: str = ""
     lesion_position: int = 0  # lesion steps: which lesion of how many
     lesion_count: int = 0
     dataset_id: str = ""  # overlay slides
@@ -485,6 +493,7 @@ def slide_contents(playlist: Playlist, catalogue: Catalogue | None = None) -> li
                 "lesions_marked": tuple(marked),
                 "focus_lesion": step.lesion if part == "lesion" else (marked[0] if marked else ""),
                 "zoom_to_focus": part == "lesion",
+                "framing": FRAMINGS.get(part, ""),
                 "lesion_count": len(lesion_ids),
                 "lesion_position": lesion_ids.index(step.lesion) + 1 if part == "lesion" else 0,
             }

@@ -34,6 +34,35 @@ def test_export_writes_one_full_hd_png_per_step_and_a_handout(run_cli, tmp_path)
     # one page per step: each answer on the page after its question
     assert len(re.findall(rb"/Type\s*/Page\b(?!s)", handout.read_bytes())) == len(pngs)
     assert f"wrote {len(pngs)} slides" in result.stdout
+    # Two handouts, each under 5 MB: the students' without the speaker notes, the presenter's
+    # with every item's notes.
+    presenter = out / "handout-presenter.pdf"
+    for pdf in (handout, presenter):
+        assert pdf.stat().st_size < 5_000_000, (pdf.name, pdf.stat().st_size)
+    playlist = load_playlist(EXAMPLE)
+    notes = [item.notes for item in playlist.items if item.notes]
+    assert notes
+    student_text, presenter_text = _pdf_text(handout), _pdf_text(presenter)
+    for note in notes:
+        start = " ".join(note.split()[:6])  # the first words, on one line either way
+        assert start not in student_text, start
+        assert start in presenter_text, start
+    assert "Speaker notes" not in student_text
+
+
+def _pdf_text(path) -> str:
+    """The text of a PDF: by pdftotext (poppler-utils) when installed, else from the page
+    streams, which the handout writes uncompressed."""
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext"):
+        done = subprocess.run(
+            ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+        )
+        return " ".join(done.stdout.split())
+    found = re.findall(rb"\((.*?)(?<!\\)\) Tj", path.read_bytes())
+    return " ".join(" ".join(t.decode("cp1252") for t in found).split())
 
 
 def test_a_bad_playlist_is_one_line_and_exit_2(run_cli, tmp_path):

@@ -63,7 +63,7 @@ def test_reveal_findings_marks_lesions_one_by_one(page, qtbot):
     assert page.current_series_label() == "SAG spine"
     spine = page.images.series["SAG spine"]
     assert page.viewer.slice_index() == lesion_slices(page.images.annotations)[(spine.uid, "l4")]
-    assert "T8 height loss" in page.viewer.finding_text()
+    assert "T8 vertebral body: marrow oedema, height loss" in page.viewer.finding_text()
     qtbot.mouseClick(page.next_button, Qt.MouseButton.LeftButton)
     assert not page.next_button.isEnabled() and page.next_button.text() == "All findings shown"
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt, QThreadPool
-from PySide6.QtGui import QWheelEvent
+from PySide6.QtGui import QFont, QWheelEvent
 from PySide6.QtWidgets import QApplication, QListWidget, QMenu
 
 from cnoatlas import paths
@@ -367,8 +367,6 @@ def test_add_to_playlist_shortcut_adds_the_open_case_from_any_page(qtbot):
 def test_labels_on_slide_images_keep_pace_with_the_slide_text(qtbot, open_window):
     from PySide6.QtGui import QFontMetricsF
 
-    from cnoatlas.ui.viewer.annotation_items import LabelItem
-
     playlist = Playlist("One case", [PlaylistItem("case", "cno-medial-clavicle")], unknowns=True)
     window = open_window(playlist)
     qtbot.keyClick(window, Qt.Key.Key_PageDown)  # the images
@@ -377,7 +375,7 @@ def test_labels_on_slide_images_keep_pace_with_the_slide_text(qtbot, open_window
     viewer = window.slide.visual.currentWidget()
 
     def label_fonts():
-        return [i.font for i in viewer.view.scene().items() if isinstance(i, LabelItem)]
+        return [QFont(viewer.label_layer.font)] * len(viewer.label_texts())
 
     (font,) = label_fonts()
     # Readable from where the body text is: not the 9-point label of a desk monitor.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QLabel
 
@@ -467,11 +467,10 @@ def test_a_series_shown_before_its_pixels_gets_a_real_window_when_they_arrive(qt
 
 def test_on_image_text_grows_with_the_interface_scale(qtbot, viewer, series):
     from cnoatlas.ui.common.theme import apply_theme
-    from cnoatlas.ui.viewer.annotation_items import LabelItem
 
     def label_points() -> list[float]:
-        items = viewer.view.scene().items()
-        return [i.font.pointSizeF() for i in items if isinstance(i, LabelItem)]
+        layer = viewer.label_layer
+        return [layer.font.pointSizeF()] * len(viewer.label_texts())
 
     def corner_points() -> float:
         return viewer.findChild(QLabel, "seriesViewer-top_left").fontInfo().pointSizeF()
@@ -503,3 +502,38 @@ def test_slider_keeps_a_usable_width_in_a_narrow_viewer(qtbot, viewer):
     viewer.resize(1200, 450)
     qtbot.waitUntil(lambda: viewer.slider.geometry().top() >= viewer.counter.geometry().top() - 4)
     assert viewer.slider.width() >= SLIDER_MIN_WIDTH
+
+
+def test_labels_toggle_with_the_button_and_the_l_key_and_keep_clear_of_the_letters(
+    qtbot, viewer, series
+):
+    viewer.set_annotations(_annotations(series))
+    assert viewer.label_texts() == ["oedema"]
+    viewer.labels_button.click()
+    assert viewer.label_texts() == [] and viewer.visible_annotation_ids() == ["a1"]
+    viewer.setFocus()
+    qtbot.keyClick(viewer, Qt.Key.Key_L)
+    assert viewer.label_texts() == ["oedema"] and viewer.labels_button.isChecked()
+    keep = viewer.overlay_keep_out()
+    assert keep, "the corner texts and the letters are keep-out boxes"
+    for box in viewer.label_boxes():
+        for k in keep:
+            assert not box.intersects(QRectF(k.x, k.y, k.w, k.h))
+
+
+def test_the_scale_bar_text_is_never_clipped(qtbot, viewer):
+    from PySide6.QtGui import QFontMetricsF
+
+    for scale in (1.0, 2.0, 3.5):
+        viewer.set_text_scale(scale)
+        viewer.resize(900, 700)
+        qtbot.wait(10)
+        bar = viewer.scale_bar
+        for mm_per_pixel in (0.05, 0.3, 1.0, 2.5, 7.0):
+            bar.set_scale(mm_per_pixel)
+            rect = bar.text_rect()
+            needed = QFontMetricsF(bar._font).horizontalAdvance(bar.text)
+            assert rect.width() >= needed
+            assert rect.left() >= 0 and rect.right() <= bar.width()
+            assert rect.bottom() <= bar.height() - 8 - 4  # above the bar
+            assert bar.bar_pixels < bar.width()

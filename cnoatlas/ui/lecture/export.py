@@ -1,4 +1,5 @@
-"""Slides for a lecture: every step of a playlist as a 1920x1080 PNG, and a PDF handout.
+"""Slides for a lecture: every step of a playlist as a 1920x1080 PNG, and PDF handouts (one
+for students without the speaker notes, one for the presenter with them).
 
 Rendering is offscreen (the same SlideView the presentation shows), so lecturers can script
 their slides without a display: `cnoatlas playlist export FILE --out DIR [--pdf]`.
@@ -8,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QRectF, Qt
-from PySide6.QtGui import QFont, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QWidget
 
 from cnoatlas.domain.errors import AtlasError
@@ -42,6 +43,11 @@ def _grab(slide: QWidget, size: tuple[int, int]) -> QImage:
     )
 
 
+HANDOUT_THEME = "light"  # white pages: a handout is printed
+HANDOUT_IMAGE = (1280, 720)  # each slide on paper: sharp in print, small in the file
+STUDENT_HANDOUT, PRESENTER_HANDOUT = "handout.pdf", "handout-presenter.pdf"
+
+
 def export_playlist(
     playlist: Playlist,
     out_dir: Path,
@@ -51,13 +57,13 @@ def export_playlist(
     size: tuple[int, int] = SLIDE_SIZE,
     catalogue: Catalogue | None = None,
 ) -> list[Path]:
-    """One PNG per step (``01-text.png``, ``02-overlay.png``, …) and, with ``pdf``, handout.pdf."""
+    """One PNG per step (``01-text.png``, ``02-overlay.png``, …) and, with ``pdf``, two
+    handouts on white pages: ``handout.pdf`` for students (no speaker notes) and
+    ``handout-presenter.pdf`` with the notes."""
     from cnoatlas.library.studies import load_case_images
 
     catalogue = catalogue or library_catalogue()
     out_dir.mkdir(parents=True, exist_ok=True)
-    slide = SlideView(catalogue, theme_name, scale)
-    slide.pointer.enabled = False
     cache: dict[str, object] = {}
 
     def images(case_id: str):
@@ -65,83 +71,80 @@ def export_playlist(
             cache[case_id] = load_case_images(catalogue.cases[case_id])
         return cache[case_id]
 
-    slide.images = images
-    written: list[Path] = []
     contents = slide_contents(playlist, catalogue)
     width = max(2, len(str(len(contents))))
-    try:
+    written: list[Path] = []
+    with _slide(catalogue, theme_name, scale, images) as slide:
         for content in contents:
             slide.show_slide(content)
             path = out_dir / f"{content.number:0{width}d}-{content.kind}.png"
             written.append(render_slide(slide, path, size))
-    finally:
-        slide.close()
-        slide.deleteLater()
     if pdf:
+        pages: list[QImage] = []
+        with _slide(catalogue, HANDOUT_THEME, scale, images) as slide:
+            for content in contents:
+                slide.show_slide(content)
+                pages.append(_page_image(_grab(slide, SLIDE_SIZE)))
         summaries = [content.summary for content in contents]
-        notes = [content.handout_note for content in contents]
-        written.append(write_handout(playlist.title, written, summaries, notes, out_dir))
+        notes = [content.notes for content in contents]
+        written.append(write_handout(playlist.title, pages, summaries, None, out_dir))
+        written.append(
+            write_handout(playlist.title, pages, summaries, notes, out_dir, PRESENTER_HANDOUT)
+        )
     return written
 
 
+class _slide:
+    """A SlideView for an export, closed afterwards."""
+
+    def __init__(self, catalogue, theme_name, scale, images) -> None:
+        self.view = SlideView(catalogue, theme_name, scale)
+        self.view.pointer.enabled = False
+        self.view.images = images
+
+    def __enter__(self) -> SlideView:
+        return self.view
+
+    def __exit__(self, *_exc) -> None:
+        self.view.close()
+        self.view.deleteLater()
+
+
+def _page_image(image: QImage) -> QImage:
+    """A slide for paper: smaller and without alpha (the PDF keeps it as a JPEG)."""
+    smaller = image.scaled(
+        HANDOUT_IMAGE[0],
+        HANDOUT_IMAGE[1],
+        Qt.AspectRatioMode.KeepAspectRatio,
+        Qt.TransformationMode.SmoothTransformation,
+    )
+    return smaller.convertToFormat(QImage.Format.Format_RGB32)
+
+
 def write_handout(
-    title: str, images: list[Path], summaries: list[str], notes: list[str], out_dir: Path
+    title: str,
+    images: list[QImage | Path],
+    summaries: list[str],
+    notes: list[str] | None,
+    out_dir: Path,
+    name: str = STUDENT_HANDOUT,
 ) -> Path:
-    """A PDF with one slide per landscape A4 page, its step name and the lecturer's notes.
+    """A PDF with one slide per landscape A4 page under its step name; with ``notes`` (the
+    presenter's handout) the speaker notes under each slide, without them none (the students').
 
     Each answer is a step of its own, so it always lands on the page after its question.
     """
-    path = out_dir / "handout.pdf"
-    writer = QPdfWriter(str(path))
-    writer.setTitle(title)
-    writer.setCreator("CNO Atlas")
-    writer.setResolution(150)
-    writer.setPageLayout(
-        QPageLayout(
-            QPageSize(QPageSize.PageSizeId.A4),
-            QPageLayout.Orientation.Landscape,
-            QMarginsF(12, 12, 12, 12),
-            QPageLayout.Unit.Millimeter,
+    from cnoatlas.ui.lecture.handout import HandoutPage, write_pdf
+
+    notes = notes if notes is not None else [""] * len(images)
+    pages = [
+        HandoutPage(
+            image if isinstance(image, QImage) else QImage(str(image)),
+            f"{number} / {len(images)} · {summary}",
+            note,
         )
-    )
-    painter = QPainter()
-    if not painter.begin(writer):
-        raise AtlasError(f"{path}: could not write the PDF (is the folder writable?)")
-    try:
-        for number, (image_path, summary, note) in enumerate(
+        for number, (image, summary, note) in enumerate(
             zip(images, summaries, notes, strict=True), 1
-        ):
-            if number > 1:
-                writer.newPage()
-            page = QRectF(painter.viewport())
-            image = QImage(str(image_path))
-            text_height = page.height() * 0.2
-            box = QRectF(page.left(), page.top(), page.width(), page.height() - text_height)
-            scaled = image.size().scaled(
-                round(box.width()), round(box.height()), Qt.AspectRatioMode.KeepAspectRatio
-            )
-            target = QRectF(box.left(), box.top(), scaled.width(), scaled.height())
-            painter.drawImage(target, image)
-            painter.setPen(Qt.GlobalColor.black)
-            heading = QFont("DejaVu Sans")
-            heading.setPointSizeF(12)
-            heading.setBold(True)
-            painter.setFont(heading)
-            top = target.bottom() + page.height() * 0.02
-            line = painter.fontMetrics().height()
-            painter.drawText(
-                QRectF(page.left(), top, page.width(), line),
-                f"{number} / {len(images)} · {summary}",
-            )
-            if note:
-                body = QFont("DejaVu Sans")
-                body.setPointSizeF(10)
-                painter.setFont(body)
-                painter.drawText(
-                    QRectF(page.left(), top + line * 1.3, page.width(), page.bottom() - top),
-                    Qt.TextFlag.TextWordWrap,
-                    f"Notes: {note}",
-                )
-    finally:
-        painter.end()
-    return path
+        )
+    ]
+    return write_pdf(out_dir / name, title + (" (presenter)" if any(notes) else ""), pages)

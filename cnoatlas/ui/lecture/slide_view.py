@@ -7,8 +7,8 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 
-from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QTextDocument
+from PySide6.QtCore import QEvent, QPointF, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QTextDocument
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from cnoatlas.domain.cases import lesion_slices
@@ -40,17 +40,61 @@ def _short_citation(source_ids: tuple[str, ...]) -> str:
     return "; ".join(books[s].short if s in books else s for s in source_ids)
 
 
-def _zoom_to(viewer, points) -> None:
-    """Frame a lesion with room around it: close enough to see it, wide enough to place it."""
-    series = viewer.series
+def crop_region(
+    points, columns: int, rows: int, pixel_aspect: float, panel_aspect: float, close: bool
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The part of the image a key image shows: the lesions' points with room around them,
+    shaped like the panel (``panel_aspect`` = width / height on screen) so the image fills it,
+    and kept on the image where it can be (no empty band beyond the feet or the head).
+
+    ``pixel_aspect``: height of a pixel over its width. ``close``: one lesion (a fifth of the
+    body's height at least), else a region around all of them.
+    """
     cols = [p[0] for p in points]
-    rows = [p[1] for p in points]
-    cx, cy = (min(cols) + max(cols)) / 2, (min(rows) + max(rows)) / 2
-    half = max(max(cols) - min(cols), max(rows) - min(rows), series.rows / 5)
-    # Keep the frame on the image where it can be: no empty band beyond the feet or the head.
-    cx = min(max(cx, half), max(half, series.columns - half))
-    cy = min(max(cy, half), max(half, series.rows - half))
-    viewer.show_region((cx - half, cx + half), (cy - half, cy + half))
+    rws = [p[1] for p in points]
+    cx, cy = (min(cols) + max(cols)) / 2, (min(rws) + max(rws)) / 2
+    margin = 1.6 if close else 1.35
+    half_w = max((max(cols) - min(cols)) / 2 * margin, 4.0)
+    half_h = max((max(rws) - min(rws)) / 2 * margin, 4.0)
+    half_h = max(half_h, rows / (10 if close else 6))
+    # The region's shape on screen (columns x rows, pixel aspect) made the panel's.
+    if half_w / (half_h * pixel_aspect) < panel_aspect:
+        half_w = half_h * pixel_aspect * panel_aspect
+    else:
+        half_h = half_w / (pixel_aspect * panel_aspect)
+    need_w = max((max(cols) - min(cols)) / 2 * 1.06, 2.0)  # the lesions themselves
+    need_h = max((max(rws) - min(rws)) / 2 * 1.06, 2.0)
+    width_max, height_max = columns / 2, rows / 2
+    # Wider (or taller) than the image: give up context, not the lesions, before showing
+    # empty bands beside the image.
+    for _ in range(2):
+        if half_w > width_max:
+            shrink = max(width_max / half_w, need_h / half_h)
+            half_w, half_h = half_w * shrink, half_h * shrink
+        if half_h > height_max:
+            shrink = max(height_max / half_h, need_w / half_w)
+            half_w, half_h = half_w * shrink, half_h * shrink
+
+    def clamp(c: float, half: float, size: int) -> float:
+        lo, hi = half - 0.5, size - 0.5 - half
+        return (lo + hi) / 2 if lo > hi else min(max(c, lo), hi)
+
+    cx, cy = clamp(cx, half_w, columns), clamp(cy, half_h, rows)
+    return (cx - half_w, cx + half_w), (cy - half_h, cy + half_h)
+
+
+def _zoom_to(viewer, points, close: bool = True) -> None:
+    """Frame lesions so that the image fills the viewer (see ``crop_region``)."""
+    series = viewer.series
+    canvas = viewer.graphics.viewport()
+    panel = canvas.width() / max(1, canvas.height())
+    x_range, y_range = crop_region(points, series.columns, series.rows, series.aspect, panel, close)
+    viewer.show_region(x_range, y_range)
+
+
+def slide_background(theme_name: str) -> str:
+    """The one background of a slide, live and exported: the theme's window colour."""
+    return theme(theme_name).window
 
 
 class PointerHighlight(QWidget):
@@ -139,6 +183,7 @@ class SlideView(QWidget):
         self.setObjectName("slideView")
         self.setAccessibleName("Slide")
         self.setAutoFillBackground(True)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
         self.catalogue = catalogue or library_catalogue()
         self.theme_name = theme_name
         self.scale = clamp_scale(scale)
@@ -193,6 +238,10 @@ class SlideView(QWidget):
 
     def _apply_style(self) -> None:
         t = theme(self.theme_name)
+        background = slide_background(self.theme_name)
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.Window, QColor(background))
+        self.setPalette(palette)  # what autoFill paints and an export fills its image with
         u = self.unit()
         margin = round(u * 1.2)
         self.layout_.setContentsMargins(margin, round(u * 0.8), margin, round(u * 0.6))
@@ -200,7 +249,7 @@ class SlideView(QWidget):
         self.body.setSpacing(round(u))
         self.setStyleSheet(
             f"""
-            QWidget#slideView {{ background: {t.window}; }}
+            QWidget#slideView {{ background: {background}; }}
             QLabel#slideTitle {{ color: {t.accent}; font-size: {round(u * 1.4)}px;
                                  font-weight: 700; }}
             QLabel#slideSubtitle {{ color: {t.text}; font-size: {round(u * 0.9)}px; }}
@@ -223,6 +272,12 @@ class SlideView(QWidget):
         self.pointer.setGeometry(self.rect())
         self.pointer.raise_()
         self._apply_style()
+
+    def eventFilter(self, watched, event) -> bool:
+        # The key image keeps filling its panel when the panel changes shape.
+        if watched is self._viewer and event.type() == QEvent.Type.Resize:
+            QTimer.singleShot(0, self, self._frame)
+        return super().eventFilter(watched, event)
 
     # --- content ----------------------------------------------------------------------------
     def show_slide(self, content: SlideContent) -> None:
@@ -248,8 +303,7 @@ class SlideView(QWidget):
             if shown is self._overlay:
                 texts += self._overlay.labels.texts()
             elif shown is self._viewer:  # the labels painted on the image
-                drawn = set(shown.visible_annotation_ids())
-                texts += [a.label for a in shown.annotations() if a.id in drawn and a.label]
+                texts += shown.label_texts()
         return texts
 
     def _render(self) -> None:
@@ -290,8 +344,13 @@ class SlideView(QWidget):
         else:
             self.visual.setCurrentWidget(visual)
             self.visual.show()
-        self.body.setStretch(0, 2 if visual is not None else 1)
-        self.body.setStretch(1, 3 if body_html else 1)
+        key_image = visual is not None and visual is self._viewer
+        if key_image:  # the image is what the hall looks at: most of the slide
+            self.body.setStretch(0, 3 if body_html else 0)
+            self.body.setStretch(1, 7)
+        else:
+            self.body.setStretch(0, 2 if visual is not None else 1)
+            self.body.setStretch(1, 3 if body_html else 1)
 
     # --- kinds of step ------------------------------------------------------------------------
     def _overlay_step(self, content: SlideContent) -> None:
@@ -386,7 +445,7 @@ class SlideView(QWidget):
             self.subtitle.setText(f"Diagnosis: {_esc(case.diagnosis_label)}")
             return
         visual = self._case_images(
-            case, list(content.lesions_marked), content.focus_lesion, content.zoom_to_focus
+            case, list(content.lesions_marked), content.focus_lesion, content.framing
         )
         if part == "images":
             body = f"<p>{_esc(case.presentation)}</p>"
@@ -417,7 +476,7 @@ class SlideView(QWidget):
                 body += f"<p>{_esc(case.outcome)}</p>"
         self._set(title, body, visual)
 
-    def _case_images(self, case, shown: list[str], focus: str, zoom: bool) -> QWidget:
+    def _case_images(self, case, shown: list[str], focus: str, framing: str) -> QWidget:
         images = self.images(case.id)
         if images is None:
             self.waiting.setText("Preparing the images…")
@@ -441,16 +500,26 @@ class SlideView(QWidget):
         if target is not None:
             viewer.set_slice(target)
         on_slice = [
-            a
-            for a in images.annotations
-            if a.lesion_id == focus and a.series_uid == series.uid and a.slice == target
+            a for a in images.annotations if a.series_uid == series.uid and a.slice == target
         ]
-        if zoom and on_slice:
-            _zoom_to(viewer, on_slice[0].points())
-        else:
-            viewer.fit()
+        self._framing = (framing, focus, on_slice)
+        self._frame()
         self._viewer_case = case.id
         return viewer
+
+    def _frame(self) -> None:
+        """Crop the key image to its lesion or region (again when the slide changes size)."""
+        framing, focus, on_slice = getattr(self, "_framing", ("", "", []))
+        viewer = self._viewer
+        if viewer is None or viewer.series is None:
+            return
+        focused = [a for a in on_slice if a.lesion_id == focus]
+        if framing == "lesion" and focused:
+            _zoom_to(viewer, focused[0].points(), close=True)
+        elif framing == "region" and on_slice:
+            _zoom_to(viewer, [p for a in on_slice for p in a.points()], close=False)
+        else:
+            viewer.fit()
 
     def _best_series(self, case, images, lesion_id: str, slices) -> str:
         """Sagittal spine or feet for lesions there, else the coronal STIR."""
@@ -486,12 +555,14 @@ class SlideView(QWidget):
                 "fit",
                 "play",
                 "annotations",
+                "labels",
                 "tags",
             ):
                 widget = viewer.findChild(QWidget, f"slideViewer-{name}")
                 if widget is not None:
                     widget.hide()
             viewer.set_text_scale(self.image_text_scale())
+            viewer.installEventFilter(self)
             self._viewer = viewer
             self.visual.addWidget(viewer)
         return self._viewer

@@ -86,7 +86,13 @@ class LabelItem(QGraphicsItem):
 class AnnotationItem(QGraphicsItemGroup):
     """One annotation in image pixel coordinates (pixel centres at integers)."""
 
-    def __init__(self, annotation: Annotation, label_point_size: float = LABEL_POINT_SIZE) -> None:
+    def __init__(
+        self,
+        annotation: Annotation,
+        label_point_size: float = LABEL_POINT_SIZE,
+        with_label: bool = True,
+    ) -> None:
+        """``with_label`` False: the shape only (a viewer lays the labels out on its own)."""
         super().__init__()
         self.annotation = annotation
         self.shape_item: QGraphicsItem | None = None
@@ -108,11 +114,16 @@ class AnnotationItem(QGraphicsItemGroup):
             self.addToGroup(self.shape_item)
         text = a.label or (a.finding if a.kind == "text" else "")
         self.label_item: LabelItem | None = None
-        if text:
+        if text and with_label:
             self.label_item = LabelItem(text, a.kind != "text", label_point_size)
             self.label_item.setPos(QPointF(*a.anchor()))
             self.addToGroup(self.label_item)
         self.setZValue(10)
+
+    def label_text(self) -> str:
+        """The text of this annotation's label ("" for none)."""
+        a = self.annotation
+        return a.label or (a.finding if a.kind == "text" else "")
 
     def set_selected_look(self, selected: bool) -> None:
         colour = SELECTED_COLOUR if selected else SHAPE_COLOUR

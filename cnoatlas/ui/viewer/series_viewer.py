@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QKeySequence, QPainterPath
 from PySide6.QtWidgets import (
     QApplication,
@@ -22,10 +22,23 @@ from PySide6.QtWidgets import (
 )
 
 from cnoatlas.domain.annotations import Annotation
+from cnoatlas.domain.label_layout import Box, LabelRequest, layout_labels
 from cnoatlas.imaging import windowing
 from cnoatlas.imaging.series import FirstImage, Series
-from cnoatlas.ui.viewer.annotation_items import LABEL_POINT_SIZE, AnnotationItem
-from cnoatlas.ui.viewer.items import _OVERLAY_POINTS, ImageMark, ScaleBar, _SliceViewBox
+from cnoatlas.ui.viewer.annotation_items import (
+    LABEL_POINT_SIZE,
+    SELECTED_COLOUR,
+    SHAPE_COLOUR,
+    AnnotationItem,
+)
+from cnoatlas.ui.viewer.items import (
+    _OVERLAY_POINTS,
+    ImageMark,
+    LabelLayer,
+    LabelSpec,
+    ScaleBar,
+    _SliceViewBox,
+)
 from cnoatlas.ui.viewer.tag_browser import TagBrowser
 
 _OVERLAY_STYLE = (
@@ -51,6 +64,7 @@ VIEWER_KEYS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Invert grey", ("I",)),
     ("Cine", ("Space",)),
     ("Toggle annotations", ("A",)),
+    ("Toggle labels", ("L",)),
     ("Reveal next finding", ("N",)),
     ("Header tags", ("T",)),
 )
@@ -122,6 +136,8 @@ class SeriesViewer(QWidget):
         self._sop_slices: dict[str, list[int]] | None = None
         self._spacing: float | None = None
         self._annotations_visible = True
+        self._labels_visible = True
+        self._label_signature: tuple | None = None
         self._revealed: list[str] | None = None  # None: all shown; else ids revealed so far
         self._selected: str | None = None
         self._fitted = False
@@ -140,9 +156,11 @@ class SeriesViewer(QWidget):
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setPos(-0.5, -0.5)  # pixel centres at integer coordinates
         self.view.addItem(self.image)
-        self.view.sigRangeChanged.connect(lambda *_: self._update_scale_bar())
+        self.view.sigRangeChanged.connect(lambda *_: self._range_changed())
 
         canvas = self.graphics.viewport()
+        # Under the corner texts and letters (created after it), which it never overlaps.
+        self.label_layer = LabelLayer(canvas, name)
         self._labels: dict[str, QLabel] = {}
         for key in (
             "top_left",
@@ -204,6 +222,14 @@ class SeriesViewer(QWidget):
             "annotations", "Findings", "Show or hide annotations (A)", self.show_annotations, True
         )
         self.annotations_button.setChecked(True)
+        self.labels_button = tool(
+            "labels",
+            "Labels",
+            "Show or hide the labels of the findings (L)",
+            self.show_labels,
+            True,
+        )
+        self.labels_button.setChecked(True)
         self.tags_button = tool(
             "tags",
             "Tags…",
@@ -226,6 +252,7 @@ class SeriesViewer(QWidget):
             self.fit_button,
             self.play_button,
             self.annotations_button,
+            self.labels_button,
             self.tags_button,
         ):
             controls.addWidget(button)
@@ -268,6 +295,7 @@ class SeriesViewer(QWidget):
             "Invert grey": lambda: self.set_inverted(not self._inverted),
             "Cine": lambda: self.play_button.toggle(),
             "Toggle annotations": lambda: self.annotations_button.toggle(),
+            "Toggle labels": lambda: self.labels_button.toggle(),
             "Reveal next finding": self.reveal_next,
             "Header tags": self.open_tag_browser,
         }
@@ -439,6 +467,18 @@ class SeriesViewer(QWidget):
     def annotations_visible(self) -> bool:
         return self._annotations_visible
 
+    def show_labels(self, visible: bool = True) -> None:
+        """Labels on or off (the outlines stay): to look at the image without words on it."""
+        self._labels_visible = bool(visible)
+        if self.labels_button.isChecked() != self._labels_visible:
+            self.labels_button.blockSignals(True)
+            self.labels_button.setChecked(self._labels_visible)
+            self.labels_button.blockSignals(False)
+        self._layout_labels()
+
+    def labels_visible(self) -> bool:
+        return self._labels_visible
+
     def hide_all(self) -> None:
         """Teaching mode: every finding hidden until revealed one by one."""
         self._revealed = []
@@ -521,13 +561,112 @@ class SeriesViewer(QWidget):
         for a in wanted:
             item = self._item_cache.get(a.id)
             if item is None:
-                item = AnnotationItem(a, LABEL_POINT_SIZE * self.text_scale())
+                item = AnnotationItem(a, LABEL_POINT_SIZE * self.text_scale(), with_label=False)
                 self.view.addItem(item)
                 self._item_cache[a.id] = item
             item.set_selected_look(a.id == self._selected)
             item.setVisible(True)
             shown.append(item)
         self._annotation_items = shown
+        self._layout_labels()
+
+    # --- labels --------------------------------------------------------------------------------
+    def _range_changed(self) -> None:
+        self._update_scale_bar()
+        self._layout_labels()
+
+    def _to_canvas(self, col: float, row: float) -> tuple[float, float]:
+        """Image (column, row) to canvas pixels."""
+        scene = self.view.mapViewToScene(QPointF(col, row))
+        point = self.graphics.mapFromScene(scene)
+        return (float(point.x()), float(point.y()))
+
+    def overlay_keep_out(self) -> list[Box]:
+        """Canvas boxes labels must leave free: corner texts, letters, scale bar, marks."""
+        boxes = []
+        for label in self._labels.values():
+            if label.isVisibleTo(self.graphics.viewport()) and label.text():
+                g = label.geometry()
+                boxes.append(Box(g.x(), g.y(), g.width(), g.height()))
+        if self.scale_bar.bar_pixels:
+            g = self.scale_bar.geometry()
+            boxes.append(Box(g.x(), g.y(), g.width(), g.height()))
+        half = MARK_PIXELS / 2 + 2
+        for mark in self._marks:
+            if mark.slice == self._index:
+                x, y = self._to_canvas(mark.col, mark.row)
+                # the crosshair and its number (up and to the right of it)
+                boxes.append(Box(x - half, y - half - 2 * half, 3 * half, 3 * half))
+        return boxes
+
+    def _layout_labels(self) -> None:
+        layer = self.label_layer
+        canvas = self.graphics.viewport()
+        layer.setGeometry(0, 0, canvas.width(), canvas.height())
+        if not (self._labels_visible and self._annotations_visible) or self.series is None:
+            layer.clear()
+            return
+        area = Box(0, 0, canvas.width(), canvas.height())
+        specs: list[LabelSpec] = []
+        requests: list[LabelRequest] = []
+        for item in self._annotation_items:
+            text = item.label_text()
+            if not text or not item.isVisible():
+                continue
+            a = item.annotation
+            ax, ay = self._to_canvas(*a.anchor())
+            if not (0 <= ax <= area.w and 0 <= ay <= area.h):
+                continue  # its lesion is out of view
+            corners = [self._to_canvas(c, r) for c, r in a.points()]
+            xs, ys = [p[0] for p in corners], [p[1] for p in corners]
+            target = (
+                None
+                if a.kind == "text"
+                else Box(min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
+            )
+            lines = _label_lines(text)
+            colour = SELECTED_COLOUR if a.id == self._selected else SHAPE_COLOUR
+            specs.append(LabelSpec(a.id, lines, colour.name(), (ax, ay), None))
+            w, h = layer.measure(lines)
+            requests.append(LabelRequest(a.id, (ax, ay), w, h, target))
+        if not requests:
+            layer.clear()
+            return
+        keep_out = self.overlay_keep_out()
+        # One slice change asks several times (outlines, marks, overlay): lay out once per input.
+        signature = (tuple(specs), tuple(requests), tuple(keep_out), area, layer.font.pointSizeF())
+        if signature == self._label_signature and layer.layout_result is not None:
+            return
+        self._label_signature = signature
+        layout = layout_labels(
+            requests,
+            area,
+            keep_out,
+            gap=max(3.0, layer.pad()),
+            badge_size=layer.badge_size(),
+            legend_line=layer.legend_line([s.text for s in specs]),
+        )
+        layer.show_layout(specs, layout)
+        layer.raise_()
+        for label in self._labels.values():
+            label.raise_()
+        self.scale_bar.raise_()
+
+    def image_rect_on_canvas(self):
+        """The part of the canvas the image covers (QRectF, canvas pixels)."""
+        if self.series is None:
+            return QRectF()
+        left, top = self._to_canvas(-0.5, -0.5)
+        right, bottom = self._to_canvas(self.series.columns - 0.5, self.series.rows - 0.5)
+        shown = QRectF(min(left, right), min(top, bottom), abs(right - left), abs(bottom - top))
+        return shown & QRectF(self.graphics.viewport().rect())
+
+    def label_boxes(self) -> list:
+        """The boxes of the labels drawn now (canvas pixels), for tests and exports."""
+        return self.label_layer.boxes()
+
+    def label_texts(self) -> list[str]:
+        return self.label_layer.texts()
 
     # --- marking ---------------------------------------------------------------------------
     def set_marking(self, on: bool) -> None:
@@ -588,6 +727,7 @@ class SeriesViewer(QWidget):
             text.setZValue(21)
             self.view.addItem(text)
             self._mark_items.append(text)
+        self._layout_labels()
 
     def visible_mark_numbers(self) -> list[int]:
         """Numbers (1-based) of the marks drawn on the current slice."""
@@ -622,7 +762,8 @@ class SeriesViewer(QWidget):
         label = self._labels["finding"]
         site = _site_name(found.site_id)
         title = found.label or site
-        where = f"<br><span style='color:#bbbbbb'>{_escape(site)}</span>" if site != title else ""
+        shown = site and site not in title  # a finding label names its site already
+        where = f"<br><span style='color:#bbbbbb'>{_escape(site)}</span>" if shown else ""
         label.setText(f"<b>{_escape(title)}</b><br>{_escape(found.finding)}{where}")
         label.show()
         self._place_overlay()
@@ -800,6 +941,7 @@ class SeriesViewer(QWidget):
             else:
                 label.setStyleSheet(_OVERLAY_STYLE % round(corner))
         self.scale_bar.set_point_size(_OVERLAY_POINTS["scale_bar"] * s)
+        self.label_layer.set_point_size(LABEL_POINT_SIZE * s)
         self._forget_annotation_items()
         self._draw_annotations()
         self._place_overlay()
@@ -833,6 +975,7 @@ class SeriesViewer(QWidget):
         finding.adjustSize()
         finding.move(m, h - finding.height() - L["bottom_left"].height() - 2 * m)
         self.scale_bar.move(w - self.scale_bar.width() - m, h - self.scale_bar.height() - m)
+        self._layout_labels()
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -861,6 +1004,14 @@ class SeriesViewer(QWidget):
         self._tag_dialog.show()
         self._tag_dialog.raise_()
         return self._tag_dialog
+
+
+def _label_lines(text: str, longest: int = 30) -> str:
+    """A long label on two lines, broken after the site ("Right tibia, distal metaphysis:")"""
+    if len(text) <= longest or ": " not in text:
+        return text
+    site, _, finding = text.partition(": ")
+    return f"{site}:\n{finding}"
 
 
 def _escape(text: str) -> str:
