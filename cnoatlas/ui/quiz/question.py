@@ -272,6 +272,8 @@ class QuizQuestionPanel(QWidget):
         viewer.set_marking(True)
         viewer.set_marks([])
         viewer.set_annotations([])
+        # "Findings" would have nothing to show (and must not): it says why until the answer.
+        viewer.set_findings_note("The lesions are outlined once you answer")
         viewer.set_series(None)
         self.image_status.setText("Preparing images…")
         self.image_status.show()
@@ -355,6 +357,7 @@ class QuizQuestionPanel(QWidget):
             from cnoatlas.ui.viewer.items import ImageMark
 
             viewer.set_marking(False)
+            viewer.set_findings_note("")
             viewer.set_marks(
                 [
                     ImageMark(m.slice, m.col, m.row, wrong if k in result.false_marks else right)
