@@ -543,6 +543,7 @@ class CasePage(QWidget):
         )
         # The calculator is filled from the lesions: it waits for the findings.
         self.reasoning_card.setVisible(view.show_findings)
+        self.reasoning.set_explained(view.show_diagnosis)
         self.reasoning.fill(case)
         for dx, button in self.answer_buttons.items():
             button.setEnabled(True)

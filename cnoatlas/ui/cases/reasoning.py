@@ -17,6 +17,7 @@ from cnoatlas.domain.scores import (
     JANSSON_PREDICTORS,
     JANSSON_SOURCE,
     NBODS_COHORT,
+    NBODS_CUTOFF,
     NBODS_ITEMS,
     jansson_prefill,
     nbods_from_criteria,
@@ -43,6 +44,7 @@ class ReasoningPanel(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("caseReasoning")
+        self._explained = True  # the total says which diagnosis it favours
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
@@ -130,5 +132,17 @@ class ReasoningPanel(QWidget):
             femur=met["femur"],
         )  # fmt: skip
 
+    def set_explained(self, on: bool) -> None:
+        """Whether the total says which diagnosis it favours; a case page keeps that for the
+        diagnosis reveal and shows the points against the cut-off until then."""
+        self._explained = bool(on)
+        self._update_total()
+
     def _update_total(self) -> None:
-        self.total_label.setText(f"<b>Total {html.escape(self.result().verdict())}</b>")
+        result = self.result()
+        if self._explained:
+            text = result.verdict()
+        else:
+            side = "above" if result.above_cutoff else "not above"
+            text = f"{result.points} points, {side} the cut-off of {NBODS_CUTOFF}."
+        self.total_label.setText(f"<b>Total {html.escape(text)}</b>")
