@@ -400,6 +400,7 @@ class CasePage(QWidget):
         self._view = self._compute_view()
         self._fill_text()
         self._fill_map()
+        self._update_viewer_findings()
         self.series_tabs.blockSignals(True)
         while self.series_tabs.count():
             self.series_tabs.removeTab(0)
