@@ -561,6 +561,7 @@ class CasePage(QWidget):
             self.linked_button.setAccessibleName(f"Open the {which} study")
         if self._answer is None:
             self.feedback_label.setText("")
+        self.feedback_label.setVisible(bool(self.feedback_label.text()))
         if hidden:
             self.diagnosis_label.setText("")
         if not view.show_discussion:

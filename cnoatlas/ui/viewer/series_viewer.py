@@ -305,8 +305,13 @@ class SeriesViewer(QWidget):
             action(text, keys, slots[text])
 
     # --- public API ------------------------------------------------------------------------
-    def set_series(self, series: Series | None, first_slice: int | None = None) -> None:
-        """Show a series (its pixels may still be streaming in; call ``slice_loaded``)."""
+    def set_series(
+        self, series: Series | None, first_slice: int | None = None, empty_text: str = ""
+    ) -> None:
+        """Show a series (its pixels may still be streaming in; call ``slice_loaded``).
+
+        With None the canvas is cleared and says ``empty_text`` (default "No series loaded");
+        a caller about to load the next series passes " " for a quiet, black canvas."""
         self.stop()
         self.series = series
         self._fitted = False
@@ -314,7 +319,7 @@ class SeriesViewer(QWidget):
         self._forget_annotation_items()
         self._spacing = series.slice_spacing if series is not None else None
         if series is None:
-            self._show_empty("No series loaded")
+            self._show_empty(empty_text or "No series loaded")
             return
         self.slider.blockSignals(True)
         self.slider.setRange(0, len(series) - 1)
@@ -792,9 +797,8 @@ class SeriesViewer(QWidget):
         self.image.setImage(first.pixels, autoLevels=False, levels=(lo, hi))
         rows, columns = first.pixels.shape
         self.view.setRange(xRange=(-0.5, columns - 0.5), yRange=(-0.5, rows - 0.5), padding=0.02)
-        self._labels["status"].setText("reading the series…")
-        self._labels["status"].adjustSize()
-        self._labels["status"].show()
+        # The picture itself says the series is coming: no "reading…" strip painted over it.
+        self._labels["status"].hide()
         self._place_overlay()
 
     # --- drawing ---------------------------------------------------------------------------
@@ -847,9 +851,9 @@ class SeriesViewer(QWidget):
         for key, label in self._labels.items():
             if key != "status":
                 label.setText("")
-        self._labels["status"].setText(text)
+        self._labels["status"].setText(text.strip())
         self._labels["status"].adjustSize()
-        self._labels["status"].show()
+        self._labels["status"].setVisible(bool(text.strip()))
         self.counter.setText("–")
         self._place_overlay()
 
