@@ -256,6 +256,8 @@ class QuizQuestionPanel(QWidget):
         self._fit_viewer_height()
 
     def _show_image_box(self, on: bool) -> None:
+        if self.study is not None and self.viewer is not None and self.viewer.series is not None:
+            self._keep_series(self.study, self.viewer.series)  # reused if complete (set_study)
         self._cancel_loading()
         self.study = None
         self._image_marks = []
@@ -319,9 +321,6 @@ class QuizQuestionPanel(QWidget):
             from cnoatlas.ui.viewer.loading import load_in_background
 
             self._loader = load_in_background(viewer, study.series_dir, first)
-            self._loader.signals.finished.connect(
-                lambda result, s=study: result.series and self._keep_series(s, result.series[0])
-            )
 
     def _keep_series(self, study: QuizStudy, series) -> None:
         """Keep the last two studies read, so a question on the same study shows it at once."""

@@ -797,8 +797,9 @@ class SeriesViewer(QWidget):
         self.image.setImage(first.pixels, autoLevels=False, levels=(lo, hi))
         rows, columns = first.pixels.shape
         self.view.setRange(xRange=(-0.5, columns - 0.5), yRange=(-0.5, rows - 0.5), padding=0.02)
-        # The picture itself says the series is coming: no "reading…" strip painted over it.
-        self._labels["status"].hide()
+        self._labels["status"].setText("reading the series…")
+        self._labels["status"].adjustSize()
+        self._labels["status"].show()
         self._place_overlay()
 
     # --- drawing ---------------------------------------------------------------------------
