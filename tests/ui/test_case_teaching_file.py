@@ -246,3 +246,21 @@ def test_zoom_to_finding_button_goes_back_to_the_lesion_slice(page, qtbot):
 
 def test_every_diagnosis_has_an_answer_button(page):
     assert set(page.answer_buttons) == set(DIAGNOSES)
+
+
+@pytest.mark.parametrize("case_id", ["lch-vertebra-plana", "ewing-sarcoma-femur"])
+def test_labels_drawn_on_the_images_never_name_the_diagnosis_before_its_reveal(page, case_id):
+    # The generator labels its shapes by lesion kind ("LCH", "Ewing"): the page must not.
+    page.show_case(case_id, synchronous=True)
+    page.reveal_findings()
+    while page.reveal_next():
+        pass
+    seen = 0
+    for label in page.series_labels():
+        _tab(page, label)
+        for a in page.viewer.annotations():
+            page.viewer.set_slice(a.slice)
+            page.viewer.select_annotation(a.id)
+            assert spoilers(page) == [], (label, a.id)
+            seen += 1
+    assert seen >= len(page.case.lesions)  # the walk did see outlines and their labels

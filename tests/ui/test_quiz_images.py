@@ -284,6 +284,8 @@ def test_the_findings_button_says_why_it_waits_and_a_study_read_before_shows_at_
     _click_image(qtbot, viewer, 13.0, 21.0)
     qtbot.mouseClick(panel.submit_button, Qt.MouseButton.LeftButton)
     assert button.isEnabled() and viewer.visible_annotation_ids()
+    # The close-up on the lesion is drawn smoothly, not in square blocks.
+    assert viewer.zoom_factor() > 1.0 and viewer.smooth_when_magnified()
     # The same study for the next image question: its series is on screen at once, with no
     # "reading…" strip painted over it.
     shown = viewer.series
