@@ -227,8 +227,8 @@ class SeriesViewer(QWidget):
         self.annotations_button.setChecked(True)
         self.zoom_finding_button = tool(
             "zoomFinding",
-            "Zoom to finding",
-            "Centre and magnify the current finding (Z)",
+            "Close-up",  # short: the bar must fit beside the slider on a laptop's case page
+            "Zoom to finding: centre and magnify the current finding (Z)",
             self.zoom_to_finding,
         )
         self.zoom_finding_button.setEnabled(False)
