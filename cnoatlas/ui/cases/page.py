@@ -653,8 +653,8 @@ class CasePage(QWidget):
         status = "Synthetic images from the atlas's generator" if self.case.synthetic else ""
         self.image_status.setText(images.problem or status)
         self._show_series(0)
-        if self._pending_site:
-            self.go_to_site(self._pending_site)
+        if self._pending_site and self._view is not None and self._view.lit_sites:
+            self.go_to_site(self._pending_site)  # not in Quiz me: that would point at a lesion
         self._pending_site = None
         self.imagesReady.emit(images.case_id)
 
