@@ -264,3 +264,22 @@ def test_labels_drawn_on_the_images_never_name_the_diagnosis_before_its_reveal(p
             assert spoilers(page) == [], (label, a.id)
             seen += 1
     assert seen >= len(page.case.lesions)  # the walk did see outlines and their labels
+
+
+def test_the_quiz_me_and_revealed_screenshot_views(qtbot):
+    from cnoatlas.ui.common.views import ViewRequest
+    from cnoatlas.ui.shell.screens import build_view
+
+    window = build_view(ViewRequest.parse("case-quiz:lch-vertebra-plana", size=(1366, 768)))
+    qtbot.addWidget(window)
+    reader = window.page("cases").case_page
+    assert reader.quiz_mode() and not reader.diagnosis_visible()
+    assert spoilers(reader) == [] and reader.viewer.annotations() == []
+    window.close()
+    window = build_view(ViewRequest.parse("case-revealed:lch-vertebra-plana", size=(1366, 768)))
+    qtbot.addWidget(window)
+    reader = window.page("cases").case_page
+    assert reader.discussion_label.text() and reader.diagnosis_visible()
+    assert reader.viewer.annotations()
+    # A screenshot never writes the reveals into the user's notes.
+    assert reader.notes.revealed("lch-vertebra-plana") == ()
