@@ -283,3 +283,19 @@ def test_the_quiz_me_and_revealed_screenshot_views(qtbot):
     assert reader.viewer.annotations()
     # A screenshot never writes the reveals into the user's notes.
     assert reader.notes.revealed("lch-vertebra-plana") == ()
+
+
+def test_the_revealed_text_column_fits_a_laptop_screen(qtbot, notes, no_images):
+    # The calculator's long items wrap instead of widening the column past its scroll area.
+    page = _page(qtbot, notes, size=(1366, 700))
+    page.show_case("cno-pelvis-sacroiliac", synchronous=True)
+    page.reveal_findings()
+    page.reveal_discussion()
+    assert page.reasoning_card.isVisible()
+    viewport = page.text_column.parentWidget()
+    qtbot.waitUntil(lambda: page.text_column.width() <= viewport.width())
+    assert page.text_column.minimumSizeHint().width() <= viewport.width()
+    box = page.reasoning.jansson_boxes["multiple"]
+    before = box.isChecked()
+    qtbot.mouseClick(box.label, Qt.MouseButton.LeftButton)  # the words toggle it too
+    assert box.isChecked() != before

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from cnoatlas.domain.scores import (
     JANSSON_NOTE,
@@ -38,6 +38,41 @@ def _text(text: str, muted: bool = False, name: str | None = None) -> QLabel:
     return label
 
 
+class WrappedCheck(QWidget):
+    """A check box whose text wraps (a QCheckBox's does not, and a long item would widen the
+    whole reading column past a laptop screen). Clicking the text toggles it too."""
+
+    toggled = Signal(bool)
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+        self.box = QCheckBox()
+        self.box.setAccessibleName(text)
+        self.box.toggled.connect(self.toggled)
+        self.label = QLabel(html.escape(text))
+        self.label.setWordWrap(True)
+        self.label.mousePressEvent = lambda _event: self.box.toggle()
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(6)
+        row.addWidget(self.box, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.label, 1)
+
+    def text(self) -> str:
+        return self._text
+
+    def isChecked(self) -> bool:
+        return self.box.isChecked()
+
+    def setChecked(self, on: bool) -> None:
+        self.box.setChecked(on)
+
+    def setToolTip(self, text: str) -> None:
+        self.box.setToolTip(text)
+        self.label.setToolTip(text)
+
+
 class ReasoningPanel(QWidget):
     """NBODS (editable items, total against the cut-off) and the Jansson checklist."""
 
@@ -54,10 +89,10 @@ class ReasoningPanel(QWidget):
                 "osteomyelitis. Items start from this case's data; change any of them."
             )
         )
-        self.nbods_boxes: dict[str, QCheckBox] = {}
+        self.nbods_boxes: dict[str, WrappedCheck] = {}
         self.nbods_notes: dict[str, QLabel] = {}
         for key, text, weight in NBODS_ITEMS:
-            box = QCheckBox(f"{text}  ({weight} points)")
+            box = WrappedCheck(f"{text}  ({weight} points)")
             box.setObjectName(f"nbods-{key}")
             box.toggled.connect(self._update_total)
             note = _text("", muted=True)
@@ -87,9 +122,9 @@ class ReasoningPanel(QWidget):
                 "published odds ratios (no points, no total)."
             )
         )
-        self.jansson_boxes: dict[str, QCheckBox] = {}
+        self.jansson_boxes: dict[str, WrappedCheck] = {}
         for key, text, odds in JANSSON_PREDICTORS:
-            box = QCheckBox(f"{text}  (odds ratio {odds:g})")
+            box = WrappedCheck(f"{text}  (odds ratio {odds:g})")
             box.setObjectName(f"jansson-{key}")
             layout.addWidget(box)
             self.jansson_boxes[key] = box

@@ -107,7 +107,7 @@ class ViewPlace:
     y_range: tuple[float, float] | None
 
 
-FINDING_ZOOM_MARGIN = 1.5  # zoom to finding: this many lesion sizes of room on each side
+FINDING_ZOOM_MARGIN = 2.5  # zoom to finding: this many lesion sizes of room on each side
 FINDING_ZOOM_MIN_HALF = 24.0  # and never closer than this many pixels from centre to edge
 
 
