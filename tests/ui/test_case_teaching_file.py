@@ -299,3 +299,15 @@ def test_the_revealed_text_column_fits_a_laptop_screen(qtbot, notes, no_images):
     before = box.isChecked()
     qtbot.mouseClick(box.label, Qt.MouseButton.LeftButton)  # the words toggle it too
     assert box.isChecked() != before
+
+
+def test_a_reveal_keeps_what_the_reader_ticked_in_the_calculator(qtbot, notes, no_images):
+    page = _page(qtbot, notes)
+    page.show_case("osteomyelitis-acute-femur", synchronous=True)
+    page.reveal_findings()
+    panel = page.reasoning
+    assert "favours" not in panel.total_label.text()  # what it favours waits for the diagnosis
+    panel.nbods_boxes["bands"].setChecked(True)
+    page.reveal_diagnosis()
+    assert panel.nbods_boxes["bands"].isChecked() and panel.result().points == 32
+    assert "favours nonbacterial" in panel.total_label.text()

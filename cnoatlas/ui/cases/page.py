@@ -447,6 +447,7 @@ class CasePage(QWidget):
         self.notes_edit.blockSignals(True)
         self.notes_edit.setPlainText(self.notes.get(case.id).text)
         self.notes_edit.blockSignals(False)
+        self.reasoning.fill(case)  # once per case: a reveal keeps what the reader changed
         self._fill_findings()
         self._fill_diagnosis()
 
@@ -544,8 +545,7 @@ class CasePage(QWidget):
         )
         # The calculator is filled from the lesions: it waits for the findings.
         self.reasoning_card.setVisible(view.show_findings)
-        self.reasoning.set_explained(view.show_diagnosis)
-        self.reasoning.fill(case)
+        self.reasoning.set_explained(view.show_diagnosis)  # the reader's ticks stay
         for dx, button in self.answer_buttons.items():
             button.setEnabled(True)
             button.setVisible(dx in DIAGNOSES)
