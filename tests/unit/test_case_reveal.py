@@ -99,3 +99,12 @@ def test_reveal_stages_are_kept_per_case_in_the_notes(tmp_path):
     assert again.get("cno-medial-clavicle").text == "clavicle"
     assert again.revealed("lch-vertebra-plana") == ()
     assert Reveals.of(again.revealed("cno-medial-clavicle")) == Reveals(True, True, False)
+
+
+def test_a_window_is_kept_to_the_data_range():
+    from cnoatlas.imaging.windowing import clamp_window
+
+    assert clamp_window(-300.0, 500.0, (0.0, 2600.0)) == (0.0, 500.0)  # no negative level
+    assert clamp_window(9000.0, 1e6, (0.0, 2600.0)) == (2600.0, 5200.0)  # no grey wash
+    assert clamp_window(975.0, 1950.0, (0.0, 2600.0)) == (975.0, 1950.0)  # a fair one stays
+    assert clamp_window(-300.0, 0.0, None) == (-300.0, 1e-3)  # no data yet: width only
