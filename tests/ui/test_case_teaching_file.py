@@ -237,6 +237,9 @@ def test_zoom_to_finding_button_goes_back_to_the_lesion_slice(page, qtbot):
     page.show_case("cno-medial-clavicle", synchronous=True)
     page.reveal_findings()
     viewer = page.viewer
+    assert viewer.finding_text()
+    page.reveal_diagnosis()  # a later reveal leaves the finding box open
+    assert viewer.finding_text()
     best = lesion_slices(page.images.annotations)[(viewer.series.uid, "l1")]
     viewer.set_slice(0 if best > 5 else viewer.slice_count() - 1)
     qtbot.mouseClick(viewer.zoom_finding_button, Qt.MouseButton.LeftButton)

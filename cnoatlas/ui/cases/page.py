@@ -472,8 +472,12 @@ class CasePage(QWidget):
         self._fill_diagnosis()
         self._fill_map()
         if self.images is not None and self.viewer.series is not None:
-            self.viewer.set_annotations(self._visible_annotations())
+            selected = self.viewer.selected_annotation_id()
+            shown = self._visible_annotations()
+            self.viewer.set_annotations(shown)
             self.viewer.reveal_all()
+            if selected is not None and any(a.id == selected for a in shown):
+                self.viewer.select_annotation(selected)  # its finding box stays open
         self._update_viewer_findings()
 
     def _update_viewer_findings(self) -> None:

@@ -532,6 +532,9 @@ class SeriesViewer(QWidget):
         if self.annotations_button.isEnabled():
             self.annotations_button.toggle()
 
+    def selected_annotation_id(self) -> str | None:
+        return self._selected
+
     def clear_selection(self) -> None:
         self._selected = None
         self._labels["finding"].hide()
