@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cnoatlas import paths
+from cnoatlas.domain.case_reveal import STAGES
 from cnoatlas.domain.storage import (
     atomic_write_json,
     keep_copy,
@@ -32,6 +33,7 @@ class CaseNote:
     bookmarked: bool = False
     text: str = ""
     updated: str = ""  # ISO 8601 time of the last change, UTC
+    revealed: tuple[str, ...] = ()  # the case page's stages revealed (case_reveal.STAGES)
 
 
 __all__ = ["NOTES_FILE", "CaseNote", "UserNotes", "atomic_write_json"]
@@ -126,20 +128,32 @@ class UserNotes:
         return sorted(case_id for case_id, note in self._notes.items() if note.bookmarked)
 
     def set_bookmark(self, case_id: str, bookmarked: bool) -> None:
-        self._update(case_id, bookmarked, self.get(case_id).text)
+        current = self.get(case_id)
+        self._update(case_id, bookmarked, current.text, current.revealed)
 
     def set_text(self, case_id: str, text: str) -> None:
-        self._update(case_id, self.get(case_id).bookmarked, text)
-
-    def _update(self, case_id: str, bookmarked: bool, text: str) -> None:
         current = self.get(case_id)
-        if current.bookmarked == bookmarked and current.text == text:
+        self._update(case_id, current.bookmarked, text, current.revealed)
+
+    def revealed(self, case_id: str) -> tuple[str, ...]:
+        """The stages of the case page this reader has revealed on this case."""
+        return self.get(case_id).revealed
+
+    def set_revealed(self, case_id: str, stages) -> None:
+        current = self.get(case_id)
+        self._update(case_id, current.bookmarked, current.text, _stages(stages))
+
+    def _update(
+        self, case_id: str, bookmarked: bool, text: str, revealed: tuple[str, ...] = ()
+    ) -> None:
+        current = self.get(case_id)
+        if (current.bookmarked, current.text, current.revealed) == (bookmarked, text, revealed):
             return
-        if not bookmarked and not text.strip():
+        if not bookmarked and not text.strip() and not revealed:
             self._notes.pop(case_id, None)
         else:
             now = datetime.now(UTC).isoformat(timespec="seconds")
-            self._notes[case_id] = CaseNote(bookmarked, text, now)
+            self._notes[case_id] = CaseNote(bookmarked, text, now, revealed)
         self._save()
 
     def _save(self) -> bool:
@@ -149,7 +163,12 @@ class UserNotes:
         data = {
             "version": 1,
             "cases": {
-                case_id: {"bookmarked": n.bookmarked, "text": n.text, "updated": n.updated}
+                case_id: {
+                    "bookmarked": n.bookmarked,
+                    "text": n.text,
+                    "updated": n.updated,
+                    **({"revealed": list(n.revealed)} if n.revealed else {}),
+                }
                 for case_id, n in sorted(self._notes.items())
             },
         }
@@ -174,9 +193,18 @@ def _note(entry: object) -> CaseNote | None:
         entry.get("text", ""),
         entry.get("updated", ""),
     )
+    revealed = entry.get("revealed", [])
     if not isinstance(bookmarked, bool) or not isinstance(text, str):
         return None
-    return CaseNote(bookmarked, text, str(updated))
+    if not isinstance(revealed, list) or not all(isinstance(s, str) for s in revealed):
+        return None
+    return CaseNote(bookmarked, text, str(updated), _stages(revealed))
+
+
+def _stages(stages) -> tuple[str, ...]:
+    """Known reveal stages, in their order (an unknown word from a newer atlas is dropped)."""
+    wanted = set(stages)
+    return tuple(s for s in STAGES if s in wanted)
 
 
 def _short(exc: BaseException) -> str:

@@ -123,3 +123,25 @@ def to_uint8(values: np.ndarray, center: float, width: float, invert: bool = Fal
     scaled = (np.asarray(values, dtype=np.float32) - lo) * (255.0 / max(width, 1e-6))
     out = np.clip(scaled, 0, 255).astype(np.uint8)
     return 255 - out if invert else out
+
+
+def value_range(values: np.ndarray) -> tuple[float, float] | None:
+    """The lowest and highest modality value of a sample (None for no values)."""
+    if values.size == 0:
+        return None
+    lo, hi = float(np.min(values)), float(np.max(values))
+    return (lo, hi) if hi > lo else (lo, lo + 1.0)
+
+
+def clamp_window(
+    center: float, width: float, data_range: tuple[float, float] | None
+) -> tuple[float, float]:
+    """A window kept to the data: its level between the lowest and the highest value and its
+    width at most twice their span, so a drag never reaches a level below the data (a negative
+    level on MR) or a window so wide that everything turns one grey."""
+    width = max(float(width), 1e-3)
+    if data_range is None:
+        return float(center), width
+    lo, hi = data_range
+    width = min(width, 2.0 * (hi - lo))
+    return min(max(float(center), lo), hi), width

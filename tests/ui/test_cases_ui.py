@@ -33,8 +33,10 @@ def page(qtbot, notes):
 
 
 def test_opening_a_case_shows_history_first_and_its_series(page):
-    page.show_case("cno-silent-vertebra", synchronous=True)
-    assert page.title_label.text() == "CNO with a silent vertebral lesion and loss of height"
+    case = page.show_case("cno-silent-vertebra", synchronous=True)
+    # The real title names the diagnosis: it waits for the diagnosis to be revealed.
+    assert page.title_label.text() == case.presenting_title
+    assert page.reveal_diagnosis_button.isVisible() and not page.diagnosis_label.isVisible()
     assert "ankle pain" in page.presentation_label.text()
     assert page.series_labels() == ["COR STIR", "COR T1", "DWI", "SAG spine"]
     assert page.current_series_label() == "COR STIR"
@@ -43,6 +45,8 @@ def test_opening_a_case_shows_history_first_and_its_series(page):
     assert page.reveal_button.isVisible() and not page.lesion_list.isVisible()
     assert page.viewer.annotations() == []
     assert page.site_map is None or "vertebra.t8.body" in page.site_map.highlighted_sites()
+    page.reveal_diagnosis()
+    assert page.title_label.text() == "CNO with a silent vertebral lesion and loss of height"
 
 
 def test_reveal_findings_marks_lesions_one_by_one(page, qtbot):
@@ -98,6 +102,8 @@ def test_quiz_mode_hides_diagnosis_until_an_answer(page, qtbot):
 
 def test_discussion_cites_every_source_with_its_reference(page):
     case = page.show_case("brodie-abscess-tibia", synchronous=True)
+    assert page.discussion_label.text() == ""  # behind its own reveal
+    page.reveal_discussion()
     text = page.discussion_label.text()
     assert "penumbra" in text and "References" in text
     assert "McGuinness B, Wilson N, Doyle AJ" in text and "(citation to check)" in text
@@ -288,9 +294,11 @@ def test_filters_show_their_whole_default_text_on_a_laptop_screen(qtbot, browser
 
 def test_a_solitary_lesion_case_does_not_read_as_an_unfilled_pattern(page):
     page.show_case("cno-medial-clavicle", synchronous=True)
+    page.reveal_diagnosis()
     text = html.unescape(page.diagnosis_label.text())
     assert "none of Andronikou's three patterns" in text and "Unclassified" not in text
     page.show_case("cno-tibio-appendicular", synchronous=True)
+    page.reveal_diagnosis()
     assert "Tibio-appendicular multifocal" in page.diagnosis_label.text()
 
 
@@ -317,6 +325,8 @@ def test_case_cards_share_the_row_with_no_empty_strip_at_the_right(qtbot, browse
 def test_the_nbods_calculator_is_filled_from_the_case_and_editable(page, qtbot):
     page.show_case("osteomyelitis-acute-femur", synchronous=True)
     panel = page.reasoning
+    assert not page.reasoning_card.isVisible()  # filled from the lesions: after the findings
+    page.reveal_findings()
     assert page.reasoning_card.isVisible()
     # A high CRP, one femoral lesion: only the femur item (17) scores, which is not above 17.
     assert not panel.nbods_boxes["crp"].isChecked() and panel.nbods_boxes["femur"].isChecked()

@@ -207,7 +207,6 @@ def test_missing_studies_are_prepared_on_a_worker_and_join_the_next_session(
 ):
     from dataclasses import replace
 
-
     # The synthetic study stands in for the generated one of one library case.
     relabelled = replace(
         study,
@@ -272,3 +271,27 @@ def test_an_image_question_can_be_skipped_with_no_mark(qtbot, store, study):
     qtbot.keyClick(page, Qt.Key.Key_S)
     assert panel.question.id == "feature:vertebra-plana"
     assert store.answer_count() == 0
+
+
+def test_the_findings_button_says_why_it_waits_and_a_study_read_before_shows_at_once(
+    qtbot, store, study
+):
+    page = _page(qtbot, store, study, "case:case-x:spot-0")
+    panel = page.question_panel
+    viewer = panel.viewer
+    button = viewer.annotations_button
+    assert not button.isEnabled() and "once you answer" in button.toolTip()
+    _click_image(qtbot, viewer, 13.0, 21.0)
+    qtbot.mouseClick(panel.submit_button, Qt.MouseButton.LeftButton)
+    assert button.isEnabled() and viewer.visible_annotation_ids()
+    # The close-up on the lesion is drawn smoothly, not in square blocks.
+    assert viewer.zoom_factor() > 1.0 and viewer.smooth_when_magnified()
+    # The same study for the next image question: its series is on screen at once, with no
+    # "reading…" strip painted over it.
+    shown = viewer.series
+    q = question("case:case-x:spot-0", page.cases)
+    page.session = QuizSession("practice", [q, q], store)
+    page._show_current()
+    assert viewer.series is shown and viewer.slice_index() == 2
+    assert viewer._labels["status"].isHidden()
+    assert not button.isEnabled()

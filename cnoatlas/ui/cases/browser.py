@@ -808,7 +808,7 @@ def _cases_window(request: ViewRequest):
 
 
 @register_view("case", "a teaching case with its first series on screen", argument="a case id")
-def _case_view(request: ViewRequest) -> QWidget:
+def _case_view(request: ViewRequest, state: str = "") -> QWidget:
     case_id = request.argument or ""
     if case_library().get(case_id) is None:
         if case_library().problems_of(case_id):  # there, but broken: say what is wrong
@@ -819,7 +819,14 @@ def _case_view(request: ViewRequest) -> QWidget:
     if request.select is not None and not model.is_known(request.select):
         raise AtlasError(f"--select: unknown site '{request.select}' (see 'cnoatlas sites')")
     window, page = _cases_window(request)
+    # A screenshot shows the case as a first reader sees it: the user's reveals are not read
+    # (nor are the view's own reveals written to them).
+    page.case_page.remember = False
+    page.case_page.set_quiz_mode(state == "quiz")
     page.open_case(case_id, synchronous=True)
+    if state == "revealed":
+        page.case_page.reveal_findings()
+        page.case_page.reveal_discussion()
     if request.select is not None:
         # A chosen site: show the findings and that lesion marked on its best slice.
         page.case_page.reveal_findings(mark_first=False)
@@ -834,6 +841,22 @@ def _case_view(request: ViewRequest) -> QWidget:
             )
         viewer.set_slice(request.slice)
     return window
+
+
+@register_view(
+    "case-quiz", "a teaching case in Quiz me, before the answer (no hints)", argument="a case id"
+)
+def _case_quiz_view(request: ViewRequest) -> QWidget:
+    return _case_view(request, "quiz")
+
+
+@register_view(
+    "case-revealed",
+    "a teaching case with findings, diagnosis and discussion revealed",
+    argument="a case id",
+)
+def _case_revealed_view(request: ViewRequest) -> QWidget:
+    return _case_view(request, "revealed")
 
 
 @register_view("cases", "the case library: filters, search and thumbnails")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import html
 import logging
+from dataclasses import replace
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnoatlas.domain.annotations import Annotation
+from cnoatlas.domain.case_reveal import CaseView, Reveals, case_view, safe_label
 from cnoatlas.domain.cases import (
     DIAGNOSES,
     SEXES,
@@ -44,6 +46,7 @@ from cnoatlas.domain.errors import AtlasError
 from cnoatlas.domain.sites import site_model
 from cnoatlas.domain.sources import bibliography
 from cnoatlas.domain.user_notes import UserNotes
+from cnoatlas.imaging.series import linked_positions_supported, linked_slice
 from cnoatlas.library.studies import CaseImages, load_case_images
 from cnoatlas.ui.common.theme import current_theme
 
@@ -151,10 +154,13 @@ class CasePage(QWidget):
         self._task: CaseImagesTask | None = None
         self._pending_site: str | None = None
         self._revealed: list[str] = []  # lesion ids shown on the images, in reveal order
-        self._findings_shown = False
+        self._reveals = Reveals()  # the stages revealed on this case (kept in the notes)
+        self._view: CaseView | None = None  # what may be on screen now (case_reveal.case_view)
+        self.remember = True  # False: reveals neither read from nor written to the notes
         self._quiz = False
         self._answer: str | None = None
         self._slices: dict[tuple[str, str], int] = {}
+        self._series_states: dict[str, object] = {}  # series uid -> the viewer's place on it
 
         # header
         self.back_button = _button("← All cases", "caseBack", "Back to the case library (Esc)")
@@ -167,7 +173,9 @@ class CasePage(QWidget):
         self.quiz_toggle = QCheckBox("Quiz me")
         self.quiz_toggle.setObjectName("caseQuizToggle")
         self.quiz_toggle.setAccessibleName("Quiz me: hide the diagnosis")
-        self.quiz_toggle.setToolTip("Hide the diagnosis and the title until you choose an answer")
+        self.quiz_toggle.setToolTip(
+            "Hide every hint (findings, lit sites, counts, labels, title) until you answer"
+        )
         self.quiz_toggle.toggled.connect(self.set_quiz_mode)
         self.bookmark_toggle = QCheckBox("Bookmark")
         self.bookmark_toggle.setObjectName("caseBookmark")
@@ -230,7 +238,9 @@ class CasePage(QWidget):
         self.next_button.setShortcut("N")
         self.next_button.clicked.connect(self.reveal_next)
         self.reveal_hint = _label(
-            "Read the history and the images first, then reveal the findings.", "muted"
+            "Read the history and the images first, then reveal the findings.",
+            "muted",
+            "caseFindingsHint",
         )
         findings_layout.addWidget(self.reveal_hint)
         findings_layout.addWidget(self.reveal_button)
@@ -239,7 +249,14 @@ class CasePage(QWidget):
         findings_layout.addWidget(self.next_button)
         column.addWidget(findings)
 
-        diagnosis, diagnosis_layout = _section("Diagnosis and discussion")
+        diagnosis, diagnosis_layout = _section("Diagnosis")
+        self.reveal_diagnosis_button = _button(
+            "Reveal the diagnosis",
+            "revealDiagnosis",
+            "Show the diagnosis and the lesion pattern (D)",
+        )
+        self.reveal_diagnosis_button.setShortcut("D")
+        self.reveal_diagnosis_button.clicked.connect(lambda: self.reveal_diagnosis())
         self.answer_box = QWidget()
         self.answer_box.setObjectName("caseAnswers")
         answers = QGridLayout(self.answer_box)
@@ -259,12 +276,26 @@ class CasePage(QWidget):
         self.discussion_label.setOpenExternalLinks(False)
         self.linked_button = _button("", "caseLinked")
         self.linked_button.clicked.connect(self._open_linked)
+        diagnosis_layout.addWidget(self.reveal_diagnosis_button)
         diagnosis_layout.addWidget(self.answer_box)
         diagnosis_layout.addWidget(self.feedback_label)
         diagnosis_layout.addWidget(self.diagnosis_label)
         diagnosis_layout.addWidget(self.linked_button)
-        diagnosis_layout.addWidget(self.discussion_label)
         column.addWidget(diagnosis)
+
+        discussion, discussion_layout = _section("Discussion")
+        self.reveal_discussion_button = _button(
+            "Reveal the discussion",
+            "revealDiscussion",
+            "Show the teaching points, the differentials and the references (E)",
+        )
+        self.reveal_discussion_button.setShortcut("E")
+        self.reveal_discussion_button.clicked.connect(lambda: self.reveal_discussion())
+        self.discussion_hint = _label("", "muted", "caseDiscussionHint")
+        discussion_layout.addWidget(self.discussion_hint)
+        discussion_layout.addWidget(self.reveal_discussion_button)
+        discussion_layout.addWidget(self.discussion_label)
+        column.addWidget(discussion)
 
         from cnoatlas.ui.cases.reasoning import ReasoningPanel
 
@@ -325,7 +356,7 @@ class CasePage(QWidget):
         side.setObjectName("caseMapPanel")
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(4, 0, 0, 0)
-        side_layout.addWidget(_label("<b>Lesion sites</b>"))
+        side_layout.addWidget(_label("<b>Lesion sites</b>", name="caseMapTitle"))
         if self.site_map is not None:
             side_layout.addWidget(self.site_map, 1)
         self.map_caption = _label("", "muted", "caseMapCaption")
@@ -379,12 +410,15 @@ class CasePage(QWidget):
         )
         self.images = None
         self._revealed = []
-        self._findings_shown = False
+        self._reveals = Reveals.of(self.notes.revealed(case.id)) if self.remember else Reveals()
         self._answer = None
         self._slices = {}
+        self._series_states = {}
         self._pending_site = site_id
+        self._view = self._compute_view()
         self._fill_text()
         self._fill_map()
+        self._update_viewer_findings()
         self.series_tabs.blockSignals(True)
         while self.series_tabs.count():
             self.series_tabs.removeTab(0)
@@ -432,15 +466,49 @@ class CasePage(QWidget):
         self.notes_edit.setPlainText(self.notes.get(case.id).text)
         self.notes_edit.blockSignals(False)
         self.timeline.fill(case)
+        self.reasoning.fill(case)  # once per case: a reveal keeps what the reader changed
         self._fill_findings()
         self._fill_diagnosis()
+
+    def _compute_view(self) -> CaseView:
+        assert self.case is not None
+        baseline = None
+        if self.case.timepoints.follow_up_of:
+            baseline = self.library.get(self.case.timepoints.follow_up_of)
+        return case_view(self.case, self._reveals, self._quiz, self._answer is not None, baseline)
+
+    def view_state(self) -> CaseView | None:
+        """What the page may show now (the domain's rules for this case and reveal state)."""
+        return self._view
+
+    def _refresh(self) -> None:
+        """Show what the reveal state allows: titles, findings, diagnosis, map, image outlines."""
+        if self.case is None:
+            return
+        self._view = self._compute_view()
+        self._update_titles()
+        self._fill_findings()
+        self._fill_diagnosis()
+        self._fill_map()
+        if self.images is not None and self.viewer.series is not None:
+            selected = self.viewer.selected_annotation_id()
+            shown = self._visible_annotations()
+            self.viewer.set_annotations(shown)
+            self.viewer.reveal_all()
+            if selected is not None and any(a.id == selected for a in shown):
+                self.viewer.select_annotation(selected)  # its finding box stays open
+        self._update_viewer_findings()
+
+    def _update_viewer_findings(self) -> None:
+        view = self._view
+        self.viewer.set_findings_note("" if view is None else view.findings_hidden_because)
 
     def _update_titles(self) -> None:
         case = self.case
         if case is None:
             return
-        hidden = self._diagnosis_hidden()
-        self.title_label.setText(html.escape(case.display_title(hidden)))
+        view = self._view
+        self.title_label.setText(html.escape(view.title))
         who = f"{case.patient.age_years:g}-year-old {SEXES[case.patient.sex]}"
         origin = "synthetic images" if case.synthetic else "imported images"
         parts = [who, origin]
@@ -449,14 +517,20 @@ class CasePage(QWidget):
         elif case.timepoints.baseline_of:
             parts.append("baseline study")
         self.meta_label.setText(" · ".join(parts))
-        self.setAccessibleDescription(case.display_title(hidden))
+        self.setAccessibleDescription(view.title)
 
     def _fill_findings(self) -> None:
         case = self.case
         assert case is not None
-        shown = self._findings_shown
-        self.reveal_button.setVisible(not shown)
+        view = self._view
+        shown = view.show_findings
+        self.reveal_button.setVisible("findings" in view.can_reveal)
         self.reveal_hint.setVisible(not shown)
+        self.reveal_hint.setText(
+            "Quiz me: answer below first; the findings are shown with the answer."
+            if view.quiz
+            else "Read the history and the images first, then reveal the findings."
+        )
         self.findings_label.setVisible(shown)
         self.lesion_list.setVisible(shown)
         self.next_button.setVisible(shown)
@@ -465,14 +539,14 @@ class CasePage(QWidget):
             + "".join(f"<li>{html.escape(text)}</li>" for text in case.findings)
             + "</ul>"
         )
+        if not shown:
+            self.findings_label.setText("")
         self.lesion_list.clear()
-        model = site_model()
-        for lesion in case.lesions:
-            name = model.name(lesion.site_id) if model.is_known(lesion.site_id) else lesion.site_id
-            silent = "  (silent)" if lesion.silent else ""
-            item = QListWidgetItem(f"{name}{silent}")
-            item.setData(Qt.ItemDataRole.UserRole, lesion.id)
-            item.setToolTip(lesion.description)
+        for line in view.lines:
+            lesion = case.lesion(line.lesion_id)
+            item = QListWidgetItem(line.text)
+            item.setData(Qt.ItemDataRole.UserRole, line.lesion_id)
+            item.setToolTip(lesion.description if lesion is not None else "")
             self.lesion_list.addItem(item)
         rows = max(1, min(len(case.lesions), 7))
         self.lesion_list.setFixedHeight(rows * (self.lesion_list.sizeHintForRow(0) or 22) + 8)
@@ -481,27 +555,41 @@ class CasePage(QWidget):
     def _fill_diagnosis(self) -> None:
         case = self.case
         assert case is not None
-        hidden = self._diagnosis_hidden()
-        self.answer_box.setVisible(hidden)
-        # The calculator is filled from the lesions, so it would give the findings away in a quiz.
-        self.reasoning_card.setVisible(not hidden)
-        self.reasoning.fill(case)
+        view = self._view
+        hidden = not view.show_diagnosis
+        self.answer_box.setVisible(view.quiz and not view.answered)
+        self.reveal_diagnosis_button.setVisible("diagnosis" in view.can_reveal)
+        self.reveal_discussion_button.setVisible("discussion" in view.can_reveal)
+        self.discussion_hint.setVisible(not view.show_discussion)
+        self.discussion_hint.setText(
+            "Quiz me: the teaching points follow your answer."
+            if view.quiz
+            else "Teaching points, differentials and references, once the diagnosis is shown."
+        )
+        # The calculator is filled from the lesions: it waits for the findings.
+        self.reasoning_card.setVisible(view.show_findings)
+        self.reasoning.set_explained(view.show_diagnosis)  # the reader's ticks stay
         for dx, button in self.answer_buttons.items():
             button.setEnabled(True)
             button.setVisible(dx in DIAGNOSES)
-        for widget in (self.diagnosis_label, self.discussion_label):
-            widget.setVisible(not hidden)
+        self.diagnosis_label.setVisible(view.show_diagnosis)
+        self.discussion_label.setVisible(view.show_discussion)
         linked = self.library.linked(case)
-        self.linked_button.setVisible(linked is not None and not hidden)
+        # The other study of the pair is no spoiler (the header says "baseline study" already),
+        # except in Quiz me before the answer.
+        self.linked_button.setVisible(linked is not None and not (view.quiz and not view.answered))
         if linked is not None:
             which = "follow-up" if case.timepoints.baseline_of else "baseline"
             self.linked_button.setText(f"Open the {which} study →")
             self.linked_button.setAccessibleName(f"Open the {which} study")
         if self._answer is None:
             self.feedback_label.setText("")
+        self.feedback_label.setVisible(bool(self.feedback_label.text()))
         if hidden:
             self.diagnosis_label.setText("")
+        if not view.show_discussion:
             self.discussion_label.setText("")
+        if hidden and not view.show_discussion:
             return
         sources = bibliography()
         numbers: dict[str, int] = {}
@@ -518,7 +606,7 @@ class CasePage(QWidget):
             parts.append(f"<p>Lesion pattern: <b>{html.escape(pattern_text(case))}</b></p>")
         if case.outcome:
             parts.append(f"<p>{html.escape(case.outcome)}</p>")
-        self.diagnosis_label.setText("".join(parts))
+        self.diagnosis_label.setText("" if hidden else "".join(parts))
         body = ["<p><b>Teaching points</b></p><ul style='margin-left:-20px'>"]
         body += [f"<li>{html.escape(p.text)}{cite(p.sources)}</li>" for p in case.teaching_points]
         body.append("</ul><p><b>How it differs from the alternatives</b></p>")
@@ -541,21 +629,16 @@ class CasePage(QWidget):
         if not (case.teaching_points or case.differential_discussion or numbers):
             # An imported case starts without teaching: say so instead of empty headings.
             body = ["<p>No teaching points, differentials or references written yet.</p>"]
-        self.discussion_label.setText("".join(body))
+        self.discussion_label.setText("".join(body) if view.show_discussion else "")
 
     def _fill_map(self) -> None:
         case = self.case
         assert case is not None
-        sites = set(case.site_ids)
+        view = self._view
         if self.site_map is not None:
-            self.site_map.highlight_sites(sites)
+            self.site_map.highlight_sites(set(view.lit_sites))
             self.site_map.clear_selection()
-        silent = sum(lesion.silent for lesion in case.lesions)
-        self.map_caption.setText(
-            f"{len(case.lesions)} lesion{'s' if len(case.lesions) != 1 else ''}"
-            + (f", {silent} without symptoms" if silent else "")
-            + ". Click a lit site to see it on the images."
-        )
+        self.map_caption.setText(html.escape(view.map_caption))
 
     # --- images ----------------------------------------------------------------------------
     def _first_series_made(self, images: CaseImages) -> None:
@@ -593,8 +676,8 @@ class CasePage(QWidget):
         status = "Synthetic images from the atlas's generator" if self.case.synthetic else ""
         self.image_status.setText(images.problem or status)
         self._show_series(0)
-        if self._pending_site:
-            self.go_to_site(self._pending_site)
+        if self._pending_site and self._view is not None and self._view.lit_sites:
+            self.go_to_site(self._pending_site)  # not in Quiz me: that would point at a lesion
         self._pending_site = None
         self.imagesReady.emit(images.case_id)
 
@@ -612,17 +695,63 @@ class CasePage(QWidget):
             return
         label = list(self.images.series)[index]
         series = self.images.series[label]
+        previous, at = self.viewer.series, self.viewer.slice_index()
+        place = self._series_states.get(series.uid)
+        if (
+            slice_index is None
+            and previous is not None
+            and previous is not series
+            and at >= 0
+            and linked_positions_supported(previous, series)
+        ):
+            # One study, parallel slices: the same place in the body, whatever the index.
+            slice_index = linked_slice(previous, at, series)
+        if slice_index is None and place is not None:
+            slice_index = place.slice
         if slice_index is None and self._revealed:
             slice_index = self._slices.get((series.uid, self._revealed[-1]))
-        self.viewer.set_series(series, slice_index)
+        self._switch_series(series, slice_index, keep_framing=True)
         self.viewer.set_annotations(self._visible_annotations())
         self.viewer.reveal_all()
+
+    def _switch_series(self, series, slice_index: int | None, keep_framing: bool) -> None:
+        """Put a series in the viewer, keeping the place left on the one before and coming back
+        to the window, polarity (and framing) last used on this one."""
+        if self.viewer.series is series:
+            if slice_index is not None:
+                self.viewer.set_slice(slice_index)
+            return
+        if self.viewer.series is not None:
+            self._series_states[self.viewer.series.uid] = self.viewer.place()
+        self.viewer.set_series(series, slice_index)
+        place = self._series_states.get(series.uid)
+        if place is not None:
+            if not keep_framing:
+                place = replace(place, x_range=None, y_range=None)
+            self.viewer.restore_place(place, keep_slice=True)
+
+    def series_place(self, label: str):
+        """The place kept for a series of this case (None before it was left)."""
+        if self.images is None or label not in self.images.series:
+            return None
+        series = self.images.series[label]
+        if self.viewer.series is series:
+            return self.viewer.place()
+        return self._series_states.get(series.uid)
 
     def _visible_annotations(self) -> list[Annotation]:
         if self.images is None:
             return []
+        view = self._view
+        if view is None or not view.show_findings or self.case is None:
+            return []
         shown = set(self._revealed)
-        return [a for a in self.images.annotations if a.lesion_id in shown]
+        case = self.case
+        return [
+            replace(a, label=safe_label(case, a.label, a.site_id, view.show_diagnosis))
+            for a in self.images.annotations
+            if a.lesion_id in shown
+        ]
 
     def _select_series(self, label: str) -> None:
         labels = self.series_labels()
@@ -650,6 +779,7 @@ class CasePage(QWidget):
 
     def go_to_lesion(self, lesion_id: str, reveal: bool = True) -> None:
         """Show the lesion on the series and slice that show it best (marking it if asked)."""
+        reveal = reveal and self._findings_shown  # nothing is marked before the findings
         if reveal and lesion_id not in self._revealed:
             self._revealed.append(lesion_id)
         label = self._best_series_for(lesion_id)
@@ -661,8 +791,7 @@ class CasePage(QWidget):
         self.series_tabs.blockSignals(True)
         self.series_tabs.setCurrentIndex(self.series_labels().index(label))
         self.series_tabs.blockSignals(False)
-        if self.viewer.series is not series:
-            self.viewer.set_series(series, target)
+        self._switch_series(series, target, keep_framing=False)
         self.viewer.set_annotations(self._visible_annotations())
         self.viewer.reveal_all()
         self.viewer.set_slice(target)
@@ -695,12 +824,40 @@ class CasePage(QWidget):
         return True
 
     # --- findings, quiz, notes -------------------------------------------------------------
+    @property
+    def _findings_shown(self) -> bool:
+        return self._view is not None and self._view.show_findings
+
+    def _reveal(self, stage: str) -> bool:
+        """Reveal one stage (remembered for this case); False in Quiz me before the answer."""
+        if self.case is None or (self._quiz and self._answer is None):
+            return False
+        self._reveals = self._reveals.with_stage(stage)
+        if self.remember:
+            self.notes.set_revealed(self.case.id, self._reveals.stages())
+            self._show_notes_problem()
+        self._refresh()
+        return True
+
+    def revealed_stages(self) -> tuple[str, ...]:
+        return self._reveals.stages()
+
     def reveal_findings(self, mark_first: bool = True) -> None:
         """Show the findings text and lesion list (and mark the first lesion on the images)."""
-        self._findings_shown = True
-        self._fill_findings()
+        if not self._reveal("findings"):
+            return
         if mark_first:
             self.reveal_next()
+
+    def reveal_diagnosis(self) -> None:
+        """Show the diagnosis, the pattern and the outcome (the title becomes the real one)."""
+        self._reveal("diagnosis")
+
+    def reveal_discussion(self) -> None:
+        """Show the teaching points, the differentials and the references."""
+        if "diagnosis" not in self._reveals.stages():
+            self._reveal("diagnosis")
+        self._reveal("discussion")
 
     def reveal_next(self) -> str | None:
         """Mark the next lesion on the images; returns its id (None when all are shown)."""
@@ -708,7 +865,7 @@ class CasePage(QWidget):
             return None
         if not self._findings_shown:
             self.reveal_findings()
-            return self._revealed[-1] if self._revealed else None
+            return self._revealed[-1] if self._revealed and self._findings_shown else None
         for lesion in self.case.lesions:
             if lesion.id not in self._revealed:
                 self.go_to_lesion(lesion.id)
@@ -731,14 +888,14 @@ class CasePage(QWidget):
         self.go_to_lesion(item.data(Qt.ItemDataRole.UserRole))
 
     def _map_site_clicked(self, site_id: str) -> None:
-        if self.case is None:
-            return
+        if self.case is None or not self._view.lit_sites:
+            return  # Quiz me: the map gives nothing away, a click neither
         lesions = self.case.lesions_at(site_id)
         if lesions:
             self.go_to_lesion(lesions[0].id, reveal=self._findings_shown)
 
     def _diagnosis_hidden(self) -> bool:
-        return self._quiz and self._answer is None
+        return self._view is None or not self._view.show_diagnosis
 
     def set_quiz_mode(self, on: bool) -> None:
         if self._quiz == bool(on):
@@ -749,8 +906,10 @@ class CasePage(QWidget):
         self.quiz_toggle.blockSignals(False)
         self._answer = None
         if self.case is not None:
-            self._update_titles()
-            self._fill_diagnosis()
+            if self._quiz:
+                self._revealed = []
+                self.viewer.clear_selection()
+            self._refresh()
         self.quizChanged.emit(self._quiz)
 
     def quiz_mode(self) -> bool:
@@ -772,8 +931,10 @@ class CasePage(QWidget):
                 "the answer is below."
             )
         self.feedback_label.setText(text)
-        self._update_titles()
-        self._fill_diagnosis()
+        self._revealed = [lesion.id for lesion in self.case.lesions]  # all outlined now
+        self._refresh()
+        if self.case.lesions and self.images is not None:
+            self.go_to_lesion(self.case.lesions[0].id)
         return right
 
     def diagnosis_visible(self) -> bool:

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from cnoatlas.domain.scores import (
     JANSSON_NOTE,
     JANSSON_PREDICTORS,
     JANSSON_SOURCE,
     NBODS_COHORT,
+    NBODS_CUTOFF,
     NBODS_ITEMS,
     jansson_prefill,
     nbods_from_criteria,
@@ -38,12 +39,48 @@ def _text(text: str, muted: bool = False, name: str | None = None) -> QLabel:
     return label
 
 
+class WrappedCheck(QWidget):
+    """A check box whose text wraps (a QCheckBox's does not, and a long item would widen the
+    whole reading column past a laptop screen). Clicking the text toggles it too."""
+
+    toggled = Signal(bool)
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+        self.box = QCheckBox()
+        self.box.setAccessibleName(text)
+        self.box.toggled.connect(self.toggled)
+        self.label = QLabel(html.escape(text))
+        self.label.setWordWrap(True)
+        self.label.mousePressEvent = lambda _event: self.box.toggle()
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(6)
+        row.addWidget(self.box, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.label, 1)
+
+    def text(self) -> str:
+        return self._text
+
+    def isChecked(self) -> bool:
+        return self.box.isChecked()
+
+    def setChecked(self, on: bool) -> None:
+        self.box.setChecked(on)
+
+    def setToolTip(self, text: str) -> None:
+        self.box.setToolTip(text)
+        self.label.setToolTip(text)
+
+
 class ReasoningPanel(QWidget):
     """NBODS (editable items, total against the cut-off) and the Jansson checklist."""
 
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("caseReasoning")
+        self._explained = True  # the total says which diagnosis it favours
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
@@ -53,10 +90,10 @@ class ReasoningPanel(QWidget):
                 "osteomyelitis. Items start from this case's data; change any of them."
             )
         )
-        self.nbods_boxes: dict[str, QCheckBox] = {}
+        self.nbods_boxes: dict[str, WrappedCheck] = {}
         self.nbods_notes: dict[str, QLabel] = {}
         for key, text, weight in NBODS_ITEMS:
-            box = QCheckBox(f"{text}  ({weight} points)")
+            box = WrappedCheck(f"{text}  ({weight} points)")
             box.setObjectName(f"nbods-{key}")
             box.toggled.connect(self._update_total)
             note = _text("", muted=True)
@@ -86,9 +123,9 @@ class ReasoningPanel(QWidget):
                 "published odds ratios (no points, no total)."
             )
         )
-        self.jansson_boxes: dict[str, QCheckBox] = {}
+        self.jansson_boxes: dict[str, WrappedCheck] = {}
         for key, text, odds in JANSSON_PREDICTORS:
-            box = QCheckBox(f"{text}  (odds ratio {odds:g})")
+            box = WrappedCheck(f"{text}  (odds ratio {odds:g})")
             box.setObjectName(f"jansson-{key}")
             layout.addWidget(box)
             self.jansson_boxes[key] = box
@@ -137,5 +174,17 @@ class ReasoningPanel(QWidget):
             femur=met["femur"],
         )  # fmt: skip
 
+    def set_explained(self, on: bool) -> None:
+        """Whether the total says which diagnosis it favours; a case page keeps that for the
+        diagnosis reveal and shows the points against the cut-off until then."""
+        self._explained = bool(on)
+        self._update_total()
+
     def _update_total(self) -> None:
-        self.total_label.setText(f"<b>Total {html.escape(self.result().verdict())}</b>")
+        result = self.result()
+        if self._explained:
+            text = result.verdict()
+        else:
+            side = "above" if result.above_cutoff else "not above"
+            text = f"{result.points} points, {side} the cut-off of {NBODS_CUTOFF}."
+        self.total_label.setText(f"<b>Total {html.escape(text)}</b>")

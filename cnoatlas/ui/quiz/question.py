@@ -121,6 +121,7 @@ class QuizQuestionPanel(QWidget):
         self.viewer = None  # SeriesViewer, made when the first image question comes
         self.study: QuizStudy | None = None
         self._loader = None
+        self._loaded_series: dict[str, object] = {}  # series folder -> Series read (last two)
         self._image_marks: list = []  # ImageMark, in the order placed
 
         self.actions_box = QWidget()
@@ -255,6 +256,8 @@ class QuizQuestionPanel(QWidget):
         self._fit_viewer_height()
 
     def _show_image_box(self, on: bool) -> None:
+        if self.study is not None and self.viewer is not None and self.viewer.series is not None:
+            self._keep_series(self.study, self.viewer.series)  # reused if complete (set_study)
         self._cancel_loading()
         self.study = None
         self._image_marks = []
@@ -272,7 +275,9 @@ class QuizQuestionPanel(QWidget):
         viewer.set_marking(True)
         viewer.set_marks([])
         viewer.set_annotations([])
-        viewer.set_series(None)
+        # "Findings" would have nothing to show (and must not): it says why until the answer.
+        viewer.set_findings_note("The lesions are outlined once you answer")
+        viewer.set_series(None, empty_text=" ")  # quiet until the study is on screen
         self.image_status.setText("Preparing images…")
         self.image_status.show()
         self._update_mark_count()
@@ -300,15 +305,28 @@ class QuizQuestionPanel(QWidget):
         )
         first = int(q.answer["slice"]) if q.response == "mark" else None
         self._cancel_loading()
+        kept = self._loaded_series.get(str(study.series_dir))
+        if kept is not None and kept.fully_loaded:
+            # Read for an earlier question: on screen at once, with no loading strip.
+            viewer.set_series(kept, first)
+            return
         if synchronous:
             from cnoatlas.imaging.series import load_series
 
             result = load_series(study.series_dir)
             viewer.set_series(result.series[0] if result.series else None, first)
+            if result.series:
+                self._keep_series(study, result.series[0])
         else:
             from cnoatlas.ui.viewer.loading import load_in_background
 
             self._loader = load_in_background(viewer, study.series_dir, first)
+
+    def _keep_series(self, study: QuizStudy, series) -> None:
+        """Keep the last two studies read, so a question on the same study shows it at once."""
+        self._loaded_series[str(study.series_dir)] = series
+        while len(self._loaded_series) > 2:
+            self._loaded_series.pop(next(iter(self._loaded_series)))
 
     def _on_point(self, series_uid: str, index: int, col: float, row: float) -> None:
         from cnoatlas.ui.viewer.items import ImageMark
@@ -355,6 +373,7 @@ class QuizQuestionPanel(QWidget):
             from cnoatlas.ui.viewer.items import ImageMark
 
             viewer.set_marking(False)
+            viewer.set_findings_note("")
             viewer.set_marks(
                 [
                     ImageMark(m.slice, m.col, m.row, wrong if k in result.false_marks else right)

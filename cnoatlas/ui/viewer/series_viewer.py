@@ -5,10 +5,11 @@ with orientation markers, an info overlay, teaching annotations and the learner'
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QColor, QKeySequence, QPainterPath
+from PySide6.QtGui import QAction, QColor, QKeySequence, QPainter, QPainterPath
 from PySide6.QtWidgets import (
     QApplication,
     QBoxLayout,
@@ -65,6 +66,7 @@ VIEWER_KEYS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Cine", ("Space",)),
     ("Toggle annotations", ("A",)),
     ("Toggle labels", ("L",)),
+    ("Zoom to finding", ("Z",)),
     ("Reveal next finding", ("N",)),
     ("Header tags", ("T",)),
 )
@@ -107,6 +109,22 @@ def _crosshair() -> QPainterPath:
     return path
 
 
+@dataclass(frozen=True)
+class ViewPlace:
+    """Where a reader left a series: slice, window, grey polarity and the part of it framed."""
+
+    slice: int
+    center: float
+    width: float
+    inverted: bool
+    x_range: tuple[float, float] | None  # None: the whole image fitted
+    y_range: tuple[float, float] | None
+
+
+FINDING_ZOOM_MARGIN = 2.5  # zoom to finding: this many lesion sizes of room on each side
+FINDING_ZOOM_MIN_HALF = 24.0  # and never closer than this many pixels from centre to edge
+
+
 class SeriesViewer(QWidget):
     """One series on screen, with everything needed to read it."""
 
@@ -145,6 +163,9 @@ class SeriesViewer(QWidget):
         self._marking = False
         self._marks: list[ImageMark] = []
         self._mark_items: list = []
+        self._findings_note = ""  # why the owner keeps the findings off ("" when it does not)
+        self._value_range: tuple[float, float] | None = None
+        self._value_range_final = False
 
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setObjectName(f"{name}-canvas")
@@ -230,6 +251,13 @@ class SeriesViewer(QWidget):
             True,
         )
         self.labels_button.setChecked(True)
+        self.zoom_finding_button = tool(
+            "zoomFinding",
+            "Close-up",  # short: the bar must fit beside the slider on a laptop's case page
+            "Zoom to finding: centre and magnify the current finding (Z)",
+            self.zoom_to_finding,
+        )
+        self.zoom_finding_button.setEnabled(False)
         self.tags_button = tool(
             "tags",
             "Tags…",
@@ -253,6 +281,7 @@ class SeriesViewer(QWidget):
             self.play_button,
             self.annotations_button,
             self.labels_button,
+            self.zoom_finding_button,
             self.tags_button,
         ):
             controls.addWidget(button)
@@ -294,8 +323,9 @@ class SeriesViewer(QWidget):
             "Reset view": self.reset,
             "Invert grey": lambda: self.set_inverted(not self._inverted),
             "Cine": lambda: self.play_button.toggle(),
-            "Toggle annotations": lambda: self.annotations_button.toggle(),
             "Toggle labels": lambda: self.labels_button.toggle(),
+            "Toggle annotations": self._toggle_annotations_key,
+            "Zoom to finding": self.zoom_to_finding,
             "Reveal next finding": self.reveal_next,
             "Header tags": self.open_tag_browser,
         }
@@ -303,15 +333,21 @@ class SeriesViewer(QWidget):
             action(text, keys, slots[text])
 
     # --- public API ------------------------------------------------------------------------
-    def set_series(self, series: Series | None, first_slice: int | None = None) -> None:
-        """Show a series (its pixels may still be streaming in; call ``slice_loaded``)."""
+    def set_series(
+        self, series: Series | None, first_slice: int | None = None, empty_text: str = ""
+    ) -> None:
+        """Show a series (its pixels may still be streaming in; call ``slice_loaded``).
+
+        With None the canvas is cleared and says ``empty_text`` (default "No series loaded");
+        a caller about to load the next series passes " " for a quiet, black canvas."""
         self.stop()
         self.series = series
         self._fitted = False
+        self._value_range, self._value_range_final = None, False
         self._forget_annotation_items()
         self._spacing = series.slice_spacing if series is not None else None
         if series is None:
-            self._show_empty("No series loaded")
+            self._show_empty(empty_text or "No series loaded")
             return
         self.slider.blockSignals(True)
         self.slider.setRange(0, len(series) - 1)
@@ -372,10 +408,21 @@ class SeriesViewer(QWidget):
         return self._center, self._width
 
     def set_window(self, center: float, width: float) -> None:
-        self._center, self._width = float(center), max(float(width), 1e-3)
+        """Set the window (modality units), kept to the data's range (see clamp_window)."""
+        self._center, self._width = windowing.clamp_window(center, width, self._data_range())
         self._render()
         self._update_overlay()
         self.windowChanged.emit(self._center, self._width)
+
+    def _data_range(self) -> tuple[float, float] | None:
+        """The series' lowest and highest value (sampled), once some pixels are in."""
+        series = self.series
+        if series is None or self._placeholder_window or not series.loaded.any():
+            return None
+        if not self._value_range_final:
+            self._value_range = windowing.value_range(series.loaded_values())
+            self._value_range_final = series.fully_loaded
+        return self._value_range
 
     def inverted(self) -> bool:
         return self._inverted
@@ -390,7 +437,8 @@ class SeriesViewer(QWidget):
         self._update_overlay()
 
     def drag_window(self, dx: float, dy: float) -> None:
-        """Right-drag: right widens the window, down raises the level (as on most consoles)."""
+        """Right-drag: right widens the window, down raises the level (as on most consoles);
+        kept to the data's range by ``set_window``."""
         sensitivity = max(self._width, 1.0) / 250.0
         self.set_window(self._center + dy * sensitivity, max(1.0, self._width + dx * sensitivity))
 
@@ -403,6 +451,29 @@ class SeriesViewer(QWidget):
         self.view.setRange(xRange=x_range, yRange=y_range, padding=0)
         self._fitted = False
         self.view_changed()
+
+    def place(self) -> ViewPlace | None:
+        """Where the reader is on this series, to come back to it (``restore_place``)."""
+        if self.series is None:
+            return None
+        x_range, y_range = (None, None)
+        if not self._fitted:
+            (x0, x1), (y0, y1) = self.view.viewRange()
+            x_range, y_range = (x0, x1), (y0, y1)
+        return ViewPlace(self._index, self._center, self._width, self._inverted, x_range, y_range)
+
+    def restore_place(self, place: ViewPlace, keep_slice: bool = False) -> None:
+        """Back to a place on this series: its window, polarity, framing (and slice)."""
+        if self.series is None:
+            return
+        if not keep_slice:
+            self.set_slice(place.slice)
+        self.set_inverted(place.inverted)
+        self.set_window(place.center, place.width)
+        if place.x_range is None or place.y_range is None:
+            self.fit()
+        else:
+            self.show_region(place.x_range, place.y_range)
 
     def zoom_factor(self) -> float:
         """Screen pixels per image column (1.0 = one image pixel per screen pixel)."""
@@ -478,6 +549,74 @@ class SeriesViewer(QWidget):
 
     def labels_visible(self) -> bool:
         return self._labels_visible
+    def smooth_when_magnified(self) -> bool:
+        """Whether the image is drawn with bilinear interpolation now."""
+        return bool(self.graphics.renderHints() & QPainter.RenderHint.SmoothPixmapTransform)
+
+    def set_findings_note(self, why: str) -> None:
+        """Keep "Findings" off, saying ``why`` in its tooltip (a quiz before the answer); ""
+        gives it back."""
+        self._findings_note = why or ""
+        button = self.annotations_button
+        button.setEnabled(not self._findings_note)
+        button.setToolTip(
+            f"{self._findings_note} (A)" if self._findings_note else "Show or hide annotations (A)"
+        )
+        self._update_zoom_button()
+
+    def findings_note(self) -> str:
+        return self._findings_note
+
+    def _toggle_annotations_key(self) -> None:
+        if self.annotations_button.isEnabled():
+            self.annotations_button.toggle()
+
+    def selected_annotation_id(self) -> str | None:
+        return self._selected
+
+    def clear_selection(self) -> None:
+        self._selected = None
+        self._labels["finding"].hide()
+        self._draw_annotations()
+
+    def _zoom_candidates(self) -> list[Annotation]:
+        if self.series is None or self._findings_note or not self._annotations_visible:
+            return []
+        return [
+            a
+            for a in self._annotations
+            if (self._revealed is None or a.id in self._revealed) and self._slice_of(a) is not None
+        ]
+
+    def _update_zoom_button(self) -> None:
+        if not hasattr(self, "zoom_finding_button"):
+            return  # still being built
+        self.zoom_finding_button.setEnabled(bool(self._zoom_candidates()))
+
+    def zoom_to_finding(self) -> Annotation | None:
+        """Centre and magnify the current finding: the selected one, else the first on this
+        slice, else the first shown anywhere on the series (going to its slice)."""
+        candidates = self._zoom_candidates()
+        if not candidates:
+            return None
+        target = next((a for a in candidates if a.id == self._selected), None)
+        if target is None:
+            here = [a for a in candidates if self._slice_of(a) == self._index]
+            target = (here or candidates)[0]
+        where = self._slice_of(target)
+        if where is not None and where != self._index:
+            self.set_slice(where)
+        points = target.points()
+        cols = [c for c, _ in points]
+        rows = [r for _, r in points]
+        cx, cy = (min(cols) + max(cols)) / 2, (min(rows) + max(rows)) / 2
+        size = max(max(cols) - min(cols), max(rows) - min(rows), 4.0)
+        half = max(FINDING_ZOOM_MIN_HALF, size / 2 + FINDING_ZOOM_MARGIN * size)
+        aspect = self.series.aspect if self.series is not None else 1.0
+        self.show_region((cx - half, cx + half), (cy - half / aspect, cy + half / aspect))
+        if target.id != self._selected:
+            self.select_annotation(target.id)
+        return target
 
     def hide_all(self) -> None:
         """Teaching mode: every finding hidden until revealed one by one."""
@@ -667,6 +806,7 @@ class SeriesViewer(QWidget):
 
     def label_texts(self) -> list[str]:
         return self.label_layer.texts()
+        self._update_zoom_button()
 
     # --- marking ---------------------------------------------------------------------------
     def set_marking(self, on: bool) -> None:
@@ -855,9 +995,9 @@ class SeriesViewer(QWidget):
         for key, label in self._labels.items():
             if key != "status":
                 label.setText("")
-        self._labels["status"].setText(text)
+        self._labels["status"].setText(text.strip())
         self._labels["status"].adjustSize()
-        self._labels["status"].show()
+        self._labels["status"].setVisible(bool(text.strip()))
         self.counter.setText("–")
         self._place_overlay()
 
@@ -897,6 +1037,13 @@ class SeriesViewer(QWidget):
             self._place_overlay()
 
     def view_changed(self) -> None:
+        # Magnified, pixels are drawn with bilinear interpolation instead of square blocks;
+        # at fit or below, nearest is sharper and cheaper.
+        smooth = self.zoom_factor() > 1.0
+        hint = QPainter.RenderHint.SmoothPixmapTransform
+        if bool(self.graphics.renderHints() & hint) != smooth:
+            self.graphics.setRenderHint(hint, smooth)
+            self.graphics.viewport().update()
         self._update_scale_bar()
         if self.series is not None and self._index >= 0:
             self._update_overlay()
