@@ -45,6 +45,14 @@ _DIAGNOSIS_WORDS: dict[str, tuple[str, ...]] = {
     "osteosarcoma": ("osteosarcoma", "sarcoma"),
     "leukaemia": ("leukaemia", "leukemia"),
     "lymphoma": ("lymphoma",),
+    # The named diagnoses filed under "other" (assets/other_diagnoses.json).
+    "neuroblastoma": ("neuroblastoma",),
+    "scurvy": ("scurvy", "vitamin C deficiency"),
+    "hypophosphatasia": ("hypophosphatasia",),
+    "osteoid-osteoma": ("osteoid osteoma",),
+    "stress-injury": ("stress injury", "stress fracture", "stress reaction"),
+    "fibrous-dysplasia": ("fibrous dysplasia",),
+    "juvenile-spondyloarthritis": ("spondyloarthritis", "enthesitis-related"),
 }
 
 
@@ -105,6 +113,8 @@ class CaseView:
 def diagnosis_words(case: Case) -> tuple[str, ...]:
     """Words that would give this case's diagnosis away: its names, its pattern, its title."""
     words = [DIAGNOSES[case.diagnosis], *_DIAGNOSIS_WORDS.get(case.diagnosis, ())]
+    if case.specific_diagnosis != case.diagnosis:
+        words += [case.diagnosis_label, *_DIAGNOSIS_WORDS.get(case.specific_diagnosis, ())]
     if case.pattern and case.pattern != "unclassified":
         words.append(PATTERNS[case.pattern])
     if case.title != case.presenting_title:
