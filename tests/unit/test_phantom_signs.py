@@ -293,3 +293,31 @@ def test_no_bone_lies_outside_the_skin():
             skin = np.min([e.sdf(px, py, pz) for e in body.skin], axis=0)
             # bone may touch the skin (a subcutaneous bone) by under a quarter of a voxel
             assert (skin < 0.6).all(), (age, type(shape).__name__, lo, hi, float(skin.max()))
+
+
+@pytest.fixture(scope="module")
+def normal_spine():
+    return study([], ("sag_stir_spine",), age=11)
+
+
+def test_posterior_elements_lie_behind_the_canal_on_the_midline_slice(normal_spine):
+    """Midline sagittal STIR, L1-L4: going back from the centre of the body, the bright
+    thecal sac, then a run of marrow signal (lamina and spinous process) clearly brighter
+    than the back muscles behind its tip, as long as a good part of the process."""
+    s, body = normal_spine.series[0], normal_spine.body
+    step = s.pixel_spacing[1] / 2
+    for n in ("l1", "l2", "l3", "l4"):
+        c = body.sites[f"vertebra.{n}.body"].center
+        arch = body.sites[f"vertebra.{n}.posterior-elements"]
+        tip_y = float(arch.hi[1])
+        start = np.array([0.0, c[1], c[2]])
+        prof = profile(s, start, np.array([0.0, tip_y + 16.0, c[2]]))
+        y = c[1] + np.arange(len(prof)) * (tip_y + 16.0 - c[1]) / (len(prof) - 1)
+        muscle = float(np.median(prof[y > tip_y + 5.0]))
+        csf = runs(prof > 0.45 * FULL_VALUE)
+        assert csf, (n, prof.round())
+        csf_end = csf[0][0] + csf[0][1]
+        behind = prof[csf_end:]
+        bone = max((length for _s, length in runs(behind > 1.3 * muscle)), default=0) * step
+        assert bone >= 8.0, (n, bone, muscle, prof.round())
+        assert y[csf_end] < tip_y - 8.0  # the canal lies in front of the process, not behind

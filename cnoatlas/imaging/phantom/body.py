@@ -687,25 +687,35 @@ class _Builder:
             lam_r = max(1.8, 0.0027 * h)
             arch = canal + rot @ vec(0, rc + lam_r, 0)
             sid = f"vertebra.{n}.posterior-elements"
-            ped_l = center + rot @ vec(width * 0.35, dep / 2, 0)
-            ped_r = center + rot @ vec(-width * 0.35, dep / 2, 0)
-            spin_len = {"c": 0.01, "t": 0.014, "l": 0.014}[region] * h
-            tip = arch + rot @ vec(0, spin_len, -(0.6 if region == "t" else 0.2) * spin_len)
-            tp_len = {"c": 0.012, "t": 0.018, "l": 0.022}[region] * h
+            bone = f"vertebra.{n}"
             f = self.ff("axial")
-            for a, b in (
-                (ped_l, arch + rot @ vec(lam_r, 0, 0)),
-                (ped_r, arch - rot @ vec(lam_r, 0, 0)),
-            ):
-                self.bone(sid, f"vertebra.{n}", Capsule(a, b, lam_r * 1.2, lam_r), f, 0.8,
+            # the neural arch round the canal: pedicles straight back from the body, the
+            # articular pillars (facets, touching the next level's), the laminae closing the
+            # canal behind and meeting in the midline, the spinous process and the transverse
+            # processes; a midline sagittal slice shows lamina and spinous process behind the
+            # thecal sac, a parasagittal one the pedicles and the column of facets
+            pillar_x = rc + 0.9 * lam_r
+            for s in (1, -1):
+                root = center + rot @ vec(s * width * 0.3, dep / 2 - 1.0, 0)
+                pillar = canal + rot @ vec(s * pillar_x, 0.3 * rc, 0)
+                self.bone(sid, bone, Capsule(root, pillar, lam_r * 1.25, lam_r * 1.1), f, 0.8,
                           axis=tangent, radius=lam_r)  # fmt: skip
-            self.bone(sid, f"vertebra.{n}", Capsule(arch, tip, lam_r * 1.5, lam_r * 1.2), f, 0.8)
+                facet = Box(pillar + rot @ vec(0, 0.2 * rc, 0),
+                            vec(1.2 * lam_r, 1.4 * lam_r, 0.47 * (hgt + disc)), lam_r * 0.9, rot)  # fmt: skip
+                self.bone(sid, bone, facet, f, 0.8)
+                self.bone(sid, bone, _plate(pillar + rot @ vec(0, 0.4 * rc, 0), arch, tangent,
+                                            0.8 * lam_r, 0.33 * hgt), f, 0.7)  # fmt: skip
+            spin_len = {"c": 0.01, "t": 0.015, "l": 0.015}[region] * h
+            slope = {"c": 0.25, "t": 0.85, "l": 0.1}[region]
+            tip = arch + rot @ vec(0, spin_len, -slope * spin_len)
+            spin_h = {"c": 0.22, "t": 0.2, "l": 0.34}[region] * hgt
+            self.bone(sid, bone, _plate(arch - rot @ vec(0, 0.5 * lam_r, 0), tip, tangent,
+                                        0.85 * lam_r, spin_h), f, 0.8)  # fmt: skip
+            tp_len = {"c": 0.012, "t": 0.018, "l": 0.022}[region] * h
             for s in (1, -1):
                 base = center + rot @ vec(s * width * 0.4, dep / 2 + rc, 0)
                 end = base + rot @ vec(s * tp_len, tp_len * (0.45 if region == "t" else 0.1), 0)
-                self.bone(
-                    sid, f"vertebra.{n}", Capsule(base, end, lam_r * 1.1, lam_r * 0.8), f, 0.8
-                )
+                self.bone(sid, bone, Capsule(base, end, lam_r * 1.1, lam_r * 0.8), f, 0.8)
             spine[n].append(canal)
             spine[n].append(rc)
         # spinal canal and cord, from the skull base to the sacrum
@@ -1121,6 +1131,17 @@ class _Builder:
                 rr = r * (0.85 - 0.12 * k)
                 self.bone(f"phalanges-hand.{side}", f"phalanges-hand.{side}",
                           Capsule(a, b, rr, rr * 0.85), f, 0.6)  # fmt: skip
+
+
+def _plate(a, b, up, half_thick, half_height) -> Box:
+    """A flat bony plate from a to b (a lamina, a spinous process): ``half_height`` along
+    ``up`` (made square to a-b) and ``half_thick`` across both, rounded at its edges."""
+    u = unit(b - a)
+    w = unit(up - np.dot(up, u) * u)
+    v = np.cross(w, u)
+    length = float(np.linalg.norm(b - a))
+    half = vec(length / 2 + half_thick, half_thick, max(half_height, half_thick))
+    return Box((a + b) / 2, half, 0.9 * half_thick, np.stack([u, v, w], axis=1))
 
 
 def _trunk(a, b, ra, rb, da, db) -> OvalFrustum:
