@@ -321,3 +321,53 @@ def test_posterior_elements_lie_behind_the_canal_on_the_midline_slice(normal_spi
         bone = max((length for _s, length in runs(behind > 1.3 * muscle)), default=0) * step
         assert bone >= 8.0, (n, bone, muscle, prof.round())
         assert y[csf_end] < tip_y - 8.0  # the canal lies in front of the process, not behind
+
+
+@pytest.fixture(scope="module")
+def normal_pelvis():
+    return study([], ("cor_stir_wb", "cor_t1_wb"), age=11, sex="M")
+
+
+def _line(series, a, b, n=40) -> np.ndarray:
+    """Stored values at n points from a to b, each on its nearest slice (a line that crosses
+    slices, e.g. along a femoral neck)."""
+    return np.array([series.pixels[index(series, a + t * (b - a))] for t in np.linspace(0, 1, n)],
+                    dtype=float)  # fmt: skip
+
+
+def test_femoral_neck_is_bone_all_the_way_from_the_head_to_the_shaft(normal_pelvis):
+    """Coronal T1: from the centre of the femoral head along the neck to the intertrochanteric
+    region every sample reads as marrow or the thin growth plate, never as the muscle or fat of
+    a gap; the trochanter lies lateral to the neck."""
+    t1 = next(s for s in normal_pelvis.series if s.key == "cor_t1_wb")
+    body = normal_pelvis.body
+    for side in ("left", "right"):
+        neck = body.sites[f"femur.{side}.proximal-metaphysis"]
+        inter = body.sites[f"femur.{side}.intertrochanteric"]
+        troch = body.sites[f"femur.{side}.greater-trochanter"]
+        thigh = body.sites[f"femur.{side}.diaphysis"].center
+        muscle = float(np.median(roi(t1, thigh + np.array([0, -0.03, 0]) * body.height, 2)))
+        line = _line(t1, neck.joint, inter.center)
+        assert (line > 1.25 * muscle).mean() >= 0.85, (side, muscle, line.round())
+        assert max((n for _s, n in runs(line < 1.05 * muscle)), default=0) <= 2, line.round()
+        sign = 1 if side == "left" else -1
+        assert sign * (troch.center[0] - neck.center[0]) > 0
+
+
+def test_sacral_foramina_are_dark_gaps_between_the_bodies_and_the_alae(normal_pelvis):
+    """Coronal STIR through each anterior sacral foramen: across the sacrum the signal dips
+    (fat round a nerve root, suppressed) between the marrow of the body and of the ala."""
+    stir = next(s for s in normal_pelvis.series if s.key == "cor_stir_wb")
+    pts = normal_pelvis.body.points
+    seen = 0
+    for key, p in pts.items():
+        if not key.startswith("sacral-foramen.s") or key[16] not in "12":
+            continue
+        centre = np.array([0.0, p[1], p[2]])
+        across = profile(stir, centre, p + (p - centre) * 0.9, width=0)
+        body_marrow = float(np.median(across[: len(across) // 4]))
+        ala = float(np.median(across[-len(across) // 6 :]))
+        gap = float(across[len(across) // 3 : 2 * len(across) // 3].min())
+        assert gap < 0.6 * min(body_marrow, ala), (key, body_marrow, gap, ala, across.round())
+        seen += 1
+    assert seen == 4

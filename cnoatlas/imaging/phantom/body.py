@@ -19,6 +19,7 @@ from cnoatlas.imaging.phantom.shapes import (
     Capsule,
     Dome,
     Ellipsoid,
+    Loft,
     OvalFrustum,
     Shape,
     Sweep,
@@ -101,6 +102,7 @@ class Body:
     landmarks: dict[str, float]
     bone_outer: list[Shape]  # every cortex outline (to keep soft-tissue lesions out of bone)
     skin: list[Shape] = field(default_factory=list)  # the body's outer envelope (union)
+    points: dict[str, np.ndarray] = field(default_factory=dict)  # named anatomical points
 
     def bone_marrow(self, bone: str) -> list[Shape]:
         return [s for g in self.sites.values() if g.bone == bone for s in g.marrow]
@@ -127,6 +129,7 @@ class _Builder:
         self.sites: dict[str, SiteGeometry] = {}
         self.bone_outer: list[Shape] = []
         self.skin: list[Shape] = []
+        self.points: dict[str, np.ndarray] = {}
         self.h = stature_mm(age, sex)
 
     # -- marrow by age and site ------------------------------------------------------------
@@ -298,7 +301,8 @@ class _Builder:
         for side, s in SIDES:
             self.leg(side, s, lm, x_hip, x_knee, x_ankle, r_head_f, femur)
             self.arm(side, s, lm, x_sh, z_sh)
-        return Body(age, sex, h, self.parts, self.sites, lm, self.bone_outer, self.skin)
+        return Body(age, sex, h, self.parts, self.sites, lm, self.bone_outer, self.skin,
+                    self.points)
 
     def spine_levels(self, z_s1, z_c1, depth):
         """Centre, tangent and body height of every vertebra from C1 down to L5."""
@@ -858,44 +862,61 @@ class _Builder:
         h, age = self.h, self.age
         z_hip, z_s1 = lm["z_hip"], lm["z_s1"]
         f = self.ff("axial")
-        # sacrum: five fused segments curving backwards, then the coccyx
+        # sacrum: lofted through its transverse sections from the top of S1 (alae out to the
+        # sacroiliac joints) down to the apex, curving backwards; the unfused segments keep
+        # thin discs between them and the sacral foramina open beside each of those levels
         l5c, l5h = spine["l5"][0], spine["l5"][1]
         top = l5c - spine["l5"][3] * (l5h / 2 + spine["l5"][2])
         seg_len = (z_s1 - (z_hip - 0.035 * h)) / 5
         pos = top
-        sac_shapes, sac_marrow = [], []
+        centres, tangents = [top], []
         for i in range(5):
             tangent = unit(vec(0, 0.18 + 0.22 * i, -1))
-            c = pos + tangent * seg_len / 2
-            w = float(np.interp(i, (0, 1, 4), (0.039, 0.032, 0.013))) * h  # alae to apex
-            d = float(np.interp(i, (0, 4), (0.018, 0.008))) * h
-            box = Box(
-                c, vec(w, d / 2, seg_len / 2 * 1.05), 2.0, frame(tangent, np.array([1.0, 0, 0]))
-            )
-            self.parts.append(Part(box, "cortex", "sacrum"))
-            inner = shrink(box, 1.0)
-            self.parts.append(Part(inner, "marrow", "sacrum", ff=f))
-            self.bone_outer.append(box)
-            sac_shapes.append(box)
-            sac_marrow.append(inner)
-            if i < 4 and age < 15:
-                self.add(Box(pos + tangent * seg_len, vec(w * 0.35, d / 2 * 0.8, 0.8), 0.4,
-                             frame(tangent, np.array([1.0, 0, 0]))), "disc")  # fmt: skip
+            tangents.append(tangent)
             if i == 1:  # the thecal sac ends at about S2, behind the sacral bodies
-                s2 = pos + tangent * seg_len * 0.6 + vec(0.0, d / 2 + 0.004 * h, 0.0)
+                d1 = 0.0155 * h
+                s2 = pos + tangent * seg_len * 0.6 + vec(0.0, d1 / 2 + 0.004 * h, 0.0)
             pos = pos + tangent * seg_len
+            centres.append(pos)
+        widths = np.array([0.041, 0.038, 0.029, 0.02, 0.014, 0.008]) * h  # half widths
+        depths = np.array([0.018, 0.0155, 0.013, 0.011, 0.0095, 0.008]) * h  # full AP depth
+        rows, halfs = [], []
+        for i, c in enumerate(centres):
+            t = unit(tangents[min(i, 4)] + tangents[max(i - 1, 0)])
+            ey = unit(vec(0, 1, 0) - np.dot(vec(0, 1, 0), t) * t)
+            d = depths[i] / 2
+            edge = 0.55 * d
+            xs = np.array([-1.0, -0.55, 0.0, 0.55, 1.0]) * (widths[i] - edge)
+            back = np.array([0.45, 0.15, 0.0, 0.15, 0.45]) * d  # the alae sit further back
+            rows.append([c + vec(x, 0, 0) + ey * b for x, b in zip(xs, back, strict=True)])
+            halfs.append([edge, 0.85 * d, d, 0.85 * d, edge])
+        sacrum = Loft(np.array(rows), np.array(halfs))
+        sac_marrow = shrink(sacrum, 1.0)
+        self.parts.append(Part(sacrum, "cortex", "sacrum"))
+        self.parts.append(Part(sac_marrow, "marrow", "sacrum", ff=f))
+        self.bone_outer.append(sacrum)
+        self.site("sacrum", "sacrum", [sacrum], [sac_marrow], vec(0, 0.3, -1), 0.02 * h)
+        for i in range(1, 5):
+            c, t = centres[i], unit(tangents[i - 1] + tangents[i])
+            rot = frame(t, np.array([1.0, 0, 0]))
+            ey = rot[:, 1]
+            if age < 15:  # the discs between the unfused sacral bodies
+                self.add(Box(c, vec(widths[i] * 0.32, depths[i] / 2 * 0.8, 0.8), 0.4, rot), "disc")
+            r_for = float(np.interp(i, (1, 4), (0.0036, 0.0022))) * h
+            for sx in (1.0, -1.0):  # the anterior sacral foramina: a nerve root in fat
+                fc = c + vec(sx * 0.5 * widths[i], 0, 0)
+                self.points[f"sacral-foramen.s{i}.{'left' if sx > 0 else 'right'}"] = fc
+                way = Capsule(fc - ey * depths[i] * 0.6, fc + ey * depths[i] * 0.6, r_for, r_for)
+                self.add(way, "adipose")
+                self.parts.append(Part(Capsule(way.a, way.b, 0.4 * r_for, 0.4 * r_for), "cord",
+                                       alpha=0.8))  # fmt: skip
         l5_canal, l5_rc = spine["l5"][4], spine["l5"][5]
         self.add(Capsule(l5_canal, s2, l5_rc, 0.35 * l5_rc), "csf")
         for k in (-1.0, 0.0, 1.0):  # nerve roots of the cauda equina, faint lines in the sac
             root_top = spine["l2"][4] + vec(k * 0.25 * l5_rc, 0.0, 0.0)
             root = Capsule(root_top, s2 + vec(k * 0.1 * l5_rc, 0.0, 0.0), 0.7, 0.6)
             self.parts.append(Part(root, "cord", alpha=0.6))
-        self.site("sacrum", "sacrum", sac_shapes, sac_marrow, vec(0, 0.3, -1), 0.02 * h)
         t0 = unit(vec(0, 0.18, -1))
-        for s in (1.0, -1.0):  # the alae of S1-S2 reaching out to the sacroiliac joints
-            ala = top + t0 * seg_len * 1.0 + vec(s * 0.022 * h, 0.004 * h, 0.0)
-            self.bone("sacrum", "sacrum", Ellipsoid(ala, vec(0.021, 0.01, 0.014) * h, rot_y(s * 15)),
-                      f, 1.0)  # fmt: skip
         tail = pos + unit(vec(0, 0.15, -1)) * 0.015 * h
         self.bone("coccyx", "coccyx", Capsule(pos, tail, 0.005 * h, 0.003 * h), f, 0.8)
         sac_top_z = top[2]
@@ -906,28 +927,36 @@ class _Builder:
             body_c = head + vec(-s * 0.05 * r_head, 0.2 * r_head, 1.35 * r_head)
             # the wing fans up and out from the acetabular roof to the crest (about L4), its
             # blade facing forwards and inwards
-            roof = head + vec(0.0, 0.1 * r_head, 1.6 * r_head)
-            crest = vec(s * (bi_iliac / 2 - 0.02 * h), 0.1 * depth, z_hip + 0.084 * h)
-            fan = unit(crest - roof)
-            wing_c = (roof + crest) / 2
-            span = float(np.linalg.norm(crest - roof)) / 2 + 0.006 * h
             si_y = float((top + t0 * seg_len * 1.2)[1]) + 0.006 * h  # beside S1-S2
             si_c = vec(s * 0.042 * h, si_y, sac_top_z - 0.025 * h)
             sid = f"ilium.{side}"
             self.bone(sid, sid, Ellipsoid(body_c, vec(1.05, 1.1, 1.2) * r_head), f, 1.2)
-            blade = rot_z(s * 30) @ frame(fan, vec(0.0, 1.0, 0.0))
-            self.bone(sid, sid, Ellipsoid(wing_c, vec(0.04 * h, 0.0055 * h, span), blade), f, 1.3)
-            self.bone(sid, sid, Capsule(roof, wing_c, 0.9 * r_head, 0.006 * h), f, 1.3)
+            # the wing lofted from the supra-acetabular body up to the crest (about L4/L5):
+            # each section runs from the anterior iliac spines back to the posterior ilium at
+            # the sacroiliac joint; it flares outwards as it rises, thin in the iliac fossa,
+            # thicker along the crest and behind, convex outwards in an axial slice
+            zc = z_hip + 0.084 * h
+            sections = (
+                (z_hip + 0.022 * h, (0.056, 0.057, 0.055, 0.051, 0.047), (0.0, 0.006, 0.004, 0.003, 0.006)),
+                (z_hip + 0.05 * h, (0.063, 0.065, 0.06, 0.054, 0.05), (0.016, 0.004, 0.0, 0.0, -0.008)),
+                (zc, (0.068, 0.07, 0.064, 0.055, 0.045), (-0.016, 0.0, 0.004, -0.006, -0.026)),
+            )  # fmt: skip
+            ys = (((-0.3, -0.12, 0.05, 0.2, 0.35), (-0.42, -0.18, 0.08, 0.3, 0.5),
+                   (-0.55, -0.25, 0.08, 0.38, 0.62)))  # fmt: skip
+            thick = ((0.0065, 0.0065, 0.0065, 0.0065, 0.007), (0.003, 0.0028, 0.0028, 0.0035, 0.006),
+                     (0.0035, 0.0032, 0.0032, 0.004, 0.0055))  # fmt: skip
+            rows = [[vec(s * x * h, yy * depth, z0 + dz * h) for x, yy, dz in zip(xr, yr, dzr, strict=True)]
+                    for (z0, xr, dzr), yr in zip(sections, ys, strict=True)]  # fmt: skip
+            wing = Loft(np.array(rows), np.array(thick) * h)
+            self.bone(sid, sid, wing, f, 1.1)
             self.bone(sid, sid, Ellipsoid(si_c + vec(s * 0.012 * h, 0, 0), vec(0.013 * h, 0.017 * h, 0.03 * h), rot_z(-s * 25)), f, 1.2)  # fmt: skip
             # the posterior ilium: up to the posterior crest, and down as the thick buttress
             # above the greater sciatic notch to the acetabulum
-            crest_post = vec(s * (bi_iliac / 2 - 0.024 * h), 0.5 * depth, z_hip + 0.08 * h)
             si_ilium = si_c + vec(s * 0.012 * h, 0.0, 0.008 * h)
-            self.bone(sid, sid, Capsule(si_ilium, crest_post, 0.011 * h, 0.007 * h), f, 1.3)
             buttress = head + vec(s * 0.15 * r_head, 0.75 * r_head, 1.1 * r_head)
             self.bone(sid, sid, Capsule(si_ilium - vec(0, 0, 0.02 * h), buttress, 0.008 * h,
                                         0.65 * r_head), f, 1.3)  # fmt: skip
-            self.sites[sid].center = wing_c
+            self.sites[sid].center = wing.center()
             # sacroiliac joint: a thin cartilage sheet between sacrum and ilium
             sij = Ellipsoid(si_c, vec(0.0016 * h, 0.016 * h, 0.03 * h), rot_z(-s * 25))
             self.add(sij, "cartilage", f"sacroiliac-joint.{side}")
@@ -967,6 +996,9 @@ class _Builder:
         femur = f"femur.{side}"
         plate_c = head + neck_dir * r_head * 0.62
         neck = Capsule(plate_c, neck_end, 0.62 * r_head, 0.6 * r_head, flat=True)
+        # the head's cartilage first, so the neck's bone runs right up to the growth plate
+        cart = float(np.interp(self.age, (3, 16), (0.25, 0.1)))
+        self.add(Ellipsoid(head, vec(1, 1, 1) * r_head), "cartilage", f"{femur}.proximal-epiphysis")
         g = self.bone(f"{femur}.proximal-metaphysis", femur, neck, f_axial, 1.0, axis=neck_dir,
                       radius=0.6 * r_head)  # fmt: skip
         g.physis, g.joint = plate_c, head
@@ -975,8 +1007,6 @@ class _Builder:
         troch = neck_end + vec(s * 0.01 * h, 0.004 * h, 0.006 * h)
         g = self.bone(f"{femur}.greater-trochanter", femur, Ellipsoid(troch, vec(0.0085, 0.009, 0.011) * h),
                       self.ff("epiphysis"), 1.0)  # fmt: skip
-        cart = float(np.interp(self.age, (3, 16), (0.25, 0.1)))
-        self.add(Ellipsoid(head, vec(1, 1, 1) * r_head), "cartilage", f"{femur}.proximal-epiphysis")
         nucleus = Ellipsoid(head - neck_dir * 0.12 * r_head, vec(1, 1, 1) * r_head * (0.95 - cart))
         g = self.bone(f"{femur}.proximal-epiphysis", femur, nucleus, self.ff("epiphysis"), 0.8,
                       axis=neck_dir, radius=r_head, physis=plate_c, joint=head)  # fmt: skip
@@ -1155,7 +1185,7 @@ def _trunk(a, b, ra, rb, da, db) -> OvalFrustum:
 def _center(shape: Shape) -> np.ndarray:
     if isinstance(shape, Capsule):
         return (shape.a + shape.b) / 2
-    if isinstance(shape, Dome | Sweep):
+    if isinstance(shape, Dome | Sweep | Loft):
         return shape.center()
     return np.asarray(shape.c, dtype=np.float64)
 
@@ -1171,6 +1201,8 @@ def _grow(shape: Shape, factor: float) -> Shape:
         return Dome(shape.c, np.asarray(shape.radii) * factor, shape.rot, shape.power)
     if isinstance(shape, Sweep):
         return Sweep(shape.points, np.asarray(shape.radii) * factor, shape.thin, shape.flat)
+    if isinstance(shape, Loft):
+        return Loft(shape.rows, np.asarray(shape.half) * factor)
     return Box(shape.c, np.asarray(shape.half) * factor, shape.round, shape.rot)
 
 
