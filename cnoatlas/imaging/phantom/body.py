@@ -301,8 +301,9 @@ class _Builder:
         for side, s in SIDES:
             self.leg(side, s, lm, x_hip, x_knee, x_ankle, r_head_f, femur)
             self.arm(side, s, lm, x_sh, z_sh)
-        return Body(age, sex, h, self.parts, self.sites, lm, self.bone_outer, self.skin,
-                    self.points)
+        return Body(
+            age, sex, h, self.parts, self.sites, lm, self.bone_outer, self.skin, self.points
+        )
 
     def spine_levels(self, z_s1, z_c1, depth):
         """Centre, tangent and body height of every vertebra from C1 down to L5."""
