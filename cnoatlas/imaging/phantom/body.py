@@ -554,6 +554,23 @@ class _Builder:
             self.parts.append(
                 Part(shape, tissue, alpha=0.35 if tissue == "fluid" else 0.8, soft=2.5)
             )
+        # the pelvis: fat of the pelvic cavity and the mesentery with loops of small bowel and
+        # the sigmoid in it, the rectum in front of the sacrum (not a solid block of muscle)
+        pelvic = vec(0.0, 0.05 * depth, lm["z_hip"] + 0.03 * h)
+        pelvic_r = vec(0.045 * h, 0.55 * depth, 0.05 * h)
+        self.parts.append(Part(Ellipsoid(pelvic, pelvic_r), "adipose", alpha=0.6, soft=4.0))
+        for _ in range(12):
+            u = self.rng.normal(size=3)
+            u *= self.rng.random() ** (1 / 3) * 0.8 / np.linalg.norm(u)
+            size = self.rng.uniform(0.006, 0.01) * h
+            tissue = ("fluid", "bowel", "bowel", "muscle")[int(self.rng.integers(4))]
+            shape = Ellipsoid(pelvic + u * pelvic_r, vec(1.0, 0.8, 1.1) * size)
+            self.parts.append(
+                Part(shape, tissue, alpha=0.35 if tissue == "fluid" else 0.75, soft=2.0)
+            )
+        rectum = Capsule(vec(0.0, 0.5 * depth, lm["z_hip"] + 0.02 * h),
+                         vec(0.0, 0.3 * depth, lm["z_hip"] - 0.045 * h), 0.009 * h, 0.008 * h)  # fmt: skip
+        self.parts.append(Part(rectum, "bowel", alpha=0.85, soft=1.0))
         for _side, s in SIDES:  # psoas muscles beside the lumbar spine
             top = vec(s * 0.022 * h, 0.3 * depth, spine["t12"][0][2])
             bottom = vec(s * 0.05 * h, -0.15 * depth, lm["z_hip"] - 0.01 * h)

@@ -21,6 +21,10 @@ SEQUENCES = {
     "dwi_wb": ("COR DWI b800", "dwi", "coronal", "body"),
     "sag_stir_spine": ("SAG STIR SPINE", "stir", "sagittal", "spine"),
     "sag_stir_feet": ("SAG STIR FEET", "stir", "sagittal", "feet"),
+    "ax_stir_pelvis": ("AX STIR PELVIS", "stir", "axial", "pelvis"),
+    "ax_t1_pelvis": ("AX T1 PELVIS", "t1", "axial", "pelvis"),
+    "ax_stir_knees": ("AX STIR KNEES", "stir", "axial", "knees"),
+    "ax_t1_knees": ("AX T1 KNEES", "t1", "axial", "knees"),
 }
 FULL_VALUE = 2600.0  # stored value of the reference signal; BitsStored is 12
 
@@ -145,6 +149,38 @@ def sagittal_grid(body: Body, region: str, scale: float = 1.0) -> Grid:
     zs = z1 - px * np.arange(rows)
     ys = y_mid - px * (cols - 1) / 2 + px * np.arange(cols)
     return Grid((0, 2, 1), (xs, zs, ys), thk)
+
+
+def axial_grid(body: Body, region: str, scale: float = 1.0) -> Grid:
+    """Axial slices viewed from the feet: rows run anterior to posterior (+y), columns from the
+    patient's right to left (+x), so the patient's left is on the right of the image
+    (ImageOrientationPatient 1\\0\\0\\0\\1\\0); slices follow that orientation's normal,
+    from the feet towards the head."""
+    lm, h = body.landmarks, body.height
+    depth = lm["depth"]
+    if region == "pelvis":  # iliac crests to below the ischial tuberosities
+        z0, z1 = lm["z_hip"] - 0.065 * h, lm["z_hip"] + 0.095 * h
+        thk = 6.0 if h > 1200 else 5.0
+        x_half = 0.15 * h + 10.0  # the forearms and hands lie beside the hips
+        y0, y1 = -1.3 * depth, 1.35 * depth
+        cols = 320
+    else:  # both knees: distal femoral metaphyses to proximal tibial metaphyses
+        z0, z1 = lm["z_knee"] - 0.045 * h, lm["z_knee"] + 0.055 * h
+        thk = 5.0 if h > 1200 else 4.0
+        x_half = 0.085 * h + 10.0
+        y0, y1 = -0.05 * h, 0.05 * h
+        cols = 256
+    cols = round(cols * scale)
+    px = round(2 * x_half / cols, 3)
+    rows = int(np.ceil((y1 - y0) / px / 16) * 16)
+    n = int(np.ceil((z1 - z0) / thk))
+    if scale < 1.0:
+        n = max(4, round(n * scale))
+        thk = (z1 - z0) / n
+    zs = z0 + thk / 2 + thk * np.arange(n)
+    ys = (y0 + y1) / 2 - px * (rows - 1) / 2 + px * np.arange(rows)
+    xs = -px * (cols - 1) / 2 + px * np.arange(cols)
+    return Grid((2, 1, 0), (zs, ys, xs), thk)
 
 
 @dataclass

@@ -38,6 +38,7 @@ from cnoatlas.imaging.phantom.render import (
     SEQUENCES,
     Grid,
     Raster,
+    axial_grid,
     coil_gain,
     coronal_grid,
     finish,
@@ -270,11 +271,12 @@ def generate_study(
         _name, weighting, plane, region = SEQUENCES[key]
         gkey = f"{plane}-{region}"
         if gkey not in grids:
-            grid = (
-                coronal_grid(body, scale)
-                if plane == "coronal"
-                else sagittal_grid(body, region, scale)
-            )
+            if plane == "coronal":
+                grid = coronal_grid(body, scale)
+            elif plane == "axial":
+                grid = axial_grid(body, region, scale)
+            else:
+                grid = sagittal_grid(body, region, scale)
             grids[gkey] = (grid, [])
         if weighting not in grids[gkey][1]:
             grids[gkey][1].append(weighting)
