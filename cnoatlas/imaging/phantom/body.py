@@ -186,7 +186,8 @@ class _Builder:
 
     # -- long bones --------------------------------------------------------------------------
     def long_bone(self, name, side, top, bottom, r_shaft, r_top, r_bottom, *, epi=0.07, meta=0.13,
-                  skip_top=False, level_bottom=False, epi_bottom=None):  # fmt: skip
+                  skip_top=False, level_bottom=False, epi_bottom=None, ap_top=0.85,
+                  ap_bottom=0.85):  # fmt: skip
         """Epiphyses, physes, metaphyses and diaphysis between the joint centres top/bottom."""
         bone = f"{name}.{side}"
         axis = unit(bottom - top)
@@ -237,16 +238,16 @@ class _Builder:
         self.parts += cortex_parts + marrow_parts
         # the knee's growth plate and joint line are level even though the femur is oblique
         down = unit(axis * 0.3 + vec(0.0, 0.0, -0.7)) if level_bottom else axis
-        ends = [("distal-epiphysis", e2, r_bottom, p(length - e2), down)]
+        ends = [("distal-epiphysis", e2, r_bottom, p(length - e2), down, ap_bottom)]
         if not skip_top:
-            ends.insert(0, ("proximal-epiphysis", e1, r_top, p(e1), -axis))
-        for seg, e, r, plate, out in ends:
+            ends.insert(0, ("proximal-epiphysis", e1, r_top, p(e1), -axis, ap_top))
+        for seg, e, r, plate, out, ap in ends:
             # flat on the growth plate, domed towards the joint: the cartilage model, and
             # inside it the ossification centre (thin dark bony shell around fatty marrow)
             rot = frame(out, vec(1.0, 0.0, 0.0))
             height = e + 0.6 * r * cart
-            outer = Dome(plate, vec(r, r * 0.85, height), rot, 3.0)
-            nucleus = Dome(plate + out * 0.4, vec(r * (1 - cart), r * 0.85 * (1 - cart),
+            outer = Dome(plate, vec(r, r * ap, height), rot, 3.0)
+            nucleus = Dome(plate + out * 0.4, vec(r * (1 - cart), r * ap * (1 - cart),
                                                   height * (1 - 1.2 * cart)), rot, 3.0)  # fmt: skip
             sid = f"{bone}.{seg}"
             self.parts.append(Part(outer, "cartilage", sid))
@@ -1010,7 +1011,8 @@ class _Builder:
         r_f = 0.0075 * h
         joint_gap = max(3.0, 0.003 * h)
         self.long_bone("femur", side, troch_base, knee + vec(0, 0, joint_gap / 2), r_f, r_f * 1.6,
-                       0.023 * h, epi=0.065, meta=0.16, skip_top=True, level_bottom=True)  # fmt: skip
+                       0.023 * h, epi=0.065, meta=0.16, skip_top=True, level_bottom=True,
+                       ap_bottom=0.8)  # fmt: skip
         femur = f"femur.{side}"
         plate_c = head + neck_dir * r_head * 0.62
         neck = Capsule(plate_c, neck_end, 0.62 * r_head, 0.6 * r_head, flat=True)
@@ -1045,6 +1047,7 @@ class _Builder:
             epi=0.06,
             meta=0.14,
             epi_bottom=0.034,
+            ap_top=0.7,  # the tibial plateau: much wider than it is deep
         )
         tib_r = 0.024 * h
         fib_top = vec(s * (x_knee + 0.75 * tib_r), 0.3 * tib_r, lm["z_knee"] - 0.022 * h)
@@ -1061,8 +1064,17 @@ class _Builder:
         """Intercondylar notch, menisci at the joint margins, a film of joint fluid and the
         patellar tendon: what makes a coronal knee read as a joint rather than two eggs."""
         h = self.h
-        notch = Ellipsoid(knee + vec(0, 0.1 * r, 0.35 * r), vec(0.2 * r, 0.55 * r, 0.32 * r))
+        # the notch opens backwards between the condyles (bilobed in an axial slice)
+        notch = Ellipsoid(knee + vec(0, 0.5 * r, 0.4 * r), vec(0.2 * r, 0.5 * r, 0.38 * r))
         self.parts.append(Part(notch, "adipose", alpha=0.85, soft=1.0))
+        # the popliteal fossa behind the knee: fat round the popliteal artery and vein
+        fossa = knee + vec(0, 0.8 * r + 0.005 * h, 0.2 * r)
+        self.parts.append(Part(Ellipsoid(fossa, vec(0.5 * r, 0.25 * r, 0.03 * h)), "adipose",
+                               alpha=0.9, soft=1.5))  # fmt: skip
+        for dx, rv in ((-0.12 * r, 0.0028 * h), (0.14 * r, 0.0034 * h)):
+            vessel = Capsule(fossa + vec(dx, -0.05 * r, 0.03 * h), fossa + vec(dx, 0.05 * r, -0.03 * h),
+                             rv, rv)  # fmt: skip
+            self.add(vessel, "blood")
         for m in (1.0, -1.0):
             rim = Ellipsoid(knee + vec(m * 0.78 * r, 0.0, 0.0), vec(0.2 * r, 0.7 * r, 0.085 * r))
             self.add(rim, "ligament")

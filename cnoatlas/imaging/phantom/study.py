@@ -305,7 +305,14 @@ def generate_study(
             top = _WINDOW_TOP[weighting] * FULL_VALUE
         elif weighting != "dwi":  # soft tissue must stay readable
             top = min(top, _WINDOW_TOP[weighting] * FULL_VALUE)
-        window = (round(top * 0.5), round(top))
+        # STIR: the window starts a little below zero so that muscle (a sixth of a lesion's
+        # signal, lesion_contrast) reads as dark grey rather than black; the top stays clear
+        # of any lesion core
+        window = (
+            (round(top * 0.42), round(top))
+            if weighting == "stir"
+            else (round(top * 0.5), round(top))
+        )
         sop = [_uid(digest, key, k) for k in range(pixels.shape[0])]
         s = Series(
             key, number, name, w, raster.grid, pixels, _uid(digest, "series", key), sop, window
