@@ -81,7 +81,7 @@ def test_stir_lesion_to_muscle_ratio_is_in_the_published_range_and_not_saturated
     muscle = np.median(roi(s, thigh, 3))
     ratio = core.mean() / muscle
     table = tissue_table()
-    low, high = 5.6, 7.2  # Kieninger et al. 2022 (tissues.json lesion_contrast)
+    low, high = 5.6, 7.2  # Kieninger et al., BJR 2022 (tissues.json lesion_contrast, verified)
     assert low * 0.93 <= ratio <= high * 1.07, ratio
     window_top = s.window[0] + s.window[1] / 2
     assert core.max() < window_top  # the core reads as grey-white, never clipped white

@@ -305,11 +305,11 @@ def generate_study(
             top = _WINDOW_TOP[weighting] * FULL_VALUE
         elif weighting != "dwi":  # soft tissue must stay readable
             top = min(top, _WINDOW_TOP[weighting] * FULL_VALUE)
-        # STIR: the window starts a little below zero so that muscle (a sixth of a lesion's
-        # signal, lesion_contrast) reads as dark grey rather than black; the top stays clear
-        # of any lesion core
+        # STIR: the window starts just below zero (air stays near black) so that muscle, a
+        # sixth of a lesion's signal (lesion_contrast), reads as dark grey rather than black;
+        # the top stays clear of any lesion core
         window = (
-            (round(top * 0.42), round(top))
+            (round(top * 0.46), round(top))
             if weighting == "stir"
             else (round(top * 0.5), round(top))
         )
