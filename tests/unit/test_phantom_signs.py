@@ -371,3 +371,27 @@ def test_sacral_foramina_are_dark_gaps_between_the_bodies_and_the_alae(normal_pe
         assert gap < 0.6 * min(body_marrow, ala), (key, body_marrow, gap, ala, across.round())
         seen += 1
     assert seen == 4
+
+
+def test_sagittal_feet_series_holds_the_whole_foot_from_heel_to_toes():
+    """Every tarsal bone and metatarsal of both feet lies inside the field of view with the
+    soft tissue round it (heel pad behind the calcaneus, the toes in front), on a slice whose
+    pixels there are body, not suppressed air."""
+    st = study([], ("sag_stir_feet",), age=9)
+    s, body = st.series[0], st.body
+    g = s.grid
+    y_lo, y_hi = sorted((float(g.coords[2][0]), float(g.coords[2][-1])))
+    z_lo, z_hi = sorted((float(g.coords[1][0]), float(g.coords[1][-1])))
+    names = ["calcaneus", "talus", "navicular", "cuboid", "cuneiform-medial",
+             "cuneiform-intermediate", "cuneiform-lateral"]  # fmt: skip
+    names += [f"metatarsal-{r}.{part}" for r in range(1, 6) for part in ("base", "head")]
+    for side in ("left", "right"):
+        for name in names:
+            sid = f"{name}.{side}" if "." not in name else name.replace(".", f".{side}.", 1)
+            geo = body.sites[sid]
+            assert y_lo + 5 < geo.lo[1] and geo.hi[1] < y_hi - 5, (sid, geo.lo, geo.hi)
+            assert z_lo < geo.lo[2] and geo.hi[2] < z_hi, sid
+            assert (roi(s, geo.center, 1) > 0).all(), sid  # inside the body, not cut away
+        heel = body.sites[f"calcaneus.{side}"].hi[1]
+        toes = body.sites[f"phalanges-foot.{side}"].lo[1]
+        assert heel + 8 < y_hi and toes - 4 > y_lo

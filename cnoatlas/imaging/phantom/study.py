@@ -297,7 +297,13 @@ def generate_study(
         rng = np.random.default_rng([desc.seed, number, int(digest[:8], 16)])
         blur = 1.1 if weighting == "dwi" else 0.55
         pixels = finish(
-            raster.volumes[weighting], w.noise, rng, blur, reference, gains[f"{plane}-{region}"]
+            raster.volumes[weighting],
+            w.noise,
+            rng,
+            blur,
+            reference,
+            gains[f"{plane}-{region}"],
+            raster.inside,
         )
         body_vox = pixels[pixels > 120]
         top = float(np.percentile(body_vox, 99.0)) if body_vox.size else 4095.0
