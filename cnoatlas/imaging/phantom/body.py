@@ -754,6 +754,21 @@ class _Builder:
             taper = 0.62 if i < conus - 1 else 0.3
             self.add(Capsule(pts[i], pts[i + 1], rcs[i] * 0.62, rcs[i + 1] * taper), "cord")
 
+    def loft_bone(self, sid, bone, rows, halfs, ff, cortex, axis=None, radius=None):
+        """A bone lofted through section curves (see shapes.Loft), painted in strips of two
+        consecutive sections (small bounding boxes, fast), all cortex before all marrow so the
+        strips have no seams. Returns the centre of the middle section."""
+        rows, halfs = np.asarray(rows, dtype=np.float64), np.asarray(halfs, dtype=np.float64)
+        outers = [Loft(rows[i : i + 2], halfs[i : i + 2]) for i in range(len(rows) - 1)]
+        if sid in self.mods.thickening:
+            outers = [_grow(o, self.mods.thickening[sid]) for o in outers]
+        inners = [shrink(o, cortex) for o in outers]
+        self.parts += [Part(o, "cortex", sid) for o in outers]
+        self.parts += [Part(i, "marrow", sid, ff=ff) for i in inners]
+        self.bone_outer += outers
+        self.site(sid, bone, outers, inners, axis, radius)
+        return rows[len(rows) // 2, rows.shape[1] // 2]
+
     def tube_bone(self, pieces, bone, ff, cortex=0.9, thin=None, flat=1.0, chunk=4):
         """A bone swept along a curve: ``pieces`` is [(site id, points, radii)], consecutive
         pieces sharing their end points. Painted as all cortex first, then all marrow, in short
@@ -909,12 +924,8 @@ class _Builder:
             back = np.array([0.45, 0.15, 0.0, 0.15, 0.45]) * d  # the alae sit further back
             rows.append([c + vec(x, 0, 0) + ey * b for x, b in zip(xs, back, strict=True)])
             halfs.append([edge, 0.85 * d, d, 0.85 * d, edge])
-        sacrum = Loft(np.array(rows), np.array(halfs))
-        sac_marrow = shrink(sacrum, 1.0)
-        self.parts.append(Part(sacrum, "cortex", "sacrum"))
-        self.parts.append(Part(sac_marrow, "marrow", "sacrum", ff=f))
-        self.bone_outer.append(sacrum)
-        self.site("sacrum", "sacrum", [sacrum], [sac_marrow], vec(0, 0.3, -1), 0.02 * h)
+        self.loft_bone("sacrum", "sacrum", rows, halfs, f, 1.0, axis=vec(0, 0.3, -1),
+                       radius=0.02 * h)  # fmt: skip
         for i in range(1, 5):
             c, t = centres[i], unit(tangents[i - 1] + tangents[i])
             rot = frame(t, np.array([1.0, 0, 0]))
@@ -966,8 +977,7 @@ class _Builder:
                      (0.0035, 0.0032, 0.0032, 0.004, 0.0055))  # fmt: skip
             rows = [[vec(s * x * h, yy * depth, z0 + dz * h) for x, yy, dz in zip(xr, yr, dzr, strict=True)]
                     for (z0, xr, dzr), yr in zip(sections, ys, strict=True)]  # fmt: skip
-            wing = Loft(np.array(rows), np.array(thick) * h)
-            self.bone(sid, sid, wing, f, 1.1)
+            wing = self.loft_bone(sid, sid, rows, np.array(thick) * h, f, 1.1)
             self.bone(sid, sid, Ellipsoid(si_c + vec(s * 0.012 * h, 0, 0), vec(0.013 * h, 0.017 * h, 0.03 * h), rot_z(-s * 25)), f, 1.2)  # fmt: skip
             # the posterior ilium: up to the posterior crest, and down as the thick buttress
             # above the greater sciatic notch to the acetabulum
@@ -975,7 +985,7 @@ class _Builder:
             buttress = head + vec(s * 0.15 * r_head, 0.75 * r_head, 1.1 * r_head)
             self.bone(sid, sid, Capsule(si_ilium - vec(0, 0, 0.02 * h), buttress, 0.008 * h,
                                         0.65 * r_head), f, 1.3)  # fmt: skip
-            self.sites[sid].center = wing.center()
+            self.sites[sid].center = wing
             # sacroiliac joint: a thin cartilage sheet between sacrum and ilium
             sij = Ellipsoid(si_c, vec(0.0016 * h, 0.016 * h, 0.03 * h), rot_z(-s * 25))
             self.add(sij, "cartilage", f"sacroiliac-joint.{side}")

@@ -338,10 +338,13 @@ def _support(img: np.ndarray, floor: np.float32, pad: int = 4,
     for axis in (1, 2):
         n = seen.shape[axis]
         idx = np.arange(n).reshape([1 if a != axis else n for a in range(3)])
-        first = np.where(seen, idx, n).min(axis=axis, keepdims=True)
-        last = np.where(seen, idx, -1).max(axis=axis, keepdims=True)
-        inside = (idx >= first - pad) & (idx <= last + pad)
-        out = inside if out is None else out & inside
+        some = seen.any(axis=axis, keepdims=True)
+        first = np.where(some, np.expand_dims(seen.argmax(axis=axis), axis), n)
+        last = np.where(
+            some, n - 1 - np.expand_dims(np.flip(seen, axis).argmax(axis=axis), axis), -1
+        )
+        within = (idx >= first - pad) & (idx <= last + pad)
+        out = within if out is None else out & within
     return out.astype(np.float32)
 
 
