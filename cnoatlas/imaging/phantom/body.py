@@ -559,7 +559,7 @@ class _Builder:
         # the sigmoid in it, the rectum in front of the sacrum (not a solid block of muscle)
         pelvic = vec(0.0, 0.05 * depth, lm["z_hip"] + 0.03 * h)
         pelvic_r = vec(0.045 * h, 0.55 * depth, 0.05 * h)
-        self.parts.append(Part(Ellipsoid(pelvic, pelvic_r), "adipose", alpha=0.6, soft=4.0))
+        self.parts.append(Part(Ellipsoid(pelvic, pelvic_r), "adipose", alpha=0.45, soft=6.0))
         for _ in range(12):
             u = self.rng.normal(size=3)
             u *= self.rng.random() ** (1 / 3) * 0.8 / np.linalg.norm(u)
