@@ -192,7 +192,6 @@ class Raster:
     lesion_cover: dict[str, list[tuple[list[tuple[int, int]], np.ndarray]]] = field(
         default_factory=dict
     )
-    inside: np.ndarray | None = None  # uint8: 1 where any tissue but air was painted
 
 
 def _coverage(grid: Grid, shape, ranges, ramp: float, soft: float) -> np.ndarray:
@@ -212,7 +211,6 @@ def paint(body_parts: list[Part], grid: Grid, table: TissueTable, weightings: li
     shape = grid.shape
     vols = np.zeros((len(weightings), *shape), dtype=np.float32)
     raster = Raster(grid, {})
-    inside = np.zeros(shape, dtype=np.uint8)
     ramp = grid.pixel
     cache: dict[tuple, np.ndarray] = {}
     for part in body_parts:
@@ -245,10 +243,7 @@ def paint(body_parts: list[Part], grid: Grid, table: TissueTable, weightings: li
         block = tuple(slice(a, b) for a, b in ranges)
         sub = vols[(slice(None), *block)]
         sub += cov[None] * (sig[:, None, None, None] - sub)
-        if part.tissue != "air":  # the body, even where it is dark (fat on STIR)
-            inside[block] |= cov > 0.05
     raster.volumes = {w: vols[i] for i, w in enumerate(weightings)}
-    raster.inside = inside
     return raster
 
 
@@ -325,15 +320,13 @@ def coil_gain(grid: Grid, body: Body, seed: int) -> np.ndarray:
     return (shading * (np.float32(1.0) + np.float32(0.06) * texture)).astype(np.float32)
 
 
-def _support(img: np.ndarray, floor: np.float32, pad: int = 4,
-             inside: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+def _support(img: np.ndarray, floor: np.float32, pad: int = 4) -> np.ndarray:
     """Where the receive coils see the body: along each row, from the first to the last pixel
-    with signal (or, given ``inside``, of the body itself: a fat-suppressed heel pad has no
-    signal but is not air), widened by ``pad`` pixels. Outside it the air is stored as 0
-    (background suppression) so that the lossless compression is not spent on pure noise."""
+    with signal, widened by ``pad`` pixels. Outside it the air is stored as 0 (background
+    suppression) so that the lossless compression is not spent on pure noise. The floor is
+    low enough that fatty marrow on a fat-suppressed image (a child's calcaneus on STIR)
+    counts as signal: the heel is never cut away."""
     seen = img > floor
-    if inside is not None:
-        seen |= inside.astype(bool)
     out = None
     for axis in (1, 2):
         n = seen.shape[axis]
@@ -349,8 +342,7 @@ def _support(img: np.ndarray, floor: np.float32, pad: int = 4,
 
 
 def finish(vol: np.ndarray, noise: float, rng: np.random.Generator, blur: float,
-           reference: float, gain: np.ndarray | None = None,
-           inside: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+           reference: float, gain: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
     """Blur, coil shading, Rician noise (magnitude of signal plus complex Gaussian noise),
     scaled to 12-bit unsigned integers."""
     img = blur_inplane(vol, blur)
@@ -366,7 +358,7 @@ def finish(vol: np.ndarray, noise: float, rng: np.random.Generator, blur: float,
     np.multiply(im, im, out=im)
     re += im
     np.sqrt(re, out=re)
-    re *= _support(img, np.float32(0.04 * reference), inside=inside)
+    re *= _support(img, np.float32(0.015 * reference))
     re *= np.float32(FULL_VALUE / reference)
     np.clip(re, 0, 4095, out=re)
     np.rint(re, out=re)

@@ -303,7 +303,6 @@ def generate_study(
             blur,
             reference,
             gains[f"{plane}-{region}"],
-            raster.inside,
         )
         body_vox = pixels[pixels > 120]
         top = float(np.percentile(body_vox, 99.0)) if body_vox.size else 4095.0
