@@ -558,9 +558,9 @@ class _Builder:
         # the pelvis: fat of the pelvic cavity and the mesentery with loops of small bowel and
         # the sigmoid in it, the rectum in front of the sacrum (not a solid block of muscle)
         pelvic = vec(0.0, 0.05 * depth, lm["z_hip"] + 0.03 * h)
-        pelvic_r = vec(0.045 * h, 0.55 * depth, 0.05 * h)
-        self.parts.append(Part(Ellipsoid(pelvic, pelvic_r), "adipose", alpha=0.45, soft=6.0))
-        for _ in range(12):
+        pelvic_r = vec(0.036 * h, 0.5 * depth, 0.045 * h)
+        self.parts.append(Part(Ellipsoid(pelvic, pelvic_r), "adipose", alpha=0.3, soft=8.0))
+        for _ in range(18):
             u = self.rng.normal(size=3)
             u *= self.rng.random() ** (1 / 3) * 0.8 / np.linalg.norm(u)
             size = self.rng.uniform(0.006, 0.01) * h
