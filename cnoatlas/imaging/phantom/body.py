@@ -991,11 +991,14 @@ class _Builder:
             self.add(sij, "cartilage", f"sacroiliac-joint.{side}")
             self.site(f"sacroiliac-joint.{side}", "pelvis", [sij], [], vec(0, 0, 1), 0.01 * h)
             # acetabulum: anterior and posterior columns around the femoral head
-            for col, off in (("anterior-column", vec(s * 0.1, -0.85, 0.55)),
-                             ("posterior-column", vec(s * 0.1, 0.9, 0.45))):  # fmt: skip
+            # acetabulum: anterior and posterior columns wrapping round the femoral head from
+            # in front, behind and medially (the head, painted later, sits in their cup)
+            for col, off in (("anterior-column", vec(-s * 0.3, -0.72, 0.4)),
+                             ("posterior-column", vec(-s * 0.3, 0.76, 0.35))):  # fmt: skip
                 c = head + off * r_head
                 self.bone(f"acetabulum.{side}.{col}", f"acetabulum.{side}",
-                          Ellipsoid(c, vec(0.75, 0.6, 0.95) * r_head), f, 1.2)  # fmt: skip
+                          Ellipsoid(c, vec(0.9, 0.72, 1.0) * r_head, rot_z(s * 15 if off[1] < 0 else -s * 15)),
+                          f, 1.2)  # fmt: skip
             tub = vec(s * x_hip * 0.78, 0.32 * depth, z_hip - 0.05 * h)
             isch_top = head + vec(-s * 0.1 * r_head, 0.6 * r_head, -1.1 * r_head)
             self.bone(f"ischium.{side}", f"ischium.{side}", Capsule(isch_top, tub, 0.55 * r_head, 0.5 * r_head), f, 1.2)  # fmt: skip
