@@ -310,14 +310,9 @@ def generate_study(
             top = _WINDOW_TOP[weighting] * FULL_VALUE
         elif weighting != "dwi":  # soft tissue must stay readable
             top = min(top, _WINDOW_TOP[weighting] * FULL_VALUE)
-        # STIR: the window starts just below zero (air stays near black) so that muscle, a
-        # sixth of a lesion's signal (lesion_contrast), reads as dark grey rather than black;
-        # the top stays clear of any lesion core
-        window = (
-            (round(top * 0.46), round(top))
-            if weighting == "stir"
-            else (round(top * 0.5), round(top))
-        )
+        # the window starts at zero: a window starting below it (tried for a brighter STIR)
+        # showed the background-suppressed air as a grey box round the body
+        window = (round(top * 0.5), round(top))
         sop = [_uid(digest, key, k) for k in range(pixels.shape[0])]
         s = Series(
             key, number, name, w, raster.grid, pixels, _uid(digest, "series", key), sop, window
