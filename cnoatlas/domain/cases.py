@@ -65,7 +65,10 @@ AGE_BANDS: tuple[tuple[str, str, float, float], ...] = (
 )
 
 # The synthetic study description shared with the image generator (cnoatlas.imaging.phantom).
-GENERATOR_SEQUENCES = ("cor_stir_wb", "cor_t1_wb", "dwi_wb", "sag_stir_spine", "sag_stir_feet")
+GENERATOR_SEQUENCES = (
+    "cor_stir_wb", "cor_t1_wb", "dwi_wb", "sag_stir_spine", "sag_stir_feet",
+    "ax_stir_pelvis", "ax_t1_pelvis", "ax_stir_knees", "ax_t1_knees",
+)  # fmt: skip
 GENERATOR_KINDS = LESION_KINDS
 GENERATOR_STATES = LESION_STATES
 GENERATOR_OPTIONS = LESION_OPTIONS

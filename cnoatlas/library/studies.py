@@ -145,6 +145,10 @@ SERIES_LABELS = {
     "dwi_wb": "DWI",
     "sag_stir_spine": "SAG spine",
     "sag_stir_feet": "SAG feet",
+    "ax_stir_pelvis": "AX STIR pelvis",
+    "ax_t1_pelvis": "AX T1 pelvis",
+    "ax_stir_knees": "AX STIR knees",
+    "ax_t1_knees": "AX T1 knees",
 }
 
 

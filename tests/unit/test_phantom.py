@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+from cnoatlas import paths
 from cnoatlas.domain.errors import DataFileError
 from cnoatlas.imaging.phantom import StudyDescription, cached_study_dir, generate_study
 from cnoatlas.imaging.phantom.body import build_body
@@ -99,6 +100,10 @@ def test_tissue_table_names_its_sources(tmp_path):
     table = tissue_table()
     for tissue in table.tissues.values():
         assert tissue.source is None or tissue.source in bibliography()
+    raw = json.loads((paths.assets_dir() / "phantom" / "tissues.json").read_text())
+    contrast = raw["lesion_contrast"]  # the STIR lesion-to-muscle range the signs test uses
+    assert contrast["source"] in bibliography() and contrast["verified"] is True
+    assert contrast["stir_lesion_to_muscle"] == [5.6, 7.2]
     bad = tmp_path / "tissues.json"
     bad.write_text(
         json.dumps({"fat": {"t1_ms": 290, "t2_ms": 165, "adc": 0}, "tissues": {"x": {"t1_ms": -1}}})
@@ -141,7 +146,7 @@ def test_description_round_trips_through_json():
 
 
 def test_same_description_gives_identical_pixels_and_uids():
-    desc = describe([cno()], sequences=("cor_stir_wb", "sag_stir_spine"))
+    desc = describe([cno()], sequences=("cor_stir_wb", "sag_stir_spine", "ax_stir_pelvis"))
     a, b = generate_study(desc, scale=SMALL), generate_study(desc, scale=SMALL)
     for sa, sb in zip(a.series, b.series, strict=True):
         assert sa.pixels.tobytes() == sb.pixels.tobytes()

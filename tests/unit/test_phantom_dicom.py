@@ -19,7 +19,8 @@ DESC = {
     "sex": "M",
     "seed": 3,
     "case_id": "test-case",
-    "sequences": ["cor_stir_wb", "dwi_wb", "sag_stir_spine", "sag_stir_feet"],
+    "sequences": ["cor_stir_wb", "dwi_wb", "sag_stir_spine", "sag_stir_feet", "ax_stir_pelvis",
+                  "ax_t1_knees"],
     "lesions": [
         {"id": "l1", "site_id": "tibia.left.distal-metaphysis", "kind": "cno-oedema", "size_mm": 25,
          "intensity": 0.8, "options": {"periosteal_reaction": True}},
@@ -27,6 +28,9 @@ DESC = {
          "intensity": 0.9, "options": {"height_loss": 0.3}},
         {"id": "l3", "site_id": "clavicle.right.medial-third", "kind": "cno-oedema", "size_mm": 18},
         {"id": "l4", "site_id": "calcaneus.right", "kind": "cno-oedema", "size_mm": 18},
+        {"id": "l5", "site_id": "sacroiliac-joint.left", "kind": "cno-oedema", "size_mm": 18},
+        {"id": "l6", "site_id": "femur.right.distal-metaphysis", "kind": "cno-oedema",
+         "size_mm": 20},
     ],
 }  # fmt: skip
 
@@ -127,7 +131,29 @@ def test_annotation_centres_map_into_their_sites(written):
         assert site.contains(point, margin), (ann["id"], point, site.lo, site.hi)
         seen.add((ann["lesion_id"], series.key))
     assert {("l1", "cor_stir_wb"), ("l2", "sag_stir_spine"), ("l4", "sag_stir_feet")} <= seen
+    assert ("l5", "ax_stir_pelvis") in seen and ("l6", "ax_t1_knees") in seen
     assert ("l3", "cor_stir_wb") in seen
+
+
+def test_axial_series_put_the_patients_left_on_the_right_and_anterior_at_the_top(written):
+    """Axial pelvis: the radiological view from the feet. The left femoral head (+x) lies in
+    the right half of the image, the bladder (anterior) above the sacrum (posterior)."""
+    study, out, _ = written
+    series = next(s for s in study.series if s.key == "ax_stir_pelvis")
+    ds = pydicom.dcmread(_series_files(out, series)[0])
+    assert [float(v) for v in ds.ImageOrientationPatient] == [1, 0, 0, 0, 1, 0]
+    assert ds.BodyPartExamined == "PELVIS"
+    body = study.body
+    head = body.sites["femur.left.proximal-epiphysis"].joint
+    k = int(np.argmin(np.abs(series.grid.coords[0] - head[2])))
+    col = int(np.argmin(np.abs(series.grid.coords[2] - head[0])))
+    assert col > series.pixels.shape[2] / 2
+    assert series.world(k, 0, col)[0] == pytest.approx(head[0], abs=series.pixel_spacing[1])
+    sacrum = body.sites["sacrum"].center
+    row = int(np.argmin(np.abs(series.grid.coords[1] - sacrum[1])))
+    assert row > series.pixels.shape[1] / 2  # posterior: the lower half of the image
+    knees = next(s for s in study.series if s.key == "ax_t1_knees")
+    assert pydicom.dcmread(_series_files(out, knees)[0]).ImageLaterality == "B"
 
 
 def test_cli_exports_a_description_and_rejects_an_unknown_case(tmp_path, capsys):

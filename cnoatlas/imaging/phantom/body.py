@@ -19,6 +19,7 @@ from cnoatlas.imaging.phantom.shapes import (
     Capsule,
     Dome,
     Ellipsoid,
+    Loft,
     OvalFrustum,
     Shape,
     Sweep,
@@ -101,6 +102,7 @@ class Body:
     landmarks: dict[str, float]
     bone_outer: list[Shape]  # every cortex outline (to keep soft-tissue lesions out of bone)
     skin: list[Shape] = field(default_factory=list)  # the body's outer envelope (union)
+    points: dict[str, np.ndarray] = field(default_factory=dict)  # named anatomical points
 
     def bone_marrow(self, bone: str) -> list[Shape]:
         return [s for g in self.sites.values() if g.bone == bone for s in g.marrow]
@@ -127,6 +129,7 @@ class _Builder:
         self.sites: dict[str, SiteGeometry] = {}
         self.bone_outer: list[Shape] = []
         self.skin: list[Shape] = []
+        self.points: dict[str, np.ndarray] = {}
         self.h = stature_mm(age, sex)
 
     # -- marrow by age and site ------------------------------------------------------------
@@ -183,7 +186,8 @@ class _Builder:
 
     # -- long bones --------------------------------------------------------------------------
     def long_bone(self, name, side, top, bottom, r_shaft, r_top, r_bottom, *, epi=0.07, meta=0.13,
-                  skip_top=False, level_bottom=False, epi_bottom=None):  # fmt: skip
+                  skip_top=False, level_bottom=False, epi_bottom=None, ap_top=0.85,
+                  ap_bottom=0.85):  # fmt: skip
         """Epiphyses, physes, metaphyses and diaphysis between the joint centres top/bottom."""
         bone = f"{name}.{side}"
         axis = unit(bottom - top)
@@ -234,16 +238,16 @@ class _Builder:
         self.parts += cortex_parts + marrow_parts
         # the knee's growth plate and joint line are level even though the femur is oblique
         down = unit(axis * 0.3 + vec(0.0, 0.0, -0.7)) if level_bottom else axis
-        ends = [("distal-epiphysis", e2, r_bottom, p(length - e2), down)]
+        ends = [("distal-epiphysis", e2, r_bottom, p(length - e2), down, ap_bottom)]
         if not skip_top:
-            ends.insert(0, ("proximal-epiphysis", e1, r_top, p(e1), -axis))
-        for seg, e, r, plate, out in ends:
+            ends.insert(0, ("proximal-epiphysis", e1, r_top, p(e1), -axis, ap_top))
+        for seg, e, r, plate, out, ap in ends:
             # flat on the growth plate, domed towards the joint: the cartilage model, and
             # inside it the ossification centre (thin dark bony shell around fatty marrow)
             rot = frame(out, vec(1.0, 0.0, 0.0))
             height = e + 0.6 * r * cart
-            outer = Dome(plate, vec(r, r * 0.85, height), rot, 3.0)
-            nucleus = Dome(plate + out * 0.4, vec(r * (1 - cart), r * 0.85 * (1 - cart),
+            outer = Dome(plate, vec(r, r * ap, height), rot, 3.0)
+            nucleus = Dome(plate + out * 0.4, vec(r * (1 - cart), r * ap * (1 - cart),
                                                   height * (1 - 1.2 * cart)), rot, 3.0)  # fmt: skip
             sid = f"{bone}.{seg}"
             self.parts.append(Part(outer, "cartilage", sid))
@@ -298,7 +302,9 @@ class _Builder:
         for side, s in SIDES:
             self.leg(side, s, lm, x_hip, x_knee, x_ankle, r_head_f, femur)
             self.arm(side, s, lm, x_sh, z_sh)
-        return Body(age, sex, h, self.parts, self.sites, lm, self.bone_outer, self.skin)
+        return Body(
+            age, sex, h, self.parts, self.sites, lm, self.bone_outer, self.skin, self.points
+        )
 
     def spine_levels(self, z_s1, z_c1, depth):
         """Centre, tangent and body height of every vertebra from C1 down to L5."""
@@ -428,14 +434,22 @@ class _Builder:
             axis = shape.b - shape.a
             length = float(np.linalg.norm(axis))
             r = max(shape.ra, shape.rb) - fat_t
+            muscle = shrink(shape, fat_t)  # a septum never reaches into the subcutaneous fat
             base = frame(axis, vec(1.0, 0.0, 0.0))
-            for angle in (25.0, 100.0, 200.0, 290.0):
+            # each septum a little oblique to the radius, by its own amount and way, from
+            # beside the bone out to the fascia: septa that all met at the bone's centre read
+            # as the spokes of a wheel in axial slices
+            for angle, tilt, reach in ((25.0, 12.0, 0.42), (100.0, -16.0, 0.36),
+                                       (200.0, 7.0, 0.4), (290.0, -9.0, 0.32)):  # fmt: skip
                 d = base[:, 0] * math.cos(math.radians(angle)) + base[:, 1] * math.sin(
                     math.radians(angle)
                 )
-                septum = Ellipsoid((shape.a + shape.b) / 2 + d * r * 0.55,
-                                   vec(r * 0.5, sheet, length * 0.62), frame(axis, d))  # fmt: skip
-                self.parts.append(Part(septum, "adipose", alpha=0.75))
+                e = base[:, 0] * math.cos(math.radians(angle + tilt)) + base[:, 1] * math.sin(
+                    math.radians(angle + tilt)
+                )
+                septum = Ellipsoid((shape.a + shape.b) / 2 + d * r * (1.02 - reach),
+                                   vec(r * reach, sheet, length * 0.62), frame(axis, e))  # fmt: skip
+                self.parts.append(Part(septum, "adipose", alpha=0.75, clip=(muscle,)))
 
     def arm_points(self, s, x_sh, z_sh):
         h = self.h
@@ -549,6 +563,23 @@ class _Builder:
             self.parts.append(
                 Part(shape, tissue, alpha=0.35 if tissue == "fluid" else 0.8, soft=2.5)
             )
+        # the pelvis: fat of the pelvic cavity and the mesentery with loops of small bowel and
+        # the sigmoid in it, the rectum in front of the sacrum (not a solid block of muscle)
+        pelvic = vec(0.0, 0.05 * depth, lm["z_hip"] + 0.03 * h)
+        pelvic_r = vec(0.036 * h, 0.5 * depth, 0.045 * h)
+        self.parts.append(Part(Ellipsoid(pelvic, pelvic_r), "adipose", alpha=0.3, soft=8.0))
+        for _ in range(18):
+            u = self.rng.normal(size=3)
+            u *= self.rng.random() ** (1 / 3) * 0.8 / np.linalg.norm(u)
+            size = self.rng.uniform(0.006, 0.01) * h
+            tissue = ("fluid", "bowel", "bowel", "muscle")[int(self.rng.integers(4))]
+            shape = Ellipsoid(pelvic + u * pelvic_r, vec(1.0, 0.8, 1.1) * size)
+            self.parts.append(
+                Part(shape, tissue, alpha=0.35 if tissue == "fluid" else 0.75, soft=2.0)
+            )
+        rectum = Capsule(vec(0.0, 0.5 * depth, lm["z_hip"] + 0.02 * h),
+                         vec(0.0, 0.3 * depth, lm["z_hip"] - 0.045 * h), 0.009 * h, 0.008 * h)  # fmt: skip
+        self.parts.append(Part(rectum, "bowel", alpha=0.85, soft=1.0))
         for _side, s in SIDES:  # psoas muscles beside the lumbar spine
             top = vec(s * 0.022 * h, 0.3 * depth, spine["t12"][0][2])
             bottom = vec(s * 0.05 * h, -0.15 * depth, lm["z_hip"] - 0.01 * h)
@@ -687,25 +718,35 @@ class _Builder:
             lam_r = max(1.8, 0.0027 * h)
             arch = canal + rot @ vec(0, rc + lam_r, 0)
             sid = f"vertebra.{n}.posterior-elements"
-            ped_l = center + rot @ vec(width * 0.35, dep / 2, 0)
-            ped_r = center + rot @ vec(-width * 0.35, dep / 2, 0)
-            spin_len = {"c": 0.01, "t": 0.014, "l": 0.014}[region] * h
-            tip = arch + rot @ vec(0, spin_len, -(0.6 if region == "t" else 0.2) * spin_len)
-            tp_len = {"c": 0.012, "t": 0.018, "l": 0.022}[region] * h
+            bone = f"vertebra.{n}"
             f = self.ff("axial")
-            for a, b in (
-                (ped_l, arch + rot @ vec(lam_r, 0, 0)),
-                (ped_r, arch - rot @ vec(lam_r, 0, 0)),
-            ):
-                self.bone(sid, f"vertebra.{n}", Capsule(a, b, lam_r * 1.2, lam_r), f, 0.8,
+            # the neural arch round the canal: pedicles straight back from the body, the
+            # articular pillars (facets, touching the next level's), the laminae closing the
+            # canal behind and meeting in the midline, the spinous process and the transverse
+            # processes; a midline sagittal slice shows lamina and spinous process behind the
+            # thecal sac, a parasagittal one the pedicles and the column of facets
+            pillar_x = rc + 0.9 * lam_r
+            for s in (1, -1):
+                root = center + rot @ vec(s * width * 0.3, dep / 2 - 1.0, 0)
+                pillar = canal + rot @ vec(s * pillar_x, 0.3 * rc, 0)
+                self.bone(sid, bone, Capsule(root, pillar, lam_r * 1.25, lam_r * 1.1), f, 0.8,
                           axis=tangent, radius=lam_r)  # fmt: skip
-            self.bone(sid, f"vertebra.{n}", Capsule(arch, tip, lam_r * 1.5, lam_r * 1.2), f, 0.8)
+                facet = Box(pillar + rot @ vec(0, 0.2 * rc, 0),
+                            vec(1.2 * lam_r, 1.4 * lam_r, 0.47 * (hgt + disc)), lam_r * 0.9, rot)  # fmt: skip
+                self.bone(sid, bone, facet, f, 0.8)
+                self.bone(sid, bone, _plate(pillar + rot @ vec(0, 0.4 * rc, 0), arch, tangent,
+                                            0.8 * lam_r, 0.33 * hgt), f, 0.7)  # fmt: skip
+            spin_len = {"c": 0.01, "t": 0.015, "l": 0.015}[region] * h
+            slope = {"c": 0.25, "t": 0.85, "l": 0.1}[region]
+            tip = arch + rot @ vec(0, spin_len, -slope * spin_len)
+            spin_h = {"c": 0.22, "t": 0.2, "l": 0.34}[region] * hgt
+            self.bone(sid, bone, _plate(arch - rot @ vec(0, 0.5 * lam_r, 0), tip, tangent,
+                                        0.85 * lam_r, spin_h), f, 0.8)  # fmt: skip
+            tp_len = {"c": 0.012, "t": 0.018, "l": 0.022}[region] * h
             for s in (1, -1):
                 base = center + rot @ vec(s * width * 0.4, dep / 2 + rc, 0)
                 end = base + rot @ vec(s * tp_len, tp_len * (0.45 if region == "t" else 0.1), 0)
-                self.bone(
-                    sid, f"vertebra.{n}", Capsule(base, end, lam_r * 1.1, lam_r * 0.8), f, 0.8
-                )
+                self.bone(sid, bone, Capsule(base, end, lam_r * 1.1, lam_r * 0.8), f, 0.8)
             spine[n].append(canal)
             spine[n].append(rc)
         # spinal canal and cord, from the skull base to the sacrum
@@ -720,6 +761,21 @@ class _Builder:
         for i in range(conus):
             taper = 0.62 if i < conus - 1 else 0.3
             self.add(Capsule(pts[i], pts[i + 1], rcs[i] * 0.62, rcs[i + 1] * taper), "cord")
+
+    def loft_bone(self, sid, bone, rows, halfs, ff, cortex, axis=None, radius=None):
+        """A bone lofted through section curves (see shapes.Loft), painted in strips of two
+        consecutive sections (small bounding boxes, fast), all cortex before all marrow so the
+        strips have no seams. Returns the centre of the middle section."""
+        rows, halfs = np.asarray(rows, dtype=np.float64), np.asarray(halfs, dtype=np.float64)
+        outers = [Loft(rows[i : i + 2], halfs[i : i + 2]) for i in range(len(rows) - 1)]
+        if sid in self.mods.thickening:
+            outers = [_grow(o, self.mods.thickening[sid]) for o in outers]
+        inners = [shrink(o, cortex) for o in outers]
+        self.parts += [Part(o, "cortex", sid) for o in outers]
+        self.parts += [Part(i, "marrow", sid, ff=ff) for i in inners]
+        self.bone_outer += outers
+        self.site(sid, bone, outers, inners, axis, radius)
+        return rows[len(rows) // 2, rows.shape[1] // 2]
 
     def tube_bone(self, pieces, bone, ff, cortex=0.9, thin=None, flat=1.0, chunk=4):
         """A bone swept along a curve: ``pieces`` is [(site id, points, radii)], consecutive
@@ -848,44 +904,57 @@ class _Builder:
         h, age = self.h, self.age
         z_hip, z_s1 = lm["z_hip"], lm["z_s1"]
         f = self.ff("axial")
-        # sacrum: five fused segments curving backwards, then the coccyx
+        # sacrum: lofted through its transverse sections from the top of S1 (alae out to the
+        # sacroiliac joints) down to the apex, curving backwards; the unfused segments keep
+        # thin discs between them and the sacral foramina open beside each of those levels
         l5c, l5h = spine["l5"][0], spine["l5"][1]
         top = l5c - spine["l5"][3] * (l5h / 2 + spine["l5"][2])
         seg_len = (z_s1 - (z_hip - 0.035 * h)) / 5
         pos = top
-        sac_shapes, sac_marrow = [], []
+        centres, tangents = [top], []
         for i in range(5):
             tangent = unit(vec(0, 0.18 + 0.22 * i, -1))
-            c = pos + tangent * seg_len / 2
-            w = float(np.interp(i, (0, 1, 4), (0.039, 0.032, 0.013))) * h  # alae to apex
-            d = float(np.interp(i, (0, 4), (0.018, 0.008))) * h
-            box = Box(
-                c, vec(w, d / 2, seg_len / 2 * 1.05), 2.0, frame(tangent, np.array([1.0, 0, 0]))
-            )
-            self.parts.append(Part(box, "cortex", "sacrum"))
-            inner = shrink(box, 1.0)
-            self.parts.append(Part(inner, "marrow", "sacrum", ff=f))
-            self.bone_outer.append(box)
-            sac_shapes.append(box)
-            sac_marrow.append(inner)
-            if i < 4 and age < 15:
-                self.add(Box(pos + tangent * seg_len, vec(w * 0.35, d / 2 * 0.8, 0.8), 0.4,
-                             frame(tangent, np.array([1.0, 0, 0]))), "disc")  # fmt: skip
+            tangents.append(tangent)
             if i == 1:  # the thecal sac ends at about S2, behind the sacral bodies
-                s2 = pos + tangent * seg_len * 0.6 + vec(0.0, d / 2 + 0.004 * h, 0.0)
+                d1 = 0.0155 * h
+                s2 = pos + tangent * seg_len * 0.6 + vec(0.0, d1 / 2 + 0.004 * h, 0.0)
             pos = pos + tangent * seg_len
+            centres.append(pos)
+        widths = np.array([0.041, 0.038, 0.029, 0.02, 0.014, 0.008]) * h  # half widths
+        depths = np.array([0.018, 0.0155, 0.013, 0.011, 0.0095, 0.008]) * h  # full AP depth
+        rows, halfs = [], []
+        for i, c in enumerate(centres):
+            t = unit(tangents[min(i, 4)] + tangents[max(i - 1, 0)])
+            ey = unit(vec(0, 1, 0) - np.dot(vec(0, 1, 0), t) * t)
+            d = depths[i] / 2
+            edge = 0.55 * d
+            xs = np.array([-1.0, -0.55, 0.0, 0.55, 1.0]) * (widths[i] - edge)
+            back = np.array([0.45, 0.15, 0.0, 0.15, 0.45]) * d  # the alae sit further back
+            rows.append([c + vec(x, 0, 0) + ey * b for x, b in zip(xs, back, strict=True)])
+            halfs.append([edge, 0.85 * d, d, 0.85 * d, edge])
+        self.loft_bone("sacrum", "sacrum", rows, halfs, f, 1.0, axis=vec(0, 0.3, -1),
+                       radius=0.02 * h)  # fmt: skip
+        for i in range(1, 5):
+            c, t = centres[i], unit(tangents[i - 1] + tangents[i])
+            rot = frame(t, np.array([1.0, 0, 0]))
+            ey = rot[:, 1]
+            if age < 15:  # the discs between the unfused sacral bodies
+                self.add(Box(c, vec(widths[i] * 0.32, depths[i] / 2 * 0.8, 0.8), 0.4, rot), "disc")
+            r_for = float(np.interp(i, (1, 4), (0.0036, 0.0022))) * h
+            for sx in (1.0, -1.0):  # the anterior sacral foramina: a nerve root in fat
+                fc = c + vec(sx * 0.5 * widths[i], 0, 0)
+                self.points[f"sacral-foramen.s{i}.{'left' if sx > 0 else 'right'}"] = fc
+                way = Capsule(fc - ey * depths[i] * 0.6, fc + ey * depths[i] * 0.6, r_for, r_for)
+                self.add(way, "adipose")
+                self.parts.append(Part(Capsule(way.a, way.b, 0.4 * r_for, 0.4 * r_for), "cord",
+                                       alpha=0.8))  # fmt: skip
         l5_canal, l5_rc = spine["l5"][4], spine["l5"][5]
         self.add(Capsule(l5_canal, s2, l5_rc, 0.35 * l5_rc), "csf")
         for k in (-1.0, 0.0, 1.0):  # nerve roots of the cauda equina, faint lines in the sac
             root_top = spine["l2"][4] + vec(k * 0.25 * l5_rc, 0.0, 0.0)
             root = Capsule(root_top, s2 + vec(k * 0.1 * l5_rc, 0.0, 0.0), 0.7, 0.6)
             self.parts.append(Part(root, "cord", alpha=0.6))
-        self.site("sacrum", "sacrum", sac_shapes, sac_marrow, vec(0, 0.3, -1), 0.02 * h)
         t0 = unit(vec(0, 0.18, -1))
-        for s in (1.0, -1.0):  # the alae of S1-S2 reaching out to the sacroiliac joints
-            ala = top + t0 * seg_len * 1.0 + vec(s * 0.022 * h, 0.004 * h, 0.0)
-            self.bone("sacrum", "sacrum", Ellipsoid(ala, vec(0.021, 0.01, 0.014) * h, rot_y(s * 15)),
-                      f, 1.0)  # fmt: skip
         tail = pos + unit(vec(0, 0.15, -1)) * 0.015 * h
         self.bone("coccyx", "coccyx", Capsule(pos, tail, 0.005 * h, 0.003 * h), f, 0.8)
         sac_top_z = top[2]
@@ -896,38 +965,48 @@ class _Builder:
             body_c = head + vec(-s * 0.05 * r_head, 0.2 * r_head, 1.35 * r_head)
             # the wing fans up and out from the acetabular roof to the crest (about L4), its
             # blade facing forwards and inwards
-            roof = head + vec(0.0, 0.1 * r_head, 1.6 * r_head)
-            crest = vec(s * (bi_iliac / 2 - 0.02 * h), 0.1 * depth, z_hip + 0.084 * h)
-            fan = unit(crest - roof)
-            wing_c = (roof + crest) / 2
-            span = float(np.linalg.norm(crest - roof)) / 2 + 0.006 * h
             si_y = float((top + t0 * seg_len * 1.2)[1]) + 0.006 * h  # beside S1-S2
             si_c = vec(s * 0.042 * h, si_y, sac_top_z - 0.025 * h)
             sid = f"ilium.{side}"
             self.bone(sid, sid, Ellipsoid(body_c, vec(1.05, 1.1, 1.2) * r_head), f, 1.2)
-            blade = rot_z(s * 30) @ frame(fan, vec(0.0, 1.0, 0.0))
-            self.bone(sid, sid, Ellipsoid(wing_c, vec(0.04 * h, 0.0055 * h, span), blade), f, 1.3)
-            self.bone(sid, sid, Capsule(roof, wing_c, 0.9 * r_head, 0.006 * h), f, 1.3)
+            # the wing lofted from the supra-acetabular body up to the crest (about L4/L5):
+            # each section runs from the anterior iliac spines back to the posterior ilium at
+            # the sacroiliac joint; it flares outwards as it rises, thin in the iliac fossa,
+            # thicker along the crest and behind, convex outwards in an axial slice
+            zc = z_hip + 0.084 * h
+            sections = (
+                (z_hip + 0.022 * h, (0.056, 0.057, 0.055, 0.051, 0.047), (0.0, 0.006, 0.004, 0.003, 0.006)),
+                (z_hip + 0.05 * h, (0.063, 0.065, 0.06, 0.054, 0.05), (0.016, 0.004, 0.0, 0.0, -0.008)),
+                (zc, (0.068, 0.07, 0.064, 0.055, 0.045), (-0.016, 0.0, 0.004, -0.006, -0.026)),
+            )  # fmt: skip
+            ys = (((-0.3, -0.12, 0.05, 0.2, 0.35), (-0.42, -0.18, 0.08, 0.3, 0.5),
+                   (-0.55, -0.25, 0.08, 0.38, 0.62)))  # fmt: skip
+            thick = ((0.0065, 0.0065, 0.0065, 0.0065, 0.007), (0.003, 0.0028, 0.0028, 0.0035, 0.006),
+                     (0.0035, 0.0032, 0.0032, 0.004, 0.0055))  # fmt: skip
+            rows = [[vec(s * x * h, yy * depth, z0 + dz * h) for x, yy, dz in zip(xr, yr, dzr, strict=True)]
+                    for (z0, xr, dzr), yr in zip(sections, ys, strict=True)]  # fmt: skip
+            wing = self.loft_bone(sid, sid, rows, np.array(thick) * h, f, 1.1)
             self.bone(sid, sid, Ellipsoid(si_c + vec(s * 0.012 * h, 0, 0), vec(0.013 * h, 0.017 * h, 0.03 * h), rot_z(-s * 25)), f, 1.2)  # fmt: skip
             # the posterior ilium: up to the posterior crest, and down as the thick buttress
             # above the greater sciatic notch to the acetabulum
-            crest_post = vec(s * (bi_iliac / 2 - 0.024 * h), 0.5 * depth, z_hip + 0.08 * h)
             si_ilium = si_c + vec(s * 0.012 * h, 0.0, 0.008 * h)
-            self.bone(sid, sid, Capsule(si_ilium, crest_post, 0.011 * h, 0.007 * h), f, 1.3)
             buttress = head + vec(s * 0.15 * r_head, 0.75 * r_head, 1.1 * r_head)
             self.bone(sid, sid, Capsule(si_ilium - vec(0, 0, 0.02 * h), buttress, 0.008 * h,
                                         0.65 * r_head), f, 1.3)  # fmt: skip
-            self.sites[sid].center = wing_c
+            self.sites[sid].center = wing
             # sacroiliac joint: a thin cartilage sheet between sacrum and ilium
             sij = Ellipsoid(si_c, vec(0.0016 * h, 0.016 * h, 0.03 * h), rot_z(-s * 25))
             self.add(sij, "cartilage", f"sacroiliac-joint.{side}")
             self.site(f"sacroiliac-joint.{side}", "pelvis", [sij], [], vec(0, 0, 1), 0.01 * h)
             # acetabulum: anterior and posterior columns around the femoral head
-            for col, off in (("anterior-column", vec(s * 0.1, -0.85, 0.55)),
-                             ("posterior-column", vec(s * 0.1, 0.9, 0.45))):  # fmt: skip
+            # acetabulum: anterior and posterior columns wrapping round the femoral head from
+            # in front, behind and medially (the head, painted later, sits in their cup)
+            for col, off in (("anterior-column", vec(-s * 0.3, -0.72, 0.4)),
+                             ("posterior-column", vec(-s * 0.3, 0.76, 0.35))):  # fmt: skip
                 c = head + off * r_head
                 self.bone(f"acetabulum.{side}.{col}", f"acetabulum.{side}",
-                          Ellipsoid(c, vec(0.75, 0.6, 0.95) * r_head), f, 1.2)  # fmt: skip
+                          Ellipsoid(c, vec(0.9, 0.72, 1.0) * r_head, rot_z(s * 15 if off[1] < 0 else -s * 15)),
+                          f, 1.2)  # fmt: skip
             tub = vec(s * x_hip * 0.78, 0.32 * depth, z_hip - 0.05 * h)
             isch_top = head + vec(-s * 0.1 * r_head, 0.6 * r_head, -1.1 * r_head)
             self.bone(f"ischium.{side}", f"ischium.{side}", Capsule(isch_top, tub, 0.55 * r_head, 0.5 * r_head), f, 1.2)  # fmt: skip
@@ -953,10 +1032,14 @@ class _Builder:
         r_f = 0.0075 * h
         joint_gap = max(3.0, 0.003 * h)
         self.long_bone("femur", side, troch_base, knee + vec(0, 0, joint_gap / 2), r_f, r_f * 1.6,
-                       0.023 * h, epi=0.065, meta=0.16, skip_top=True, level_bottom=True)  # fmt: skip
+                       0.023 * h, epi=0.065, meta=0.16, skip_top=True, level_bottom=True,
+                       ap_bottom=0.8)  # fmt: skip
         femur = f"femur.{side}"
         plate_c = head + neck_dir * r_head * 0.62
         neck = Capsule(plate_c, neck_end, 0.62 * r_head, 0.6 * r_head, flat=True)
+        # the head's cartilage first, so the neck's bone runs right up to the growth plate
+        cart = float(np.interp(self.age, (3, 16), (0.25, 0.1)))
+        self.add(Ellipsoid(head, vec(1, 1, 1) * r_head), "cartilage", f"{femur}.proximal-epiphysis")
         g = self.bone(f"{femur}.proximal-metaphysis", femur, neck, f_axial, 1.0, axis=neck_dir,
                       radius=0.6 * r_head)  # fmt: skip
         g.physis, g.joint = plate_c, head
@@ -965,8 +1048,6 @@ class _Builder:
         troch = neck_end + vec(s * 0.01 * h, 0.004 * h, 0.006 * h)
         g = self.bone(f"{femur}.greater-trochanter", femur, Ellipsoid(troch, vec(0.0085, 0.009, 0.011) * h),
                       self.ff("epiphysis"), 1.0)  # fmt: skip
-        cart = float(np.interp(self.age, (3, 16), (0.25, 0.1)))
-        self.add(Ellipsoid(head, vec(1, 1, 1) * r_head), "cartilage", f"{femur}.proximal-epiphysis")
         nucleus = Ellipsoid(head - neck_dir * 0.12 * r_head, vec(1, 1, 1) * r_head * (0.95 - cart))
         g = self.bone(f"{femur}.proximal-epiphysis", femur, nucleus, self.ff("epiphysis"), 0.8,
                       axis=neck_dir, radius=r_head, physis=plate_c, joint=head)  # fmt: skip
@@ -987,6 +1068,7 @@ class _Builder:
             epi=0.06,
             meta=0.14,
             epi_bottom=0.034,
+            ap_top=0.7,  # the tibial plateau: much wider than it is deep
         )
         tib_r = 0.024 * h
         fib_top = vec(s * (x_knee + 0.75 * tib_r), 0.3 * tib_r, lm["z_knee"] - 0.022 * h)
@@ -1003,8 +1085,17 @@ class _Builder:
         """Intercondylar notch, menisci at the joint margins, a film of joint fluid and the
         patellar tendon: what makes a coronal knee read as a joint rather than two eggs."""
         h = self.h
-        notch = Ellipsoid(knee + vec(0, 0.1 * r, 0.35 * r), vec(0.2 * r, 0.55 * r, 0.32 * r))
+        # the notch opens backwards between the condyles (bilobed in an axial slice)
+        notch = Ellipsoid(knee + vec(0, 0.5 * r, 0.4 * r), vec(0.2 * r, 0.5 * r, 0.38 * r))
         self.parts.append(Part(notch, "adipose", alpha=0.85, soft=1.0))
+        # the popliteal fossa behind the knee: fat round the popliteal artery and vein
+        fossa = knee + vec(0, 0.8 * r + 0.005 * h, 0.2 * r)
+        self.parts.append(Part(Ellipsoid(fossa, vec(0.5 * r, 0.25 * r, 0.03 * h)), "adipose",
+                               alpha=0.9, soft=1.5))  # fmt: skip
+        for dx, rv in ((-0.12 * r, 0.0028 * h), (0.14 * r, 0.0034 * h)):
+            vessel = Capsule(fossa + vec(dx, -0.05 * r, 0.03 * h), fossa + vec(dx, 0.05 * r, -0.03 * h),
+                             rv, rv)  # fmt: skip
+            self.add(vessel, "blood")
         for m in (1.0, -1.0):
             rim = Ellipsoid(knee + vec(m * 0.78 * r, 0.0, 0.0), vec(0.2 * r, 0.7 * r, 0.085 * r))
             self.add(rim, "ligament")
@@ -1123,6 +1214,17 @@ class _Builder:
                           Capsule(a, b, rr, rr * 0.85), f, 0.6)  # fmt: skip
 
 
+def _plate(a, b, up, half_thick, half_height) -> Box:
+    """A flat bony plate from a to b (a lamina, a spinous process): ``half_height`` along
+    ``up`` (made square to a-b) and ``half_thick`` across both, rounded at its edges."""
+    u = unit(b - a)
+    w = unit(up - np.dot(up, u) * u)
+    v = np.cross(w, u)
+    length = float(np.linalg.norm(b - a))
+    half = vec(length / 2 + half_thick, half_thick, max(half_height, half_thick))
+    return Box((a + b) / 2, half, 0.9 * half_thick, np.stack([u, v, w], axis=1))
+
+
 def _trunk(a, b, ra, rb, da, db) -> OvalFrustum:
     """A trunk segment from a to b, half width ra to rb and half depth da to db."""
     return OvalFrustum(
@@ -1134,7 +1236,7 @@ def _trunk(a, b, ra, rb, da, db) -> OvalFrustum:
 def _center(shape: Shape) -> np.ndarray:
     if isinstance(shape, Capsule):
         return (shape.a + shape.b) / 2
-    if isinstance(shape, Dome | Sweep):
+    if isinstance(shape, Dome | Sweep | Loft):
         return shape.center()
     return np.asarray(shape.c, dtype=np.float64)
 
@@ -1150,6 +1252,8 @@ def _grow(shape: Shape, factor: float) -> Shape:
         return Dome(shape.c, np.asarray(shape.radii) * factor, shape.rot, shape.power)
     if isinstance(shape, Sweep):
         return Sweep(shape.points, np.asarray(shape.radii) * factor, shape.thin, shape.flat)
+    if isinstance(shape, Loft):
+        return Loft(shape.rows, np.asarray(shape.half) * factor)
     return Box(shape.c, np.asarray(shape.half) * factor, shape.round, shape.rot)
 
 

@@ -92,8 +92,10 @@ def write_series(study: Any, series: Any, folder: Path) -> list[Path]:
         ds.PatientAge = f"{int(desc.age_years):03d}Y"
         ds.PatientIdentityRemoved = "YES"
         ds.DeidentificationMethod = "Synthetic image, no patient"
-        if "feet" in series.key:  # both feet: a paired part needs its laterality
+        if "feet" in series.key or "knees" in series.key:  # both: a paired part's laterality
             ds.ImageLaterality = "B"
+        elif "pelvis" in series.key:
+            ds.BodyPartExamined = "PELVIS"
         else:
             ds.BodyPartExamined = "WHOLEBODY"
         ds.ScanningSequence = scanning

@@ -21,6 +21,10 @@ SEQUENCES = {
     "dwi_wb": ("COR DWI b800", "dwi", "coronal", "body"),
     "sag_stir_spine": ("SAG STIR SPINE", "stir", "sagittal", "spine"),
     "sag_stir_feet": ("SAG STIR FEET", "stir", "sagittal", "feet"),
+    "ax_stir_pelvis": ("AX STIR PELVIS", "stir", "axial", "pelvis"),
+    "ax_t1_pelvis": ("AX T1 PELVIS", "t1", "axial", "pelvis"),
+    "ax_stir_knees": ("AX STIR KNEES", "stir", "axial", "knees"),
+    "ax_t1_knees": ("AX T1 KNEES", "t1", "axial", "knees"),
 }
 FULL_VALUE = 2600.0  # stored value of the reference signal; BitsStored is 12
 
@@ -133,8 +137,8 @@ def sagittal_grid(body: Body, region: str, scale: float = 1.0) -> Grid:
         z0, z1 = -10.0, lm["z_ankle"] + 0.11 * h
         rows = round(288 * scale)
         px = round((z1 - z0) / rows, 3)
-        cols = round(320 * scale)
-        y_mid = -0.04 * h
+        cols = round(336 * scale)
+        y_mid = -0.033 * h  # from the tips of the toes to behind the heel pad
         foot_x = max(abs(g.hi[0]) for k, g in body.sites.items() if k.startswith("metatarsal-5"))
         thk = 4.0
         n = int(np.ceil(2 * (foot_x + 4.0) / thk))
@@ -145,6 +149,38 @@ def sagittal_grid(body: Body, region: str, scale: float = 1.0) -> Grid:
     zs = z1 - px * np.arange(rows)
     ys = y_mid - px * (cols - 1) / 2 + px * np.arange(cols)
     return Grid((0, 2, 1), (xs, zs, ys), thk)
+
+
+def axial_grid(body: Body, region: str, scale: float = 1.0) -> Grid:
+    """Axial slices viewed from the feet: rows run anterior to posterior (+y), columns from the
+    patient's right to left (+x), so the patient's left is on the right of the image
+    (ImageOrientationPatient 1\\0\\0\\0\\1\\0); slices follow that orientation's normal,
+    from the feet towards the head."""
+    lm, h = body.landmarks, body.height
+    depth = lm["depth"]
+    if region == "pelvis":  # iliac crests to below the ischial tuberosities
+        z0, z1 = lm["z_hip"] - 0.065 * h, lm["z_hip"] + 0.095 * h
+        thk = 6.0 if h > 1200 else 5.0
+        x_half = 0.15 * h + 10.0  # the forearms and hands lie beside the hips
+        y0, y1 = -1.3 * depth, 1.35 * depth
+        cols = 320
+    else:  # both knees: distal femoral metaphyses to proximal tibial metaphyses
+        z0, z1 = lm["z_knee"] - 0.045 * h, lm["z_knee"] + 0.055 * h
+        thk = 5.0 if h > 1200 else 4.0
+        x_half = 0.085 * h + 10.0
+        y0, y1 = -0.05 * h, 0.05 * h
+        cols = 256
+    cols = round(cols * scale)
+    px = round(2 * x_half / cols, 3)
+    rows = int(np.ceil((y1 - y0) / px / 16) * 16)
+    n = int(np.ceil((z1 - z0) / thk))
+    if scale < 1.0:
+        n = max(4, round(n * scale))
+        thk = (z1 - z0) / n
+    zs = z0 + thk / 2 + thk * np.arange(n)
+    ys = (y0 + y1) / 2 - px * (rows - 1) / 2 + px * np.arange(rows)
+    xs = -px * (cols - 1) / 2 + px * np.arange(cols)
+    return Grid((2, 1, 0), (zs, ys, xs), thk)
 
 
 @dataclass
@@ -204,8 +240,8 @@ def paint(body_parts: list[Part], grid: Grid, table: TissueTable, weightings: li
                 [table.signal(part.tissue, w, part.ff) for w in weightings], dtype=np.float32
             )
         sig = cache[key]
-        sl = (slice(None), *tuple(slice(a, b) for a, b in ranges))
-        sub = vols[sl]
+        block = tuple(slice(a, b) for a, b in ranges)
+        sub = vols[(slice(None), *block)]
         sub += cov[None] * (sig[:, None, None, None] - sub)
     raster.volumes = {w: vols[i] for i, w in enumerate(weightings)}
     return raster
@@ -287,16 +323,21 @@ def coil_gain(grid: Grid, body: Body, seed: int) -> np.ndarray:
 def _support(img: np.ndarray, floor: np.float32, pad: int = 4) -> np.ndarray:
     """Where the receive coils see the body: along each row, from the first to the last pixel
     with signal, widened by ``pad`` pixels. Outside it the air is stored as 0 (background
-    suppression) so that the lossless compression is not spent on pure noise."""
+    suppression) so that the lossless compression is not spent on pure noise. The floor is
+    low enough that fatty marrow on a fat-suppressed image (a child's calcaneus on STIR)
+    counts as signal: the heel is never cut away."""
     seen = img > floor
     out = None
     for axis in (1, 2):
         n = seen.shape[axis]
         idx = np.arange(n).reshape([1 if a != axis else n for a in range(3)])
-        first = np.where(seen, idx, n).min(axis=axis, keepdims=True)
-        last = np.where(seen, idx, -1).max(axis=axis, keepdims=True)
-        inside = (idx >= first - pad) & (idx <= last + pad)
-        out = inside if out is None else out & inside
+        some = seen.any(axis=axis, keepdims=True)
+        first = np.where(some, np.expand_dims(seen.argmax(axis=axis), axis), n)
+        last = np.where(
+            some, n - 1 - np.expand_dims(np.flip(seen, axis).argmax(axis=axis), axis), -1
+        )
+        within = (idx >= first - pad) & (idx <= last + pad)
+        out = within if out is None else out & within
     return out.astype(np.float32)
 
 
@@ -317,7 +358,7 @@ def finish(vol: np.ndarray, noise: float, rng: np.random.Generator, blur: float,
     np.multiply(im, im, out=im)
     re += im
     np.sqrt(re, out=re)
-    re *= _support(img, np.float32(0.04 * reference))
+    re *= _support(img, np.float32(0.015 * reference))
     re *= np.float32(FULL_VALUE / reference)
     np.clip(re, 0, 4095, out=re)
     np.rint(re, out=re)

@@ -254,6 +254,70 @@ class Sweep:
         return np.asarray(self.points[len(self.points) // 2], dtype=np.float64)
 
 
+@dataclass(frozen=True, eq=False)
+class Loft:
+    """A bone lofted through cross-sections: ``rows`` (m, n, 3) are m section curves of n
+    points each (an iliac wing from the acetabular roof up to the crest, a sacrum from S1 down
+    to its apex); the mid-surface between consecutive sections is triangulated and thickened
+    by ``half`` (m, n) mm. The signed distance is the distance to the nearest triangle minus
+    its thickness, so a flat wing thins and thickens smoothly and has no seams."""
+
+    rows: np.ndarray  # (m, n, 3)
+    half: np.ndarray  # (m, n)
+
+    def triangles(self):
+        r, t = np.asarray(self.rows, dtype=np.float64), np.asarray(self.half, dtype=np.float64)
+        out = []
+        for i in range(r.shape[0] - 1):
+            for j in range(r.shape[1] - 1):
+                a, b, c, d = r[i, j], r[i, j + 1], r[i + 1, j], r[i + 1, j + 1]
+                ta, tb, tc, td = t[i, j], t[i, j + 1], t[i + 1, j], t[i + 1, j + 1]
+                out.append((a, b, d, (ta + tb + td) / 3))
+                out.append((a, d, c, (ta + td + tc) / 3))
+        return out
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        pts = np.asarray(self.rows, dtype=np.float64).reshape(-1, 3)
+        pad = float(np.max(self.half))
+        return pts.min(axis=0) - pad, pts.max(axis=0) + pad
+
+    def sdf(self, x, y, z):
+        best = None
+        for a, b, c, thick in self.triangles():
+            d = _triangle_distance(x, y, z, a, b, c) - np.float32(thick)
+            best = d if best is None else np.minimum(best, d)
+        return best
+
+    def center(self) -> np.ndarray:
+        r = np.asarray(self.rows, dtype=np.float64)
+        return r[r.shape[0] // 2, r.shape[1] // 2]
+
+
+def _triangle_distance(x, y, z, a, b, c):
+    """Unsigned distance from broadcast points to the triangle abc (Quilez's method)."""
+    f = np.float32
+    ba, cb, ac = b - a, c - b, a - c
+    nor = np.cross(ba, ac)
+    pa = (x - f(a[0]), y - f(a[1]), z - f(a[2]))
+    pb = (x - f(b[0]), y - f(b[1]), z - f(b[2]))
+    pc = (x - f(c[0]), y - f(c[1]), z - f(c[2]))
+
+    def dot(u, p):
+        return f(u[0]) * p[0] + f(u[1]) * p[1] + f(u[2]) * p[2]
+
+    inside = (np.sign(dot(np.cross(ba, nor), pa)) + np.sign(dot(np.cross(cb, nor), pb))
+              + np.sign(dot(np.cross(ac, nor), pc))) >= 2.0  # fmt: skip
+
+    def edge(e, p):
+        h = np.clip(dot(e, p) / f(np.dot(e, e)), 0.0, 1.0)
+        dx, dy, dz = f(e[0]) * h - p[0], f(e[1]) * h - p[1], f(e[2]) * h - p[2]
+        return dx * dx + dy * dy + dz * dz
+
+    to_edge = np.minimum(np.minimum(edge(ba, pa), edge(cb, pb)), edge(ac, pc))
+    plane = dot(nor, pa) ** 2 / f(np.dot(nor, nor))
+    return np.sqrt(np.where(inside, plane, to_edge))
+
+
 def curve(control: list[np.ndarray], n: int = 12) -> np.ndarray:
     """A smooth curve through the control points (Catmull-Rom), n points per span."""
     pts = [np.asarray(p, dtype=np.float64) for p in control]
@@ -269,7 +333,7 @@ def curve(control: list[np.ndarray], n: int = 12) -> np.ndarray:
     return np.array(out)
 
 
-Shape = Capsule | Ellipsoid | Box | Dome | OvalFrustum | Sweep
+Shape = Capsule | Ellipsoid | Box | Dome | OvalFrustum | Sweep | Loft
 
 
 def shrink(shape: Shape, by: float) -> Shape:
@@ -287,6 +351,9 @@ def shrink(shape: Shape, by: float) -> Shape:
     if isinstance(shape, Sweep):
         radii = np.maximum(np.asarray(shape.radii) - by, 0.1 * np.asarray(shape.radii))
         return Sweep(shape.points, radii, shape.thin, shape.flat)
+    if isinstance(shape, Loft):
+        half = np.maximum(np.asarray(shape.half) - by, 0.1 * np.asarray(shape.half))
+        return Loft(shape.rows, half)
     if isinstance(shape, OvalFrustum):  # thinner round the sides; the cut ends stay
         return OvalFrustum(
             shape.z0, shape.z1, shape.c0, shape.c1,

@@ -38,6 +38,7 @@ from cnoatlas.imaging.phantom.render import (
     SEQUENCES,
     Grid,
     Raster,
+    axial_grid,
     coil_gain,
     coronal_grid,
     finish,
@@ -46,7 +47,7 @@ from cnoatlas.imaging.phantom.render import (
 )
 from cnoatlas.imaging.phantom.tissues import Weighting, tissue_table
 
-GENERATOR_VERSION = "16"  # bump whenever the same description would give other pixels
+GENERATOR_VERSION = "17"  # bump whenever the same description would give other pixels
 _WINDOW_TOP = {"stir": 0.75, "t1": 1.0}
 _FIELDS = {"age_years", "sex", "seed", "sequences", "lesions", "case_id", "variants"}
 _LESION_FIELDS = {"id", "site_id", "kind", "size_mm", "intensity", "options", "state"}
@@ -270,11 +271,12 @@ def generate_study(
         _name, weighting, plane, region = SEQUENCES[key]
         gkey = f"{plane}-{region}"
         if gkey not in grids:
-            grid = (
-                coronal_grid(body, scale)
-                if plane == "coronal"
-                else sagittal_grid(body, region, scale)
-            )
+            if plane == "coronal":
+                grid = coronal_grid(body, scale)
+            elif plane == "axial":
+                grid = axial_grid(body, region, scale)
+            else:
+                grid = sagittal_grid(body, region, scale)
             grids[gkey] = (grid, [])
         if weighting not in grids[gkey][1]:
             grids[gkey][1].append(weighting)
@@ -295,7 +297,12 @@ def generate_study(
         rng = np.random.default_rng([desc.seed, number, int(digest[:8], 16)])
         blur = 1.1 if weighting == "dwi" else 0.55
         pixels = finish(
-            raster.volumes[weighting], w.noise, rng, blur, reference, gains[f"{plane}-{region}"]
+            raster.volumes[weighting],
+            w.noise,
+            rng,
+            blur,
+            reference,
+            gains[f"{plane}-{region}"],
         )
         body_vox = pixels[pixels > 120]
         top = float(np.percentile(body_vox, 99.0)) if body_vox.size else 4095.0
@@ -303,6 +310,8 @@ def generate_study(
             top = _WINDOW_TOP[weighting] * FULL_VALUE
         elif weighting != "dwi":  # soft tissue must stay readable
             top = min(top, _WINDOW_TOP[weighting] * FULL_VALUE)
+        # the window starts at zero: a window starting below it (tried for a brighter STIR)
+        # showed the background-suppressed air as a grey box round the body
         window = (round(top * 0.5), round(top))
         sop = [_uid(digest, key, k) for k in range(pixels.shape[0])]
         s = Series(
