@@ -50,6 +50,7 @@ from cnoatlas.domain.evidence import (
 from cnoatlas.domain.sites import site_model
 from cnoatlas.ui.atlas.site_map import SiteMap
 from cnoatlas.ui.common.theme import current_theme
+from cnoatlas.ui.common.typography import role_font
 from cnoatlas.ui.common.views import ViewRequest, register_view
 
 NO_COMPARISON = ""
@@ -409,10 +410,8 @@ class OverlayMapPanel(QFrame):
         self.title = QLabel()
         self.title.setObjectName(f"overlayTitle-{key}")
         self.title.setWordWrap(True)
-        title_font = QFont(self.title.font())
-        title_font.setPointSizeF(title_font.pointSizeF() * 1.5)
-        title_font.setBold(True)
-        self.title.setFont(title_font)
+        self.title.setProperty("role", "heading")
+        title_font = role_font("heading")
         # Two lines always, so that two maps side by side start at the same height.
         self.title.setMinimumHeight(round(QFontMetricsF(title_font).lineSpacing() * 2 + 2))
         self.title.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
@@ -497,10 +496,7 @@ class FactCardView(QFrame):
         layout.setSpacing(4)
         value = QLabel(card.value)
         value.setObjectName("factValue")
-        font = QFont(value.font())
-        font.setPointSizeF(font.pointSizeF() * 1.9)
-        font.setBold(True)
-        value.setFont(font)
+        value.setProperty("role", "title")
         value.setWordWrap(True)
         title = QLabel(card.title)
         title.setObjectName("factTitle")
@@ -536,7 +532,8 @@ class FactCardColumn(QScrollArea):
         layout.setContentsMargins(4, 4, 12, 4)
         layout.setSpacing(10)
         heading = QLabel("Key figures")
-        heading.setProperty("role", "lead")
+        heading.setObjectName("factCardsHeading")
+        heading.setProperty("role", "heading")
         layout.addWidget(heading)
         self.cards = [FactCardView(card) for card in cards]
         for view in self.cards:

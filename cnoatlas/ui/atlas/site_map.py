@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QToolTip, QWidget
 from cnoatlas.domain.sites import SiteModel, site_model
 from cnoatlas.domain.skeleton_map import Shape, SkeletonMap, skeleton_map
 from cnoatlas.ui.common.theme import Theme, current_theme
+from cnoatlas.ui.common.typography import role_font
 
 MIN_ZOOM, MAX_ZOOM = 1.0, 12.0
 _DRAG_START = 4.0  # pixels the mouse must move before a press becomes a pan
@@ -568,9 +569,8 @@ class SiteMap(QWidget):
         painter.end()
 
     def _paint_markers(self, painter: QPainter, c: _Colours) -> None:
-        font = QFont(self.font())
-        font.setPointSizeF(max(12.0, self.font().pointSizeF() * 1.8))
-        font.setBold(True)
+        font = role_font("heading", self.font())
+        font.setPointSizeF(font.pointSizeF() * 1.25)  # the film's R/L letters stand out
         painter.setFont(font)
         painter.setPen(c.text)
         margin = 12
@@ -579,7 +579,7 @@ class SiteMap(QWidget):
         drawn = self._transform.mapRect(QRectF(x, y, w, h))
         left = max(margin, min(drawn.left(), self.width() / 2 - 60))
         right = min(self.width() - margin, max(drawn.right(), self.width() / 2 + 60))
-        box = QRectF(left, margin, right - left, 40)
+        box = QRectF(left, margin, right - left, QFontMetricsF(font).height() + 8)
         if self.view == "front":
             left_mark, right_mark = ("L", "R") if self._mirrored else ("R", "L")
             mode = "Anatomical view (mirrored)" if self._mirrored else "Radiological view"
@@ -591,25 +591,31 @@ class SiteMap(QWidget):
         _plated(painter, c, box, Qt.AlignmentFlag.AlignRight | top, right_mark)
         marks = QFontMetricsF(font)
         mark_width = max(marks.horizontalAdvance(left_mark), marks.horizontalAdvance(right_mark))
-        small = QFont(self.font())
-        small.setPointSizeF(max(8.0, self.font().pointSizeF()))
+        small = role_font("caption", self.font(), bold=False)
         painter.setFont(small)
-        # Between the two letters if it fits there (narrow maps: the lateral spine), else below.
-        if QFontMetricsF(small).horizontalAdvance(mode) + 2 * mark_width + 16 > box.width():
-            box = box.translated(0, marks.height() + 6)
+        small_metrics = QFontMetricsF(small)
+        # Between the two letters if it fits there (narrow maps: the lateral spine), else below,
+        # as wide as the widget; never cut: elided to what fits (the tooltip names the view).
+        if small_metrics.horizontalAdvance(mode) + 2 * mark_width + 16 > box.width():
+            box = QRectF(
+                margin, box.top() + marks.height() + 6, self.width() - 2 * margin, box.height()
+            )
+            mode = small_metrics.elidedText(mode, Qt.TextElideMode.ElideRight, box.width() - 12)
         _plated(painter, c, box, Qt.AlignmentFlag.AlignHCenter | top, mode, c.muted)
         name = self.hover_text() or (
             self.model.name(self._current) if self._current and self.hasFocus() else ""
         )
         if name:
-            label = QFont(self.font())
-            label.setPointSizeF(max(10.0, self.font().pointSizeF() * 1.25))
-            label.setBold(True)
+            label = role_font("overlay", self.font(), bold=True)
             painter.setFont(label)
+            line = QFontMetricsF(label).height() + 8
+            name = QFontMetricsF(label).elidedText(
+                name, Qt.TextElideMode.ElideRight, self.width() - 2 * margin - 12
+            )
             _plated(
                 painter,
                 c,
-                QRectF(margin, self.height() - 40, self.width() - 2 * margin, 32),
+                QRectF(margin, self.height() - line - 8, self.width() - 2 * margin, line),
                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                 name,
             )

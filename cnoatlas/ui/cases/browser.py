@@ -202,7 +202,8 @@ class CaseBrowser(QWidget):
         )  # generation is heavy; one at a time keeps the UI smooth
 
         title = QLabel("Teaching cases")
-        title.setProperty("role", "heading")
+        title.setObjectName("casesTitle")
+        title.setProperty("role", "title")
         self.count_label = QLabel()
         self.count_label.setObjectName("caseCount")
         self.count_label.setProperty("role", "muted")

@@ -116,7 +116,7 @@ class DepartmentLibrary(QWidget):
         self.refresh_button.clicked.connect(self.refresh)
         heading = QLabel("Department library")
         heading.setObjectName("departmentTitle")
-        heading.setProperty("role", "heading")
+        heading.setProperty("role", "title")
         top = QHBoxLayout()
         top.addWidget(back)
         top.addWidget(heading)

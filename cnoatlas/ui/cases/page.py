@@ -111,11 +111,8 @@ def _section(title: str) -> tuple[QFrame, QVBoxLayout]:
     layout.setContentsMargins(16, 12, 16, 14)
     layout.setSpacing(8)
     heading = QLabel(title)
-    heading.setProperty("role", "section")
-    font = heading.font()
-    font.setBold(True)
-    font.setPointSizeF(font.pointSizeF() * 1.15)
-    heading.setFont(font)
+    heading.setProperty("role", "heading")  # the typographic scale sizes it (theme)
+    heading.setWordWrap(True)
     layout.addWidget(heading)
     return frame, layout
 

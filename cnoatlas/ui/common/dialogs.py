@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -127,14 +128,21 @@ class ShortcutsDialog(QDialog):
 
 
 class SettingsDialog(QDialog):
-    """Theme, UI scale and the image cache's size, applied as soon as they change."""
+    """Theme, UI scale and the image cache's size, applied as soon as they change.
+
+    ``scaleChanged`` carries the chosen scale, or 0.0 when the scale follows the screen."""
 
     themeChanged = Signal(str)
     scaleChanged = Signal(float)
     cacheBudgetChanged = Signal(int)
 
     def __init__(
-        self, theme: str, scale: float, parent: QWidget | None = None, cache_budget_mb: int = 500
+        self,
+        theme: str,
+        scale: float,
+        parent: QWidget | None = None,
+        cache_budget_mb: int = 500,
+        scale_is_auto: bool = False,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("settingsDialog")
@@ -153,6 +161,14 @@ class SettingsDialog(QDialog):
         self.scale_spin.setDecimals(2)
         self.scale_spin.setSuffix(" ×")
         self.scale_spin.setValue(scale)
+        self.auto_scale_check = QCheckBox("Follow the screen")
+        self.auto_scale_check.setObjectName("autoScaleCheck")
+        self.auto_scale_check.setAccessibleName("Interface scale follows the screen")
+        self.auto_scale_check.setToolTip(
+            "The scale is chosen from the screen's resolution and size; change the number to "
+            "choose your own."
+        )
+        self.auto_scale_check.setChecked(scale_is_auto)
         hint = QLabel("Use 1.5 to 3 and the high-contrast theme when projecting in a lecture hall.")
         hint.setProperty("role", "muted")
         hint.setWordWrap(True)
@@ -174,6 +190,7 @@ class SettingsDialog(QDialog):
         form = QFormLayout()
         form.addRow("Theme", self.theme_combo)
         form.addRow("Interface scale", self.scale_spin)
+        form.addRow("", self.auto_scale_check)
         form.addRow("Image cache limit", self.cache_spin)
         # The department library's server (the password is never kept here: see the README).
         settings = AppSettings()
@@ -206,5 +223,22 @@ class SettingsDialog(QDialog):
         )
         # Apply on editingFinished-like commits only, so typing "2.5" does not flash 2 first.
         self.scale_spin.setKeyboardTracking(False)
-        self.scale_spin.valueChanged.connect(self.scaleChanged.emit)
+        self.scale_spin.valueChanged.connect(self._scale_chosen)
+        self.auto_scale_check.toggled.connect(self._auto_toggled)
         self.setWindowModality(Qt.WindowModality.NonModal)
+
+    def _scale_chosen(self, value: float) -> None:
+        if self.auto_scale_check.isChecked():
+            self.auto_scale_check.blockSignals(True)
+            self.auto_scale_check.setChecked(False)  # a number typed is the user's own choice
+            self.auto_scale_check.blockSignals(False)
+        self.scaleChanged.emit(value)
+
+    def _auto_toggled(self, on: bool) -> None:
+        self.scaleChanged.emit(0.0 if on else self.scale_spin.value())
+
+    def show_scale(self, scale: float) -> None:
+        """Show the scale now in use (after following the screen) without emitting."""
+        self.scale_spin.blockSignals(True)
+        self.scale_spin.setValue(scale)
+        self.scale_spin.blockSignals(False)

@@ -44,8 +44,7 @@ def _card(title: str) -> tuple[QFrame, QVBoxLayout]:
     frame.setProperty("role", "card")
     layout = QVBoxLayout(frame)
     layout.setContentsMargins(20, 16, 20, 16)
-    heading = _label(title)
-    heading.setStyleSheet("font-size: 13pt; font-weight: 600;")
+    heading = _label(title, "heading")
     layout.addWidget(heading)
     return frame, layout
 
@@ -97,7 +96,7 @@ class ProgressPage(QWidget):
         layout.setSpacing(16)
 
         header = QHBoxLayout()
-        header.addWidget(_label("Progress", "heading"))
+        header.addWidget(_label("Progress", "title"))
         header.addStretch(1)
         self.export_button = QPushButton("Export answers as CSV…")
         self.export_button.setObjectName("progressExportButton")

@@ -21,6 +21,7 @@ from cnoatlas.domain.quiz.scoring import Mark
 from cnoatlas.domain.quiz.session import QuizSession, start_session
 from cnoatlas.library.studies import LIBRARY_STUDIES
 from cnoatlas.ui.common.theme import current_theme
+from cnoatlas.ui.common.typography import app_scale, role_points
 from cnoatlas.ui.common.views import ViewRequest, new_main_window, register_view
 from cnoatlas.ui.quiz.question import QuizQuestionPanel
 from cnoatlas.ui.quiz.report import QuizReportPanel
@@ -110,7 +111,7 @@ class QuizPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
-        self._styled_for = current_theme().name
+        self._styled_for = (current_theme().name, app_scale())
         self.setStyleSheet(self._style())
 
         self.start_panel.startRequested.connect(self.start)
@@ -207,33 +208,41 @@ class QuizPage(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         # A new theme arrives as style and palette changes, before the theme's name is
         # recorded on the app: look once the event loop is back.
-        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+        if event.type() in (
+            QEvent.Type.PaletteChange,
+            QEvent.Type.StyleChange,
+            QEvent.Type.FontChange,
+        ):
             QTimer.singleShot(0, self, self._restyle)
         super().changeEvent(event)
 
     def _restyle(self) -> None:
-        if current_theme().name != self._styled_for:  # once per theme: no restyle loop
-            self._styled_for = current_theme().name
+        look = (current_theme().name, app_scale())
+        if look != self._styled_for:  # once per theme and scale: no restyle loop
+            self._styled_for = look
             self.setStyleSheet(self._style())
 
     @staticmethod
     def _style() -> str:
         t = current_theme()
+        s = app_scale()
+        heading, body = role_points("heading", s), role_points("body", s)
         return f"""
-QLabel[role="question"] {{ font-size: 15pt; font-weight: 500; }}
-QLabel[role="subheading"] {{ font-size: 13pt; font-weight: 600; }}
-QLabel[role="verdict"] {{ font-size: 14pt; }}
-QLabel#quizExplanation {{ font-size: 12pt; }}
+QLabel[role="question"] {{ font-size: {heading:.1f}pt; font-weight: 500; }}
+QLabel[role="subheading"] {{ font-size: {heading:.1f}pt; font-weight: 600; }}
+QLabel[role="verdict"] {{ font-size: {heading:.1f}pt; }}
+QLabel#quizExplanation {{ font-size: {body * 1.1:.1f}pt; }}
 QLabel[role="warning"] {{ color: {t.warning}; }}
 QPushButton[role="option"] {{
-    text-align: left; padding: 10px 18px; font-size: 13pt; border-radius: 6px;
+    text-align: left; padding: {round(10 * s)}px {round(18 * s)}px; font-size: {body * 1.2:.1f}pt;
+    border-radius: 6px;
     border: 1px solid {t.border}; background: {t.alt_base};
 }}
 QPushButton[role="option"]:hover:enabled {{ border-color: {t.accent}; }}
 QPushButton[role="option"]:checked {{ background: {t.accent}; color: {t.accent_text}; }}
 QPushButton[role="primary"] {{
-    background: {t.accent}; color: {t.accent_text}; font-size: 13pt; font-weight: 600;
-    border-radius: 6px; padding: 8px 24px;
+    background: {t.accent}; color: {t.accent_text}; font-size: {body * 1.2:.1f}pt;
+    font-weight: 600; border-radius: 6px; padding: {round(8 * s)}px {round(24 * s)}px;
 }}
 """
 

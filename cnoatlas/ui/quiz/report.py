@@ -41,7 +41,7 @@ class QuizReportPanel(QWidget):
         layout.setContentsMargins(48, 32, 48, 32)
         layout.setSpacing(14)
         header = QHBoxLayout()
-        header.addWidget(_label("Exam report", "heading"))
+        header.addWidget(_label("Exam report", "title"))
         header.addStretch(1)
         self.restart = QPushButton("New quiz")
         _name(self.restart, "quizRestartButton", "Start a new quiz")

@@ -36,7 +36,7 @@ class QuizStartPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(48, 40, 48, 40)
         layout.setSpacing(18)
-        layout.addWidget(_label("Quiz", "heading"))
+        layout.addWidget(_label("Quiz", "title"))
         layout.addWidget(
             _label(
                 "Tell CNO from infection, Langerhans cell histiocytosis and tumours; learn "

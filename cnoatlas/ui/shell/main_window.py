@@ -308,7 +308,11 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> SettingsDialog:
         def make() -> SettingsDialog:
             dialog = SettingsDialog(
-                self.settings.theme, self.settings.scale, self, self.settings.cache_budget_mb
+                self.settings.theme,
+                self.settings.scale,
+                self,
+                self.settings.cache_budget_mb,
+                scale_is_auto=self.settings.scale_is_auto,
             )
             dialog.themeChanged.connect(self.set_theme)
             dialog.scaleChanged.connect(self.set_scale)
@@ -353,8 +357,12 @@ class MainWindow(QMainWindow):
         study_cache.set_budget_mb(self.settings.cache_budget_mb)  # applies at the next study
 
     def set_scale(self, scale: float) -> None:
-        self.settings.scale = scale
+        """``scale`` 0 (or less): follow the screen again; otherwise the user's own choice."""
+        self.settings.scale = scale if scale > 0 else None
         apply_theme(QApplication.instance(), self.settings.theme, self.settings.scale)
+        dialog = self._dialogs.get("settings")
+        if scale <= 0 and dialog is not None:
+            dialog.show_scale(self.settings.scale)
 
     def _open_log_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.user_log_dir())))
@@ -372,6 +380,18 @@ class MainWindow(QMainWindow):
 def _home_view(request: ViewRequest) -> QWidget:
     # A screenshot shows the window as a first-time user sees it, not the last session's state.
     return MainWindow(restore_state=False, remember_state=False)
+
+
+@register_view("page", "one page of the main window as it opens", argument="a page key")
+def _page_view(request: ViewRequest) -> QWidget:
+    window = MainWindow(restore_state=False, remember_state=False)
+    if request.argument not in window.page_keys:
+        window.close()
+        raise AtlasError(
+            f"unknown page '{request.argument}' (pages: {', '.join(window.page_keys)})"
+        )
+    window.show_page(request.argument)
+    return window
 
 
 # Views of other features show a page of a fresh window made here.
