@@ -51,7 +51,7 @@ def _scale(text: str) -> float | str:
     try:
         return float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}': give a number from 1.0 to 3.0, or auto")
+        raise argparse.ArgumentTypeError(f"'{text}': give a number from 1.0 to 3.0, or auto") from None
 
 
 def _size(text: str) -> tuple[int, int]:
