@@ -18,13 +18,13 @@ from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListView,
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -44,6 +44,7 @@ from cnoatlas.domain.sites import site_model
 from cnoatlas.domain.user_notes import UserNotes
 from cnoatlas.library import thumbnails
 from cnoatlas.ui.cases.page import SHORT_DIAGNOSES, CasePage
+from cnoatlas.ui.common.flow import FlowLayout
 from cnoatlas.ui.common.theme import current_theme
 from cnoatlas.ui.common.views import ViewRequest, new_main_window, register_view
 
@@ -268,10 +269,11 @@ class CaseBrowser(QWidget):
         )
         self.quiz_toggle.toggled.connect(self._quiz_toggled)
 
-        filters = QHBoxLayout()
-        filters.setSpacing(8)
+        # Filters wrap onto more lines rather than widen the page (small screens, large scales).
+        filters = FlowLayout(spacing=8)
         self.search.setMinimumWidth(160)
-        filters.addWidget(self.search, 2)
+        self.search.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        filters.addWidget(self.search)
         for widget in (
             self.diagnosis_filter,
             self.site_filter,
@@ -279,7 +281,7 @@ class CaseBrowser(QWidget):
             self.pattern_filter,
             self.origin_filter,
         ):
-            filters.addWidget(widget, 1)
+            filters.addWidget(widget)
         filters.addWidget(self.bookmarked_only)
         filters.addWidget(self.quiz_toggle)
 
@@ -332,13 +334,16 @@ class CaseBrowser(QWidget):
         self.department_button.setToolTip("Teaching files shared on your department's server")
         self.department_button.clicked.connect(self.departmentRequested)
 
-        heading = QHBoxLayout()
-        heading.addWidget(title)
-        heading.addStretch(1)
-        heading.addWidget(self.count_label, 0, Qt.AlignmentFlag.AlignBottom)
-        heading.addWidget(self.department_button, 0, Qt.AlignmentFlag.AlignBottom)
-        heading.addWidget(self.package_button, 0, Qt.AlignmentFlag.AlignBottom)
-        heading.addWidget(self.import_button, 0, Qt.AlignmentFlag.AlignBottom)
+        heading = FlowLayout(spacing=10)
+        title.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        for widget in (
+            title,
+            self.count_label,
+            self.department_button,
+            self.package_button,
+            self.import_button,
+        ):
+            heading.addWidget(widget)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 18, 24, 12)
         layout.setSpacing(10)

@@ -83,7 +83,8 @@ class MainWindow(QMainWindow):
             # Cases page alone imports pydicom and pyqtgraph). The rest follow once idle.
             self._areas[spec.key] = _scrollable(spec.key)
             self.stack.addWidget(self._areas[spec.key])
-        self.navigation.setFixedWidth(self.navigation.sizeHintForColumn(0) + 64)
+        self.navigation.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._fit_navigation()
         self.navigation.currentRowChanged.connect(self._on_row_changed)
 
         central = QWidget()
@@ -115,6 +116,25 @@ class MainWindow(QMainWindow):
         if page_after_paint:
             self._after_paint = page
         self.show_page(page)
+
+    def _fit_navigation(self) -> None:
+        """The sidebar as wide as its longest name at the current scale (padding included)."""
+        from cnoatlas.ui.common.typography import app_scale
+
+        self.navigation.ensurePolished()
+        pad = round(8 * app_scale())  # the item padding the style sheet gives, each side x2
+        fm = self.navigation.fontMetrics()
+        widest = max(fm.horizontalAdvance(spec.title) for spec in PAGES)
+        self.navigation.setFixedWidth(widest + 4 * pad + 2 * self.navigation.frameWidth() + 12)
+
+    def event(self, event) -> bool:
+        if event.type() in (
+            event.Type.FontChange,
+            event.Type.StyleChange,
+            event.Type.ApplicationFontChange,
+        ):
+            QTimer.singleShot(0, self, self._fit_navigation)  # once the new sizes are known
+        return super().event(event)
 
     # --- pages -------------------------------------------------------------------------
     @property
