@@ -87,7 +87,7 @@ def _elided_with_tooltip(text: str, widget: QWidget) -> bool:
 
 def _label_problem(label: QLabel) -> str | None:
     text = label.text()
-    if not text.strip() or label.pixmap() is not None and not label.pixmap().isNull():
+    if not text.strip() or (label.pixmap() is not None and not label.pixmap().isNull()):
         return None
     if _elided_with_tooltip(text, label):
         return None
@@ -267,8 +267,8 @@ def _report(problems: list[str]) -> str:
 # --- the pages -------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def main_window():
-    from cnoatlas.ui.shell.screens import available_views  # noqa: F401 (registers the views)
     from cnoatlas.ui.shell.main_window import MainWindow
+    from cnoatlas.ui.shell.screens import available_views  # noqa: F401 (registers the views)
 
     app = QApplication.instance() or QApplication([])
     apply_theme(app, "dark", 1.0)
@@ -348,17 +348,18 @@ def _dialogs(window):
 def test_every_dialog_fits_every_screen(main_window, scale, theme):
     app = QApplication.instance()
     apply_theme(app, theme, scale)
+    settle()
     problems: list[str] = []
     for name, opener in _dialogs(main_window).items():
         dialog = opener()
-        settle(2)
+        settle(3)
         for size in SIZES:
             # A dialog opens at its own size, never larger than the screen it is on.
-            dialog.resize(
-                min(dialog.sizeHint().width(), size[0]), min(dialog.sizeHint().height(), size[1])
-            )
+            opened = dialog.size()
+            dialog.resize(min(opened.width(), size[0]), min(opened.height(), size[1]))
             settle(1)
             problems += audit(dialog, Where(f"dialog {name}", size, scale, theme))
+            dialog.resize(opened)
         dialog.close()
     assert not problems, _report(problems)
 

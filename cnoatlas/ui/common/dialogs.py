@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -14,8 +14,12 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QFrame,
+    QHeaderView,
     QLabel,
+    QLayout,
     QLineEdit,
+    QScrollArea,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -33,6 +37,24 @@ DISCLAIMER = (
     "CNO Atlas is an educational tool for teaching and self-study. It is not a medical device "
     "and must not be used for clinical diagnosis or treatment decisions."
 )
+
+
+def grow_to_fit(dialog: QWidget) -> None:
+    """Make a dialog at least as large as its contents need now (after a scale change), never
+    larger than its screen; a dialog the user made larger stays as it is."""
+    # Layouts measured at the old scale while the dialog was hidden: measure them again.
+    for layout in dialog.findChildren(QLayout):
+        layout.invalidate()
+    if dialog.layout() is not None:
+        dialog.layout().activate()
+    hint = dialog.sizeHint().expandedTo(dialog.minimumSizeHint())
+    width, height = max(dialog.width(), hint.width()), max(dialog.height(), hint.height())
+    screen = dialog.screen()
+    if screen is not None:
+        room = screen.availableGeometry()
+        width, height = min(width, room.width()), min(height, room.height())
+    if (width, height) != (dialog.width(), dialog.height()):
+        dialog.resize(width, height)
 
 
 def _close_buttons(dialog: QDialog) -> QDialogButtonBox:
@@ -120,11 +142,52 @@ class ShortcutsDialog(QDialog):
                 table.setItem(row, 0, QTableWidgetItem(keys))
                 table.setItem(row, 1, QTableWidgetItem(text))
                 row += 1
-        table.resizeColumnsToContents()
-        table.horizontalHeader().setStretchLastSection(True)
+        # Keys as wide as they need, the action takes the rest and wraps: never a sideways scroll.
+        head = table.horizontalHeader()
+        head.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)  # sized in showEvent
+        head.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        table.setWordWrap(True)
+        table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table = table
         layout = QVBoxLayout(self)
         layout.addWidget(table)
         layout.addWidget(_close_buttons(self))
+
+    def showEvent(self, event) -> None:
+        """Wide enough for both columns at the scale in use now (never wider than the screen)."""
+        table = self.table
+        fm = table.fontMetrics()
+        columns = [
+            max(
+                (fm.horizontalAdvance(table.item(r, c).text()) for r in range(table.rowCount())
+                 if table.item(r, c) and table.columnSpan(r, c) == 1),
+                default=0,
+            )
+            + 24
+            for c in (0, 1)
+        ]  # fmt: skip
+        wanted = (
+            sum(columns)
+            + table.verticalScrollBar().sizeHint().width()
+            + 2 * table.frameWidth()
+            + self.layout().contentsMargins().left()
+            + self.layout().contentsMargins().right()
+            + 8
+        )
+        screen = self.screen().availableGeometry() if self.screen() else None
+        limit = screen.width() if screen else wanted
+        height = round(table.rowHeight(0) * 18) if table.rowCount() else self.height()
+        if screen:
+            height = min(height, screen.height() - 80)
+        # The keys column as wide as its keys (the spanning section headings do not count).
+        table.horizontalHeader().resizeSection(0, columns[0])
+        self.resize(min(max(wanted, 560), limit), max(height, 320))
+        super().showEvent(event)
+        table.resizeRowsToContents()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.table.resizeRowsToContents()  # wrapped actions take the lines they need
 
 
 class SettingsDialog(QDialog):
@@ -212,11 +275,26 @@ class SettingsDialog(QDialog):
             library.addRow(label, field)
         library_title = QLabel("Department library")
         library_title.setProperty("role", "heading")
+        # The settings scroll (up and down only) when a large scale makes them taller than the
+        # screen; the Close button stays in view below them.
+        body = QWidget()
+        body.setObjectName("settingsBody")
+        inner = QVBoxLayout(body)
+        inner.setContentsMargins(0, 0, 0, 0)
+        inner.addLayout(form)
+        inner.addWidget(hint)
+        inner.addWidget(library_title)
+        inner.addLayout(library)
+        inner.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setObjectName("settingsScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(body)
+        self._body = body
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(hint)
-        layout.addWidget(library_title)
-        layout.addLayout(library)
+        layout.addWidget(scroll, 1)
         layout.addWidget(_close_buttons(self))
         self.theme_combo.currentIndexChanged.connect(
             lambda _i: self.themeChanged.emit(self.theme_combo.currentData())
@@ -226,6 +304,21 @@ class SettingsDialog(QDialog):
         self.scale_spin.valueChanged.connect(self._scale_chosen)
         self.auto_scale_check.toggled.connect(self._auto_toggled)
         self.setWindowModality(Qt.WindowModality.NonModal)
+
+    def sizeHint(self) -> QSize:
+        # As large as the settings themselves (the scroll area alone would hint a small box).
+        body = self._body.sizeHint()
+        margins = self.layout().contentsMargins()
+        return QSize(
+            body.width() + margins.left() + margins.right() + 24,
+            body.height() + margins.top() + margins.bottom() + 80,
+        )
+
+    def changeEvent(self, event) -> None:
+        # The scale chosen here changes this dialog's fonts too: it grows to show them whole.
+        super().changeEvent(event)
+        if event.type() in (event.Type.FontChange, event.Type.StyleChange):
+            QTimer.singleShot(0, self, lambda: grow_to_fit(self))
 
     def _scale_chosen(self, value: float) -> None:
         if self.auto_scale_check.isChecked():

@@ -134,7 +134,11 @@ class ReflowBox(QWidget):
 
     def _update_direction(self, width: int) -> None:
         n = max(1, self._box.count())
-        side = width >= n * self.min_child_width + (n - 1) * self._box.spacing()
+        needed = sum(
+            max(self.min_child_width, self._box.itemAt(i).minimumSize().width())
+            for i in range(self._box.count())
+        )
+        side = width >= needed + (n - 1) * self._box.spacing()
         wanted = QBoxLayout.Direction.LeftToRight if side else QBoxLayout.Direction.TopToBottom
         if self._box.direction() != wanted:
             self._box.setDirection(wanted)

@@ -22,7 +22,12 @@ from PySide6.QtWidgets import (
 from cnoatlas import APP_NAME, __version__, paths
 from cnoatlas.domain.errors import AtlasError
 from cnoatlas.domain.sources import bibliography
-from cnoatlas.ui.common.dialogs import AboutDialog, SettingsDialog, ShortcutsDialog
+from cnoatlas.ui.common.dialogs import (
+    AboutDialog,
+    SettingsDialog,
+    ShortcutsDialog,
+    grow_to_fit,
+)
 from cnoatlas.ui.common.search_box import SearchBox
 from cnoatlas.ui.common.settings import AppSettings
 from cnoatlas.ui.common.theme import apply_theme
@@ -306,6 +311,10 @@ class MainWindow(QMainWindow):
             dialog = factory()
             self._dialogs[key] = dialog
         dialog.show()
+        # The scale may have grown since it was last shown: once its fonts are current, it
+        # grows to show its contents whole.
+        grow_to_fit(dialog)
+        QTimer.singleShot(0, dialog, lambda: grow_to_fit(dialog))
         dialog.raise_()
         return dialog
 
