@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,7 +25,7 @@ from cnoatlas.ui.common.theme import current_theme
 from cnoatlas.ui.common.typography import app_scale, role_points
 from cnoatlas.ui.common.views import ViewRequest, new_main_window, register_view
 from cnoatlas.ui.quiz.question import QuizQuestionPanel
-from cnoatlas.ui.quiz.report import QuizReportPanel
+from cnoatlas.ui.quiz.report import PracticeSummaryPanel, QuizReportPanel
 from cnoatlas.ui.quiz.start import MODE_TEXT, QuizStartPanel
 from cnoatlas.ui.quiz.widgets import _marks
 
@@ -71,6 +72,7 @@ class QuizPage(QWidget):
     """Start panel → questions → (exam) report."""
 
     sessionFinished = Signal(object)  # ExamReport
+    openProgress = Signal()  # the practice summary's "See all progress"
     answerRecorded = Signal(object)  # Outcome
 
     def __init__(
@@ -106,7 +108,8 @@ class QuizPage(QWidget):
         self.start_panel = QuizStartPanel()
         self.question_panel = QuizQuestionPanel()
         self.report_panel = QuizReportPanel()
-        for panel in (self.start_panel, self.question_panel, self.report_panel):
+        self.summary_panel = PracticeSummaryPanel()
+        for panel in (self.start_panel, self.question_panel, self.report_panel, self.summary_panel):
             self.stack.addWidget(panel)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -120,6 +123,8 @@ class QuizPage(QWidget):
         self.question_panel.skipRequested.connect(self.skip_question)
         self.question_panel.finishRequested.connect(self.finish_exam)
         self.report_panel.restartRequested.connect(self.show_start)
+        self.summary_panel.restartRequested.connect(self.show_start)
+        self.summary_panel.progressRequested.connect(self.openProgress)
         self.clock = QTimer(self)
         self.clock.setInterval(1000)
         self.clock.timeout.connect(self._tick)
@@ -292,6 +297,7 @@ QPushButton[role="primary"] {{
             )
             return
         self._seconds = 0
+        self._started = time.monotonic()
         self._limit = SECONDS_PER_EXAM_QUESTION * len(self.session.questions)
         if mode == "exam":
             self.clock.start()
@@ -377,11 +383,9 @@ QPushButton[role="primary"] {{
             self.report_panel.show_report(session, report, self._clock_text(self._seconds))
             self.stack.setCurrentWidget(self.report_panel)
         else:
-            self.show_start()
-            self.start_panel.show_message(
-                f"Session done: {report.correct} of {report.total} right. Start another one, or "
-                "see your progress on the Progress page."
-            )
+            elapsed = round(time.monotonic() - getattr(self, "_started", time.monotonic()))
+            self.summary_panel.show_summary(session, report, self._clock_text(elapsed))
+            self.stack.setCurrentWidget(self.summary_panel)
         self.sessionFinished.emit(report)
 
     @staticmethod

@@ -160,6 +160,10 @@ class MainWindow(QMainWindow):
                 page.openSite.connect(self.open_site)
             if hasattr(page, "openEvidence"):
                 page.openEvidence.connect(self.open_evidence)
+            if hasattr(page, "openQuiz"):  # the Progress page's empty state
+                page.openQuiz.connect(lambda: self.show_page("quiz"))
+            if hasattr(page, "openProgress"):  # the quiz's end-of-session summary
+                page.openProgress.connect(lambda: self.show_page("progress"))
             if hasattr(page, "openChapter"):  # the Atlas's site panel lists chapters too
                 page.openChapter.connect(self.open_chapter)
         return self._pages[key]
