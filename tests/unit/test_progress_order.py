@@ -27,7 +27,7 @@ def test_too_few_answers_come_after_enough_even_at_a_higher_rate():
     assert order == ["c", "b", "a"]
     assert [r.enough_answers for r in most_missed_order(rows)] == [True, True, False]
     # With no minimum, the rate alone decides: 2 of 2 is then first.
-    assert [r.differential for r in most_missed_order(rows, min_answers=0)][0] == "a"
+    assert next(r.differential for r in most_missed_order(rows, min_answers=0)) == "a"
 
 
 def test_ties_break_by_count_wrong_then_name():

@@ -296,9 +296,9 @@ class ReadingPage(QWidget):
         )
         # Narrow minimums: at scale 3 on a 1366x768 laptop the list and the text must still fit
         # side by side (the text reflows; lines only get shorter).
-        self.text.setMinimumWidth(round(metrics.averageCharWidth() * 26))
-        chars = QFontMetricsF(self.font()).averageCharWidth()
         large = app_scale() >= 2.5
+        self.text.setMinimumWidth(round(metrics.averageCharWidth() * (20 if large else 26)))
+        chars = QFontMetricsF(self.font()).averageCharWidth()
         self.chapter_list.setFixedWidth(round(chars * (20 if large else 30)))
         self.links.setFixedWidth(round(chars * (20 if large else 34)))
         self._fit_list_height()
