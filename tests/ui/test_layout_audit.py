@@ -129,6 +129,11 @@ def _button_problem(button: QAbstractButton) -> str | None:
     text = button.text().replace("&&", "\0").replace("&", "").replace("\0", "&")
     if not text.strip() or _elided_with_tooltip(text, button):
         return None
+    if button.hasHeightForWidth():  # its text wraps: it needs height, not width
+        need_h = button.heightForWidth(button.width())
+        if need_h > button.height() + SLACK:
+            return f"wrapped text needs {need_h} px high, has {button.height()}: {text[:50]!r}"
+        return None
     if isinstance(button, (QCheckBox, QRadioButton)):
         need = button.sizeHint().width()
         if button.width() + SLACK < need:
@@ -174,7 +179,8 @@ def _header_problems(header: QHeaderView) -> list[str]:
         if not text:
             continue
         need = max(fm.horizontalAdvance(line) for line in text.split("\n")) + 8
-        if header.sectionSize(i) + SLACK < need:
+        tip = model.headerData(i, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+        if header.sectionSize(i) + SLACK < need and not tip:  # elided with a tooltip is fine
             problems.append(f"header {text!r} cut: needs {need} px, has {header.sectionSize(i)}")
     return problems
 
@@ -249,6 +255,18 @@ def audit(top: QWidget, where: Where, scroll: QScrollArea | None = None) -> list
             for p in _header_problems(widget):
                 say(widget, p)
         if (
+            isinstance(widget, QScrollArea)
+            and widget is not scroll
+            and widget.widget() is not None
+            and widget.widget().width() > widget.viewport().width() + SLACK
+            and not widget.horizontalScrollBar().isVisible()
+        ):
+            say(
+                widget,
+                f"its content is cut at the right ({widget.widget().width()} px wide in "
+                f"{widget.viewport().width()})",
+            )
+        if (
             isinstance(widget, QAbstractScrollArea)
             and widget is not scroll
             and widget.property("audit_horizontal_ok") is not True
@@ -259,7 +277,7 @@ def audit(top: QWidget, where: Where, scroll: QScrollArea | None = None) -> list
 
 
 def _report(problems: list[str]) -> str:
-    shown = problems[: int(os.environ.get('CNOATLAS_AUDIT_SHOW', '40'))]
+    shown = problems[: int(os.environ.get("CNOATLAS_AUDIT_SHOW", "40"))]
     more = f"\n… and {len(problems) - len(shown)} more" if len(problems) > len(shown) else ""
     return "layout problems:\n" + "\n".join(shown) + more
 
@@ -267,11 +285,15 @@ def _report(problems: list[str]) -> str:
 # --- the pages -------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def main_window():
+    from cnoatlas.ui.cases import page as case_page
     from cnoatlas.ui.shell.main_window import MainWindow
     from cnoatlas.ui.shell.screens import available_views  # noqa: F401 (registers the views)
 
     app = QApplication.instance() or QApplication([])
     apply_theme(app, "dark", 1.0)
+    patch = pytest.MonkeyPatch()
+    # The case's images are not made (minutes of CPU): the audit looks at text and layout.
+    patch.setattr(case_page.QThreadPool, "globalInstance", lambda: _NoPool())
     window = MainWindow(restore_state=False, remember_state=False)
     window.show()
     for key in window.page_keys:
@@ -279,21 +301,69 @@ def main_window():
     settle()
     yield window
     window.close()
+    patch.undo()
     apply_theme(app, "dark", 1.0)
 
 
+class _NoPool:
+    def start(self, task) -> None:  # the task is dropped: no images for the audited case
+        pass
+
+
+AUDIT_CASE = "cno-medial-clavicle"
+
+
 def _views(window):
-    """(name, how to show it) for every page and every tab of a page that has tabs."""
+    """(name, page key, what to do to show it) for every page, every tab of a page with tabs,
+    an open case, and each state of the quiz (start, question, exam report, session summary)."""
     views = []
     for key in window.page_keys:
         page = window.page(key)
         modes = getattr(page, "modes", None)
         if modes is not None and hasattr(modes, "count"):
             for i in range(modes.count()):
-                views.append((f"{key}/{modes.tabText(i)}", key, modes, i))
+                views.append(
+                    (f"{key}/{modes.tabText(i)}", key, lambda m=modes, i=i: m.setCurrentIndex(i))
+                )
+        elif key == "cases":
+            views.append(("cases/library", key, page.show_browser))
+            views.append(("cases/case", key, lambda p=page: _open_case(p)))
+        elif key == "quiz":
+            views += [
+                ("quiz/start", key, page.show_start),
+                ("quiz/question", key, lambda p=page: _quiz_state(p, "question")),
+                ("quiz/exam report", key, lambda p=page: _quiz_state(p, "report")),
+                ("quiz/practice summary", key, lambda p=page: _quiz_state(p, "summary")),
+            ]
         else:
-            views.append((key, key, None, 0))
-    return views
+            views.append((key, key, lambda: None))
+    return views  # fmt: skip
+
+
+def _open_case(cases_page) -> None:
+    reader = cases_page._case_page
+    if reader is None or reader.case is None or reader.case.id != AUDIT_CASE:
+        cases_page.open_case(AUDIT_CASE)
+    else:
+        cases_page.setCurrentWidget(reader)
+
+
+def _quiz_state(page, state: str) -> None:
+    from cnoatlas.domain.quiz import TOPICS
+
+    page.prepare_images = False
+    page.start("practice" if state == "summary" else "exam", 3, [t for t in TOPICS if t != "cases"])
+    if state == "question":
+        return
+    session = page.session
+    if state == "summary":  # one answer given, then the session ends
+        page.question_panel.option_buttons[
+            0
+        ].click() if page.question_panel.option_buttons else None
+        session.finish()
+        page._finish()
+    else:
+        page.finish_exam()
 
 
 @pytest.mark.parametrize(("scale", "theme"), LOOKS, ids=[f"{s:g}-{t}" for s, t in LOOKS])
@@ -305,10 +375,9 @@ def test_every_page_fits_every_screen(main_window, scale, theme):
     for size in SIZES:
         main_window.resize(*size)
         settle(2)
-        for name, key, modes, index in _views(main_window):
+        for name, key, show in _views(main_window):
             main_window.show_page(key)
-            if modes is not None:
-                modes.setCurrentIndex(index)
+            show()
             settle(2)
             page_area = main_window._areas[key]
             where = Where(name, size, scale, theme)

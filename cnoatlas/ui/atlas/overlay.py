@@ -49,6 +49,7 @@ from cnoatlas.domain.evidence import (
 )
 from cnoatlas.domain.sites import site_model
 from cnoatlas.ui.atlas.site_map import SiteMap
+from cnoatlas.ui.common.flow import follow_content_width
 from cnoatlas.ui.common.theme import current_theme
 from cnoatlas.ui.common.typography import role_font
 from cnoatlas.ui.common.views import ViewRequest, register_view
@@ -500,6 +501,7 @@ class FactCardView(QFrame):
         value.setWordWrap(True)
         title = QLabel(card.title)
         title.setObjectName("factTitle")
+        title.setWordWrap(True)
         bold = QFont(title.font())
         bold.setBold(True)
         title.setFont(bold)
@@ -540,6 +542,7 @@ class FactCardColumn(QScrollArea):
             layout.addWidget(view)
         layout.addStretch(1)
         self.setWidget(body)
+        follow_content_width(self)
 
 
 # --- the whole overlay --------------------------------------------------------------------

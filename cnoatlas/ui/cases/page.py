@@ -44,6 +44,7 @@ from cnoatlas.domain.sites import site_model
 from cnoatlas.domain.sources import bibliography
 from cnoatlas.domain.user_notes import UserNotes
 from cnoatlas.library.studies import CaseImages, load_case_images
+from cnoatlas.ui.common.flow import follow_content_width
 from cnoatlas.ui.common.theme import current_theme
 
 log = logging.getLogger("cnoatlas.cases")
@@ -285,7 +286,7 @@ class CasePage(QWidget):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self.text_column)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(340)
+        follow_content_width(scroll)  # never narrower than its text needs at this scale
 
         # middle: the images
         from cnoatlas.ui.viewer.series_viewer import SeriesViewer
@@ -310,12 +311,13 @@ class CasePage(QWidget):
         side.setObjectName("caseMapPanel")
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(4, 0, 0, 0)
-        side_layout.addWidget(_label("<b>Lesion sites</b>"))
+        # Caption size: the panel is narrow, and even at scale 3 a word must fit across it.
+        side_layout.addWidget(_label("<b>Lesion sites</b>", "caption", "caseMapTitle"))
         if self.site_map is not None:
             side_layout.addWidget(self.site_map, 1)
         self.map_caption = _label("", "muted", "caseMapCaption")
         side_layout.addWidget(self.map_caption)
-        side.setMinimumWidth(150)
+        side.setMinimumWidth(170)  # the map's own minimum (160) and the panel's margin
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("caseSplitter")
@@ -401,6 +403,9 @@ class CasePage(QWidget):
             )
             value.setWordWrap(False)  # "8.4 ×10⁹/L" stays whole; the name column gives way
             flag = _label(html.escape(lab.flag), "muted")
+            # The arrow and the colour already say high, low or positive: room for the value.
+            flag.setVisible(not marker and lab.flag not in ("", "normal"))
+            value.setToolTip(lab.flag)
             self.labs_grid.addWidget(name, row, 0)
             self.labs_grid.addWidget(value, row, 1)
             self.labs_grid.addWidget(flag, row, 2)

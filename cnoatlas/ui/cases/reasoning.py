@@ -23,6 +23,7 @@ from cnoatlas.domain.scores import (
     nbods_prefill,
 )
 from cnoatlas.domain.sources import bibliography
+from cnoatlas.ui.common.wrap_check import WrapCheckBox
 
 
 def _text(text: str, muted: bool = False, name: str | None = None) -> QLabel:
@@ -55,7 +56,7 @@ class ReasoningPanel(QWidget):
         self.nbods_boxes: dict[str, QCheckBox] = {}
         self.nbods_notes: dict[str, QLabel] = {}
         for key, text, weight in NBODS_ITEMS:
-            box = QCheckBox(f"{text}  ({weight} points)")
+            box = WrapCheckBox(f"{text}  ({weight} points)")  # wraps at large scales
             box.setObjectName(f"nbods-{key}")
             box.toggled.connect(self._update_total)
             note = _text("", muted=True)
@@ -87,7 +88,7 @@ class ReasoningPanel(QWidget):
         )
         self.jansson_boxes: dict[str, QCheckBox] = {}
         for key, text, odds in JANSSON_PREDICTORS:
-            box = QCheckBox(f"{text}  (odds ratio {odds:g})")
+            box = WrapCheckBox(f"{text}  (odds ratio {odds:g})")
             box.setObjectName(f"jansson-{key}")
             layout.addWidget(box)
             self.jansson_boxes[key] = box

@@ -78,7 +78,9 @@ class ScoreBars(QWidget):
             name = fm.elidedText(bar.name, Qt.TextElideMode.ElideRight, width - value_w - 16)
             text_rect = QRectF(1, top, width, fm.height())
             painter.setPen(QColor(t.text))
-            painter.drawText(text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
+            painter.drawText(
+                text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name
+            )
             painter.setPen(QColor(t.muted))
             painter.drawText(
                 text_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, value
@@ -90,7 +92,9 @@ class ScoreBars(QWidget):
             if not bar.total:  # nothing to show: the empty track alone, no notch
                 continue
             if bar.fraction > 0:
-                fill = QRectF(track.left(), track.top(), track.width() * bar.fraction, track.height())
+                fill = QRectF(
+                    track.left(), track.top(), track.width() * bar.fraction, track.height()
+                )
                 painter.setPen(Qt.PenStyle.NoPen)
                 painter.setBrush(QColor(t.accent))
                 painter.drawRoundedRect(fill, 3, 3)

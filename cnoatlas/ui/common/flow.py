@@ -8,7 +8,7 @@ other when they do not. Neither ever asks for more width than its widest single 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt
 from PySide6.QtWidgets import QBoxLayout, QLayout, QLayoutItem, QSizePolicy, QWidget
 
 
@@ -84,8 +84,10 @@ class FlowLayout(QLayout):
             for row in rows:
                 tall = max((s.height() for _, _, s in row), default=0)
                 # Items that may grow share what is left of the line, so a row looks full.
-                spare = area.width() - sum(s.width() for _, _, s in row) - self._spacing * (
-                    len(row) - 1
+                spare = (
+                    area.width()
+                    - sum(s.width() for _, _, s in row)
+                    - self._spacing * (len(row) - 1)
                 )
                 growers = [
                     i
@@ -143,3 +145,34 @@ class ReflowBox(QWidget):
         if self._box.direction() != wanted:
             self._box.setDirection(wanted)
             self.updateGeometry()
+
+
+class _FollowWidth(QObject):
+    def __init__(self, scroll) -> None:
+        super().__init__(scroll)
+        self.scroll = scroll
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() in (QEvent.Type.LayoutRequest, QEvent.Type.Show):
+            self.update()
+        return False
+
+    def update(self) -> None:
+        content = self.scroll.widget()
+        if content is None:
+            return
+        bar = self.scroll.verticalScrollBar().sizeHint().width()
+        frame = 2 * self.scroll.frameWidth()
+        wanted = content.minimumSizeHint().width() + bar + frame
+        if self.scroll.minimumWidth() != wanted:
+            self.scroll.setMinimumWidth(wanted)
+
+
+def follow_content_width(scroll) -> None:
+    """A vertical-only scroll area never narrower than its content's minimum width, so nothing
+    in it is cut at the right (the content reflows down to that width, the area scrolls down)."""
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    follower = _FollowWidth(scroll)
+    if scroll.widget() is not None:
+        scroll.widget().installEventFilter(follower)
+    follower.update()

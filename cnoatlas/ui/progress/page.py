@@ -173,6 +173,8 @@ class ProgressPage(QWidget):
         self.weak_table.setObjectName("progressWeakestTable")
         self.weak_table.setAccessibleName("Differentials most often answered wrongly")
         self.weak_table.setHorizontalHeaderLabels(WEAK_HEADERS)
+        for column, text in enumerate(WEAK_HEADERS):  # squeezed headers keep their whole text
+            self.weak_table.horizontalHeaderItem(column).setToolTip(text.replace("\n", " "))
         self.weak_table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.weak_table.setWordWrap(True)
         self.weak_table.verticalHeader().hide()

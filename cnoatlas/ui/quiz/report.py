@@ -110,6 +110,8 @@ class QuizReportPanel(QWidget):
         table = QTableWidget(0, len(headers))
         _name(table, name, accessible)
         table.setHorizontalHeaderLabels(headers)
+        for column, text in enumerate(headers):  # a header squeezed to "Differ…" still reads
+            table.horizontalHeaderItem(column).setToolTip(text.replace("\n", " "))
         table.verticalHeader().hide()
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
