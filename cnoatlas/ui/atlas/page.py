@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from cnoatlas.domain.cases import case_library
 from cnoatlas.domain.errors import AtlasError, DataFileError
-from cnoatlas.domain.site_notes import notes_for
+from cnoatlas.domain.site_notes import for_whole_bone, notes_for
 from cnoatlas.domain.sites import site_model
 from cnoatlas.domain.sources import bibliography
 from cnoatlas.ui.atlas.site_map import SiteMap
@@ -147,7 +147,12 @@ class SitePanel(QFrame):
             src = sources.get(note.source)
             cite = src.short if src else note.source
             where = f", {note.where}" if note.where else ""
-            parts.append(f"<p>{_escape(note.text)}<br><i>{_escape(cite)}{_escape(where)}</i></p>")
+            # A note on the whole bone, read on one part of it, says so: its figure is the bone's.
+            bone = for_whole_bone(note, site_id, model)
+            scope = f"<b>{_escape(bone.capitalize())}, the whole bone:</b> " if bone else ""
+            parts.append(
+                f"<p>{scope}{_escape(note.text)}<br><i>{_escape(cite)}{_escape(where)}</i></p>"
+            )
         self.notes.setText("".join(parts))
 
     def set_related(self, items: list[str]) -> None:

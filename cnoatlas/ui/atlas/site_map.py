@@ -24,6 +24,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QToolTip, QWidget
 
+from cnoatlas.domain.colormap import needs_halo
 from cnoatlas.domain.sites import SiteModel, site_model
 from cnoatlas.domain.skeleton_map import Shape, SkeletonMap, skeleton_map
 from cnoatlas.ui.common.theme import Theme, current_theme
@@ -94,6 +95,9 @@ class _Colours:
             self.bone, self.outline = QColor("#d9d2c3"), QColor("#1b1d21")
             self.silhouette, self.decor = QColor("#2a2f37"), QColor("#5a616c")
         self.accent = QColor(t.accent)
+        # The selected site: a colour no other state uses in this theme (high contrast's accent
+        # is the same yellow as its highlighted lesion sites, so it selects in cyan).
+        self.selected = QColor("#00e5ff") if t.name == "contrast" else QColor(t.accent)
         self.background = QColor(t.window)
         self.text = QColor(t.text)
         self.muted = QColor(t.muted)
@@ -539,16 +543,25 @@ class SiteMap(QWidget):
         outline = QPen(c.outline, width)
         outline.setCosmetic(True)
         outline.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        # Overlay colours at the dark end of the scale get a light halo instead of the outline,
+        # so a 5 % site does not vanish into a dark background.
+        halo = QPen(c.text, width * 1.2)
+        halo.setCosmetic(True)
+        halo.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        ground = c.silhouette.getRgb()[:3]
         selected = set(self._selected)
         for sid, path in self._paths.items():
             fill = self._fills.get(sid, c.bone)
+            pen = outline
+            if sid in self._fills and needs_halo(fill.getRgb()[:3], ground):
+                pen = halo
             if sid in self._highlighted:
                 fill = c.highlight
             if sid in selected:
-                fill = c.accent
+                fill = c.selected
             elif sid == self._hover:
                 fill = fill.lighter(125) if fill.lightness() < 200 else fill.darker(112)
-            painter.setPen(outline)
+            painter.setPen(pen)
             painter.setBrush(fill)
             if sid.startswith("sternum."):
                 painter.setOpacity(0.72)  # the sternum lies over the thoracic spine
