@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QKeySequence, QPainterPath
 from PySide6.QtWidgets import (
     QApplication,
@@ -229,8 +229,17 @@ class SeriesViewer(QWidget):
             self.tags_button,
         ):
             controls.addWidget(button)
-        bar.addLayout(controls)
-        bar.setAlignment(controls, Qt.AlignmentFlag.AlignRight)
+        # A second row for the last buttons when even the controls alone do not fit across the
+        # viewer (a large interface scale on a laptop); see resizeEvent.
+        self._controls_more = QHBoxLayout()
+        self._controls_more.setSpacing(6)
+        self._wrap_from = 4  # the buttons from the fifth control on move to the second row
+        rows = QVBoxLayout()
+        rows.setSpacing(2)
+        rows.addLayout(controls)
+        rows.addLayout(self._controls_more)
+        bar.addLayout(rows)
+        bar.setAlignment(rows, Qt.AlignmentFlag.AlignRight)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -834,8 +843,36 @@ class SeriesViewer(QWidget):
         finding.move(m, h - finding.height() - L["bottom_left"].height() - 2 * m)
         self.scale_bar.move(w - self.scale_bar.width() - m, h - self.scale_bar.height() - m)
 
+    def _control_widgets(self) -> list[QWidget]:
+        return [self.counter, self.presets, self.invert_button, self.fit_button,
+                self.play_button, self.annotations_button, self.tags_button]  # fmt: skip
+
+    def _wrap_controls(self) -> None:
+        """All controls on one row if they fit across the viewer, else the last ones below."""
+        widgets = self._control_widgets()
+        spacing = self._controls.spacing()
+        full = sum(w.sizeHint().width() for w in widgets) + spacing * (len(widgets) - 1) + 12
+        two_rows = self.width() < full
+        moved = self._controls_more.count() > 0
+        if two_rows == moved:
+            return
+        for widget in widgets[self._wrap_from :]:
+            (self._controls if moved else self._controls_more).addWidget(widget)
+
+    def minimumSizeHint(self) -> QSize:
+        # The controls can take two rows, so the widest row is the most the viewer needs.
+        hint = super().minimumSizeHint()
+        widgets = self._control_widgets()
+        spacing = self._controls.spacing()
+        rows = (widgets[: self._wrap_from], widgets[self._wrap_from :])
+        widest = max(
+            sum(w.sizeHint().width() for w in row) + spacing * (len(row) - 1) + 12 for row in rows
+        )
+        return QSize(min(hint.width(), max(widest, SLIDER_MIN_WIDTH)), hint.height())
+
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
+        self._wrap_controls()
         narrow = self.width() < self._controls.sizeHint().width() + SLIDER_MIN_WIDTH
         self._bar.setDirection(
             QBoxLayout.Direction.TopToBottom if narrow else QBoxLayout.Direction.LeftToRight
