@@ -335,6 +335,52 @@ class CasePage(QWidget):
         layout.addLayout(header)
         layout.addWidget(self.splitter, 1)
 
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._orient_splitter()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        # The window's page scroll area: when it narrows below this page's minimum, this page
+        # is not resized (it keeps its minimum), so its viewport says when to turn the splitter.
+        area = self._page_area()
+        if area is not None and not getattr(self, "_watching", False):
+            area.viewport().installEventFilter(self)
+            self._watching = True
+        self._orient_splitter()
+
+    def _page_area(self):
+        from PySide6.QtWidgets import QAbstractScrollArea
+
+        widget = self.parentWidget()
+        while widget is not None and not isinstance(widget, QAbstractScrollArea):
+            widget = widget.parentWidget()
+        return widget
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == event.Type.Resize:
+            self._orient_splitter()
+        return super().eventFilter(watched, event)
+
+    def _orient_splitter(self) -> None:
+        """Text, images and map side by side; one above the other when the page is too narrow
+        for their minimum widths at this scale (a laptop at scale 3), so nothing is cut."""
+        splitter = self.splitter
+        widgets = [splitter.widget(i) for i in range(splitter.count())]
+        need = sum(max(w.minimumWidth(), w.minimumSizeHint().width()) for w in widgets)
+        need += splitter.handleWidth() * (len(widgets) - 1)
+        margins = self.layout().contentsMargins()
+        area = self._page_area()
+        width = area.viewport().width() if area is not None else self.width()
+        room = width - margins.left() - margins.right()
+        vertical = room < need
+        wanted = Qt.Orientation.Vertical if vertical else Qt.Orientation.Horizontal
+        if splitter.orientation() == wanted:
+            return
+        splitter.setOrientation(wanted)
+        for widget, tall in zip(widgets, (320, 420, 320), strict=False):
+            widget.setMinimumHeight(tall if vertical else 0)
+
     def _make_site_map(self):
         from cnoatlas.ui.atlas.site_map import SiteMap
 
