@@ -342,6 +342,7 @@ class AtlasPage(QWidget):
             if site_id in m.site_ids():
                 if m.selected_sites() != [site_id]:
                     m.set_selection([site_id])
+                m.ensure_visible(site_id)  # chosen from search or a list: bring it into view
             else:
                 m.clear_selection()
         self.panel.show_site(site_id)

@@ -105,6 +105,9 @@ class _Colours:
         self.contrast = t.name == "contrast"
 
 
+MIN_TARGET = 14.0  # px: the smallest a site's hit area gets (a finger or a projector pointer)
+
+
 class SiteMap(QWidget):
     """A skeleton view whose shapes are sites; emits the ids the user picks."""
 
@@ -254,7 +257,43 @@ class SiteMap(QWidget):
         for sid in self._cells[j * n + i]:
             if self._boxes[sid].contains(p) and self._paths[sid].contains(p):
                 return sid
-        return None
+        return self._near_small_site(QPointF(pos))
+
+    def _near_small_site(self, pos: QPointF) -> str | None:
+        """A site drawn smaller than MIN_TARGET px (a sacroiliac joint, a clavicle third at Fit)
+        is hit within a MIN_TARGET box around its middle: the nearest such site, or None."""
+        best, best_d = None, float("inf")
+        half = MIN_TARGET / 2
+        for sid in self._order:
+            box = self._transform.mapRect(self._boxes[sid])
+            if box.width() >= MIN_TARGET and box.height() >= MIN_TARGET:
+                continue
+            centre = box.center()
+            target = QRectF(
+                centre.x() - max(half, box.width() / 2),
+                centre.y() - max(half, box.height() / 2),
+                max(MIN_TARGET, box.width()),
+                max(MIN_TARGET, box.height()),
+            )
+            if target.contains(pos):
+                d = (centre.x() - pos.x()) ** 2 + (centre.y() - pos.y()) ** 2
+                if d < best_d:
+                    best, best_d = sid, d
+        return best
+
+    def ensure_visible(self, site_id: str, margin: float = 24.0) -> None:
+        """Pan (at the same zoom) so the site is inside the view, e.g. after a search."""
+        if site_id not in self._paths:
+            return
+        box = self.site_bounds(site_id)
+        view = QRectF(self.rect()).adjusted(margin, margin, -margin, -margin)
+        if view.contains(box):
+            return
+        centre = box.center()
+        self._pan += QPointF(self.width() / 2, self.height() / 2) - centre
+        self._clamp_pan()
+        self._update_transform()
+        self.viewChanged.emit()
 
     def _require(self, site_id: str) -> str:
         if site_id not in self._paths:
@@ -501,6 +540,9 @@ class SiteMap(QWidget):
             self._announce()
 
     def _announce(self) -> None:
+        # The keyboard moved: the caption names the site it is on, not one hovered earlier.
+        self._hover = ""
+        self.ensure_visible(self._current)
         self.setToolTip(self.model.name(self._current))
         self.setAccessibleDescription(f"Focused: {self.model.name(self._current)}")
         self.siteHovered.emit(self._current)

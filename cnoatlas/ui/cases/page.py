@@ -281,6 +281,7 @@ class CasePage(QWidget):
         column.addStretch(1)
 
         scroll = QScrollArea()
+        self.text_scroll = scroll
         scroll.setObjectName("caseTextScroll")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -411,6 +412,10 @@ class CasePage(QWidget):
         self._slices = {}
         self._pending_site = site_id
         self._fill_text()
+        # A new case is read from its history down, wherever the last one was left (and
+        # again once its text has been laid out).
+        self.text_scroll.verticalScrollBar().setValue(0)
+        QTimer.singleShot(0, self, lambda: self.text_scroll.verticalScrollBar().setValue(0))
         self._fill_map()
         self.series_tabs.blockSignals(True)
         while self.series_tabs.count():
