@@ -498,7 +498,7 @@ class FactCardView(QFrame):
         layout.setSpacing(4)
         value = QLabel(card.value)
         value.setObjectName("factValue")
-        value.setProperty("role", "title")
+        value.setProperty("role", "heading")
         value.setWordWrap(True)
         title = QLabel(card.title)
         title.setObjectName("factTitle")

@@ -211,6 +211,7 @@ class ProgressPage(QWidget):
             row.addWidget(second, 2)
             grid.addWidget(row)
         layout.addWidget(self.cards, 1)
+        layout.addStretch(0)  # takes the room while the cards are hidden (the empty state)
         self.refresh()
 
     @property
@@ -234,6 +235,7 @@ class ProgressPage(QWidget):
         right = sum(d.correct for d in days)
         self.empty_card.setVisible(not total)
         self.cards.setVisible(bool(total))
+        self.summary.setVisible(bool(total))  # the empty card says it all
         if total:
             self.summary.setText(
                 f"{total} answers so far, {right / total:.0%} right, over "

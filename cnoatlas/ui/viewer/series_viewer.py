@@ -735,6 +735,10 @@ class SeriesViewer(QWidget):
             return
         i, n = self._index, len(series)
         self.counter.setText(f"{i + 1} / {n}")
+        # As wide as the longest count at this font size, so "124 / 246" is never cut.
+        widest = self.counter.fontMetrics().horizontalAdvance(f"{n} / {n}") + 8
+        if self.counter.minimumWidth() < widest:
+            self.counter.setMinimumWidth(widest)
         description = series.description or "(no description)"
         kind = f"{series.modality}" + (" · synthetic" if _is_synthetic(series) else "")
         texts = {"top_left": f"{description}\n{kind}"}
