@@ -328,6 +328,9 @@ def _views(window):
         elif key == "cases":
             views.append(("cases/library", key, page.show_browser))
             views.append(("cases/case", key, lambda p=page: _open_case(p)))
+            views.append(
+                ("cases/department library", key, lambda p=page: p.setCurrentWidget(p.department))
+            )
         elif key == "quiz":
             views += [
                 ("quiz/start", key, page.show_start),
@@ -410,7 +413,20 @@ def _dialogs(window):
         "about": window.open_about,
         "shortcuts": window.open_shortcuts,
         "playlists": window.open_playlists,
+        "import": lambda: _import_dialog(window),
     }
+
+
+def _import_dialog(window):
+    """A new import dialog, as the Cases page opens one each time (at the scale in use)."""
+    from cnoatlas.ui.cases.import_dialog import ImportDialog
+
+    old = getattr(window, "_audit_import", None)
+    if old is not None:
+        old.deleteLater()
+    dialog = window._audit_import = ImportDialog(window)
+    dialog.show()
+    return dialog
 
 
 @pytest.mark.parametrize(("scale", "theme"), LOOKS, ids=[f"{s:g}-{t}" for s, t in LOOKS])

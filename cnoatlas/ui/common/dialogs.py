@@ -57,6 +57,33 @@ def grow_to_fit(dialog: QWidget) -> None:
         dialog.resize(width, height)
 
 
+def scroll_when_tall(dialog: QDialog) -> QScrollArea:
+    """Put what a dialog holds into a vertical scroll area, sized to its contents but never
+    taller than the screen: at a large scale on a laptop its fields scroll instead of being
+    squeezed. Call at the end of the dialog's __init__."""
+    inner = dialog.layout()
+    body = QWidget()
+    body.setObjectName(f"{dialog.objectName() or 'dialog'}Body")
+    body.setLayout(inner)  # the layout's widgets move to the body with it
+    scroll = QScrollArea()
+    scroll.setObjectName(f"{dialog.objectName() or 'dialog'}Scroll")
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setWidget(body)
+    outer = QVBoxLayout(dialog)
+    outer.setContentsMargins(0, 0, 0, 0)
+    outer.addWidget(scroll)
+    hint = body.sizeHint()
+    width, height = hint.width() + scroll.verticalScrollBar().sizeHint().width() + 4, hint.height()
+    screen = dialog.screen()
+    if screen is not None:
+        room = screen.availableGeometry()
+        width, height = min(width, room.width()), min(height, room.height() - 40)
+    dialog.resize(max(width, dialog.width()), height)
+    return scroll
+
+
 def _close_buttons(dialog: QDialog) -> QDialogButtonBox:
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
     buttons.rejected.connect(dialog.reject)
