@@ -71,7 +71,7 @@ def _plot(name: str, accessible: str, left: str, horizontal: bool = False) -> pg
         plot.invertY(True)  # the first category at the top
         item.setLabel("bottom", left, color=t.text)
     else:
-        plot.setYRange(0, 100, padding=0.02)
+        plot.setYRange(0, 100, padding=0.06)  # room for the 0 and 100 labels at any scale
         plot.showGrid(y=True, alpha=0.25)
         item.setLabel("left", left, color=t.text)
     plot.setMinimumHeight(240)
