@@ -422,11 +422,21 @@ class CaseBrowser(QWidget):
         super().resizeEvent(event)
         QTimer.singleShot(0, self, self._spread_columns)  # once the grid has its new width
 
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() in (event.Type.FontChange, event.Type.StyleChange):
+            QTimer.singleShot(0, self, self._spread_columns)  # a new scale: new card text room
+
     def _spread_columns(self) -> None:
         """Widen the cards so the columns fill the row, with no empty strip at the right."""
         width = self.grid.viewport().width() - 2 * self.grid.spacing()
-        columns = max(1, width // CARD_WIDTH)
-        card = QSize(max(CARD_WIDTH, width // columns), self.grid.gridSize().height())
+        # At a large scale a card is wide enough for about 22 characters a line, and tall enough
+        # for four lines of its text (at 1.0 the fixed card size is larger than both).
+        fm = self.grid.fontMetrics()
+        narrowest = max(CARD_WIDTH, round(fm.averageCharWidth() * 22))
+        columns = max(1, width // narrowest)
+        text = max(96, round(4 * fm.lineSpacing() + 14))
+        card = QSize(max(narrowest, width // columns), THUMB_SIZE.height() + text)
         if card != self.grid.gridSize():
             self.grid.setGridSize(card)
 
