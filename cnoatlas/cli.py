@@ -45,6 +45,15 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+def _scale(text: str) -> float | str:
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}': give a number from 1.0 to 3.0, or auto") from None
+
+
 def _size(text: str) -> tuple[int, int]:
     match = re.fullmatch(r"(\d{2,5})x(\d{2,5})", text.strip().lower())
     if not match:
@@ -84,7 +93,12 @@ def _screenshot_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, type=Path, help="PNG file to write")
     p.add_argument("--size", type=_size, default=(1920, 1080), help="WIDTHxHEIGHT (1920x1080)")
     p.add_argument("--theme", choices=("dark", "light", "contrast"), default="dark")
-    p.add_argument("--scale", type=float, default=1.0, help="interface scale, 1.0 to 3.0 (1.0)")
+    p.add_argument(
+        "--scale",
+        type=_scale,
+        default=1.0,
+        help="interface scale, 1.0 to 3.0, or 'auto' for the scale a screen of --size gets (1.0)",
+    )
     p.add_argument("--select", metavar="SITE_ID", help="site to select (map views)")
     p.add_argument("--slice", type=int, metavar="N", help="slice to show (image views)")
 
@@ -99,6 +113,10 @@ def _screenshot(args: argparse.Namespace) -> int:
     from cnoatlas.ui.common.views import ViewRequest
     from cnoatlas.ui.shell.screens import render_view
 
+    if args.scale == "auto":  # what a screen of that size would start with (ratio 1)
+        from cnoatlas.ui.common.typography import auto_scale
+
+        args.scale = auto_scale(*args.size)
     if not 1.0 <= args.scale <= 3.0:
         raise AtlasError(f"--scale {args.scale:g}: give an interface scale from 1.0 to 3.0")
     request = ViewRequest.parse(
@@ -626,6 +644,10 @@ def _playlist_args(p: argparse.ArgumentParser) -> None:
 
 @_playlist_args.run
 def _playlist(args: argparse.Namespace) -> int:
+    if args.scale == "auto":  # what a screen of that size would start with (ratio 1)
+        from cnoatlas.ui.common.typography import auto_scale
+
+        args.scale = auto_scale(*args.size)
     if not 1.0 <= args.scale <= 3.0:
         raise AtlasError(f"--scale {args.scale:g}: must be between 1.0 and 3.0")
     from cnoatlas.domain.playlist import load_playlist

@@ -35,9 +35,16 @@ _ANCHOR_POSITIONS = np.append(np.arange(0, 256, 8), 255) / 255.0
 NO_DATA: RGB = (128, 128, 128)
 """Neutral grey for sites a dataset does not cover; viridis never produces a grey."""
 
-# Ordinal levels sampled from viridis so they keep their order in greyscale and for colour-blind
-# viewers: "typical" is the brightest, "rare" the darkest.
-_LEVEL_POSITIONS = {"typical": 1.0, "possible": 0.55, "rare": 0.12}
+# Ordinal levels in a warm palette of their own (orange to wine), far from every viridis colour:
+# side by side with a percentage map, "typical" must not read as "100 %" nor "rare" as "0 %".
+# They keep their order in lightness (typical brightest, rare darkest) for greyscale and
+# colour-blind viewers, and the legend names each level in words.
+LEVEL_COLOURS: dict[str, RGB] = {
+    "typical": (255, 176, 96),
+    "possible": (214, 96, 77),
+    "rare": (140, 48, 96),
+}
+_LEVEL_POSITIONS = LEVEL_COLOURS  # the levels that have a colour
 
 
 def viridis(t: float | np.ndarray) -> np.ndarray:
@@ -126,7 +133,23 @@ class LevelScale:
             return NO_DATA
         if level not in self.levels:
             raise ValueError(f"unknown level '{level}' (levels: {', '.join(self.levels)})")
-        return to_rgb8(viridis(_LEVEL_POSITIONS[level]))
+        return LEVEL_COLOURS[level]
 
     def entries(self) -> list[tuple[str, RGB]]:
         return [(level, self.rgb(level)) for level in self.levels]
+
+
+# A fill this close to its background in luminance (a 5 % site, dark purple on a dark theme)
+# is drawn with a light halo so the low end of the scale stays visible.
+MIN_FILL_CONTRAST = 1.8
+
+
+def needs_halo(fill: RGB, background: RGB, minimum: float = MIN_FILL_CONTRAST) -> bool:
+    """True when ``fill`` would nearly vanish on ``background`` without an outline."""
+    return contrast_ratio(fill, background) < minimum
+
+
+def distance_to_viridis(rgb: RGB, samples: int = 256) -> float:
+    """The smallest RGB distance from a colour to the viridis ramp (0-255 units)."""
+    ramp = viridis(np.linspace(0.0, 1.0, samples)) * 255.0
+    return float(np.min(np.linalg.norm(ramp - np.asarray(rgb, dtype=float), axis=1)))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -26,6 +26,7 @@ KINDS = ("quantitative", "qualitative")
 LEVELS = ("typical", "possible", "rare")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _TOP_FIELDS = {
+    "condition",
     "id", "title", "kind", "unit", "symbol", "scale", "population", "citation", "via",
     "description", "values",
 }  # fmt: skip
@@ -90,6 +91,7 @@ class Dataset:
     symbol: str = ""
     scale: tuple[float, float] = (0.0, 100.0)
     description: str = ""
+    condition: str = "cno"  # the disease the dataset is about (which key figures go with it)
     # leaf site id -> the value that covers it (built from the site model at load time)
     coverage: Mapping[str, EvidenceValue] = field(default_factory=dict, compare=False, repr=False)
 
@@ -301,6 +303,17 @@ def _values(
     return tuple(values), coverage
 
 
+_CONDITION = re.compile(r"^[a-z][a-z0-9-]*$")
+
+
+def _condition(path: Path, raw: Mapping, where: str = "") -> str:
+    """The optional "condition" a dataset or card is about: an id such as "lch" (default "cno")."""
+    value = raw.get("condition", "cno")
+    if not isinstance(value, str) or not _CONDITION.match(value):
+        raise DataFileError(path, f"{where}condition", "must be a short lowercase id such as 'lch'")
+    return value
+
+
 def load_dataset(
     path: Path, sources: Mapping[str, Source] | None = None, sites: SiteVocabulary | None = None
 ) -> Dataset:
@@ -338,6 +351,7 @@ def load_dataset(
         symbol=symbol,
         scale=scale,
         description=_text(path, raw, "description", required=False),
+        condition=_condition(path, raw),
         coverage=coverage,
     )
 
@@ -372,7 +386,7 @@ def get_dataset(dataset_id: str, library: Mapping[str, Dataset] | None = None) -
 
 
 # --- fact cards ---------------------------------------------------------------------------
-_FACT_FIELDS = {"id", "title", "value", "text", "sources", "via", "check"}
+_FACT_FIELDS = {"id", "title", "value", "text", "sources", "via", "check", "condition"}
 
 
 @dataclass(frozen=True)
@@ -386,6 +400,7 @@ class FactCard:
     sources: tuple[Source, ...]
     via: Source | None = None
     check: str = ""  # why the figure is still to be checked, '' when it is not
+    condition: str = "cno"  # the disease the figure is about
 
     @property
     def verified(self) -> bool:
@@ -439,9 +454,15 @@ def load_facts(
                 sources=tuple(sources[r] for r in refs),
                 via=sources[via] if via else None,
                 check=_text(path, entry, "check", f"{where}.", required=False),
+                condition=_condition(path, entry, f"{where}."),
             )
         )
     return cards
+
+
+def facts_for(dataset: Dataset, cards: Sequence[FactCard]) -> list[FactCard]:
+    """The key figures that go with a dataset: those about the disease it maps."""
+    return [c for c in cards if c.condition == dataset.condition]
 
 
 @cache

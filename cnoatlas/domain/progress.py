@@ -13,9 +13,10 @@ import csv
 import errno
 import json
 import logging
+import math
 import shutil
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -87,6 +88,45 @@ class DifferentialErrors:
     @property
     def error_rate(self) -> float:
         return self.wrong / self.total if self.total else 0.0
+
+    @property
+    def enough_answers(self) -> bool:
+        return self.total >= MIN_ANSWERS_TO_RANK
+
+
+# "Most often missed" is ordered by a rate that does not trust tiny counts: the lower end of the
+# Wilson score interval of the error rate (95 %). One miss out of one answer (0.21) then comes
+# after three out of four (0.30); and a differential answered fewer than MIN_ANSWERS_TO_RANK
+# times comes after every one answered often enough to tell.
+MIN_ANSWERS_TO_RANK = 3
+_Z95 = 1.959964
+
+
+def wilson_lower_bound(hits: int, total: int, z: float = _Z95) -> float:
+    """The lower end of the Wilson score interval of hits/total (0 when total is 0)."""
+    if total <= 0:
+        return 0.0
+    p = hits / total
+    z2 = z * z
+    centre = p + z2 / (2 * total)
+    spread = z * math.sqrt(p * (1 - p) / total + z2 / (4 * total * total))
+    return max(0.0, (centre - spread) / (1 + z2 / total))
+
+
+def most_missed_order(
+    rows: Iterable[DifferentialErrors], min_answers: int = MIN_ANSWERS_TO_RANK
+) -> list[DifferentialErrors]:
+    """Rows ordered "most often missed first": enough answers before too few, then by the
+    Wilson lower bound of the error rate, then by the number wrong, then by name."""
+    return sorted(
+        rows,
+        key=lambda r: (
+            r.total < min_answers,
+            -wilson_lower_bound(r.wrong, r.total),
+            -r.wrong,
+            r.differential,
+        ),
+    )
 
 
 @contextmanager
@@ -403,17 +443,15 @@ class ProgressStore:
         return [TopicScore(*r) for r in rows]
 
     def weakest_differentials(self, limit: int = 5) -> list[DifferentialErrors]:
-        """The differentials answered wrongly most often (by error rate, then by count)."""
+        """The differentials answered wrongly most often (``most_missed_order``)."""
         rows = self.conn.execute(
             "SELECT differential, sum(1 - correct), count(*), "
             "sum(truth = differential AND chosen = 'cno'), "
             "sum(truth = 'cno' AND chosen = differential) "
-            "FROM answers WHERE differential IS NOT NULL GROUP BY differential "
-            "ORDER BY 1.0 * sum(1 - correct) / count(*) DESC, sum(1 - correct) DESC, differential "
-            "LIMIT ?",
-            (limit,),
-        )
-        return [DifferentialErrors(r[0], r[1], r[2], r[3] or 0, r[4] or 0) for r in rows]
+            "FROM answers WHERE differential IS NOT NULL GROUP BY differential"
+        )  # one row per differential: a handful, ordered here rather than in SQL
+        errors = [DifferentialErrors(r[0], r[1], r[2], r[3] or 0, r[4] or 0) for r in rows]
+        return most_missed_order(errors)[:limit]
 
     def statistics(self, now: datetime | None = None) -> dict[str, Any]:
         """Everything the progress page shows, in one call (the benchmark times this)."""

@@ -22,6 +22,7 @@ class SiteNote:
     source: str  # id in assets/sources.json
     where: str  # where in the source (section, figure)
     sites: frozenset[str]  # leaf sites the note applies to
+    by_segment: bool = False  # the note names segments (metaphysis…), not the bone as a whole
 
 
 def load_site_notes(
@@ -76,6 +77,7 @@ def load_site_notes(
                 entry["source"],
                 str(entry.get("where", "")),
                 leaves,
+                bool(segments),
             )
         )
     return notes
@@ -92,3 +94,17 @@ def notes_for(
     """The notes that apply to a leaf site, most specific (fewest sites) first."""
     pool = site_notes() if notes is None else notes
     return sorted((n for n in pool if site_id in n.sites), key=lambda n: len(n.sites))
+
+
+def for_whole_bone(note: SiteNote, site_id: str, model: SiteModel | None = None) -> str:
+    """The bone a note speaks of as a whole when shown for one part of it ("femur"), else "".
+
+    A note on the femur ("involved in 43 % of patients") read on the distal femoral epiphysis
+    would seem to give that figure for the epiphysis: the panel then says it is for the bone.
+    """
+    model = model or site_model()
+    site = model.sites.get(site_id)
+    if site is None or not site.segment or note.by_segment:
+        return ""
+    parts = {model.sites[s].segment for s in note.sites if model.sites[s].bone == site.bone}
+    return site.bone if len(parts) > 1 else ""

@@ -300,7 +300,7 @@ def test_the_revealed_text_column_fits_a_laptop_screen(qtbot, notes, no_images):
     assert page.text_column.minimumSizeHint().width() <= viewport.width()
     box = page.reasoning.jansson_boxes["multiple"]
     before = box.isChecked()
-    qtbot.mouseClick(box.label, Qt.MouseButton.LeftButton)  # the words toggle it too
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton)  # the words toggle it too
     assert box.isChecked() != before
 
 

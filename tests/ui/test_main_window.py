@@ -178,3 +178,28 @@ def test_unticked_boxes_and_radio_buttons_are_outlined_in_every_theme(qtbot, the
             assert contrast > 80, (theme_name, type(widget).__name__, contrast)
     finally:
         apply_theme(app, "dark", 1.0)
+
+
+def test_page_view_shows_one_page_and_refuses_an_unknown_one(qtbot):
+    from cnoatlas.domain.errors import AtlasError
+    from cnoatlas.ui.common.views import ViewRequest
+    from cnoatlas.ui.shell.screens import build_view
+
+    window = build_view(ViewRequest.parse("page:progress"))
+    qtbot.addWidget(window)
+    assert window.current_page() == "progress"
+    with pytest.raises(AtlasError, match=r"unknown page 'nope' \(pages: atlas, cases"):
+        build_view(ViewRequest.parse("page:nope"))
+
+
+def test_settings_can_follow_the_screen_again(qtbot, window):
+    dialog = window.open_settings()
+    dialog.scale_spin.setValue(2.0)
+    assert window.settings.scale == 2.0 and not window.settings.scale_is_auto
+    dialog.auto_scale_check.setChecked(True)
+    assert window.settings.scale_is_auto
+    assert QApplication.instance().property("cnoatlas_scale") == window.settings.scale
+    dialog.scale_spin.setValue(1.5)  # a number chosen is the user's own again
+    assert not dialog.auto_scale_check.isChecked() and window.settings.scale == 1.5
+    dialog.auto_scale_check.setChecked(True)  # leave the session's settings as they were
+    assert window.settings.scale_is_auto and window.settings.scale == 1.0  # offscreen: 800x600

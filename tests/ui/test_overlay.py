@@ -147,6 +147,19 @@ def test_fact_cards_each_carry_their_citation(view):
             assert "to check" in source.text()
 
 
+def test_key_figures_follow_the_disease_the_map_shows(view):
+    view.show_dataset("andronikou2020")
+    cno = view.facts.shown_cards()
+    assert cno and "clavicle" in cno and not view.facts.none_label.isVisible()
+    view.show_dataset("lch-typical-sites")
+    # CNO figures beside an LCH map would read as LCH figures: none is shown, and it says why.
+    assert view.facts.shown_cards() == []
+    assert view.facts.none_label.isVisible()
+    assert "Langerhans" in view.facts.none_label.text()
+    view.show_dataset("dangelo2021")
+    assert view.facts.shown_cards() == cno
+
+
 def test_overlay_view_refuses_an_unknown_dataset_and_lists_the_known(qtbot):
     with pytest.raises(AtlasError, match=r"unknown evidence dataset 'nope' \(known: .*andronikou"):
         build_view(ViewRequest.parse("overlay:nope"))

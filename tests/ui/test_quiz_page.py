@@ -197,14 +197,29 @@ def test_progress_page_shows_statistics_and_exports(qtbot, store, tmp_path):
     # where long names cannot run into each other.
     day_ticks = page.day_plot.getPlotItem().getAxis("bottom")._tickLevels[0]
     assert [text for _x, text in day_ticks] == ["1 Mar", "2 Mar", "3 Mar"]
-    topic_ticks = page.topic_plot.getPlotItem().getAxis("left")._tickLevels[0]
-    assert {text for _y, text in topic_ticks} == {"Mimics", "Clinical", "Spine"}
+    # Every topic has a bar saying how many answers it stands on; unanswered ones say so.
+    bars = {b.name: b.value_text() for b in page.topic_bars.bars}
+    assert bars["CNO and its mimics"] == "1 of 1 · 100%"
+    assert bars["The spine"] == "0 of 1 · 0%"
+    assert bars["Cases"] == "not answered yet"
+    assert "The spine: 0 of 1" in page.topic_bars.accessibleDescription()
+    assert page.cards.isVisibleTo(page) and not page.empty_card.isVisibleTo(page)
     assert "due for review" in page.due.text()
     assert not page.damaged.isVisible()
     with qtbot.waitSignal(page.exported) as done:
         page.export_to(tmp_path / "out.csv")
     assert done.args[1] == 3
     assert (tmp_path / "out.csv").read_text(encoding="utf-8").count("\n") == 4
+
+
+def test_progress_page_empty_state_has_no_axes_and_a_way_to_the_quiz(qtbot, store):
+    page = ProgressPage(store=store)
+    qtbot.addWidget(page)
+    page.show()
+    assert page.empty_card.isVisible() and not page.cards.isVisible()
+    assert not page.day_plot.isVisible()  # no raw 0.1-0.9 axes before the first answer
+    with qtbot.waitSignal(page.openQuiz):
+        qtbot.mouseClick(page.empty_button, Qt.MouseButton.LeftButton)
 
 
 def test_progress_page_shows_the_damaged_database_message(qtbot, tmp_path):
@@ -311,9 +326,22 @@ def test_a_practice_session_is_finished_with_the_keyboard_alone(qtbot, page, sto
             _key(qtbot, page, Qt.Key.Key_S)
         if number < 3:
             assert page.stack.currentWidget() is panel
-    assert page.stack.currentWidget() is page.start_panel
+    # The session ends on a summary page: score and time, each topic, what to review.
+    summary = page.summary_panel
+    assert page.stack.currentWidget() is summary
     assert len(reports) == 1 and reports[0].total == 4
     assert reports[0].unanswered == 4 - store.answer_count()
+    answered = 4 - reports[0].unanswered
+    assert summary.score.text().startswith(f"{reports[0].correct} of {answered} right")
+    assert " in 0:" in summary.score.text()
+    assert {b.name for b in summary.topic_bars.bars}
+    missed = [o for o in page.session.outcomes.values() if not o.correct]
+    if missed:
+        assert f"{len(missed)} missed" in summary.review.text()
+    else:
+        assert "Nothing missed" in summary.review.text()
+    qtbot.mouseClick(summary.restart, Qt.MouseButton.LeftButton)
+    assert page.stack.currentWidget() is page.start_panel
 
 
 def test_an_exam_question_can_be_skipped_while_the_clock_runs(qtbot, page, store):

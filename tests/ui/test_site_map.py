@@ -295,3 +295,78 @@ def test_panel_guides_before_a_choice_and_forgets_a_cleared_site(qtbot):
     assert related() == ["Choose a site to list its teaching cases and chapters."]
     # Long titles wrap; no sideways scrolling in a list of titles.
     assert page.panel.related.wordWrap()
+
+
+# --- issue 16: into view, small targets, caption, selection colour --------------------------
+def test_selecting_a_site_elsewhere_brings_it_into_view(qtbot, site_map):
+    site_map.zoom_by(4.0, QPointF(350, 150))  # zoomed on the skull
+    far = "tibia.left.distal-metaphysis"
+    view = site_map.rect()
+    assert not view.contains(site_map.site_bounds(far).toRect())
+    site_map.ensure_visible(far)
+    assert view.contains(site_map.site_bounds(far).toRect())
+    assert site_map.zoom() == pytest.approx(4.0)  # the zoom is kept, only the view moves
+
+
+def test_page_select_site_from_search_pans_the_map(qtbot):
+    page = AtlasPage()
+    qtbot.addWidget(page)
+    page.resize(1400, 900)
+    page.show()
+    qtbot.waitExposed(page)
+    page.site_map.zoom_by(4.0, QPointF(200, 100))
+    page.select_site("tibia.right.distal-metaphysis")
+    box = page.site_map.site_bounds("tibia.right.distal-metaphysis")
+    assert page.site_map.rect().contains(box.toRect())
+
+
+def test_small_sites_get_a_minimum_hit_target(qtbot, site_map):
+    from cnoatlas.ui.atlas.site_map import MIN_TARGET
+
+    small = [
+        sid
+        for sid in site_map.site_ids()
+        if min(site_map.site_bounds(sid).width(), site_map.site_bounds(sid).height()) < 6
+    ]
+    assert small  # at this size some sites are hair-thin
+    for sid in small:
+        centre = site_map.site_bounds(sid).center()
+        # A point a few pixels off the thin shape still picks a site, the nearest small one.
+        near = QPointF(centre.x() + MIN_TARGET / 2 - 2, centre.y())
+        assert site_map.site_at(near) is not None, sid
+    assert site_map.site_at(QPointF(2, 2)) is None  # empty corners stay empty
+
+
+def test_caption_follows_the_keyboard_not_a_stale_hover(qtbot, site_map):
+    anchor = site_map.site_anchor(TARGET).toPoint()
+    qtbot.mouseMove(site_map, anchor)
+    assert site_map.hovered_site() == TARGET
+    site_map.setFocus()
+    qtbot.keyClick(site_map, Qt.Key.Key_Right)
+    assert site_map.hovered_site() == ""
+    assert site_map.current_site() and site_map.current_site() != TARGET
+
+
+def test_high_contrast_selection_has_its_own_colour():
+    from cnoatlas.ui.atlas.site_map import _Colours
+    from cnoatlas.ui.common.theme import THEMES
+
+    for name, t in THEMES.items():
+        c = _Colours(t)
+        assert c.selected.name() != c.highlight.name(), name
+        assert c.selected.name() != c.bone.name(), name
+
+
+def test_search_results_stay_on_the_screen(qtbot):
+    from cnoatlas.ui.common.search_box import SearchBox
+
+    box = SearchBox()
+    qtbot.addWidget(box)
+    box.resize(220, 28)
+    screen = box.screen().availableGeometry()
+    box.move(screen.right() - 230, screen.top() + 4)  # the window's top-right corner
+    box.show()
+    rect = box.popup_rect()
+    left = box.mapToGlobal(rect.topLeft()).x()
+    assert left >= screen.left() and left + rect.width() <= screen.right() + 1
+    assert rect.width() >= box.completer.popup().minimumWidth()

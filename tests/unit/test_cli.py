@@ -42,6 +42,40 @@ def test_bad_size_is_rejected(capsys, size):
     assert "--size" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("scale", ["big", "", "1,5"])
+def test_bad_scale_is_rejected(capsys, scale):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["screenshot", "--view", "home", "--out", "x.png", "--scale", scale])
+    assert exit_info.value.code == 2
+    assert "--scale" in capsys.readouterr().err
+
+
+def test_scale_auto_is_the_scale_a_screen_of_that_size_starts_with(monkeypatch, tmp_path):
+    from cnoatlas.ui.shell import screens
+
+    seen = []
+
+    def fake_render(request, out):
+        seen.append((request.name, request.argument, request.scale))
+
+        class _Image:
+            def width(self):
+                return request.size[0]
+
+            def height(self):
+                return request.size[1]
+
+        return _Image()
+
+    monkeypatch.setattr(screens, "render_view", fake_render)
+    out = str(tmp_path / "x.png")
+    assert cli.main(["screenshot", "--view", "page:progress", "--out", out,
+                     "--size", "2560x1440", "--scale", "auto"]) == 0  # fmt: skip
+    assert cli.main(["screenshot", "--view", "home", "--out", out,
+                     "--size", "1366x768", "--scale", "AUTO"]) == 0  # fmt: skip
+    assert seen == [("page", "progress", 1.25), ("home", None, 1.0)]
+
+
 def test_gui_without_display_explains_itself(monkeypatch, capsys):
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)

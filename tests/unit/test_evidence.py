@@ -373,3 +373,23 @@ def test_value_with_its_own_citation_is_credited_to_it(tmp_path):
     text = hover_text(dataset, "skull.vault", "Skull")
     assert "Source: Maybe et al. 2018 (citation to check)" in text
     assert not dataset.verified
+
+
+def test_level_colours_cannot_be_read_as_the_numeric_scale():
+    from cnoatlas.domain.colormap import LEVEL_COLOURS, distance_to_viridis
+
+    # "typical" beside a percentage map must not look like 100 %, nor "rare" like 0 %.
+    for level, rgb in LEVEL_COLOURS.items():
+        assert distance_to_viridis(rgb) > 60, level
+    assert distance_to_viridis(NumericScale().rgb(40)) < 2  # the measure itself works
+
+
+def test_the_low_end_of_the_scale_gets_a_halo_on_dark_backgrounds():
+    from cnoatlas.domain.colormap import needs_halo
+
+    dark, light = (0x2A, 0x2F, 0x37), (0xE3, 0xE7, 0xEE)
+    scale = NumericScale(0, 100)
+    assert needs_halo(scale.rgb(5), dark)  # mandible, 5 %
+    assert not needs_halo(scale.rgb(68), dark)  # tibia, 68 %
+    assert not needs_halo(scale.rgb(5), light)
+    assert needs_halo(scale.rgb(100), light)  # bright yellow on a light page

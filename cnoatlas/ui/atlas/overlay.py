@@ -43,13 +43,16 @@ from cnoatlas.domain.evidence import (
     FactCard,
     evidence_library,
     fact_cards,
+    facts_for,
     get_dataset,
     hover_text,
     site_colours,
 )
 from cnoatlas.domain.sites import site_model
 from cnoatlas.ui.atlas.site_map import SiteMap
+from cnoatlas.ui.common.flow import ReflowBox, follow_content_width
 from cnoatlas.ui.common.theme import current_theme
+from cnoatlas.ui.common.typography import role_font
 from cnoatlas.ui.common.views import ViewRequest, register_view
 
 NO_COMPARISON = ""
@@ -409,10 +412,8 @@ class OverlayMapPanel(QFrame):
         self.title = QLabel()
         self.title.setObjectName(f"overlayTitle-{key}")
         self.title.setWordWrap(True)
-        title_font = QFont(self.title.font())
-        title_font.setPointSizeF(title_font.pointSizeF() * 1.5)
-        title_font.setBold(True)
-        self.title.setFont(title_font)
+        self.title.setProperty("role", "heading")
+        title_font = role_font("heading")
         # Two lines always, so that two maps side by side start at the same height.
         self.title.setMinimumHeight(round(QFontMetricsF(title_font).lineSpacing() * 2 + 2))
         self.title.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
@@ -497,13 +498,11 @@ class FactCardView(QFrame):
         layout.setSpacing(4)
         value = QLabel(card.value)
         value.setObjectName("factValue")
-        font = QFont(value.font())
-        font.setPointSizeF(font.pointSizeF() * 1.9)
-        font.setBold(True)
-        value.setFont(font)
+        value.setProperty("role", "heading")
         value.setWordWrap(True)
         title = QLabel(card.title)
         title.setObjectName("factTitle")
+        title.setWordWrap(True)
         bold = QFont(title.font())
         bold.setBold(True)
         title.setFont(bold)
@@ -536,13 +535,37 @@ class FactCardColumn(QScrollArea):
         layout.setContentsMargins(4, 4, 12, 4)
         layout.setSpacing(10)
         heading = QLabel("Key figures")
-        heading.setProperty("role", "lead")
+        heading.setObjectName("factCardsHeading")
+        heading.setProperty("role", "heading")
         layout.addWidget(heading)
         self.cards = [FactCardView(card) for card in cards]
+        # Shown when the map is of a disease the atlas has no key figures for.
+        self.none_label = QLabel()
+        self.none_label.setObjectName("factCardsNone")
+        self.none_label.setProperty("role", "muted")
+        self.none_label.setWordWrap(True)
+        self.none_label.hide()
+        layout.addWidget(self.none_label)
         for view in self.cards:
             layout.addWidget(view)
         layout.addStretch(1)
         self.setWidget(body)
+        follow_content_width(self)
+
+    def show_for(self, dataset: Dataset) -> None:
+        """Only the key figures about the disease the map shows (CNO figures beside an LCH map
+        would read as LCH figures)."""
+        wanted = {c.id for c in facts_for(dataset, [v.card for v in self.cards])}
+        for view in self.cards:
+            view.setVisible(view.card.id in wanted)
+        self.none_label.setText(
+            "" if wanted else f"No key figures in the atlas yet for this map ({dataset.title})."
+        )
+        self.none_label.setVisible(not wanted)
+        self.verticalScrollBar().setValue(0)
+
+    def shown_cards(self) -> list[str]:
+        return [v.card.id for v in self.cards if not v.isHidden()]
 
 
 # --- the whole overlay --------------------------------------------------------------------
@@ -594,19 +617,26 @@ class OverlayView(QWidget):
         self.primary = OverlayMapPanel("primary")
         self.secondary = OverlayMapPanel("secondary")
         self.secondary.hide()
-        maps = QHBoxLayout()
+        maps_widget = QWidget()
+        maps_widget.setObjectName("overlayMaps")
+        maps = QHBoxLayout(maps_widget)
+        maps.setContentsMargins(0, 0, 0, 0)
         maps.setSpacing(8)
         maps.addWidget(self.primary, 1)
         maps.addWidget(self.secondary, 1)
 
         self.facts = FactCardColumn(fact_cards())
 
-        layout = QHBoxLayout(self)
+        # List, maps and key figures side by side; one above the other when the page is too
+        # narrow for the three at this scale (a laptop at 3.0).
+        row = ReflowBox(200, spacing=12)
+        row.setObjectName("overlayRow")
+        row.addWidget(side, 2)
+        row.addWidget(maps_widget, 9)
+        row.addWidget(self.facts, 3)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
-        layout.setSpacing(12)
-        layout.addWidget(side, 2)
-        layout.addLayout(maps, 9)
-        layout.addWidget(self.facts, 3)
+        layout.addWidget(row)
 
         self.dataset_list.currentRowChanged.connect(self._on_row)
         self.compare_box.currentIndexChanged.connect(self._on_compare)
@@ -633,6 +663,7 @@ class OverlayView(QWidget):
             return
         dataset_id = self.dataset_list.item(row).data(Qt.ItemDataRole.UserRole)
         self.primary.set_dataset(self.datasets[dataset_id])
+        self.facts.show_for(self.datasets[dataset_id])
         self.datasetChanged.emit(dataset_id)
 
     def _on_compare(self, index: int) -> None:

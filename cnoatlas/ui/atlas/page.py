@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
@@ -22,10 +22,12 @@ from PySide6.QtWidgets import (
 
 from cnoatlas.domain.cases import case_library
 from cnoatlas.domain.errors import AtlasError, DataFileError
-from cnoatlas.domain.site_notes import notes_for
+from cnoatlas.domain.site_notes import for_whole_bone, notes_for
 from cnoatlas.domain.sites import site_model
 from cnoatlas.domain.sources import bibliography
 from cnoatlas.ui.atlas.site_map import SiteMap
+from cnoatlas.ui.common.flow import FlowLayout, ReflowBox
+from cnoatlas.ui.common.typography import app_scale
 from cnoatlas.ui.common.views import ViewRequest, new_main_window, register_view
 
 if TYPE_CHECKING:
@@ -63,12 +65,16 @@ def _chapters_for(site_id: str) -> list:
 class SitePanel(QFrame):
     """Name, anatomy and teaching notes of one site, and the cases and chapters that show it."""
 
+    def minimumSizeHint(self) -> QSize:
+        # Wide enough for a heading's longest word at any scale (280 px at 1.0).
+        hint = super().minimumSizeHint()
+        return QSize(max(hint.width(), round(280 * (0.5 + app_scale() / 2))), hint.height())
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sitePanel")
         self.setProperty("role", "card")
         self.setAccessibleName("Site details")
-        self.setMinimumWidth(280)
         self.site_id = ""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 18, 20, 18)
@@ -82,7 +88,9 @@ class SitePanel(QFrame):
         self.anatomy.setProperty("role", "muted")
         self.anatomy.setWordWrap(True)
         notes_heading = QLabel("What CNO typically does here")
-        notes_heading.setProperty("role", "lead")
+        notes_heading.setObjectName("siteNotesHeading")
+        notes_heading.setProperty("role", "heading")
+        notes_heading.setWordWrap(True)
         self.notes = QLabel()
         self.notes.setObjectName("siteNotes")
         self.notes.setWordWrap(True)
@@ -95,7 +103,9 @@ class SitePanel(QFrame):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self.notes)
         related_heading = QLabel("Cases and chapters")
-        related_heading.setProperty("role", "lead")
+        related_heading.setObjectName("siteRelatedHeading")
+        related_heading.setProperty("role", "heading")
+        related_heading.setWordWrap(True)
         self.related = QListWidget()
         self.related.setObjectName("siteRelated")
         self.related.setAccessibleName("Cases and chapters about this site")
@@ -137,7 +147,12 @@ class SitePanel(QFrame):
             src = sources.get(note.source)
             cite = src.short if src else note.source
             where = f", {note.where}" if note.where else ""
-            parts.append(f"<p>{_escape(note.text)}<br><i>{_escape(cite)}{_escape(where)}</i></p>")
+            # A note on the whole bone, read on one part of it, says so: its figure is the bone's.
+            bone = for_whole_bone(note, site_id, model)
+            scope = f"<b>{_escape(bone.capitalize())}, the whole bone:</b> " if bone else ""
+            parts.append(
+                f"<p>{scope}{_escape(note.text)}<br><i>{_escape(cite)}{_escape(where)}</i></p>"
+            )
         self.notes.setText("".join(parts))
 
     def set_related(self, items: list[str]) -> None:
@@ -196,7 +211,7 @@ class AtlasPage(QWidget):
         self.spine_map.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
         self.panel = SitePanel()
 
-        toolbar = QHBoxLayout()
+        toolbar = FlowLayout(spacing=8)  # the buttons wrap on a narrow page
         self.fit_button = self._button("fitButton", "Fit", "Show the whole skeleton (0)")
         self.zoom_in = self._button("zoomInButton", "Zoom in", "Zoom in (+)")
         self.zoom_out = self._button("zoomOutButton", "Zoom out", "Zoom out (−)")
@@ -212,27 +227,33 @@ class AtlasPage(QWidget):
             toolbar.addWidget(b)
         hint = QLabel("Hover to name a bone · click to read about it · drag to pan · wheel to zoom")
         hint.setProperty("role", "muted")
+        hint.setObjectName("mapHint")
         hint.setToolTip(hint.text())
-        # The hint gives way (it is clipped) before the maps or the panel do on small screens.
+        # On its own line under the buttons: it wraps there rather than being squeezed.
         hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        hint.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        hint.setWordWrap(True)  # on a small screen it wraps rather than losing its first words
-        toolbar.addWidget(hint, 1)
+        hint.setWordWrap(True)
 
         maps = QHBoxLayout()
         maps.addWidget(self.site_map, 3)
         maps.addWidget(self.spine_map, 1)
 
-        left = QVBoxLayout()
+        left_widget = QWidget()
+        left_widget.setObjectName("atlasMaps")
+        left = QVBoxLayout(left_widget)
+        left.setContentsMargins(0, 0, 0, 0)
         left.addLayout(toolbar)
+        left.addWidget(hint)
         left.addLayout(maps, 1)
         explore = QWidget()
         explore.setObjectName("atlasExplore")
-        layout = QHBoxLayout(explore)
+        layout = QVBoxLayout(explore)
         layout.setContentsMargins(16, 12, 16, 12)
-        layout.setSpacing(16)
-        layout.addLayout(left, 5)
-        layout.addWidget(self.panel, 3)
+        # Maps beside the panel; one above the other when the page is too narrow for both.
+        self.explore_row = ReflowBox(320, spacing=16)
+        self.explore_row.setObjectName("atlasExploreRow")
+        self.explore_row.addWidget(left_widget, 5)
+        self.explore_row.addWidget(self.panel, 3)
+        layout.addWidget(self.explore_row)
         # A second mode: the skeleton coloured by evidence, with sources (cnoatlas.ui.atlas.overlay).
         # It is built when first opened (see ``overlay``): it costs as much as the rest of the
         # page and start-up shows this page first.
@@ -240,6 +261,8 @@ class AtlasPage(QWidget):
         self.modes = QTabWidget()
         self.modes.setObjectName("atlasModes")
         self.modes.setAccessibleName("Atlas modes")
+        self.modes.setUsesScrollButtons(False)
+        self.modes.setElideMode(Qt.TextElideMode.ElideNone)
         self.modes.addTab(explore, "Explore the skeleton")
         self.modes.addTab(QWidget(), "Evidence overlays")
         self.modes.currentChanged.connect(lambda index: self.overlay if index == 1 else None)
@@ -319,6 +342,7 @@ class AtlasPage(QWidget):
             if site_id in m.site_ids():
                 if m.selected_sites() != [site_id]:
                     m.set_selection([site_id])
+                m.ensure_visible(site_id)  # chosen from search or a list: bring it into view
             else:
                 m.clear_selection()
         self.panel.show_site(site_id)

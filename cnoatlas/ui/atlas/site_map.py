@@ -11,7 +11,6 @@ from __future__ import annotations
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
-    QFont,
     QFontMetricsF,
     QKeyEvent,
     QKeySequence,
@@ -25,9 +24,11 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QToolTip, QWidget
 
+from cnoatlas.domain.colormap import needs_halo
 from cnoatlas.domain.sites import SiteModel, site_model
 from cnoatlas.domain.skeleton_map import Shape, SkeletonMap, skeleton_map
 from cnoatlas.ui.common.theme import Theme, current_theme
+from cnoatlas.ui.common.typography import role_font
 
 MIN_ZOOM, MAX_ZOOM = 1.0, 12.0
 _DRAG_START = 4.0  # pixels the mouse must move before a press becomes a pan
@@ -94,11 +95,17 @@ class _Colours:
             self.bone, self.outline = QColor("#d9d2c3"), QColor("#1b1d21")
             self.silhouette, self.decor = QColor("#2a2f37"), QColor("#5a616c")
         self.accent = QColor(t.accent)
+        # The selected site: a colour no other state uses in this theme (high contrast's accent
+        # is the same yellow as its highlighted lesion sites, so it selects in cyan).
+        self.selected = QColor("#00e5ff") if t.name == "contrast" else QColor(t.accent)
         self.background = QColor(t.window)
         self.text = QColor(t.text)
         self.muted = QColor(t.muted)
         self.highlight = QColor(t.warning)
         self.contrast = t.name == "contrast"
+
+
+MIN_TARGET = 14.0  # px: the smallest a site's hit area gets (a finger or a projector pointer)
 
 
 class SiteMap(QWidget):
@@ -250,7 +257,43 @@ class SiteMap(QWidget):
         for sid in self._cells[j * n + i]:
             if self._boxes[sid].contains(p) and self._paths[sid].contains(p):
                 return sid
-        return None
+        return self._near_small_site(QPointF(pos))
+
+    def _near_small_site(self, pos: QPointF) -> str | None:
+        """A site drawn smaller than MIN_TARGET px (a sacroiliac joint, a clavicle third at Fit)
+        is hit within a MIN_TARGET box around its middle: the nearest such site, or None."""
+        best, best_d = None, float("inf")
+        half = MIN_TARGET / 2
+        for sid in self._order:
+            box = self._transform.mapRect(self._boxes[sid])
+            if box.width() >= MIN_TARGET and box.height() >= MIN_TARGET:
+                continue
+            centre = box.center()
+            target = QRectF(
+                centre.x() - max(half, box.width() / 2),
+                centre.y() - max(half, box.height() / 2),
+                max(MIN_TARGET, box.width()),
+                max(MIN_TARGET, box.height()),
+            )
+            if target.contains(pos):
+                d = (centre.x() - pos.x()) ** 2 + (centre.y() - pos.y()) ** 2
+                if d < best_d:
+                    best, best_d = sid, d
+        return best
+
+    def ensure_visible(self, site_id: str, margin: float = 24.0) -> None:
+        """Pan (at the same zoom) so the site is inside the view, e.g. after a search."""
+        if site_id not in self._paths:
+            return
+        box = self.site_bounds(site_id)
+        view = QRectF(self.rect()).adjusted(margin, margin, -margin, -margin)
+        if view.contains(box):
+            return
+        centre = box.center()
+        self._pan += QPointF(self.width() / 2, self.height() / 2) - centre
+        self._clamp_pan()
+        self._update_transform()
+        self.viewChanged.emit()
 
     def _require(self, site_id: str) -> str:
         if site_id not in self._paths:
@@ -497,6 +540,9 @@ class SiteMap(QWidget):
             self._announce()
 
     def _announce(self) -> None:
+        # The keyboard moved: the caption names the site it is on, not one hovered earlier.
+        self._hover = ""
+        self.ensure_visible(self._current)
         self.setToolTip(self.model.name(self._current))
         self.setAccessibleDescription(f"Focused: {self.model.name(self._current)}")
         self.siteHovered.emit(self._current)
@@ -539,16 +585,25 @@ class SiteMap(QWidget):
         outline = QPen(c.outline, width)
         outline.setCosmetic(True)
         outline.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        # Overlay colours at the dark end of the scale get a light halo instead of the outline,
+        # so a 5 % site does not vanish into a dark background.
+        halo = QPen(c.text, width * 1.2)
+        halo.setCosmetic(True)
+        halo.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        ground = c.silhouette.getRgb()[:3]
         selected = set(self._selected)
         for sid, path in self._paths.items():
             fill = self._fills.get(sid, c.bone)
+            pen = outline
+            if sid in self._fills and needs_halo(fill.getRgb()[:3], ground):
+                pen = halo
             if sid in self._highlighted:
                 fill = c.highlight
             if sid in selected:
-                fill = c.accent
+                fill = c.selected
             elif sid == self._hover:
                 fill = fill.lighter(125) if fill.lightness() < 200 else fill.darker(112)
-            painter.setPen(outline)
+            painter.setPen(pen)
             painter.setBrush(fill)
             if sid.startswith("sternum."):
                 painter.setOpacity(0.72)  # the sternum lies over the thoracic spine
@@ -568,9 +623,8 @@ class SiteMap(QWidget):
         painter.end()
 
     def _paint_markers(self, painter: QPainter, c: _Colours) -> None:
-        font = QFont(self.font())
-        font.setPointSizeF(max(12.0, self.font().pointSizeF() * 1.8))
-        font.setBold(True)
+        font = role_font("heading", self.font())
+        font.setPointSizeF(font.pointSizeF() * 1.25)  # the film's R/L letters stand out
         painter.setFont(font)
         painter.setPen(c.text)
         margin = 12
@@ -579,7 +633,7 @@ class SiteMap(QWidget):
         drawn = self._transform.mapRect(QRectF(x, y, w, h))
         left = max(margin, min(drawn.left(), self.width() / 2 - 60))
         right = min(self.width() - margin, max(drawn.right(), self.width() / 2 + 60))
-        box = QRectF(left, margin, right - left, 40)
+        box = QRectF(left, margin, right - left, QFontMetricsF(font).height() + 8)
         if self.view == "front":
             left_mark, right_mark = ("L", "R") if self._mirrored else ("R", "L")
             mode = "Anatomical view (mirrored)" if self._mirrored else "Radiological view"
@@ -591,25 +645,31 @@ class SiteMap(QWidget):
         _plated(painter, c, box, Qt.AlignmentFlag.AlignRight | top, right_mark)
         marks = QFontMetricsF(font)
         mark_width = max(marks.horizontalAdvance(left_mark), marks.horizontalAdvance(right_mark))
-        small = QFont(self.font())
-        small.setPointSizeF(max(8.0, self.font().pointSizeF()))
+        small = role_font("caption", self.font(), bold=False)
         painter.setFont(small)
-        # Between the two letters if it fits there (narrow maps: the lateral spine), else below.
-        if QFontMetricsF(small).horizontalAdvance(mode) + 2 * mark_width + 16 > box.width():
-            box = box.translated(0, marks.height() + 6)
+        small_metrics = QFontMetricsF(small)
+        # Between the two letters if it fits there (narrow maps: the lateral spine), else below,
+        # as wide as the widget; never cut: elided to what fits (the tooltip names the view).
+        if small_metrics.horizontalAdvance(mode) + 2 * mark_width + 16 > box.width():
+            box = QRectF(
+                margin, box.top() + marks.height() + 6, self.width() - 2 * margin, box.height()
+            )
+            mode = small_metrics.elidedText(mode, Qt.TextElideMode.ElideRight, box.width() - 12)
         _plated(painter, c, box, Qt.AlignmentFlag.AlignHCenter | top, mode, c.muted)
         name = self.hover_text() or (
             self.model.name(self._current) if self._current and self.hasFocus() else ""
         )
         if name:
-            label = QFont(self.font())
-            label.setPointSizeF(max(10.0, self.font().pointSizeF() * 1.25))
-            label.setBold(True)
+            label = role_font("overlay", self.font(), bold=True)
             painter.setFont(label)
+            line = QFontMetricsF(label).height() + 8
+            name = QFontMetricsF(label).elidedText(
+                name, Qt.TextElideMode.ElideRight, self.width() - 2 * margin - 12
+            )
             _plated(
                 painter,
                 c,
-                QRectF(margin, self.height() - 40, self.width() - 2 * margin, 32),
+                QRectF(margin, self.height() - line - 8, self.width() - 2 * margin, line),
                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                 name,
             )

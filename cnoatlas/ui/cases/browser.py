@@ -18,7 +18,6 @@ from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListView,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMenu,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QToolButton,
     QVBoxLayout,
@@ -46,6 +46,7 @@ from cnoatlas.domain.sites import site_model
 from cnoatlas.domain.user_notes import UserNotes
 from cnoatlas.library import thumbnails
 from cnoatlas.ui.cases.page import SHORT_DIAGNOSES, CasePage
+from cnoatlas.ui.common.flow import FlowLayout
 from cnoatlas.ui.common.theme import current_theme
 from cnoatlas.ui.common.views import ViewRequest, new_main_window, register_view, settle
 
@@ -206,7 +207,8 @@ class CaseBrowser(QWidget):
         )  # generation is heavy; one at a time keeps the UI smooth
 
         title = QLabel("Teaching cases")
-        title.setProperty("role", "heading")
+        title.setObjectName("casesTitle")
+        title.setProperty("role", "title")
         self.count_label = QLabel()
         self.count_label.setObjectName("caseCount")
         self.count_label.setProperty("role", "muted")
@@ -271,10 +273,11 @@ class CaseBrowser(QWidget):
         )
         self.quiz_toggle.toggled.connect(self._quiz_toggled)
 
-        filters = QHBoxLayout()
-        filters.setSpacing(8)
+        # Filters wrap onto more lines rather than widen the page (small screens, large scales).
+        filters = FlowLayout(spacing=8)
         self.search.setMinimumWidth(160)
-        filters.addWidget(self.search, 2)
+        self.search.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        filters.addWidget(self.search)
         for widget in (
             self.diagnosis_filter,
             self.site_filter,
@@ -282,7 +285,7 @@ class CaseBrowser(QWidget):
             self.pattern_filter,
             self.origin_filter,
         ):
-            filters.addWidget(widget, 1)
+            filters.addWidget(widget)
         filters.addWidget(self.bookmarked_only)
         filters.addWidget(self.quiz_toggle)
 
@@ -349,15 +352,18 @@ class CaseBrowser(QWidget):
         self.drafts_button.setMenu(self.drafts_menu)
         self.refresh_drafts()
 
-        heading = QHBoxLayout()
-        heading.addWidget(title)
-        heading.addStretch(1)
-        heading.addWidget(self.count_label, 0, Qt.AlignmentFlag.AlignBottom)
-        heading.addWidget(self.drafts_button, 0, Qt.AlignmentFlag.AlignBottom)
-        heading.addWidget(self.new_button, 0, Qt.AlignmentFlag.AlignBottom)
-        heading.addWidget(self.department_button, 0, Qt.AlignmentFlag.AlignBottom)
-        heading.addWidget(self.package_button, 0, Qt.AlignmentFlag.AlignBottom)
-        heading.addWidget(self.import_button, 0, Qt.AlignmentFlag.AlignBottom)
+        heading = FlowLayout(spacing=10)
+        title.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        for widget in (
+            title,
+            self.count_label,
+            self.drafts_button,
+            self.new_button,
+            self.department_button,
+            self.package_button,
+            self.import_button,
+        ):
+            heading.addWidget(widget)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 18, 24, 12)
         layout.setSpacing(10)
@@ -449,11 +455,21 @@ class CaseBrowser(QWidget):
         super().resizeEvent(event)
         QTimer.singleShot(0, self, self._spread_columns)  # once the grid has its new width
 
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() in (event.Type.FontChange, event.Type.StyleChange):
+            QTimer.singleShot(0, self, self._spread_columns)  # a new scale: new card text room
+
     def _spread_columns(self) -> None:
         """Widen the cards so the columns fill the row, with no empty strip at the right."""
         width = self.grid.viewport().width() - 2 * self.grid.spacing()
-        columns = max(1, width // CARD_WIDTH)
-        card = QSize(max(CARD_WIDTH, width // columns), self.grid.gridSize().height())
+        # At a large scale a card is wide enough for about 22 characters a line, and tall enough
+        # for four lines of its text (at 1.0 the fixed card size is larger than both).
+        fm = self.grid.fontMetrics()
+        narrowest = max(CARD_WIDTH, round(fm.averageCharWidth() * 22))
+        columns = max(1, width // narrowest)
+        text = max(96, round(4 * fm.lineSpacing() + 14))
+        card = QSize(max(narrowest, width // columns), THUMB_SIZE.height() + text)
         if card != self.grid.gridSize():
             self.grid.setGridSize(card)
 

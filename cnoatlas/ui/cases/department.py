@@ -117,6 +117,7 @@ class DepartmentLibrary(QWidget):
         heading = QLabel("Department library")
         heading.setObjectName("departmentTitle")
         heading.setProperty("role", "heading")
+        heading.setWordWrap(True)  # two lines rather than a page wider than a laptop at 3.0
         top = QHBoxLayout()
         top.addWidget(back)
         top.addWidget(heading)
@@ -143,6 +144,9 @@ class DepartmentLibrary(QWidget):
         self.search.setAccessibleName("Search the teaching files")
         self.search.setPlaceholderText("Search title, site or author")
         self.search.textChanged.connect(self._show)
+        for box in (self.diagnosis, self.age):  # long entries must not widen the page
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(8)
         filters = QHBoxLayout()
         filters.addWidget(self.diagnosis)
         filters.addWidget(self.age)
@@ -152,6 +156,8 @@ class DepartmentLibrary(QWidget):
         self.table.setObjectName("departmentTable")
         self.table.setAccessibleName("Teaching files on the server")
         self.table.setHorizontalHeaderLabels(COLUMNS)
+        for column, text in enumerate(COLUMNS):  # a squeezed header keeps its whole text
+            self.table.horizontalHeaderItem(column).setToolTip(text)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnoatlas.domain.errors import AtlasError
+from cnoatlas.ui.common.dialogs import scroll_when_tall
 
 
 class _Signals(QObject):
@@ -183,6 +184,7 @@ class ImportDialog(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(self.report_view, 1)
         layout.addLayout(buttons)
+        scroll_when_tall(self)  # at a large scale on a laptop the fields scroll, not squeeze
 
     # --- choosing ---------------------------------------------------------------------------
     def _choose_folder(self) -> None:

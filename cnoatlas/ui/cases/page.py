@@ -48,6 +48,7 @@ from cnoatlas.domain.sources import bibliography
 from cnoatlas.domain.user_notes import UserNotes
 from cnoatlas.imaging.series import linked_positions_supported, linked_slice
 from cnoatlas.library.studies import CaseImages, load_case_images
+from cnoatlas.ui.common.flow import FlowLayout, follow_content_width
 from cnoatlas.ui.common.theme import current_theme
 
 log = logging.getLogger("cnoatlas.cases")
@@ -115,11 +116,8 @@ def _section(title: str) -> tuple[QFrame, QVBoxLayout]:
     layout.setContentsMargins(16, 12, 16, 14)
     layout.setSpacing(8)
     heading = QLabel(title)
-    heading.setProperty("role", "section")
-    font = heading.font()
-    font.setBold(True)
-    font.setPointSizeF(font.pointSizeF() * 1.15)
-    heading.setFont(font)
+    heading.setProperty("role", "heading")  # the typographic scale sizes it (theme)
+    heading.setWordWrap(True)
     layout.addWidget(heading)
     return frame, layout
 
@@ -131,6 +129,14 @@ def _button(text: str, name: str, tip: str = "") -> QPushButton:
     if tip:
         button.setToolTip(tip)
     return button
+
+
+class _Wrapping(QWidget):
+    """A box of controls in a FlowLayout that asks only for its widest control: the title beside
+    it gets the room first, and the controls wrap under each other when there is little."""
+
+    def sizeHint(self):
+        return self.minimumSizeHint()
 
 
 class CasePage(QWidget):
@@ -187,14 +193,19 @@ class CasePage(QWidget):
         titles.setSpacing(2)
         titles.addWidget(self.title_label)
         titles.addWidget(self.meta_label)
-        header.addLayout(titles, 1)
+        header.addLayout(titles, 3)
         self.edit_button = _button("Edit", "caseEditButton", "Edit this case in the case editor")
         self.edit_button.clicked.connect(
             lambda: self.case and self.editRequested.emit(self.case.id)
         )
-        header.addWidget(self.edit_button, 0, Qt.AlignmentFlag.AlignTop)
-        header.addWidget(self.quiz_toggle)
-        header.addWidget(self.bookmark_toggle)
+        # Edit, Quiz me and Bookmark side by side, wrapping under each other when a large
+        # interface scale leaves the title too little room.
+        tools = _Wrapping()
+        tools.setObjectName("caseTools")
+        flow = FlowLayout(tools, spacing=10)
+        for widget in (self.edit_button, self.quiz_toggle, self.bookmark_toggle):
+            flow.addWidget(widget)
+        header.addWidget(tools, 1, Qt.AlignmentFlag.AlignTop)
 
         # left: the teaching file
         self.text_column = QWidget()
@@ -326,12 +337,13 @@ class CasePage(QWidget):
         column.addStretch(1)
 
         scroll = QScrollArea()
+        self.text_scroll = scroll
         scroll.setObjectName("caseTextScroll")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self.text_column)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(340)
+        follow_content_width(scroll)  # never narrower than its text needs at this scale
 
         # middle: the images
         from cnoatlas.ui.viewer.series_viewer import SeriesViewer
@@ -356,12 +368,13 @@ class CasePage(QWidget):
         side.setObjectName("caseMapPanel")
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(4, 0, 0, 0)
-        side_layout.addWidget(_label("<b>Lesion sites</b>", name="caseMapTitle"))
+        # Caption size: the panel is narrow, and even at scale 3 a word must fit across it.
+        side_layout.addWidget(_label("<b>Lesion sites</b>", "caption", "caseMapTitle"))
         if self.site_map is not None:
             side_layout.addWidget(self.site_map, 1)
         self.map_caption = _label("", "muted", "caseMapCaption")
         side_layout.addWidget(self.map_caption)
-        side.setMinimumWidth(150)
+        side.setMinimumWidth(170)  # the map's own minimum (160) and the panel's margin
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("caseSplitter")
@@ -378,6 +391,52 @@ class CasePage(QWidget):
         layout.setSpacing(10)
         layout.addLayout(header)
         layout.addWidget(self.splitter, 1)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._orient_splitter()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        # The window's page scroll area: when it narrows below this page's minimum, this page
+        # is not resized (it keeps its minimum), so its viewport says when to turn the splitter.
+        area = self._page_area()
+        if area is not None and not getattr(self, "_watching", False):
+            area.viewport().installEventFilter(self)
+            self._watching = True
+        self._orient_splitter()
+
+    def _page_area(self):
+        from PySide6.QtWidgets import QAbstractScrollArea
+
+        widget = self.parentWidget()
+        while widget is not None and not isinstance(widget, QAbstractScrollArea):
+            widget = widget.parentWidget()
+        return widget
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == event.Type.Resize:
+            self._orient_splitter()
+        return super().eventFilter(watched, event)
+
+    def _orient_splitter(self) -> None:
+        """Text, images and map side by side; one above the other when the page is too narrow
+        for their minimum widths at this scale (a laptop at scale 3), so nothing is cut."""
+        splitter = self.splitter
+        widgets = [splitter.widget(i) for i in range(splitter.count())]
+        need = sum(max(w.minimumWidth(), w.minimumSizeHint().width()) for w in widgets)
+        need += splitter.handleWidth() * (len(widgets) - 1)
+        margins = self.layout().contentsMargins()
+        area = self._page_area()
+        width = area.viewport().width() if area is not None else self.width()
+        room = width - margins.left() - margins.right()
+        vertical = room < need
+        wanted = Qt.Orientation.Vertical if vertical else Qt.Orientation.Horizontal
+        if splitter.orientation() == wanted:
+            return
+        splitter.setOrientation(wanted)
+        for widget, tall in zip(widgets, (320, 420, 320), strict=False):
+            widget.setMinimumHeight(tall if vertical else 0)
 
     def _make_site_map(self):
         from cnoatlas.ui.atlas.site_map import SiteMap
@@ -417,6 +476,10 @@ class CasePage(QWidget):
         self._pending_site = site_id
         self._view = self._compute_view()
         self._fill_text()
+        # A new case is read from its history down, wherever the last one was left (and
+        # again once its text has been laid out).
+        self.text_scroll.verticalScrollBar().setValue(0)
+        QTimer.singleShot(0, self, lambda: self.text_scroll.verticalScrollBar().setValue(0))
         self._fill_map()
         self._update_viewer_findings()
         self.series_tabs.blockSignals(True)
@@ -456,6 +519,9 @@ class CasePage(QWidget):
             )
             value.setWordWrap(False)  # "8.4 ×10⁹/L" stays whole; the name column gives way
             flag = _label(html.escape(lab.flag), "muted")
+            # The arrow and the colour already say high, low or positive: room for the value.
+            flag.setVisible(not marker and lab.flag not in ("", "normal"))
+            value.setToolTip(lab.flag)
             self.labs_grid.addWidget(name, row, 0)
             self.labs_grid.addWidget(value, row, 1)
             self.labs_grid.addWidget(flag, row, 2)

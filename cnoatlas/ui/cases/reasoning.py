@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from cnoatlas.domain.scores import (
     JANSSON_NOTE,
@@ -25,6 +25,7 @@ from cnoatlas.domain.scores import (
     nbods_prefill,
 )
 from cnoatlas.domain.sources import bibliography
+from cnoatlas.ui.common.wrap_check import WrapCheckBox
 
 
 def _text(text: str, muted: bool = False, name: str | None = None) -> QLabel:
@@ -37,41 +38,6 @@ def _text(text: str, muted: bool = False, name: str | None = None) -> QLabel:
     if name:
         label.setObjectName(name)
     return label
-
-
-class WrappedCheck(QWidget):
-    """A check box whose text wraps (a QCheckBox's does not, and a long item would widen the
-    whole reading column past a laptop screen). Clicking the text toggles it too."""
-
-    toggled = Signal(bool)
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self._text = text
-        self.box = QCheckBox()
-        self.box.setAccessibleName(text)
-        self.box.toggled.connect(self.toggled)
-        self.label = QLabel(html.escape(text))
-        self.label.setWordWrap(True)
-        self.label.mousePressEvent = lambda _event: self.box.toggle()
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(6)
-        row.addWidget(self.box, 0, Qt.AlignmentFlag.AlignTop)
-        row.addWidget(self.label, 1)
-
-    def text(self) -> str:
-        return self._text
-
-    def isChecked(self) -> bool:
-        return self.box.isChecked()
-
-    def setChecked(self, on: bool) -> None:
-        self.box.setChecked(on)
-
-    def setToolTip(self, text: str) -> None:
-        self.box.setToolTip(text)
-        self.label.setToolTip(text)
 
 
 class ReasoningPanel(QWidget):
@@ -90,10 +56,10 @@ class ReasoningPanel(QWidget):
                 "osteomyelitis. Items start from this case's data; change any of them."
             )
         )
-        self.nbods_boxes: dict[str, WrappedCheck] = {}
+        self.nbods_boxes: dict[str, WrapCheckBox] = {}
         self.nbods_notes: dict[str, QLabel] = {}
         for key, text, weight in NBODS_ITEMS:
-            box = WrappedCheck(f"{text}  ({weight} points)")
+            box = WrapCheckBox(f"{text}  ({weight} points)")  # wraps at large scales
             box.setObjectName(f"nbods-{key}")
             box.toggled.connect(self._update_total)
             note = _text("", muted=True)
@@ -123,9 +89,9 @@ class ReasoningPanel(QWidget):
                 "published odds ratios (no points, no total)."
             )
         )
-        self.jansson_boxes: dict[str, WrappedCheck] = {}
+        self.jansson_boxes: dict[str, WrapCheckBox] = {}
         for key, text, odds in JANSSON_PREDICTORS:
-            box = WrappedCheck(f"{text}  (odds ratio {odds:g})")
+            box = WrapCheckBox(f"{text}  (odds ratio {odds:g})")
             box.setObjectName(f"jansson-{key}")
             layout.addWidget(box)
             self.jansson_boxes[key] = box

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPoint, QRect, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QCompleter, QLineEdit, QWidget
 
@@ -82,9 +82,24 @@ class SearchBox(QLineEdit):
             empty.setEnabled(False)
             self.results.appendRow(empty)
         if text.strip():
-            self.completer.complete()
+            self.completer.complete(self.popup_rect())
         else:
             self.completer.popup().hide()
+
+    def popup_rect(self) -> QRect:
+        """Where the results drop (in this field's coordinates): as wide as they need, their
+        right edge at the field's right edge, and moved back inside the screen when the field
+        sits at a screen edge (the window's top-right corner)."""
+        popup = self.completer.popup()
+        width = max(self.width(), popup.minimumWidth())
+        left = self.width() - width  # right-aligned with the field
+        screen = self.screen().availableGeometry() if self.screen() else None
+        if screen is not None:
+            global_left = self.mapToGlobal(QPoint(left, 0)).x()
+            global_left = max(screen.left(), min(global_left, screen.right() + 1 - width))
+            left = self.mapFromGlobal(QPoint(global_left, 0)).x()
+            width = min(width, screen.width())
+        return QRect(left, 0, width, self.height())
 
     def result_rows(self) -> list[tuple[str, str]]:
         """(kind, id) of each result shown, in order."""

@@ -99,15 +99,30 @@ class AppSettings:
         self._qs.setValue("appearance/theme", value)
 
     @property
-    def scale(self) -> float:
+    def scale_is_auto(self) -> bool:
+        """No scale chosen (or an unreadable one): the primary screen's decides."""
         try:
-            return clamp_scale(float(self._qs.value("appearance/scale", 1.0)))
+            float(self._qs.value("appearance/scale"))
         except (TypeError, ValueError):
-            return 1.0
+            return True
+        return False
+
+    @property
+    def scale(self) -> float:
+        """The scale the user chose, or else the one the primary screen suggests."""
+        if self.scale_is_auto:
+            from cnoatlas.ui.common.typography import primary_screen_scale
+
+            return primary_screen_scale()
+        return clamp_scale(float(self._qs.value("appearance/scale")))
 
     @scale.setter
-    def scale(self, value: float) -> None:
-        self._qs.setValue("appearance/scale", clamp_scale(value))
+    def scale(self, value: float | None) -> None:
+        """A number keeps the user's choice; None goes back to following the screen."""
+        if value is None:
+            self._qs.remove("appearance/scale")
+        else:
+            self._qs.setValue("appearance/scale", clamp_scale(value))
 
     # The department library's server: address, user and CA bundle; never the password.
     LIBRARY_KEYS = ("server", "user", "ca_bundle")

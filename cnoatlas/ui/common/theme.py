@@ -7,10 +7,17 @@ from dataclasses import dataclass
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
+from cnoatlas.ui.common.typography import (  # noqa: F401  (re-exported: one place for sizes)
+    BASE_POINT_SIZE,
+    MAX_SCALE,
+    MIN_SCALE,
+    clamp_scale,
+    role_points,
+    typography_css,
+)
+
 THEME_NAMES = ("dark", "light", "contrast")
 THEME_LABELS = {"dark": "Dark", "light": "Light", "contrast": "High contrast"}
-MIN_SCALE, MAX_SCALE = 1.0, 3.0
-BASE_POINT_SIZE = 10.0
 
 
 @dataclass(frozen=True)
@@ -73,10 +80,6 @@ def theme(name: str) -> Theme:
     return THEMES.get(name, THEMES["dark"])
 
 
-def clamp_scale(scale: float) -> float:
-    return max(MIN_SCALE, min(MAX_SCALE, float(scale)))
-
-
 def _palette(t: Theme) -> QPalette:
     pal = QPalette()
     roles = {
@@ -104,8 +107,6 @@ def _palette(t: Theme) -> QPalette:
 
 def style_sheet(t: Theme, scale: float) -> str:
     pad = round(8 * scale)
-    heading = round(BASE_POINT_SIZE * scale * 2.0)
-    lead = round(BASE_POINT_SIZE * scale * 1.25)
     width = 2 if t.name == "contrast" else 1
     # Check boxes and radio buttons: Fusion outlines them in a shade of the window colour,
     # which vanishes on black; an outline in the text colour reads in every theme.
@@ -113,14 +114,13 @@ def style_sheet(t: Theme, scale: float) -> str:
     return f"""
 QListWidget#navigation {{
     background: {t.base}; border: none; border-right: {width}px solid {t.border};
-    font-size: {round(BASE_POINT_SIZE * scale * 1.2)}pt; outline: 0;
+    font-size: {role_points("heading", scale) * 0.9:.1f}pt; outline: 0;
 }}
 QListWidget#navigation::item {{ padding: {pad}px {pad * 2}px; color: {t.text}; }}
 QListWidget#navigation::item:selected {{ background: {t.accent}; color: {t.accent_text}; }}
 QListWidget#navigation::item:hover:!selected {{ background: {t.alt_base}; }}
-QLabel[role="heading"] {{ font-size: {heading}pt; font-weight: 600; }}
-QLabel[role="lead"] {{ font-size: {lead}pt; color: {t.text}; }}
-QLabel[role="muted"] {{ color: {t.muted}; }}
+{typography_css(scale)}QLabel[role="lead"] {{ color: {t.text}; }}
+QLabel[role="muted"], QLabel[role="caption"] {{ color: {t.muted}; }}
 QLabel[role="disclaimer"] {{ color: {t.warning}; }}
 QFrame[role="card"] {{
     background: {t.alt_base}; border: {width}px solid {t.border}; border-radius: {pad}px;

@@ -133,6 +133,8 @@ class PlaylistEditor(QWidget):
         self.choices = QTabWidget()
         self.choices.setObjectName("playlistChoices")
         self.choices.setAccessibleName("What to add")
+        self.choices.setUsesScrollButtons(False)  # all three tabs always readable (any scale)
+        self.choices.setElideMode(Qt.TextElideMode.ElideNone)
         self.choices.addTab(self.case_list, "Cases")
         self.choices.addTab(self.view_list, "Maps")
         self.choices.addTab(self.question_list, "Questions")

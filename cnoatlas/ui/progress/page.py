@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -26,8 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnoatlas.domain.progress import ProgressStore, shared_store
-from cnoatlas.domain.quiz.questions import DIAGNOSES, TOPIC_SHORT
+from cnoatlas.domain.progress import MIN_ANSWERS_TO_RANK, ProgressStore, shared_store
+from cnoatlas.domain.quiz.questions import DIAGNOSES, TOPIC_SHORT, TOPICS
+from cnoatlas.ui.common.bars import Bar, ScoreBars
+from cnoatlas.ui.common.flow import ReflowBox
 from cnoatlas.ui.common.theme import current_theme
 
 
@@ -44,8 +45,7 @@ def _card(title: str) -> tuple[QFrame, QVBoxLayout]:
     frame.setProperty("role", "card")
     layout = QVBoxLayout(frame)
     layout.setContentsMargins(20, 16, 20, 16)
-    heading = _label(title)
-    heading.setStyleSheet("font-size: 13pt; font-weight: 600;")
+    heading = _label(title, "heading")
     layout.addWidget(heading)
     return frame, layout
 
@@ -71,7 +71,7 @@ def _plot(name: str, accessible: str, left: str, horizontal: bool = False) -> pg
         plot.invertY(True)  # the first category at the top
         item.setLabel("bottom", left, color=t.text)
     else:
-        plot.setYRange(0, 100, padding=0.02)
+        plot.setYRange(0, 100, padding=0.06)  # room for the 0 and 100 labels at any scale
         plot.showGrid(y=True, alpha=0.25)
         item.setLabel("left", left, color=t.text)
     plot.setMinimumHeight(240)
@@ -84,8 +84,18 @@ def _day_label(day: str) -> str:
     return f"{when.day} {when.strftime('%b')}"
 
 
+# The weakest-differentials table, its headers in words (two lines keep the columns narrow).
+WEAK_HEADERS = [
+    "Differential",
+    "Missed",
+    "It was this,\nyou said CNO",
+    "It was CNO,\nyou said this",
+]
+
+
 class ProgressPage(QWidget):
     exported = Signal(str, int)  # path, rows
+    openQuiz = Signal()  # the empty state's button: the main window shows the Quiz page
 
     def __init__(self, store: ProgressStore | None = None) -> None:
         super().__init__()
@@ -97,7 +107,7 @@ class ProgressPage(QWidget):
         layout.setSpacing(16)
 
         header = QHBoxLayout()
-        header.addWidget(_label("Progress", "heading"))
+        header.addWidget(_label("Progress", "title"))
         header.addStretch(1)
         self.export_button = QPushButton("Export answers as CSV…")
         self.export_button.setObjectName("progressExportButton")
@@ -115,37 +125,69 @@ class ProgressPage(QWidget):
         self.summary.setObjectName("progressSummary")
         layout.addWidget(self.summary)
 
-        grid = QGridLayout()
+        # Before the first answer: what the page will show and a way to get there, no empty axes.
+        self.empty_card, empty_layout = _card("Nothing to show yet")
+        self.empty_card.setObjectName("progressEmptyState")
+        empty_layout.addWidget(
+            _label(
+                "Answer a few quiz questions and this page fills in: how your accuracy changes "
+                "from day to day, how you do in each topic, which differentials you mix up with "
+                "CNO most often, and how many questions are due for review.",
+                "body",
+            )
+        )
+        self.empty_button = QPushButton("Start a practice quiz")
+        self.empty_button.setObjectName("progressStartQuizButton")
+        self.empty_button.setAccessibleName("Go to the Quiz page")
+        self.empty_button.clicked.connect(self.openQuiz)
+        empty_row = QHBoxLayout()
+        empty_row.addWidget(self.empty_button)
+        empty_row.addStretch(1)
+        empty_layout.addLayout(empty_row)
+        layout.addWidget(self.empty_card)
+
+        self.cards = QWidget()
+        self.cards.setObjectName("progressCards")
+        grid = QVBoxLayout(self.cards)
+        grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(16)
         day_card, day_layout = _card("Accuracy over time")
         self.day_plot = _plot("progressDayPlot", "Accuracy per day, in percent", "% right")
         day_layout.addWidget(self.day_plot)
         topic_card, topic_layout = _card("Accuracy per topic")
-        self.topic_plot = _plot(
-            "progressTopicPlot", "Accuracy per topic, in percent", "% right", horizontal=True
-        )
-        topic_layout.addWidget(self.topic_plot)
+        self.topic_bars = ScoreBars()
+        self.topic_bars.setObjectName("progressTopicBars")
+        self.topic_bars.setAccessibleName("Accuracy per topic")
+        topic_layout.addWidget(self.topic_bars)
+        topic_layout.addStretch(1)
         weak_card, weak_layout = _card("Weakest differentials")
         weak_layout.addWidget(
             _label(
-                "Questions that set CNO against another diagnosis, the most often missed first.",
+                "Questions that set CNO against another diagnosis, the most often missed first "
+                f"(a differential with fewer than {MIN_ANSWERS_TO_RANK} answers comes last: too "
+                "few to tell).",
                 "muted",
             )
         )
-        self.weak_table = QTableWidget(0, 5)
+        self.weak_table = QTableWidget(0, len(WEAK_HEADERS))
         self.weak_table.setObjectName("progressWeakestTable")
         self.weak_table.setAccessibleName("Differentials most often answered wrongly")
-        self.weak_table.setHorizontalHeaderLabels(
-            ["Differential", "Wrong", "Of", "Taken for CNO", "CNO taken for it"]
-        )
+        self.weak_table.setHorizontalHeaderLabels(WEAK_HEADERS)
+        for column, text in enumerate(WEAK_HEADERS):  # squeezed headers keep their whole text
+            self.weak_table.horizontalHeaderItem(column).setToolTip(text.replace("\n", " "))
+        self.weak_table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.weak_table.setWordWrap(True)
         self.weak_table.verticalHeader().hide()
         self.weak_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.weak_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         head = self.weak_table.horizontalHeader()
         head.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in range(1, 5):
+        for column in range(1, len(WEAK_HEADERS)):
             head.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         weak_layout.addWidget(self.weak_table)
+        self.weak_empty = _label("No CNO-versus-differential questions answered yet.", "muted")
+        self.weak_empty.setObjectName("progressWeakestEmpty")
+        weak_layout.addWidget(self.weak_empty)
         due_card, due_layout = _card("Reviews")
         self.due = _label("", "lead")
         self.due.setObjectName("progressDueLabel")
@@ -158,13 +200,18 @@ class ProgressPage(QWidget):
             )
         )
         due_layout.addStretch(1)
-        grid.addWidget(day_card, 0, 0)
-        grid.addWidget(topic_card, 0, 1)
-        grid.addWidget(weak_card, 1, 0)
-        grid.addWidget(due_card, 1, 1)
-        grid.setColumnStretch(0, 3)
-        grid.setColumnStretch(1, 2)
-        layout.addLayout(grid, 1)
+        # Two cards a row on a wide page, one a row on a narrow one or at a large scale.
+        for name, first, second in (
+            ("progressRowScores", day_card, topic_card),
+            ("progressRowReview", weak_card, due_card),
+        ):
+            row = ReflowBox(320, spacing=16)
+            row.setObjectName(name)
+            row.addWidget(first, 3)
+            row.addWidget(second, 2)
+            grid.addWidget(row)
+        layout.addWidget(self.cards, 1)
+        layout.addStretch(0)  # takes the room while the cards are hidden (the empty state)
         self.refresh()
 
     @property
@@ -186,6 +233,9 @@ class ProgressPage(QWidget):
         days, topics = stats["by_day"], stats["by_topic"]
         total = stats["answers"]
         right = sum(d.correct for d in days)
+        self.empty_card.setVisible(not total)
+        self.cards.setVisible(bool(total))
+        self.summary.setVisible(bool(total))  # the empty card says it all
         if total:
             self.summary.setText(
                 f"{total} answers so far, {right / total:.0%} right, over "
@@ -196,7 +246,7 @@ class ProgressPage(QWidget):
         due = stats["due"]
         self.due.setText(f"{due} question{'s' if due != 1 else ''} due for review now.")
 
-        for plot in (self.day_plot, self.topic_plot):
+        for plot in (self.day_plot,):
             plot.setBackground(t.base)
             for axis in ("left", "bottom"):
                 plot.getPlotItem().getAxis(axis).setPen(pg.mkPen(t.muted))
@@ -220,28 +270,29 @@ class ProgressPage(QWidget):
             self.day_plot.getPlotItem().getAxis("bottom").setTicks([ticks])
             self.day_plot.setXRange(-0.5, max(len(days) - 0.5, 0.5), padding=0)
 
-        self.topic_plot.clear()
-        if topics:
-            bars = pg.BarGraphItem(
-                x0=0,
-                y=list(range(len(topics))),
-                width=[100 * a.accuracy for a in topics],
-                height=0.6,
-                brush=t.accent,
-                pen=pg.mkPen(t.border),
-            )
-            self.topic_plot.addItem(bars)
-            names = [(i, TOPIC_SHORT.get(a.topic, a.topic)) for i, a in enumerate(topics)]
-            self.topic_plot.getPlotItem().getAxis("left").setTicks([names])
-            self.topic_plot.setYRange(-0.6, len(topics) - 0.4, padding=0)
+        # Every topic, answered or not: a topic never tried says so rather than vanishing.
+        scores = {a.topic: a for a in topics}
+        keys = list(TOPICS) + [k for k in scores if k not in TOPICS]
+        self.topic_bars.set_bars(
+            [
+                Bar(
+                    TOPICS.get(k, TOPIC_SHORT.get(k, k)),
+                    scores[k].correct if k in scores else 0,
+                    scores[k].total if k in scores else 0,
+                )
+                for k in keys
+            ]
+        )
 
         weakest = stats["weakest"]
         self.weak_table.setRowCount(len(weakest))
+        self.weak_table.setVisible(bool(weakest))
+        self.weak_empty.setVisible(not weakest)
         for r, w in enumerate(weakest):
+            few = "" if w.enough_answers else " (few answers)"
             cells = [
                 DIAGNOSES.get(w.differential, w.differential),
-                str(w.wrong),
-                str(w.total),
+                f"{w.wrong} of {w.total}{few}",
                 str(w.mistaken_for_cno),
                 str(w.cno_mistaken_for_it),
             ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,9 +22,10 @@ from cnoatlas.domain.quiz.scoring import Mark
 from cnoatlas.domain.quiz.session import QuizSession, start_session
 from cnoatlas.library.studies import LIBRARY_STUDIES
 from cnoatlas.ui.common.theme import current_theme
+from cnoatlas.ui.common.typography import app_scale, role_points
 from cnoatlas.ui.common.views import ViewRequest, new_main_window, register_view
 from cnoatlas.ui.quiz.question import QuizQuestionPanel
-from cnoatlas.ui.quiz.report import QuizReportPanel
+from cnoatlas.ui.quiz.report import PracticeSummaryPanel, QuizReportPanel
 from cnoatlas.ui.quiz.start import MODE_TEXT, QuizStartPanel
 from cnoatlas.ui.quiz.widgets import _marks
 
@@ -70,6 +72,7 @@ class QuizPage(QWidget):
     """Start panel → questions → (exam) report."""
 
     sessionFinished = Signal(object)  # ExamReport
+    openProgress = Signal()  # the practice summary's "See all progress"
     answerRecorded = Signal(object)  # Outcome
 
     def __init__(
@@ -105,12 +108,13 @@ class QuizPage(QWidget):
         self.start_panel = QuizStartPanel()
         self.question_panel = QuizQuestionPanel()
         self.report_panel = QuizReportPanel()
-        for panel in (self.start_panel, self.question_panel, self.report_panel):
+        self.summary_panel = PracticeSummaryPanel()
+        for panel in (self.start_panel, self.question_panel, self.report_panel, self.summary_panel):
             self.stack.addWidget(panel)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
-        self._styled_for = current_theme().name
+        self._styled_for = (current_theme().name, app_scale())
         self.setStyleSheet(self._style())
 
         self.start_panel.startRequested.connect(self.start)
@@ -119,6 +123,8 @@ class QuizPage(QWidget):
         self.question_panel.skipRequested.connect(self.skip_question)
         self.question_panel.finishRequested.connect(self.finish_exam)
         self.report_panel.restartRequested.connect(self.show_start)
+        self.summary_panel.restartRequested.connect(self.show_start)
+        self.summary_panel.progressRequested.connect(self.openProgress)
         self.clock = QTimer(self)
         self.clock.setInterval(1000)
         self.clock.timeout.connect(self._tick)
@@ -207,33 +213,41 @@ class QuizPage(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         # A new theme arrives as style and palette changes, before the theme's name is
         # recorded on the app: look once the event loop is back.
-        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+        if event.type() in (
+            QEvent.Type.PaletteChange,
+            QEvent.Type.StyleChange,
+            QEvent.Type.FontChange,
+        ):
             QTimer.singleShot(0, self, self._restyle)
         super().changeEvent(event)
 
     def _restyle(self) -> None:
-        if current_theme().name != self._styled_for:  # once per theme: no restyle loop
-            self._styled_for = current_theme().name
+        look = (current_theme().name, app_scale())
+        if look != self._styled_for:  # once per theme and scale: no restyle loop
+            self._styled_for = look
             self.setStyleSheet(self._style())
 
     @staticmethod
     def _style() -> str:
         t = current_theme()
+        s = app_scale()
+        heading, body = role_points("heading", s), role_points("body", s)
         return f"""
-QLabel[role="question"] {{ font-size: 15pt; font-weight: 500; }}
-QLabel[role="subheading"] {{ font-size: 13pt; font-weight: 600; }}
-QLabel[role="verdict"] {{ font-size: 14pt; }}
-QLabel#quizExplanation {{ font-size: 12pt; }}
+QLabel[role="question"] {{ font-size: {heading:.1f}pt; font-weight: 500; }}
+QLabel[role="subheading"] {{ font-size: {heading:.1f}pt; font-weight: 600; }}
+QLabel[role="verdict"] {{ font-size: {heading:.1f}pt; }}
+QLabel#quizExplanation {{ font-size: {body * 1.1:.1f}pt; }}
 QLabel[role="warning"] {{ color: {t.warning}; }}
 QPushButton[role="option"] {{
-    text-align: left; padding: 10px 18px; font-size: 13pt; border-radius: 6px;
+    text-align: left; padding: {round(10 * s)}px {round(18 * s)}px; font-size: {body * 1.2:.1f}pt;
+    border-radius: 6px;
     border: 1px solid {t.border}; background: {t.alt_base};
 }}
 QPushButton[role="option"]:hover:enabled {{ border-color: {t.accent}; }}
 QPushButton[role="option"]:checked {{ background: {t.accent}; color: {t.accent_text}; }}
 QPushButton[role="primary"] {{
-    background: {t.accent}; color: {t.accent_text}; font-size: 13pt; font-weight: 600;
-    border-radius: 6px; padding: 8px 24px;
+    background: {t.accent}; color: {t.accent_text}; font-size: {body * 1.2:.1f}pt;
+    font-weight: 600; border-radius: 6px; padding: {round(8 * s)}px {round(24 * s)}px;
 }}
 """
 
@@ -283,6 +297,7 @@ QPushButton[role="primary"] {{
             )
             return
         self._seconds = 0
+        self._started = time.monotonic()
         self._limit = SECONDS_PER_EXAM_QUESTION * len(self.session.questions)
         if mode == "exam":
             self.clock.start()
@@ -368,11 +383,9 @@ QPushButton[role="primary"] {{
             self.report_panel.show_report(session, report, self._clock_text(self._seconds))
             self.stack.setCurrentWidget(self.report_panel)
         else:
-            self.show_start()
-            self.start_panel.show_message(
-                f"Session done: {report.correct} of {report.total} right. Start another one, or "
-                "see your progress on the Progress page."
-            )
+            elapsed = round(time.monotonic() - getattr(self, "_started", time.monotonic()))
+            self.summary_panel.show_summary(session, report, self._clock_text(elapsed))
+            self.stack.setCurrentWidget(self.summary_panel)
         self.sessionFinished.emit(report)
 
     @staticmethod

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from cnoatlas.domain.quiz import TOPICS, Outcome, Question
 from cnoatlas.domain.quiz.images import QuizStudy
 from cnoatlas.domain.quiz.scoring import Mark, score_search
+from cnoatlas.ui.common.flow import FlowLayout
 from cnoatlas.ui.common.theme import current_theme
 from cnoatlas.ui.quiz.widgets import (
     _card,
@@ -51,20 +52,16 @@ class QuizQuestionPanel(QWidget):
         outer.setContentsMargins(48, 32, 48, 32)
         outer.setSpacing(16)
 
-        top = QHBoxLayout()
+        top = FlowLayout(spacing=24)  # wraps onto two lines on a narrow page or a large scale
         self.position = _name(_label("", "muted", wrap=False), "quizPosition")
         self.topic = _name(_label("", "muted", wrap=False), "quizTopicLabel")
         self.timer_label = _name(_label("", "lead", wrap=False), "quizTimer")
         self.finish_button = QPushButton("Finish exam")
         _name(self.finish_button, "quizFinishButton", "Finish the exam now")
         self.finish_button.clicked.connect(self.finishRequested)
-        top.addWidget(self.position)
-        top.addSpacing(24)
-        top.addWidget(self.topic)
-        top.addStretch(1)
-        top.addWidget(self.timer_label)
-        top.addSpacing(16)
-        top.addWidget(self.finish_button)
+        self.topic.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        for widget in (self.position, self.topic, self.timer_label, self.finish_button):
+            top.addWidget(widget)
         outer.addLayout(top)
 
         scroll = QScrollArea()

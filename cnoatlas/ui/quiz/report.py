@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
 from cnoatlas.domain.quiz import DIAGNOSES, TOPICS
 from cnoatlas.domain.quiz.scoring import ExamReport
 from cnoatlas.domain.quiz.session import QuizSession
+from cnoatlas.ui.common.bars import Bar, ScoreBars
+from cnoatlas.ui.common.flow import ReflowBox
 from cnoatlas.ui.quiz.widgets import (
     _card,
     _label,
@@ -28,6 +30,24 @@ from cnoatlas.ui.quiz.widgets import (
     answer_text,
     source_lines,
 )
+
+# The confusion table's headers say in words what each column counts ("this" = the differential).
+CONFUSION_HEADERS = [
+    "Differential",
+    "It was CNO:\nright",
+    "It was CNO:\nsaid this",
+    "It was this:\nright",
+    "It was this:\nsaid CNO",
+    "Another\ndiagnosis",
+]
+
+
+def _fit_height(table: QTableWidget) -> None:
+    """Fix a table's height to its header and rows, so the page scrolls, never the table."""
+    table.resizeRowsToContents()
+    rows = sum(table.rowHeight(r) for r in range(table.rowCount()))
+    header = table.horizontalHeader().sizeHint().height() if table.horizontalHeader() else 0
+    table.setFixedHeight(rows + header + 2 * table.frameWidth() + 2)
 
 
 # --- report panel --------------------------------------------------------------------------------
@@ -41,7 +61,7 @@ class QuizReportPanel(QWidget):
         layout.setContentsMargins(48, 32, 48, 32)
         layout.setSpacing(14)
         header = QHBoxLayout()
-        header.addWidget(_label("Exam report", "heading"))
+        header.addWidget(_label("Exam report", "title"))
         header.addStretch(1)
         self.restart = QPushButton("New quiz")
         _name(self.restart, "quizRestartButton", "Start a new quiz")
@@ -52,8 +72,9 @@ class QuizReportPanel(QWidget):
         self.score = _name(_label("", "lead"), "quizScore")
         layout.addWidget(self.score)
 
-        tables = QHBoxLayout()
-        tables.setSpacing(18)
+        # Side by side on a wide page, one above the other on a narrow one.
+        tables = ReflowBox(360, spacing=18)
+        tables.setObjectName("quizReportTables")
         topic_card, topic_layout = _card()
         topic_layout.addWidget(_label("By topic", "subheading"))
         self.topic_table = self._table(
@@ -72,18 +93,11 @@ class QuizReportPanel(QWidget):
         self.confusion_table = self._table(
             "quizConfusionTable",
             "Confusion table of CNO against each differential",
-            [
-                "Differential",
-                "CNO:\nright",
-                "CNO taken\nfor it",
-                "It:\nright",
-                "It taken\nfor CNO",
-                "Another\ndiagnosis",
-            ],
+            CONFUSION_HEADERS,
         )
         confusion_layout.addWidget(self.confusion_table)
         tables.addWidget(confusion_card, 3)
-        layout.addLayout(tables)
+        layout.addWidget(tables)
 
         layout.addWidget(_label("Every question, with the explanation", "subheading"))
         self.review = QTextBrowser()
@@ -96,10 +110,15 @@ class QuizReportPanel(QWidget):
         table = QTableWidget(0, len(headers))
         _name(table, name, accessible)
         table.setHorizontalHeaderLabels(headers)
+        for column, text in enumerate(headers):  # a header squeezed to "Differ…" still reads
+            table.horizontalHeaderItem(column).setToolTip(text.replace("\n", " "))
         table.verticalHeader().hide()
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        table.setMaximumHeight(260)
+        # As tall as its rows (fit_height): the topic table never needs a scroll bar.
+        table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        table.setWordWrap(True)
         header = table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in range(1, len(headers)):
@@ -115,6 +134,7 @@ class QuizReportPanel(QWidget):
                 if c:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 table.setItem(r, c, item)
+        _fit_height(table)
 
     def show_report(self, session: QuizSession, report: ExamReport, elapsed: str) -> None:
         text = f"{report.correct} of {report.total} right ({report.accuracy:.0%}) in {elapsed}."
@@ -160,3 +180,79 @@ class QuizReportPanel(QWidget):
                 f"<small>{html.escape(source_lines(q)).replace(chr(10), '<br>')}</small></p>"
             )
         self.review.setHtml("".join(parts))
+
+
+# --- practice summary ------------------------------------------------------------------------
+class PracticeSummaryPanel(QWidget):
+    """The end of a practice or review session: score, time, each topic, what to review."""
+
+    restartRequested = Signal()
+    progressRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("quizPracticeSummary")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(48, 32, 48, 32)
+        layout.setSpacing(14)
+        layout.addWidget(_name(_label("Session done", "title"), "quizSummaryTitle"))
+        self.score = _name(_label("", "lead"), "quizSummaryScore")
+        layout.addWidget(self.score)
+        cards = ReflowBox(320, spacing=18)
+        cards.setObjectName("quizSummaryCards")
+        topic_card, topic_layout = _card()
+        topic_layout.addWidget(_label("By topic", "subheading"))
+        self.topic_bars = ScoreBars()
+        self.topic_bars.setObjectName("quizSummaryTopicBars")
+        self.topic_bars.setAccessibleName("Score by topic in this session")
+        topic_layout.addWidget(self.topic_bars)
+        topic_layout.addStretch(1)
+        review_card, review_layout = _card()
+        review_layout.addWidget(_label("What to review", "subheading"))
+        self.review = _name(_label("", "body"), "quizSummaryReview")
+        self.review.setTextFormat(Qt.TextFormat.RichText)
+        review_layout.addWidget(self.review)
+        review_layout.addStretch(1)
+        cards.addWidget(topic_card, 2)
+        cards.addWidget(review_card, 3)
+        layout.addWidget(cards)
+        buttons = QHBoxLayout()
+        self.restart = QPushButton("Another session")
+        _name(self.restart, "quizSummaryRestart", "Start another session")
+        self.restart.setProperty("role", "primary")
+        self.restart.clicked.connect(self.restartRequested)
+        self.progress = QPushButton("See all progress")
+        _name(self.progress, "quizSummaryProgress", "Show the Progress page")
+        self.progress.clicked.connect(self.progressRequested)
+        buttons.addWidget(self.restart)
+        buttons.addWidget(self.progress)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+
+    def show_summary(self, session: QuizSession, report: ExamReport, elapsed: str) -> None:
+        answered = report.total - report.unanswered
+        self.score.setText(
+            f"{report.correct} of {answered} right ({report.correct / answered:.0%}) in {elapsed}."
+            if answered
+            else f"No question answered ({elapsed})."
+        )
+        self.topic_bars.set_bars(
+            [Bar(TOPICS.get(t.topic, t.topic), t.correct, t.total) for t in report.by_topic]
+        )
+        missed = [
+            q
+            for q in session.questions
+            if (o := session.outcomes.get(q.id)) is not None and not o.correct
+        ]
+        if not missed:
+            self.review.setText("Nothing missed in this session: every answer was right.")
+            return
+        items = "".join(
+            f"<li>{html.escape(q.prompt)}<br><b>{html.escape(answer_text(q, q.answer))}</b>"
+            f" · {html.escape(TOPICS.get(q.topic, q.topic))}</li>"
+            for q in missed
+        )
+        self.review.setText(
+            f"<p>{len(missed)} missed; they come back soon in review mode.</p><ul>{items}</ul>"
+        )

@@ -7,7 +7,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QPushButton,
     QRadioButton,
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnoatlas.domain.quiz import TOPICS, question_ids
+from cnoatlas.ui.common.flow import FlowLayout, ReflowBox
 from cnoatlas.ui.quiz.widgets import _card, _label, _name
 
 MODE_TEXT = {
@@ -36,7 +36,7 @@ class QuizStartPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(48, 40, 48, 40)
         layout.setSpacing(18)
-        layout.addWidget(_label("Quiz", "heading"))
+        layout.addWidget(_label("Quiz", "title"))
         layout.addWidget(
             _label(
                 "Tell CNO from infection, Langerhans cell histiocytosis and tumours; learn "
@@ -46,8 +46,9 @@ class QuizStartPanel(QWidget):
             )
         )
 
-        row = QHBoxLayout()
-        row.setSpacing(18)
+        # Mode and topics side by side, one above the other on a narrow page or a large scale.
+        row = ReflowBox(300, spacing=18)
+        row.setObjectName("quizStartCards")
         mode_card, mode_layout = _card()
         mode_layout.addWidget(_label("Mode", "subheading"))
         self.mode_group = QButtonGroup(self)
@@ -81,14 +82,13 @@ class QuizStartPanel(QWidget):
         topic_card, topic_layout = _card()
         topic_layout.addWidget(_label("Topics", "subheading"))
         self.topic_boxes: dict[str, QCheckBox] = {}
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(24)
-        for index, (key, title) in enumerate(TOPICS.items()):
+        grid = FlowLayout(spacing=12)  # the topics wrap to the card's width
+        for key, title in TOPICS.items():
             box = QCheckBox(title)
             _name(box, f"quizTopic-{key}", f"Topic: {title}")
             box.setChecked(True)
             self.topic_boxes[key] = box
-            grid.addWidget(box, index // 2, index % 2)
+            grid.addWidget(box)
         topic_layout.addLayout(grid)
         topic_layout.addWidget(
             _label(
@@ -103,7 +103,7 @@ class QuizStartPanel(QWidget):
         topic_layout.addWidget(self.image_status)
         topic_layout.addStretch(1)
         row.addWidget(topic_card, 1)
-        layout.addLayout(row)
+        layout.addWidget(row)
 
         buttons = QHBoxLayout()
         self.start_button = QPushButton("Start")
@@ -115,9 +115,8 @@ class QuizStartPanel(QWidget):
         buttons.addWidget(self.start_button)
         buttons.addSpacing(12)
         buttons.addWidget(
-            _label("Keys: 1–9 choose an option, Enter moves on.", "muted", wrap=False)
+            _label("Keys: 1–9 choose an option, Enter moves on.", "muted"), 1
         )
-        buttons.addStretch(1)
         layout.addLayout(buttons)
         self.message = _name(_label("", "warning"), "quizMessage")
         self.message.hide()

@@ -26,6 +26,7 @@ from cnoatlas.domain.evidence import evidence_library
 from cnoatlas.domain.sites import site_model
 from cnoatlas.domain.sources import bibliography
 from cnoatlas.ui.common.theme import Theme, current_theme
+from cnoatlas.ui.common.typography import app_scale
 from cnoatlas.ui.common.views import ViewRequest, new_main_window, register_view
 
 LINE_CHARACTERS = 80  # the measure a comfortable line of text should not exceed
@@ -293,10 +294,13 @@ class ReadingPage(QWidget):
         self.text.setMaximumWidth(
             round(metrics.averageCharWidth() * LINE_CHARACTERS + margin + scroll)
         )
-        self.text.setMinimumWidth(round(metrics.averageCharWidth() * 40))
+        # Narrow minimums: at scale 3 on a 1366x768 laptop the list and the text must still fit
+        # side by side (the text reflows; lines only get shorter).
+        large = app_scale() >= 2.5
+        self.text.setMinimumWidth(round(metrics.averageCharWidth() * (20 if large else 26)))
         chars = QFontMetricsF(self.font()).averageCharWidth()
-        self.chapter_list.setFixedWidth(round(chars * 30))
-        self.links.setFixedWidth(round(chars * 34))
+        self.chapter_list.setFixedWidth(round(chars * (20 if large else 30)))
+        self.links.setFixedWidth(round(chars * (20 if large else 34)))
         self._fit_list_height()
         self._place_links()
         t = current_theme()

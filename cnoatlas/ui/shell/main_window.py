@@ -22,7 +22,12 @@ from PySide6.QtWidgets import (
 from cnoatlas import APP_NAME, __version__, paths
 from cnoatlas.domain.errors import AtlasError
 from cnoatlas.domain.sources import bibliography
-from cnoatlas.ui.common.dialogs import AboutDialog, SettingsDialog, ShortcutsDialog
+from cnoatlas.ui.common.dialogs import (
+    AboutDialog,
+    SettingsDialog,
+    ShortcutsDialog,
+    grow_to_fit,
+)
 from cnoatlas.ui.common.search_box import SearchBox
 from cnoatlas.ui.common.settings import AppSettings
 from cnoatlas.ui.common.theme import apply_theme
@@ -83,7 +88,8 @@ class MainWindow(QMainWindow):
             # Cases page alone imports pydicom and pyqtgraph). The rest follow once idle.
             self._areas[spec.key] = _scrollable(spec.key)
             self.stack.addWidget(self._areas[spec.key])
-        self.navigation.setFixedWidth(self.navigation.sizeHintForColumn(0) + 64)
+        self.navigation.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._fit_navigation()
         self.navigation.currentRowChanged.connect(self._on_row_changed)
 
         central = QWidget()
@@ -116,6 +122,25 @@ class MainWindow(QMainWindow):
             self._after_paint = page
         self.show_page(page)
 
+    def _fit_navigation(self) -> None:
+        """The sidebar as wide as its longest name at the current scale (padding included)."""
+        from cnoatlas.ui.common.typography import app_scale
+
+        self.navigation.ensurePolished()
+        pad = round(8 * app_scale())  # the item padding the style sheet gives, each side x2
+        fm = self.navigation.fontMetrics()
+        widest = max(fm.horizontalAdvance(spec.title) for spec in PAGES)
+        self.navigation.setFixedWidth(widest + 4 * pad + 2 * self.navigation.frameWidth() + 12)
+
+    def event(self, event) -> bool:
+        if event.type() in (
+            event.Type.FontChange,
+            event.Type.StyleChange,
+            event.Type.ApplicationFontChange,
+        ):
+            QTimer.singleShot(0, self, self._fit_navigation)  # once the new sizes are known
+        return super().event(event)
+
     # --- pages -------------------------------------------------------------------------
     @property
     def page_keys(self) -> list[str]:
@@ -135,6 +160,10 @@ class MainWindow(QMainWindow):
                 page.openSite.connect(self.open_site)
             if hasattr(page, "openEvidence"):
                 page.openEvidence.connect(self.open_evidence)
+            if hasattr(page, "openQuiz"):  # the Progress page's empty state
+                page.openQuiz.connect(lambda: self.show_page("quiz"))
+            if hasattr(page, "openProgress"):  # the quiz's end-of-session summary
+                page.openProgress.connect(lambda: self.show_page("progress"))
             if hasattr(page, "openChapter"):  # the Atlas's site panel lists chapters too
                 page.openChapter.connect(self.open_chapter)
         return self._pages[key]
@@ -286,6 +315,10 @@ class MainWindow(QMainWindow):
             dialog = factory()
             self._dialogs[key] = dialog
         dialog.show()
+        # The scale may have grown since it was last shown: once its fonts are current, it
+        # grows to show its contents whole.
+        grow_to_fit(dialog)
+        QTimer.singleShot(0, dialog, lambda: grow_to_fit(dialog))
         dialog.raise_()
         return dialog
 
@@ -308,7 +341,11 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> SettingsDialog:
         def make() -> SettingsDialog:
             dialog = SettingsDialog(
-                self.settings.theme, self.settings.scale, self, self.settings.cache_budget_mb
+                self.settings.theme,
+                self.settings.scale,
+                self,
+                self.settings.cache_budget_mb,
+                scale_is_auto=self.settings.scale_is_auto,
             )
             dialog.themeChanged.connect(self.set_theme)
             dialog.scaleChanged.connect(self.set_scale)
@@ -353,8 +390,12 @@ class MainWindow(QMainWindow):
         study_cache.set_budget_mb(self.settings.cache_budget_mb)  # applies at the next study
 
     def set_scale(self, scale: float) -> None:
-        self.settings.scale = scale
+        """``scale`` 0 (or less): follow the screen again; otherwise the user's own choice."""
+        self.settings.scale = scale if scale > 0 else None
         apply_theme(QApplication.instance(), self.settings.theme, self.settings.scale)
+        dialog = self._dialogs.get("settings")
+        if scale <= 0 and dialog is not None:
+            dialog.show_scale(self.settings.scale)
 
     def _open_log_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.user_log_dir())))
@@ -372,6 +413,18 @@ class MainWindow(QMainWindow):
 def _home_view(request: ViewRequest) -> QWidget:
     # A screenshot shows the window as a first-time user sees it, not the last session's state.
     return MainWindow(restore_state=False, remember_state=False)
+
+
+@register_view("page", "one page of the main window as it opens", argument="a page key")
+def _page_view(request: ViewRequest) -> QWidget:
+    window = MainWindow(restore_state=False, remember_state=False)
+    if request.argument not in window.page_keys:
+        window.close()
+        raise AtlasError(
+            f"unknown page '{request.argument}' (pages: {', '.join(window.page_keys)})"
+        )
+    window.show_page(request.argument)
+    return window
 
 
 # Views of other features show a page of a fresh window made here.

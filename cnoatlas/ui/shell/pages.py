@@ -97,7 +97,7 @@ class PlaceholderPage(QWidget):
         layout.setContentsMargins(48, 40, 48, 40)
         layout.setSpacing(16)
         title = QLabel(spec.title)
-        title.setProperty("role", "heading")
+        title.setProperty("role", "title")
         intro = QLabel(spec.intro)
         intro.setProperty("role", "lead")
         intro.setWordWrap(True)

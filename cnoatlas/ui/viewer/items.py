@@ -13,8 +13,17 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
-# Point sizes of the text drawn on the image at interface scale 1 (see SeriesViewer.text_scale).
-_OVERLAY_POINTS = {"corner": 9.0, "mark": 13.0, "finding": 10.0, "scale_bar": 9.0}
+from cnoatlas.ui.common.typography import role_points
+
+# Point sizes of the text drawn on the image at interface scale 1 (see SeriesViewer.text_scale),
+# from the one typographic scale: corner text and scale bar in the image-overlay role, the
+# orientation letters a heading, a revealed finding body text.
+_OVERLAY_POINTS = {
+    "corner": role_points("overlay", 1.0),
+    "mark": role_points("heading", 1.0),
+    "finding": role_points("body", 1.0),
+    "scale_bar": role_points("overlay", 1.0),
+}
 
 
 @dataclass(frozen=True)

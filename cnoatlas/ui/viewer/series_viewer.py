@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QKeySequence, QPainter, QPainterPath
 from PySide6.QtWidgets import (
     QApplication,
@@ -285,8 +286,23 @@ class SeriesViewer(QWidget):
             self.tags_button,
         ):
             controls.addWidget(button)
-        bar.addLayout(controls)
-        bar.setAlignment(controls, Qt.AlignmentFlag.AlignRight)
+        # A second row for the last buttons when even the controls alone do not fit across the
+        # viewer (a large interface scale on a laptop); see resizeEvent.
+        self._controls_more = QHBoxLayout()
+        self._controls_more.setSpacing(6)
+        self._controls_third = QHBoxLayout()
+        self._controls_third.setSpacing(6)
+        self._control_layouts = (controls, self._controls_more, self._controls_third)
+        self._control_row_count = 1
+        self._wrap_from = 4  # on two rows, the fifth control on goes to the second row
+        self._wrap_three = (3, 6)  # on three rows: three controls a row
+        rows = QVBoxLayout()
+        rows.setSpacing(2)
+        rows.addLayout(controls)
+        rows.addLayout(self._controls_more)
+        rows.addLayout(self._controls_third)
+        bar.addLayout(rows)
+        bar.setAlignment(rows, Qt.AlignmentFlag.AlignRight)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -549,6 +565,7 @@ class SeriesViewer(QWidget):
 
     def labels_visible(self) -> bool:
         return self._labels_visible
+
     def smooth_when_magnified(self) -> bool:
         """Whether the image is drawn with bilinear interpolation now."""
         return bool(self.graphics.renderHints() & QPainter.RenderHint.SmoothPixmapTransform)
@@ -1007,6 +1024,10 @@ class SeriesViewer(QWidget):
             return
         i, n = self._index, len(series)
         self.counter.setText(f"{i + 1} / {n}")
+        # As wide as the longest count at this font size, so "124 / 246" is never cut.
+        widest = self.counter.fontMetrics().horizontalAdvance(f"{n} / {n}") + 8
+        if self.counter.minimumWidth() < widest:
+            self.counter.setMinimumWidth(widest)
         description = series.description or "(no description)"
         kind = f"{series.modality}" + (" · synthetic" if _is_synthetic(series) else "")
         texts = {"top_left": f"{description}\n{kind}"}
@@ -1124,8 +1145,47 @@ class SeriesViewer(QWidget):
         self.scale_bar.move(w - self.scale_bar.width() - m, h - self.scale_bar.height() - m)
         self._layout_labels()
 
+    def _control_widgets(self) -> list[QWidget]:
+        return [self.counter, self.presets, self.invert_button, self.fit_button,
+                self.play_button, self.annotations_button, self.labels_button,
+                self.zoom_finding_button, self.tags_button]  # fmt: skip
+
+    def _rows_width(self, rows) -> int:
+        spacing = self._controls.spacing()
+        return max(
+            sum(w.sizeHint().width() for w in row) + spacing * (len(row) - 1) + 12 for row in rows
+        )
+
+    def _control_rows(self, count: int) -> list[list[QWidget]]:
+        """The controls split into ``count`` rows (1 to 3) at fixed places."""
+        widgets = self._control_widgets()
+        cuts = {1: (), 2: (self._wrap_from,), 3: self._wrap_three}[count]
+        bounds = (0, *cuts, len(widgets))
+        return [widgets[a:b] for a, b in pairwise(bounds)]
+
+    def _wrap_controls(self) -> None:
+        """All controls on one row if they fit across the viewer, else on two or three."""
+        count = next(
+            (n for n in (1, 2) if self._rows_width(self._control_rows(n)) <= self.width()), 3
+        )
+        if count == self._control_row_count:
+            return
+        self._control_row_count = count
+        for layout, row in zip(
+            self._control_layouts, [*self._control_rows(count), [], []], strict=False
+        ):
+            for widget in row:
+                layout.addWidget(widget)
+
+    def minimumSizeHint(self) -> QSize:
+        # The controls can take three rows, so the widest of those is the most the viewer needs.
+        hint = super().minimumSizeHint()
+        widest = self._rows_width(self._control_rows(3))
+        return QSize(min(hint.width(), max(widest, SLIDER_MIN_WIDTH)), hint.height())
+
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
+        self._wrap_controls()
         narrow = self.width() < self._controls.sizeHint().width() + SLIDER_MIN_WIDTH
         self._bar.setDirection(
             QBoxLayout.Direction.TopToBottom if narrow else QBoxLayout.Direction.LeftToRight
