@@ -194,11 +194,32 @@ def test_a_case_diagnosis_shows_the_key_image_in_practice(qtbot, store, study):
     page._show_current()
     panel = page.question_panel
     assert panel.key_viewer is None or panel.key_viewer.isHidden()
+    # The images come with the question, beside its options, with nothing outlined or marked.
+    assert panel.image_box.isVisible() and panel.options_box.isVisible()
+    viewer = panel.viewer
+    qtbot.waitUntil(lambda: viewer.series is not None and viewer.series.loaded.all())
+    assert not viewer.visible_annotation_ids() and not panel.mark_count.isVisible()
+    assert viewer.findings_note() != ""  # Findings is off until the answer
     panel.choose(panel.question.options.index("cno"))
     assert panel.verdict.text().startswith("✓")
     assert panel.key_viewer is not None and not panel.key_viewer.isHidden()
     assert panel.key_viewer.slice_index() == 2  # where lesion 1 is largest
     assert panel.key_viewer.visible_annotation_ids()
+
+
+def test_a_case_diagnosis_without_its_images_keeps_its_options(qtbot, store, study):
+    page = QuizPage(store=store, seed=1, prepare_images=False)
+    qtbot.addWidget(page)
+    page.resize(1280, 1000)
+    page.show()
+    page.cases = [quiz_case(study)]
+    page.studies = {}  # the study is not made yet
+    page.session = QuizSession("practice", [question("case:case-x:diagnosis", page.cases)], store)
+    page.stack.setCurrentWidget(page.question_panel)
+    page._show_current()
+    panel = page.question_panel
+    assert panel.options_box.isVisible() and not panel.image_box.isVisible()
+    assert not panel.next_button.isEnabled()  # still to be answered
 
 
 # --- which cases get image questions ----------------------------------------------------------

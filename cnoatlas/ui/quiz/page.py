@@ -24,7 +24,7 @@ from cnoatlas.library.studies import LIBRARY_STUDIES
 from cnoatlas.ui.common.theme import current_theme
 from cnoatlas.ui.common.typography import app_scale, role_points
 from cnoatlas.ui.common.views import ViewRequest, new_main_window, register_view
-from cnoatlas.ui.quiz.question import QuizQuestionPanel
+from cnoatlas.ui.quiz.question import QuizQuestionPanel, shows_case_images
 from cnoatlas.ui.quiz.report import PracticeSummaryPanel, QuizReportPanel
 from cnoatlas.ui.quiz.start import MODE_TEXT, QuizStartPanel
 from cnoatlas.ui.quiz.widgets import _marks
@@ -318,9 +318,9 @@ QPushButton[role="primary"] {{
             f"{title} · question {session.index + 1} of {total}",
             timed=session.mode == "exam",
         )
-        if question.response in ("mark", "marks"):
+        if question.response in ("mark", "marks") or shows_case_images(question):
             self.question_panel.set_study(self.studies.get(question.case_id or ""))
-        else:
+        if question.response not in ("mark", "marks"):
             self.setFocus()
 
     def _on_answer(self, response: Any) -> None:
@@ -491,7 +491,7 @@ def _quiz_question_view(request: ViewRequest) -> QWidget:
     page.stack.setCurrentWidget(page.question_panel)
     panel = page.question_panel
     panel.show_question(q, "Practice · question 1 of 1", timed=False)
-    if q.response in ("mark", "marks"):
+    if q.response in ("mark", "marks") or shows_case_images(q):
         panel.set_study(page.studies.get(q.case_id or ""), synchronous=True)
     if answered:
         response = _demonstration_answer(q, answered == "right")

@@ -34,6 +34,11 @@ from cnoatlas.ui.quiz.widgets import (
 
 
 # --- question panel ----------------------------------------------------------------------------
+def shows_case_images(question: Question) -> bool:
+    """A case's diagnosis is asked with its images beside the options, as a reader meets it."""
+    return question.kind == "diagnosis" and bool(question.case_id)
+
+
 class QuizQuestionPanel(QWidget):
     """One question at a time: option buttons, then (practice, review) the feedback."""
 
@@ -202,6 +207,11 @@ class QuizQuestionPanel(QWidget):
             "submit. Click a mark again to take it back; drag to pan, right-drag to window.",
         }
         self.hint.setText(hints[kind])
+        if shows_case_images(question):
+            self.hint.setText(
+                f"{hints[kind]} The case's whole-body images are beside the options: scroll "
+                "through them (wheel or arrow keys) before you answer."
+            )
         for index, option in enumerate(question.options):
             button = QPushButton()
             button.setProperty("role", "option")
@@ -222,7 +232,8 @@ class QuizQuestionPanel(QWidget):
         self.submit_button.setEnabled(False)
         self.clear_button.setEnabled(True)
         self._hide_key_image()
-        self._show_image_box(kind in ("mark", "marks"))
+        marking = kind in ("mark", "marks")
+        self._show_image_box(marking or shows_case_images(question), marking)
 
     # --- images: the series to mark, and the key image of a case ------------------------
     def _make_viewer(self, name: str):
@@ -252,24 +263,28 @@ class QuizQuestionPanel(QWidget):
         super().resizeEvent(event)
         self._fit_viewer_height()
 
-    def _show_image_box(self, on: bool) -> None:
+    def _show_image_box(self, on: bool, marking: bool = True) -> None:
+        """The case's images beside the question: to be marked (spot the lesion, find every
+        lesion), or to be read beside the options (a case's diagnosis)."""
         if self.study is not None and self.viewer is not None and self.viewer.series is not None:
             self._keep_series(self.study, self.viewer.series)  # reused if complete (set_study)
         self._cancel_loading()
         self.study = None
         self._image_marks = []
-        self.options_box.setVisible(not on)
+        self.options_box.setVisible(not (on and marking))
         self.image_box.setVisible(on)
         self.image_verdict.hide()
         self.image_score.hide()
-        if on:
+        self.mark_count.setVisible(marking)
+        if on and marking:
             self._image_side.insertWidget(1, self.actions_box)
         else:
             self.body_layout.insertWidget(self.body_layout.indexOf(self.feedback), self.actions_box)
+        if not on:
             return
         viewer = self._ensure_viewer()
         QTimer.singleShot(0, self, self._fit_viewer_height)  # once the prompt is laid out
-        viewer.set_marking(True)
+        viewer.set_marking(marking)
         viewer.set_marks([])
         viewer.set_annotations([])
         # "Findings" would have nothing to show (and must not): it says why until the answer.
@@ -287,10 +302,13 @@ class QuizQuestionPanel(QWidget):
     def set_study(self, study: QuizStudy | None, synchronous: bool = False) -> None:
         """The images for the image question on screen (None: they could not be made)."""
         q = self.question
-        if q is None or q.response not in ("mark", "marks"):
+        if q is None or not (q.response in ("mark", "marks") or shows_case_images(q)):
             return
         viewer = self._ensure_viewer()
         self.study = study
+        if study is None and q.response not in ("mark", "marks"):
+            self.image_box.hide()  # the question reads without them; its options stay
+            return
         if study is None:
             self.image_status.setText(
                 "The images for this question could not be prepared. Move on with Next."
