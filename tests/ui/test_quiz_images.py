@@ -205,6 +205,8 @@ def test_a_case_diagnosis_shows_the_key_image_in_practice(qtbot, store, study):
     assert panel.key_viewer is not None and not panel.key_viewer.isHidden()
     assert panel.key_viewer.slice_index() == 2  # where lesion 1 is largest
     assert panel.key_viewer.visible_annotation_ids()
+    viewer.set_slice(2)
+    assert viewer.findings_note() == "" and viewer.visible_annotation_ids()
 
 
 def test_a_case_diagnosis_without_its_images_keeps_its_options(qtbot, store, study):

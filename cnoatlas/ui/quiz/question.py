@@ -663,6 +663,10 @@ class QuizQuestionPanel(QWidget):
         self.citation.setText(source_lines(q))
         if q.response not in ("mark", "marks"):
             self._mark_options(outcome)
+        if shows_case_images(q) and self.viewer is not None and self.study is not None:
+            self.viewer.set_findings_note("")  # answered: the lesions are outlined now
+            self.viewer.set_annotations(self.study.annotations)
+            self.viewer.reveal_all()
         if self.site_map is not None and self._option_leaves:
             answers = [q.answer] if isinstance(q.answer, str) else list(q.answer)
             self.site_map.highlight_sites(
