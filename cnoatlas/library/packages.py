@@ -79,6 +79,39 @@ def _case_files(case: Case) -> list[tuple[str, Path]]:
     return found
 
 
+SOURCES = "sources.json"  # the lecturer's own sources the case cites, to be added on unpack
+
+
+def _cited(value: Any) -> set[str]:
+    """Every source id a case.json cites (its "sources" and "references" lists)."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in ("sources", "references") and isinstance(item, list):
+                found |= {i for i in item if isinstance(i, str)}
+            else:
+                found |= _cited(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= _cited(item)
+    return found
+
+
+def _own_sources(case_json: dict) -> bytes | None:
+    """The user's own bibliography entries the case cites (None when it cites only shipped
+    ones): a colleague's atlas does not know them."""
+    from cnoatlas.domain.datafile import read_json
+    from cnoatlas.domain.sources import load_sources, user_sources_path
+
+    own = _cited(case_json) - set(load_sources())
+    path = user_sources_path()
+    if not own or not path.is_file():
+        return None
+    raw = read_json(path)
+    entries = [e for e in raw.get("sources", []) if isinstance(e, dict) and e.get("id") in own]
+    return (json.dumps({"sources": entries}, indent=2, ensure_ascii=False) + "\n").encode()
+
+
 def pack_case(case_id: str, out: Path) -> Path:
     """Write the case as one package file (atomically); its path."""
     case = case_library(reload=True).get(case_id)
@@ -91,16 +124,21 @@ def pack_case(case_id: str, out: Path) -> Path:
         raise AtlasError(f"--out: the folder {out.parent} does not exist")
     case_json = json.loads((case.folder / "case.json").read_text(encoding="utf-8"))
     members = [("case.json", case.folder / "case.json"), *_case_files(case)]
+    files = [
+        {"path": name, "size": path.stat().st_size, "sha256": _sha256(path)}
+        for name, path in members
+    ]
+    sources = _own_sources(case_json)
+    if sources is not None:
+        digest = hashlib.sha256(sources).hexdigest()
+        files.append({"path": SOURCES, "size": len(sources), "sha256": digest})
     manifest = {
         "format": FORMAT,
         "version": VERSION,
         "atlas_version": __version__,
         "case_id": case.id,
         "synthetic": bool(case_json.get("synthetic")),
-        "files": [
-            {"path": name, "size": path.stat().st_size, "sha256": _sha256(path)}
-            for name, path in members
-        ],
+        "files": files,
     }
     tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
@@ -108,6 +146,8 @@ def pack_case(case_id: str, out: Path) -> Path:
             archive.writestr(MANIFEST, json.dumps(manifest, indent=2) + "\n")
             for name, path in members:
                 archive.write(path, name)
+            if sources is not None:
+                archive.writestr(SOURCES, sources)
         os.replace(tmp, out)
     finally:
         with contextlib.suppress(OSError):
@@ -116,6 +156,62 @@ def pack_case(case_id: str, out: Path) -> Path:
 
 
 # --- unpacking ------------------------------------------------------------------------------------
+@dataclass
+class _AddedSources:
+    """The user's bibliography as it was before a package added to it, to put back."""
+
+    path: Path
+    before: bytes | None
+    changed: bool = False
+
+    def undo(self) -> None:
+        if not self.changed:
+            return
+        if self.before is None:
+            with contextlib.suppress(OSError):
+                self.path.unlink()
+        else:
+            from cnoatlas.domain.storage import atomic_write_text
+
+            atomic_write_text(self.path, self.before.decode("utf-8"))
+
+
+def _add_sources(file: Path, where: str) -> _AddedSources:
+    """Add the package's own sources the user's bibliography does not have yet (marked to
+    check, as every source a lecturer adds); an entry with a known id is left as it is."""
+    from cnoatlas.domain.sources import add_user_source, bibliography, user_sources_path
+
+    path = user_sources_path()
+    added = _AddedSources(path, path.read_bytes() if path.is_file() else None)
+    if not file.is_file():
+        return added
+    try:
+        raw = json.loads(file.read_text(encoding="utf-8"))
+        entries = raw["sources"] if isinstance(raw, dict) else None
+        if not isinstance(entries, list):
+            raise ValueError("no list of sources")
+        known = bibliography()
+        for entry in entries:
+            if not isinstance(entry, dict):
+                raise ValueError("a source is not an object")
+            if entry.get("id") in known:
+                continue
+            year = entry.get("year")
+            if not isinstance(year, int):
+                raise ValueError("a source's year is not a whole number")
+            text = {k: entry.get(k) for k in ("id", "authors", "title", "journal", "details")}
+            if not all(isinstance(v, str) for k, v in text.items() if k != "details"):
+                raise ValueError("a source's id, authors, title or journal is not text")
+            details = text["details"] if isinstance(text["details"], str) else ""
+            added.changed = True
+            add_user_source(text["id"], text["authors"], text["title"], text["journal"], year,
+                            details)  # fmt: skip
+    except (ValueError, UnicodeDecodeError, AtlasError) as exc:
+        added.undo()
+        raise AtlasError(f"{where}: {SOURCES}: {exc}; nothing written") from exc
+    return added
+
+
 def _safe_name(name: str) -> PurePosixPath:
     path = PurePosixPath(name)
     if (
@@ -141,7 +237,9 @@ def _check_members(archive: zipfile.ZipFile, where: str) -> dict[str, zipfile.Zi
         _safe_name(info.filename)
         mode = info.external_attr >> 16
         if stat.S_ISLNK(mode):
-            raise AtlasError(f"{where}: the package holds a link ('{info.filename}'); nothing written")
+            raise AtlasError(
+                f"{where}: the package holds a link ('{info.filename}'); nothing written"
+            )
         if info.flag_bits & 0x1:
             raise AtlasError(f"{where}: the package is encrypted; nothing written")
         if info.file_size > MAX_FILE_BYTES:
@@ -283,7 +381,9 @@ def unpack_case(file: Path, case_id: str | None = None, replace: bool = False) -
                 info = members[entry["path"]]
                 out = staging.joinpath(*_safe_name(entry["path"]).parts)
                 if _extract(archive, info, out, entry["size"]) != entry["sha256"].lower():
-                    raise AtlasError(f"{where}: '{entry['path']}' fails its checksum; nothing written")
+                    raise AtlasError(
+                        f"{where}: '{entry['path']}' fails its checksum; nothing written"
+                    )
             try:
                 case_json = json.loads((staging / "case.json").read_text(encoding="utf-8"))
             except (ValueError, UnicodeDecodeError) as exc:
@@ -296,8 +396,10 @@ def unpack_case(file: Path, case_id: str | None = None, replace: bool = False) -
             )
             if (staging / "dicom").is_dir():
                 _deidentify_again(staging / "dicom", new_id)
+            added = _add_sources(staging / SOURCES, where)
             _case, problems = check_case(staging)
             if problems:
+                added.undo()
                 first = problems[0]
                 raise AtlasError(f"{where}: {first.field}: {first.reason}; nothing written")
             replaced = target.exists()
@@ -309,6 +411,7 @@ def unpack_case(file: Path, case_id: str | None = None, replace: bool = False) -
             except OSError:
                 if replaced:
                     old.rename(target)  # the case as it was
+                added.undo()
                 raise
         finally:
             with contextlib.suppress(OSError):

@@ -177,3 +177,64 @@ def test_a_file_that_is_not_a_package_is_one_line(tmp_path):
         unpack_case(bad)
     with pytest.raises(AtlasError, match="no such package file"):
         unpack_case(tmp_path / "missing.cnocase")
+
+
+def _case_citing_an_own_source(home) -> str:
+    from cnoatlas import paths
+    from cnoatlas.domain.cases import user_cases_dir
+    from cnoatlas.domain.sources import add_user_source
+
+    add_user_source("lecturer2024", "Lecturer A", "Our own series", "Dept Rev", 2024)
+    raw = json.loads((paths.cases_dir() / "cno-silent-vertebra" / "case.json").read_text("utf-8"))
+    raw["id"] = "own-source-case"
+    raw["teaching_points"][0]["sources"].append("lecturer2024")
+    folder = user_cases_dir() / "own-source-case"
+    folder.mkdir(parents=True)
+    (folder / "case.json").write_text(json.dumps(raw), encoding="utf-8")
+    case_library(reload=True)
+    return raw["id"]
+
+
+def test_a_case_citing_the_lecturers_own_source_unpacks_on_a_colleagues_atlas(
+    tmp_path, home, monkeypatch
+):
+    from cnoatlas.domain.sources import bibliography
+
+    package = pack_case(_case_citing_an_own_source(home), tmp_path / "own.cnocase")
+    with zipfile.ZipFile(package) as archive:
+        assert "sources.json" in archive.namelist()
+        listed = {f["path"] for f in json.loads(archive.read(MANIFEST))["files"]}
+        assert "sources.json" in listed  # checked like every other member
+    monkeypatch.setenv("CNOATLAS_HOME", str(tmp_path / "colleague"))
+    case_library(reload=True)
+    assert "lecturer2024" not in bibliography()
+    unpack_case(package)
+    assert case_library(reload=True).get("own-source-case") is not None
+    source = bibliography()["lecturer2024"]
+    assert source.title == "Our own series" and source.verified is False
+
+
+def test_a_package_with_broken_sources_writes_nothing(tmp_path, home, monkeypatch):
+    from cnoatlas.domain.sources import user_sources_path
+
+    package = pack_case(_case_citing_an_own_source(home), tmp_path / "own.cnocase")
+    bad = json.dumps({"sources": [{"id": "lecturer2024", "year": "last year"}]}).encode()
+    with zipfile.ZipFile(package) as archive:
+        manifest = json.loads(archive.read(MANIFEST))
+        members = {n: archive.read(n) for n in archive.namelist() if n != MANIFEST}
+    members["sources.json"] = bad
+    for entry in manifest["files"]:
+        if entry["path"] == "sources.json":
+            entry["size"], entry["sha256"] = len(bad), hashlib.sha256(bad).hexdigest()
+    hostile = tmp_path / "hostile.cnocase"
+    with zipfile.ZipFile(hostile, "w") as archive:
+        archive.writestr(MANIFEST, json.dumps(manifest))
+        for name, data in members.items():
+            archive.writestr(name, data)
+    monkeypatch.setenv("CNOATLAS_HOME", str(tmp_path / "colleague"))
+    case_library(reload=True)
+    with pytest.raises(AtlasError, match=r"sources\.json") as refused:
+        unpack_case(hostile)
+    assert "\n" not in str(refused.value)
+    assert not user_sources_path().exists()
+    assert case_library(reload=True).get("own-source-case") is None
