@@ -39,9 +39,10 @@ def test_share_list_and_pull_a_case_through_the_view(qtbot, panel, orthanc, monk
     assert "cno-medial-clavicle" in panel.shareable_cases()
     panel.push("cno-medial-clavicle")
     assert panel.busy() and panel.cancel_button.isVisibleTo(panel)
-    _wait_idle(qtbot, panel)  # the push, then the listing it starts
-    _wait_idle(qtbot, panel)
-    assert "teaching file" in panel.status.text()
+    # The push, then the listing it starts once its result has come back to the view.
+    qtbot.waitUntil(
+        lambda: not panel.busy() and "teaching file" in panel.status.text(), timeout=120_000
+    )
     titles = [panel.table.item(r, 0).text() for r in range(panel.table.rowCount())]
     assert case_library().get("cno-medial-clavicle").title in titles
 

@@ -62,8 +62,8 @@ def crop_region(
         half_w = half_h * pixel_aspect * panel_aspect
     else:
         half_h = half_w / (pixel_aspect * panel_aspect)
-    need_w = max((max(cols) - min(cols)) / 2 * 1.06, 2.0)  # the lesions themselves
-    need_h = max((max(rws) - min(rws)) / 2 * 1.06, 2.0)
+    need_w = max((max(cols) - min(cols)) / 2 * 1.02, 2.0)  # the lesions themselves
+    need_h = max((max(rws) - min(rws)) / 2 * 1.02, 2.0)
     width_max, height_max = columns / 2, rows / 2
     # Wider (or taller) than the image: give up context, not the lesions, before showing
     # empty bands beside the image.
