@@ -261,6 +261,19 @@ class SlideView(QWidget):
         self.text.set_max(u)
         if self._viewer is not None:
             self._viewer.set_text_scale(self.image_text_scale())
+        self._style_overlay()
+
+    def _style_overlay(self) -> None:
+        """The overlay's legend and source caption in step with the slide's text (half the body
+        size), not at the interface's size: read from the back of a hall."""
+        if self._overlay is None:
+            return
+        size = self.unit() * 0.5
+        font = QFont(self._overlay.legend.font())
+        font.setPointSizeF(size * 72 / 96)  # the legend scales its own text from a point size
+        self._overlay.legend.setFont(font)
+        self._overlay.legend.updateGeometry()
+        self._overlay.caption.setStyleSheet(f"font-size: {round(size)}px;")
 
     def image_text_scale(self) -> float:
         """Text on the image (lesion labels, orientation) in step with the slide's own text:
@@ -362,6 +375,7 @@ class SlideView(QWidget):
             self._overlay.title.hide()
             self._overlay.summary.hide()
             self.visual.addWidget(self._overlay)
+            self._style_overlay()
         self._overlay.set_dataset(dataset)
         self._set(content.title, _paragraphs(dataset.description), self._overlay)
 
