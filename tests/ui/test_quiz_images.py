@@ -318,3 +318,24 @@ def test_the_findings_button_says_why_it_waits_and_a_study_read_before_shows_at_
     assert viewer.series is shown and viewer.slice_index() == 2
     assert viewer._labels["status"].isHidden()
     assert not button.isEnabled()
+
+
+def test_an_exam_with_an_image_question_is_finished_with_the_keyboard_alone(qtbot, store, study):
+    from PySide6.QtWidgets import QApplication
+
+    page = _page(qtbot, store, study, "case:case-x:find-all", mode="exam")
+    panel = page.question_panel
+    assert page.stack.currentWidget() is panel and panel.question.response == "marks"
+
+    def key(k):
+        qtbot.keyClick(QApplication.focusWidget() or page, k)
+
+    key(Qt.Key.Key_Return)  # nothing marked: Enter says what it needs, and how to skip
+    assert "press S to skip" in panel.hint.text()
+    key(Qt.Key.Key_S)  # the image question passed over while the clock runs
+    assert panel.question.id == "feature:vertebra-plana"
+    key(Qt.Key.Key_1)  # answered with a number key; an exam moves on by itself or with Enter
+    if page.stack.currentWidget() is panel:
+        key(Qt.Key.Key_Return)
+    assert page.stack.currentWidget() is page.report_panel
+    assert page.session.skipped == ["case:case-x:find-all"] and store.answer_count() == 1
