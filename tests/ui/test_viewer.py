@@ -301,8 +301,8 @@ def test_background_loading_streams_into_the_viewer(qtbot, tmp_path):
     viewer = SeriesViewer()
     qtbot.addWidget(viewer)
     task = load_in_background(viewer, tmp_path / "s", first_slice=2)
-    with qtbot.waitSignal(task.signals.finished, timeout=5000):
-        pass
+    # Waited for on the viewer's side: a signal connected only now may already have gone.
+    qtbot.waitUntil(lambda: task.delivered is not None, timeout=10000)
     assert viewer.series is not None and viewer.series.loaded.all()
     assert viewer.slice_index() == 2
     assert viewer.image.image is not None
@@ -331,8 +331,7 @@ def test_the_slice_in_view_is_on_screen_when_open_returns(qtbot, tmp_path):
     task = load_in_background(viewer, tmp_path / "s", first_slice=5)
     shown = viewer.image.image
     assert shown is not None and int(shown[0, 0]) // 100 == 5
-    with qtbot.waitSignal(task.signals.finished, timeout=5000):
-        pass
+    qtbot.waitUntil(lambda: task.delivered is not None, timeout=10000)
     assert viewer.series.loaded.all() and viewer.slice_index() == 5
 
 

@@ -47,6 +47,8 @@ class SeriesLoadTask(QRunnable):
         # Sources found and the first image read by the caller already (see load_in_background).
         self.found: tuple[list, list, FirstImage | None] | None = None
         self._wanted: queue.SimpleQueue[int] = queue.SimpleQueue()
+        # The result once the viewer has been given all of it (set on the UI thread).
+        self.delivered: LoadResult | None = None
         self.setAutoDelete(False)
 
     def want(self, index: int) -> None:
@@ -151,17 +153,33 @@ def load_in_background(
     task.signals.scanned.connect(scanned)
     task.signals.sliceLoaded.connect(arrived)
 
-    def finished(_result: LoadResult) -> None:
+    def finished(result: LoadResult) -> None:
         if gone():
             return
         viewer.sliceChanged.disconnect(task.want)
         viewer.streaming_finished()
+        task.delivered = result
 
     task.signals.finished.connect(finished)
     task.signals.failed.connect(viewer._show_empty)
     _read_first_image_here(task, first_image)
-    QThreadPool.globalInstance().start(task)
+    loader_pool().start(task)
     return task
+
+
+_POOL: QThreadPool | None = None
+
+
+def loader_pool() -> QThreadPool:
+    """The series loaders' own threads: opening a series never queues behind the making of a
+    synthetic study or a lecture's prefetch (those run for seconds on the global pool)."""
+    global _POOL
+    if _POOL is None or not isValid(_POOL):
+        from PySide6.QtCore import QCoreApplication
+
+        _POOL = QThreadPool(QCoreApplication.instance())
+        _POOL.setMaxThreadCount(2)
+    return _POOL
 
 
 def _read_first_image_here(task: SeriesLoadTask, show) -> None:
