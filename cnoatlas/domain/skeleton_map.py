@@ -29,6 +29,7 @@ from cnoatlas import paths
 from cnoatlas.domain.errors import DataFileError
 
 VIEWS = {"front": "front.svg", "spine-lateral": "spine-lateral.svg"}
+LATERAL_EXTRA = ("sacrum", "coccyx")  # drawn below L5 in the lateral spine as well
 CACHE_SUFFIX = ".drawing.json"
 CACHE_VERSION = 1
 _SVG = "{http://www.w3.org/2000/svg}"
@@ -164,10 +165,11 @@ def load_skeleton_map(path: Path, view: str = "") -> SkeletonMap:
 
 
 def expected_sites(view: str, site_ids: Iterable[str]) -> set[str]:
-    """The sites a view must draw: all of them in front, the vertebrae in the lateral spine."""
+    """The sites a view must draw: all of them in front; in the lateral spine the vertebrae,
+    the sacrum and the coccyx."""
     ids = set(site_ids)
     if view == "spine-lateral":
-        return {s for s in ids if s.startswith("vertebra.")}
+        return {s for s in ids if s.startswith("vertebra.") or s in LATERAL_EXTRA}
     return ids
 
 

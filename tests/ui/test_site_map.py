@@ -191,11 +191,12 @@ def test_lateral_spine_map_holds_the_vertebrae(qtbot):
     qtbot.addWidget(spine)
     spine.resize(240, 700)
     spine.show()
-    assert len(spine.site_ids()) == 48
-    point = inside_point(spine.site_path("vertebra.l2.posterior-elements"))
-    with qtbot.waitSignal(spine.siteClicked) as clicked:
-        qtbot.mouseClick(spine, Qt.MouseButton.LeftButton, pos=point)
-    assert clicked.args == ["vertebra.l2.posterior-elements"]
+    assert len(spine.site_ids()) == 50
+    for sid in ("vertebra.l2.posterior-elements", "vertebra.c5.body", "sacrum", "coccyx"):
+        point = inside_point(spine.site_path(sid))
+        with qtbot.waitSignal(spine.siteClicked) as clicked:
+            qtbot.mouseClick(spine, Qt.MouseButton.LeftButton, pos=point)
+        assert clicked.args == [sid]
 
 
 # --- the atlas page ------------------------------------------------------------------------------
@@ -218,6 +219,13 @@ def test_page_shows_the_clicked_site_in_its_panel(qtbot):
     qtbot.mouseClick(page.spine_map, Qt.MouseButton.LeftButton, pos=point)
     assert page.site_map.selected_sites() == ["vertebra.t7.body"]
     assert "disc" in page.panel.note_text()
+    # The sacrum is drawn in both views: chosen on the spine, it is chosen on the front too.
+    point = inside_point(page.spine_map.site_path("sacrum"))
+    qtbot.mouseClick(page.spine_map, Qt.MouseButton.LeftButton, pos=point)
+    assert page.site_map.selected_sites() == ["sacrum"]
+    assert page.panel.title.text() == "Sacrum"
+    point = inside_point(page.spine_map.site_path("vertebra.t7.body"))
+    qtbot.mouseClick(page.spine_map, Qt.MouseButton.LeftButton, pos=point)
     page.mirror.click()
     assert page.site_map.is_anatomical_view()
 

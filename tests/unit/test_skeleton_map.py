@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+import math
 
 import pytest
 
@@ -37,10 +38,56 @@ def test_every_site_has_exactly_one_shape_and_every_shape_is_a_site(view):
         assert raw.count(f'id="{sid}"') == 1, sid
 
 
-def test_lateral_view_holds_only_vertebrae():
+def test_lateral_view_holds_the_vertebrae_sacrum_and_coccyx():
     drawing = skeleton_map("spine-lateral")
-    assert len(drawing.shapes) == 48
-    assert all(s.startswith("vertebra.") for s in drawing.shapes)
+    assert len(drawing.shapes) == 50
+    assert {s for s in drawing.shapes if not s.startswith("vertebra.")} == {"sacrum", "coccyx"}
+
+
+def _centre(shape):
+    left, top, right, bottom = shape.bounds
+    return (left + right) / 2, (top + bottom) / 2
+
+
+def test_lateral_spine_has_its_sagittal_curves():
+    """Anterior is on the left: the cervical and lumbar lordoses bring C5 and L3 forward (smaller
+    x), the thoracic kyphosis takes T7 back, and the sacrum runs down and back below L5."""
+    drawing = skeleton_map("spine-lateral")
+    x = {lv: _centre(drawing.shapes[f"vertebra.{lv}.body"])[0] for lv in ("c5", "t7", "l3")}
+    sacrum = drawing.shapes["sacrum"]
+    _, s_top, _, s_bottom = sacrum.bounds
+    # S1: the top of the sacrum (its first ~15 mm), the points on its outline there.
+    s1 = [p for seg in sacrum.segments for p in seg.points if p[1] < s_top + 15]
+    x["s1"] = sum(p[0] for p in s1) / len(s1)
+    assert x["t7"] - x["c5"] > 8  # cervical lordosis then thoracic kyphosis
+    assert x["t7"] - x["l3"] > 5  # kyphosis then lumbar lordosis
+    assert x["s1"] - x["l3"] > 5  # the lumbosacral junction turns back again
+    # Between the apices the spine is not straight: T7 lies behind the line from C5 to L3.
+    y = {lv: _centre(drawing.shapes[f"vertebra.{lv}.body"])[1] for lv in ("c5", "t7", "l3")}
+    on_line = x["c5"] + (x["l3"] - x["c5"]) * (y["t7"] - y["c5"]) / (y["l3"] - y["c5"])
+    assert x["t7"] - on_line > 8
+
+    # Each level is turned to the curve, its endplates (a body's long axis) square to the axis:
+    # where the axis runs down and back (L5, into the sacrum) the endplate rises towards the back,
+    # where it runs down and forward (T12) it rises towards the front, at T7's apex it is level.
+    def tilt(level):
+        shape = drawing.shapes[f"vertebra.{level}.body"]
+        pts = [p for seg in shape.segments for p in seg.points]
+        mx = sum(p[0] for p in pts) / len(pts)
+        my = sum(p[1] for p in pts) / len(pts)
+        cxx = sum((p[0] - mx) ** 2 for p in pts)
+        cyy = sum((p[1] - my) ** 2 for p in pts)
+        cxy = sum((p[0] - mx) * (p[1] - my) for p in pts)
+        return math.degrees(0.5 * math.atan2(2 * cxy, cxx - cyy))  # < 0: the back end higher
+
+    assert tilt("l5") < -12 and tilt("t12") > 8 and abs(tilt("t7")) < 8
+
+    # The sacrum lies below L5 and behind it, one bone ending above the coccyx.
+    l5 = drawing.shapes["vertebra.l5.body"].bounds
+    assert s_top > l5[1] and s_bottom > l5[3] + 30
+    assert _centre(sacrum)[0] > _centre(drawing.shapes["vertebra.l5.body"])[0]
+    coccyx = drawing.shapes["coccyx"]
+    assert coccyx.subpath_count == 4 and coccyx.bounds[1] > s_top + 40
 
 
 def test_shapes_lie_inside_the_view_box():
