@@ -1008,15 +1008,16 @@ def lower_limb(d: Drawing) -> None:
         at(-55, 9.5),
         at(-62, 7),
         at(-58, 36),
-        at(-52, sub_y),
-        at(-30, sub_y),
+        at(-53.5, sub_y),
+        at(-28.5, sub_y),
         at(-28, 55),
         at(-19, 49.5),
         at(-17, 44),
         at(-18, 39.5),
     ]
     d.paired("femur.right.intertrochanteric", outline(inter, corners=(0, 3, 5, 6, 10)))
-    # Shaft to the knee.
+    # Shaft to the knee: about 23 mm across, clearly stouter than the tibia's (about 16.5 mm);
+    # child-skeleton.md gives lengths only, so the widths are drawn to look right, not measured.
     kb = hy - HEAD_R + FEMUR  # bottom of the condyles
     knee_x = CX - 52.0
     top = at(-41, sub_y)
@@ -1024,8 +1025,8 @@ def lower_limb(d: Drawing) -> None:
         bezier(
             top, lerp(top, (knee_x, kb - 26), 0.35), (knee_x - 1, kb - 110), (knee_x, kb - 26), 20
         ),
-        lateral=[(0, 11), (0.3, 10.2), (0.66, 10.5), (0.8, 14), (0.93, 28), (1, 31)],
-        medial=[(0, 11), (0.3, 10.2), (0.66, 10.5), (0.8, 15), (0.93, 29), (1, 32)],
+        lateral=[(0, 12.5), (0.3, 11.6), (0.66, 11.8), (0.8, 15), (0.93, 28), (1, 31)],
+        medial=[(0, 12.5), (0.3, 11.6), (0.66, 11.8), (0.8, 16), (0.93, 29), (1, 32)],
     )
     dm = 0.66
     d.paired("femur.right.diaphysis", shaft.segment(0.0, dm, n=14))
@@ -1075,8 +1076,8 @@ def lower_limb(d: Drawing) -> None:
     ax = tx + 6
     tib = right_tube(
         [(tx, mt), lerp((tx, mt), (ax, ankle_y - 12), 0.5), (ax, ankle_y - 12)],
-        lateral=[(0, 29), (0.06, 24), (0.16, 13), (0.26, 10.5), (0.7, 9.5), (0.86, 13), (1, 16.5)],
-        medial=[(0, 29), (0.06, 25), (0.16, 14), (0.26, 11), (0.7, 10), (0.86, 14), (1, 18)],
+        lateral=[(0, 29), (0.06, 23), (0.16, 12), (0.26, 8.6), (0.7, 7.9), (0.86, 12), (1, 16.5)],
+        medial=[(0, 29), (0.06, 24), (0.16, 13), (0.26, 9.0), (0.7, 8.4), (0.86, 13), (1, 18)],
     )
     d.paired("tibia.right.proximal-metaphysis", tib.segment(0.0, 0.22, n=8))
     d.paired("tibia.right.diaphysis", tib.segment(0.22, 0.8, n=12))

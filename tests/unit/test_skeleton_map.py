@@ -159,6 +159,29 @@ def test_growth_plates_are_gaps():
             assert epi[3] < meta[1], bone
 
 
+def test_long_bones_in_proportion():
+    """Femur longer than tibia by about the child's ratio (tibia/femur 0.79, child-skeleton.md
+    2b), and its shaft visibly stouter than the tibia's across its middle."""
+    drawing = skeleton_map("front")
+
+    def span(prefix):
+        boxes = [s.bounds for sid, s in drawing.shapes.items() if sid.startswith(prefix)]
+        return min(b[1] for b in boxes), max(b[3] for b in boxes)
+
+    femur, tibia = span("femur.left."), span("tibia.left.")
+    ratio = (tibia[1] - tibia[0]) / (femur[1] - femur[0])
+    assert 0.72 < ratio < 0.86, ratio
+
+    def mid_width(sid):
+        shape = drawing.shapes[sid]
+        _, top, _, bottom = shape.bounds
+        y = (top + bottom) / 2
+        xs = [p[0] for seg in shape.segments for p in seg.points if abs(p[1] - y) < 8]
+        return max(xs) - min(xs)
+
+    assert mid_width("femur.left.diaphysis") > 1.25 * mid_width("tibia.left.diaphysis")
+
+
 def test_generator_output_is_committed():
     spec = importlib.util.spec_from_file_location(
         "build_skeleton", paths.PROJECT_ROOT / "tools" / "build_skeleton.py"
