@@ -1545,9 +1545,184 @@ def build_lateral() -> Drawing:
     return d
 
 
+# --- lateral view of the right foot -----------------------------------------------------------
+def build_foot_lateral() -> Drawing:
+    """The right foot seen from its lateral side, toes to the viewer's left (anterior left, as
+    the lateral spine): the calcaneus under the talus, the tibia's distal end on the talar dome,
+    the navicular in front of the talar head, the cuboid in front of the calcaneus, the three
+    cuneiforms (stacked: in this view they overlie one another), the five metatarsals fanning
+    from their bases down to heads near the ground (the fifth nearest the viewer, drawn on
+    top) and the toes. The calcaneus and metatarsals are split where the front view splits
+    them. Units: mm of a 10-year-old's foot, drawn, not measured."""
+    # (site, subpaths as point lists or ready path data, corners of the point lists)
+    shapes: list[tuple[str, list, tuple[int, ...]]] = []
+
+    def shape(sid: str, pts: list[Pt], corners: tuple[int, ...] = ()) -> None:
+        shapes.append((sid, [pts], corners))
+
+    g = PHYSIS
+    # Tibia: the distal metaphysis, the physis, the epiphysis whose plafond caps the talar dome.
+    plafond = [(170, 26.5), (163, 24.5), (156, 24), (149, 24.8), (142, 27)]
+    shape(
+        "tibia.right.distal-epiphysis",
+        [(141, 12.5 + g), (171, 12.5 + g)] + plafond[:1] + plafond[1:] + [(140.5, 22)],
+        corners=(0, 1),
+    )
+    shape(
+        "tibia.right.distal-metaphysis",
+        [(145, -22), (167, -22), (170, -4), (172, 12.5 - 0.1), (140, 12.5 - 0.1), (142.5, -4)],
+        corners=(0, 1, 3, 4),
+    )
+    shape(
+        "talus.right",
+        [
+            (121, 45),
+            (126, 38),
+            (137, 33.5),
+            (147, 28.5),
+            (157, 26.5),
+            (167, 28.5),
+            (175, 35),
+            (181, 44),
+            (175, 52),
+            (162, 57),
+            (148, 57.5),
+            (136, 56),
+            (127, 54),
+        ],
+    )
+    shape(
+        "calcaneus.right",
+        [
+            (129, 71),
+            (136, 62),
+            (148, 60.5),
+            (163, 60),
+            (178, 55),
+            (194, 52),
+            (206, 56),
+            (212, 68),
+            (210, 86),
+            (203, 97),
+            (186, 100),
+            (165, 97),
+            (145, 90),
+            (132, 84),
+        ],
+    )
+    shape(
+        "navicular.right", [(107, 42), (114, 37.5), (119, 44), (118.5, 54), (113, 60), (106.5, 53)]
+    )
+    shape("cuboid.right", [(103, 71), (126, 72), (129.5, 80), (127, 90), (112, 93), (102, 88)])
+    for name, (top, bottom) in (
+        ("cuneiform-medial", (37.5, 49.5)),
+        ("cuneiform-intermediate", (51, 59.5)),
+        ("cuneiform-lateral", (61, 69.5)),
+    ):
+        shape(
+            f"{name}.right",
+            [(88, top + 1), (103, top), (105, (top + bottom) / 2), (103, bottom), (88.5, bottom)],
+            corners=(0, 4),
+        )
+    # In this view the first ray's head is really the lowest; the heads are kept in the bases'
+    # order (first on top) so the five read apart instead of crossing.
+    bases = [(86.5, 43.5), (86, 54.5), (86.5, 64.5), (100, 75.5), (100, 84)]
+    heads = [(33, 77), (28, 82.5), (29, 88), (32, 93), (37, 97.5)]
+    widths = [4.3, 3.1, 3.0, 2.9, 3.1]
+    toes = [[24, 18], [14, 9, 7], [13, 8, 6], [12, 7, 6], [11, 6, 5]]
+    phal: list[str] = []
+    for k in range(5):
+        base, head = bases[k], heads[k]
+        direction = norm(sub(head, base))
+        w = widths[k]
+        tube = Tube(
+            [base, head],
+            profile([(0, w * 1.3), (0.2, w * 0.85), (0.5, w * 0.8), (0.8, w * 0.85), (1, w * 1.3)]),
+        )
+        gt = PHYSIS * 0.6 / tube.length
+        cut0, cut1 = (0.12, 0.8) if k == 0 else (0.2, 0.85)
+        gb = gt if k == 0 else 0.0  # the physis: at the base of the first, the heads of 2-5
+        gh = 0.0 if k == 0 else gt
+        parts = {
+            "base": tube.segment(0, cut0 - gb, cap0=1),
+            "shaft": tube.segment(cut0 + gb, cut1 - gh),
+            "head": tube.segment(cut1 + gh, 1, cap1=3 if k == 0 else 2.6),
+        }
+        for part, sub_d in parts.items():
+            shapes.append((f"metatarsal-{k + 1}.right.{part}", [sub_d], ()))
+        toe_dir = norm((-1.0, 0.04 + 0.02 * k))  # the toes lie flat on the ground
+        start = add(head, mul(toe_dir, 4.0))
+        for bone in ray(start, toe_dir, toes[k], w * (0.95 if k == 0 else 0.9), True):
+            phal.extend(bone)
+    shapes.append(("phalanges-foot.right", phal, ()))
+    skin = [
+        (6, 101),
+        (1, 93),
+        (8, 85),
+        (34, 66),
+        (70, 38),
+        (104, 28),
+        (128, 20),
+        (136, -30),
+        (176, -30),
+        (180, 18),
+        (204, 40),
+        (219, 62),
+        (218, 90),
+        (205, 104),
+        (150, 104),
+        (60, 104),
+    ]
+    # Everything placed, find the box: point lists directly, subpath strings by their numbers.
+    xs = [x for x, _ in skin]
+    ys = [y for _, y in skin]
+    for _, subs, _ in shapes:
+        for sub_ in subs:
+            if isinstance(sub_, str):
+                nums = [float(t) for t in sub_.split() if not t.isalpha()]
+                xs += nums[0::2]
+                ys += nums[1::2]
+            else:
+                xs += [x for x, _ in sub_]
+                ys += [y for _, y in sub_]
+    dx, dy = 8 - min(xs), 8 - min(ys)
+
+    def moved_d(d: str) -> str:
+        tokens = d.split()
+        out, i = [], 0
+        while i < len(tokens):
+            if tokens[i].isalpha():
+                out.append(tokens[i])
+                i += 1
+            else:
+                out.append(P((float(tokens[i]) + dx, float(tokens[i + 1]) + dy)))
+                i += 2
+        return " ".join(out)
+
+    d = Drawing(
+        max(xs) - min(xs) + 16,
+        max(ys) - min(ys) + 16,
+        "Right foot of a 10-year-old child, lateral view (toes to the left)",
+    )
+    d.decor(outline([(x + dx, y + dy) for x, y in skin]), kind="silhouette")
+    for sid, subs, corners in shapes:
+        paths = [
+            moved_d(sp)
+            if isinstance(sp, str)
+            else outline([(x + dx, y + dy) for x, y in sp], corners=corners)
+            for sp in subs
+        ]
+        d.site(sid, *paths)
+    return d
+
+
 def main() -> None:
     OUT_DIR.mkdir(parents=True, exist_ok=True)
-    for name, drawing in (("front.svg", build_front()), ("spine-lateral.svg", build_lateral())):
+    for name, drawing in (
+        ("front.svg", build_front()),
+        ("spine-lateral.svg", build_lateral()),
+        ("foot-lateral.svg", build_foot_lateral()),
+    ):
         (OUT_DIR / name).write_text(drawing.text(), encoding="utf-8")
         print(f"wrote {OUT_DIR / name} ({len(drawing.ids)} sites)")
 

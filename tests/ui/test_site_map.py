@@ -219,6 +219,13 @@ def test_page_shows_the_clicked_site_in_its_panel(qtbot):
     qtbot.mouseClick(page.spine_map, Qt.MouseButton.LeftButton, pos=point)
     assert page.site_map.selected_sites() == ["vertebra.t7.body"]
     assert "disc" in page.panel.note_text()
+    # So is the right foot: its lateral view beside the spine selects on the front view too.
+    assert page.foot_map.isVisible()
+    point = inside_point(page.foot_map.site_path("calcaneus.right"))
+    qtbot.mouseClick(page.foot_map, Qt.MouseButton.LeftButton, pos=point)
+    assert page.site_map.selected_sites() == ["calcaneus.right"]
+    assert page.foot_map.selected_sites() == ["calcaneus.right"]
+    assert page.spine_map.selected_sites() == []
     # The sacrum is drawn in both views: chosen on the spine, it is chosen on the front too.
     point = inside_point(page.spine_map.site_path("sacrum"))
     qtbot.mouseClick(page.spine_map, Qt.MouseButton.LeftButton, pos=point)

@@ -27,7 +27,7 @@ def write_svg(tmp_path, body: str, name: str = "map.svg"):
     return path
 
 
-@pytest.mark.parametrize("view", ["front", "spine-lateral"])
+@pytest.mark.parametrize("view", ["front", "spine-lateral", "foot-lateral"])
 def test_every_site_has_exactly_one_shape_and_every_shape_is_a_site(view):
     drawing = skeleton_map(view)
     expected = expected_sites(view, site_model().sites)
@@ -91,7 +91,7 @@ def test_lateral_spine_has_its_sagittal_curves():
 
 
 def test_shapes_lie_inside_the_view_box():
-    for view in ("front", "spine-lateral"):
+    for view in ("front", "spine-lateral", "foot-lateral"):
         drawing = skeleton_map(view)
         x, y, w, h = drawing.view_box
         for sid, shape in drawing.shapes.items():
@@ -159,6 +159,32 @@ def test_growth_plates_are_gaps():
             assert epi[3] < meta[1], bone
 
 
+def test_lateral_foot_has_the_calcaneus_under_the_talus():
+    """The right foot from the side, toes to the left: the calcaneus under the talus (not beside
+    it), the tibia on the talus, then forwards navicular, cuneiforms, metatarsals and toes."""
+    drawing = skeleton_map("foot-lateral")
+    assert all(sid.endswith(".right") or ".right." in sid for sid in drawing.shapes)
+    box = {sid: shape.bounds for sid, shape in drawing.shapes.items()}
+    centre = {sid: _centre(shape) for sid, shape in drawing.shapes.items()}
+    talus, calcaneus = box["talus.right"], box["calcaneus.right"]
+    assert centre["calcaneus.right"][1] > talus[3] - 2  # below the talus's lowest point
+    overlap = min(talus[2], calcaneus[2]) - max(talus[0], calcaneus[0])
+    assert overlap > 0.6 * (talus[2] - talus[0])  # under it, not beside it
+    assert box["tibia.right.distal-epiphysis"][3] < centre["talus.right"][1]
+    forward = [
+        "calcaneus.right",
+        "talus.right",
+        "navicular.right",
+        "cuneiform-intermediate.right",
+        "metatarsal-2.right.shaft",
+        "phalanges-foot.right",
+    ]
+    xs = [centre[s][0] for s in forward]
+    assert xs == sorted(xs, reverse=True), xs
+    assert centre["cuboid.right"][0] < centre["calcaneus.right"][0]
+    assert box["calcaneus.right"][3] > box["talus.right"][3] + 20  # the heel reaches the ground
+
+
 def test_long_bones_in_proportion():
     """Femur longer than tibia by about the child's ratio (tibia/femur 0.79, child-skeleton.md
     2b), and its shaft visibly stouter than the tibia's across its middle."""
@@ -191,6 +217,7 @@ def test_generator_output_is_committed():
     folder = paths.PROJECT_ROOT / "assets" / "skeleton"
     assert module.build_front().text() == (folder / "front.svg").read_text("utf-8")
     assert module.build_lateral().text() == (folder / "spine-lateral.svg").read_text("utf-8")
+    assert module.build_foot_lateral().text() == (folder / "foot-lateral.svg").read_text("utf-8")
 
 
 # --- the parser ------------------------------------------------------------------------------

@@ -127,7 +127,10 @@ class SiteMap(QWidget):
         super().__init__(parent)
         self.setObjectName(f"siteMap-{view}")
         self.setAccessibleName(
-            "Skeleton map, front view" if view == "front" else "Spine map, lateral view"
+            {
+                "front": "Skeleton map, front view",
+                "foot-lateral": "Right foot map, lateral view",
+            }.get(view, "Spine map, lateral view")
         )
         self.setAccessibleDescription(
             "Arrow keys or Tab move between sites, Enter selects, plus and minus zoom, 0 fits, "
@@ -639,7 +642,7 @@ class SiteMap(QWidget):
             mode = "Anatomical view (mirrored)" if self._mirrored else "Radiological view"
         else:  # a lateral view: anterior on the left, as sagittal images are shown
             left_mark, right_mark = ("P", "A") if self._mirrored else ("A", "P")
-            mode = "Lateral view"
+            mode = "Right foot" if self.view == "foot-lateral" else "Lateral view"
         top = Qt.AlignmentFlag.AlignTop
         _plated(painter, c, box, Qt.AlignmentFlag.AlignLeft | top, left_mark)
         _plated(painter, c, box, Qt.AlignmentFlag.AlignRight | top, right_mark)
