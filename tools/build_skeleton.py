@@ -1565,7 +1565,7 @@ def build_foot_lateral() -> Drawing:
     plafond = [(170, 26.5), (163, 24.5), (156, 24), (149, 24.8), (142, 27)]
     shape(
         "tibia.right.distal-epiphysis",
-        [(141, 12.5 + g), (171, 12.5 + g)] + plafond[:1] + plafond[1:] + [(140.5, 22)],
+        [(141, 12.5 + g), (171, 12.5 + g), *plafond, (140.5, 22)],
         corners=(0, 1),
     )
     shape(
@@ -1633,7 +1633,6 @@ def build_foot_lateral() -> Drawing:
     phal: list[str] = []
     for k in range(5):
         base, head = bases[k], heads[k]
-        direction = norm(sub(head, base))
         w = widths[k]
         tube = Tube(
             [base, head],
