@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainterPath
 
 from cnoatlas.domain.errors import AtlasError
@@ -333,6 +333,23 @@ def test_page_select_site_from_search_pans_the_map(qtbot):
     page.select_site("tibia.right.distal-metaphysis")
     box = page.site_map.site_bounds("tibia.right.distal-metaphysis")
     assert page.site_map.rect().contains(box.toRect())
+
+
+def test_a_site_chosen_before_the_page_is_laid_out_leaves_the_maps_whole(qtbot):
+    """Chosen before the page has its size (a map view opened with a selection), a vertebra
+    or the sacrum must not push the lateral spine off the side of its map."""
+    page = AtlasPage()
+    qtbot.addWidget(page)
+    page.select_site("sacrum")  # not yet shown: the maps have no real size
+    page.resize(1400, 900)
+    page.show()
+    qtbot.waitExposed(page)
+    for m in (page.spine_map, page.site_map, page.foot_map):
+        drawn = QRectF()
+        for sid in m.site_ids():
+            drawn = drawn.united(m.site_bounds(sid))
+        assert QRectF(m.rect()).contains(drawn), (m.view, drawn, m.rect())
+    assert page.spine_map.selected_sites() == ["sacrum"]
 
 
 def test_small_sites_get_a_minimum_hit_target(qtbot, site_map):

@@ -288,6 +288,13 @@ class SiteMap(QWidget):
         """Pan (at the same zoom) so the site is inside the view, e.g. after a search."""
         if site_id not in self._paths:
             return
+        if self._zoom <= 1.0:
+            # At Fit the whole drawing is in view at any size, so there is nothing to pan to;
+            # panning here (before the layout gives the widget its size, as a map view opened
+            # with a selection does) would push the drawing off the side for good.
+            if not self._pan.isNull():
+                self.fit()
+            return
         box = self.site_bounds(site_id)
         view = QRectF(self.rect()).adjusted(margin, margin, -margin, -margin)
         if view.contains(box):
