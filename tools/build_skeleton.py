@@ -1008,15 +1008,16 @@ def lower_limb(d: Drawing) -> None:
         at(-55, 9.5),
         at(-62, 7),
         at(-58, 36),
-        at(-52, sub_y),
-        at(-30, sub_y),
+        at(-53.5, sub_y),
+        at(-28.5, sub_y),
         at(-28, 55),
         at(-19, 49.5),
         at(-17, 44),
         at(-18, 39.5),
     ]
     d.paired("femur.right.intertrochanteric", outline(inter, corners=(0, 3, 5, 6, 10)))
-    # Shaft to the knee.
+    # Shaft to the knee: about 23 mm across, clearly stouter than the tibia's (about 16.5 mm);
+    # child-skeleton.md gives lengths only, so the widths are drawn to look right, not measured.
     kb = hy - HEAD_R + FEMUR  # bottom of the condyles
     knee_x = CX - 52.0
     top = at(-41, sub_y)
@@ -1024,8 +1025,8 @@ def lower_limb(d: Drawing) -> None:
         bezier(
             top, lerp(top, (knee_x, kb - 26), 0.35), (knee_x - 1, kb - 110), (knee_x, kb - 26), 20
         ),
-        lateral=[(0, 11), (0.3, 10.2), (0.66, 10.5), (0.8, 14), (0.93, 28), (1, 31)],
-        medial=[(0, 11), (0.3, 10.2), (0.66, 10.5), (0.8, 15), (0.93, 29), (1, 32)],
+        lateral=[(0, 12.5), (0.3, 11.6), (0.66, 11.8), (0.8, 15), (0.93, 28), (1, 31)],
+        medial=[(0, 12.5), (0.3, 11.6), (0.66, 11.8), (0.8, 16), (0.93, 29), (1, 32)],
     )
     dm = 0.66
     d.paired("femur.right.diaphysis", shaft.segment(0.0, dm, n=14))
@@ -1075,8 +1076,8 @@ def lower_limb(d: Drawing) -> None:
     ax = tx + 6
     tib = right_tube(
         [(tx, mt), lerp((tx, mt), (ax, ankle_y - 12), 0.5), (ax, ankle_y - 12)],
-        lateral=[(0, 29), (0.06, 24), (0.16, 13), (0.26, 10.5), (0.7, 9.5), (0.86, 13), (1, 16.5)],
-        medial=[(0, 29), (0.06, 25), (0.16, 14), (0.26, 11), (0.7, 10), (0.86, 14), (1, 18)],
+        lateral=[(0, 29), (0.06, 23), (0.16, 12), (0.26, 8.6), (0.7, 7.9), (0.86, 12), (1, 16.5)],
+        medial=[(0, 29), (0.06, 24), (0.16, 13), (0.26, 9.0), (0.7, 8.4), (0.86, 13), (1, 18)],
     )
     d.paired("tibia.right.proximal-metaphysis", tib.segment(0.0, 0.22, n=8))
     d.paired("tibia.right.diaphysis", tib.segment(0.22, 0.8, n=12))
@@ -1283,116 +1284,444 @@ def build_front() -> Drawing:
 
 
 # --- lateral view of the spine ----------------------------------------------------------------
-def build_lateral() -> Drawing:
-    """C1-L5 seen from the side, anterior to the viewer's left as on sagittal MRI."""
-    top = LEVELS[0][1] - 12.0
-    # Sagittal curves as a shift of the posterior body wall (negative = anterior):
-    # cervical lordosis, thoracic kyphosis, lumbar lordosis.
-    curve = profile(
-        [
-            (LEVEL["c1"][0], 0),
-            (LEVEL["c4"][0], -7),
-            (LEVEL["t1"][0], 1),
-            (LEVEL["t7"][0], 11),
-            (LEVEL["l1"][0], 2),
-            (LEVEL["l3"][0], -9),
-            (LEVEL["l5"][1], -3),
-        ]
-    )
-    wall = 70.0  # x of the posterior body wall before the curves
-    items: list[tuple[str, list[Pt], tuple[int, ...], list[Pt], tuple[int, ...]]] = []
-    for level, y0, y1, hw in LEVELS:
-        ya, yb = y0 - top, y1 - top
-        h = yb - ya
-        kind = level[0]
-        xp = wall + curve((y0 + y1) / 2)
-        depth = {"c": 1.45, "t": 1.5, "l": 1.55}[kind] * hw
-        wedge = 0.9 if kind == "t" else 0.0  # thoracic bodies a little lower in front
-        xa = xp - depth
+# The sagittal curves as the tilt of the spine's long axis from the vertical at points along it
+# (degrees; positive = running down and backwards). Between C1 and T2 the axis turns backwards
+# (cervical lordosis, apex at C5), between T2 and T12 forwards (thoracic kyphosis, apex at T7),
+# between T12 and S1 backwards again (lumbar lordosis, apex at L3); the sacrum then curves
+# forwards (sacral kyphosis) and the coccyx points down and forwards. The shape is drawn to
+# teach the curves; the angles are illustrative, not measured values, and no number is shown.
+LATERAL_TILT = [
+    ("c1", -14.0),
+    ("c5", 0.0),
+    ("t2", 14.0),
+    ("t7", 0.0),
+    ("t12", -21.0),
+    ("l3", 0.0),
+    ("l5", 27.0),
+    ("s1", 44.0),
+    ("s3", 26.0),
+    ("s5", -4.0),
+    ("co4", -42.0),
+]
+SACRAL_H = (16.0, 14.0, 12.0, 10.0, 8.0)  # S1-S5 along the axis (mm); the child's are unfused
+COCCYX_H = (5.5, 4.5, 3.8, 3.0)  # Co1-Co4
+SACRAL_GAP, COCCYX_GAP = 1.0, 1.4
+
+
+def lateral_segments() -> dict[str, tuple[float, float]]:
+    """Every level from C1 to Co4 as (start, end) along the axis from the top of C1 (mm)."""
+    origin = LEVELS[0][1]
+    out = {name: (top - origin, bottom - origin) for name, top, bottom, _ in LEVELS}
+    s = LEVEL["l5"][1] + (LEVEL["l5"][1] - LEVEL["l5"][0]) * 0.3 - origin
+    for i, h in enumerate(SACRAL_H):
+        out[f"s{i + 1}"] = (s, s + h)
+        s += h + SACRAL_GAP
+    s += COCCYX_GAP - SACRAL_GAP
+    for i, h in enumerate(COCCYX_H):
+        out[f"co{i + 1}"] = (s, s + h)
+        s += h + COCCYX_GAP
+    return out
+
+
+class SpineAxis:
+    """The curved long axis of the spine through the centres of the vertebral bodies."""
+
+    STEP = 0.5
+
+    def __init__(self) -> None:
+        self.segments = lateral_segments()
+        mid = {k: (a + b) / 2 for k, (a, b) in self.segments.items()}
+        self.tilt = profile([(mid[name], degrees) for name, degrees in LATERAL_TILT])
+        self.length = max(b for _, b in self.segments.values()) + 2.0
+        self.points: list[Pt] = [(0.0, 0.0)]
+        s = 0.0
+        while s < self.length:
+            t = math.radians(self.tilt(s + self.STEP / 2))
+            x, y = self.points[-1]
+            self.points.append((x + self.STEP * math.sin(t), y + self.STEP * math.cos(t)))
+            s += self.STEP
+
+    def at(self, s: float) -> Pt:
+        i = max(0, min(len(self.points) - 2, int(s / self.STEP)))
+        return lerp(self.points[i], self.points[i + 1], s / self.STEP - i)
+
+    def place(self, s_mid: float, local: Sequence[Pt], centre_v: float) -> list[Pt]:
+        """Local points (u across, anterior negative; v down the level) rotated to the tilt at
+        s_mid, with (0, centre_v) on the axis there."""
+        c, a = self.at(s_mid), -self.tilt(s_mid)
+        return [add(c, rot((u, v - centre_v), a)) for u, v in local]
+
+
+def lateral_vertebra(level: str, h: float, hw: float) -> tuple[list[Pt], list[Pt]]:
+    """Body and posterior elements of one level in local coordinates: u across (0 = the body's
+    centre, anterior negative), v down from the top of the body."""
+    kind = level[0]
+    depth = {"c": 1.45, "t": 1.5, "l": 1.55}[kind] * hw
+    wedge = 0.9 if kind == "t" else 0.0  # thoracic bodies a little lower in front
+    xp, xa, ya, yb = depth / 2, -depth / 2, 0.0, h
+    body = [
+        (xa + 1.5, ya + wedge),
+        (xp - 1.5, ya),
+        (xp, ya + 1.2),
+        (xp + 0.4, ya + h / 2),
+        (xp, yb - 1.2),
+        (xp - 1.5, yb),
+        (xa + 1.5, yb - wedge),
+        (xa, yb - 1.2 - wedge),
+        (xa - 0.6, ya + h / 2),
+        (xa, ya + 1.2 + wedge),
+    ]
+    if level == "c1":  # the atlas: a small anterior arch only
         body = [
-            (xa + 1.5, ya + wedge),
-            (xp - 1.5, ya),
+            (xp - 9, ya + 1),
+            (xp - 4, ya),
+            (xp - 2.5, ya + h / 2),
+            (xp - 4, yb),
+            (xp - 9, yb - 1),
+            (xp - 10.5, ya + h / 2),
+        ]
+    if level == "c2":  # the dens rises behind the anterior arch of C1
+        body = [
+            (xa + 1.5, ya),
+            (xp - 7, ya - 2),
+            (xp - 6, ya - 9),
+            (xp - 3, ya - 10.5),
+            (xp - 1, ya - 3),
             (xp, ya + 1.2),
             (xp + 0.4, ya + h / 2),
             (xp, yb - 1.2),
             (xp - 1.5, yb),
-            (xa + 1.5, yb - wedge),
-            (xa, yb - 1.2 - wedge),
-            (xa - 0.6, ya + h / 2),
-            (xa, ya + 1.2 + wedge),
+            (xa + 1.5, yb),
+            (xa - 0.6, yb - h * 0.3),
+            (xa, ya + 3),
         ]
-        if level == "c1":  # the atlas: a small anterior arch only
-            body = [
-                (xp - 9, ya + 1),
-                (xp - 4, ya),
-                (xp - 2.5, ya + h / 2),
-                (xp - 4, yb),
-                (xp - 9, yb - 1),
-                (xp - 10.5, ya + h / 2),
-            ]
-        if level == "c2":  # the dens rises behind the anterior arch of C1
-            body = [
-                (xa + 1.5, ya),
-                (xp - 7, ya - 2),
-                (xp - 6, ya - 9),
-                (xp - 3, ya - 10.5),
-                (xp - 1, ya - 3),
-                (xp, ya + 1.2),
-                (xp + 0.4, ya + h / 2),
-                (xp, yb - 1.2),
-                (xp - 1.5, yb),
-                (xa + 1.5, yb),
-                (xa - 0.6, yb - h * 0.3),
-                (xa, ya + 3),
-            ]
-        pedicle = {"c": 5.0, "t": 7.0, "l": 9.0}[kind]
-        spin = {"c": 13.0, "t": 22.0, "l": 20.0}[kind]
-        drop = {"c": 0.25, "t": 0.9, "l": 0.2}[kind] * h
-        thick = {"c": 0.38, "t": 0.32, "l": 0.55}[kind] * h
-        if level == "c7":
-            spin = 20.0
-        if level == "c2":
-            spin, thick = 16.0, 0.45 * h
-        if level == "c1":
-            spin, thick, drop = 9.0, 0.5 * h, 0.0
-        xf = xp + pedicle  # the articular pillar behind the pedicle
-        tip = (xf + spin, ya + h * 0.45 + drop)
-        post = [
-            (xp + 0.8, ya + h * 0.12),
-            (xf, ya + h * 0.02),
-            (xf + 2.5, ya - h * 0.12),
-            (xf + spin * 0.45, ya + h * 0.18 + drop * 0.4),
-            (tip[0] - 1, tip[1] - thick / 2),
-            (tip[0] + 0.8, tip[1]),
-            (tip[0] - 1, tip[1] + thick / 2),
-            (xf + spin * 0.4, ya + h * 0.2 + drop * 0.4 + thick),
-            (xf + 2, yb + h * 0.1),
-            (xp + 0.8, ya + h * 0.62),
+    pedicle = {"c": 5.0, "t": 7.0, "l": 9.0}[kind]
+    spin = {"c": 13.0, "t": 22.0, "l": 20.0}[kind]
+    drop = {"c": 0.25, "t": 0.9, "l": 0.2}[kind] * h
+    thick = {"c": 0.38, "t": 0.32, "l": 0.55}[kind] * h
+    if level == "c7":
+        spin = 20.0
+    if level in ("t10", "t11", "t12"):  # the lowest thoracic spines run more horizontally
+        drop, spin = {"t10": 0.65, "t11": 0.45, "t12": 0.3}[level] * h, spin - 2.0
+    if level == "c2":
+        spin, thick = 16.0, 0.45 * h
+    if level == "c1":
+        spin, thick, drop = 9.0, 0.5 * h, 0.0
+    xf = xp + pedicle  # the articular pillar behind the pedicle
+    tip = (xf + spin, ya + h * 0.45 + drop)
+    post = [
+        (xp + 0.8, ya + h * 0.12),
+        (xf, ya + h * 0.02),
+        (xf + 2.5, ya - h * 0.12),
+        (xf + spin * 0.45, ya + h * 0.18 + drop * 0.4),
+        (tip[0] - 1, tip[1] - thick / 2),
+        (tip[0] + 0.8, tip[1]),
+        (tip[0] - 1, tip[1] + thick / 2),
+        (xf + spin * 0.4, ya + h * 0.2 + drop * 0.4 + thick),
+        (xf + 2, yb + h * 0.1),
+        (xp + 0.8, ya + h * 0.62),
+    ]
+    return body, post
+
+
+def lateral_sacrum(axis: SpineAxis) -> tuple[list[Pt], list[list[Pt]], list[list[Pt]]]:
+    """The sacrum as one curved wedge (outline points), the thin clefts between its five unfused
+    segments and the four coccygeal segments, all in axis coordinates."""
+    seg = axis.segments
+    s0, s1 = seg["s1"][0], seg["s5"][1]
+    l5_depth = 1.55 * LEVEL["l5"][2]
+    ant = profile([(s0, l5_depth / 2), (seg["s3"][0], l5_depth * 0.36), (s1, 4.5)])
+    # Behind the bodies: the sacral canal and the median crest, its tubercles bumping out.
+    back = profile([(s0, l5_depth / 2 + 15.0), (seg["s3"][0], l5_depth * 0.3 + 11), (s1, 5.0)])
+
+    def crest(s: float) -> float:
+        for a, b in (seg[f"s{i}"] for i in range(1, 5)):
+            if a <= s <= b:
+                return 2.2 * math.sin(math.pi * (s - a) / (b - a))
+        return 0.0
+
+    def edge(s: float, u: float) -> Pt:
+        return axis.place(s, [(u, 0.0)], 0.0)[0]
+
+    n = 40
+    ss = [s0 + (s1 - s0) * i / n for i in range(n + 1)]
+    front = [edge(s, -ant(s)) for s in ss]
+    tip = [edge(s1 + 1.8, 0.0)]
+    rear = [edge(s, back(s) + crest(s)) for s in reversed(ss)]
+    # The top: the S1 endplate, then the superior articular process rising behind it to meet
+    # L5's inferior facets.
+    top = axis.place(
+        s0,
+        [
+            (l5_depth / 2 + 13.0, -1.0),
+            (l5_depth / 2 + 9.0, -7.0),
+            (l5_depth / 2 + 5.5, -5.5),
+            (l5_depth / 2 + 3.0, 0.0),
+            (l5_depth / 2 - 1.5, 0.0),
+        ],
+        0.0,
+    )
+    pts = front + tip + rear + top
+    lines = []
+    for i in range(1, 5):
+        s = (seg[f"s{i}"][1] + seg[f"s{i + 1}"][0]) / 2
+        a, b = -ant(s) + 1.4, ant(s) * 0.9
+        lines.append(axis.place(s, [(a, -0.4), (b, -0.4), (b, 0.4), (a, 0.4)], 0.0))
+    coccyx = []
+    for i, (a, b) in enumerate(seg[f"co{k}"] for k in range(1, 5)):
+        h, hw = b - a, 4.2 - 0.8 * i
+        local = [
+            (hw * math.cos(t), h / 2 + h / 2 * math.sin(t))
+            for t in (k * math.pi / 6 for k in range(12))
         ]
-        items.append((level, body, (), post, (0, 9)))
-    xs = [p[0] for it in items for p in it[1] + it[3]]
-    ys = [p[1] for it in items for p in it[1] + it[3]]
+        coccyx.append(axis.place((a + b) / 2, local, h / 2))
+    return pts, lines, coccyx
+
+
+def lateral_layout() -> dict[str, object]:
+    """Every shape of the lateral view in drawing coordinates, before the drawing is written:
+    'vertebrae' {level: (body points, posterior points)}, 'centres' {level: body centre},
+    'sacrum' points, 'sacral_lines' (the clefts between segments) and 'coccyx' point lists."""
+    axis = SpineAxis()
+    vertebrae: dict[str, tuple[list[Pt], list[Pt]]] = {}
+    centres: dict[str, Pt] = {}
+    for level, y0, y1, hw in LEVELS:
+        a, b = axis.segments[level]
+        body, post = lateral_vertebra(level, y1 - y0, hw)
+        mid = (a + b) / 2
+        vertebrae[level] = (
+            axis.place(mid, body, (y1 - y0) / 2),
+            axis.place(mid, post, (y1 - y0) / 2),
+        )
+        centres[level] = axis.at(mid)
+    for name, (a, b) in axis.segments.items():
+        centres.setdefault(name, axis.at((a + b) / 2))
+    sacrum, lines, coccyx = lateral_sacrum(axis)
+    # Sagittal balance: turn the whole spine so that C7's body lies straight above the back of
+    # the S1 endplate (where a plumb line from C7 falls in a standing child).
+    s1_back = axis.place(axis.segments["s1"][0], [(1.55 * LEVEL["l5"][2] / 2, 0.0)], 0.0)[0]
+    v = sub(centres["c7"], s1_back)
+    turn = math.degrees(math.atan2(v[0], -v[1]))
+
+    def turned(points: Sequence[Pt]) -> list[Pt]:
+        return [rot(p, turn) for p in points]
+
+    return {
+        "vertebrae": {k: (turned(b), turned(p)) for k, (b, p) in vertebrae.items()},
+        "centres": {k: rot(c, turn) for k, c in centres.items()},
+        "sacrum": turned(sacrum),
+        "sacral_lines": [turned(line) for line in lines],
+        "coccyx": [turned(c) for c in coccyx],
+    }
+
+
+def build_lateral() -> Drawing:
+    """C1 to the coccyx seen from the side, anterior to the viewer's left as on sagittal MRI:
+    every level turned to the local tilt of the sagittal curves."""
+    lay = lateral_layout()
+    vertebrae = lay["vertebrae"]
+    everything = [p for b, q in vertebrae.values() for p in b + q]
+    everything += lay["sacrum"] + [p for c in lay["coccyx"] for p in c]
+    xs = [p[0] for p in everything]
+    ys = [p[1] for p in everything]
     dx, dy = 8 - min(xs), 8 - min(ys)
+
+    def moved(points: Sequence[Pt]) -> list[Pt]:
+        return [(x + dx, y + dy) for x, y in points]
+
     d = Drawing(
         max(xs) - min(xs) + 16,
         max(ys) - min(ys) + 16,
-        "Spine of a 10-year-old child, lateral view (anterior to the left)",
+        "Spine of a 10-year-old child with sacrum and coccyx, lateral view (anterior to the left)",
     )
-    for level, body, body_corners, post, post_corners in items:
-        d.site(
-            f"vertebra.{level}.body",
-            outline([(x + dx, y + dy) for x, y in body], corners=body_corners),
+    for level, (body, post) in vertebrae.items():
+        d.site(f"vertebra.{level}.body", outline(moved(body)))
+        d.site(f"vertebra.{level}.posterior-elements", outline(moved(post), corners=(0, 9)))
+    sacrum = moved(lay["sacrum"])
+    # The unfused segments show as thin clefts (holes, even-odd) across the front of the bone.
+    clefts = [outline(moved(c), corners=(0, 1, 2, 3)) for c in lay["sacral_lines"]]
+    d.site("sacrum", outline(sacrum, corners=(0, len(sacrum) - 1)), *clefts, evenodd=True)
+    d.site("coccyx", *(outline(moved(c)) for c in lay["coccyx"]))
+    return d
+
+
+# --- lateral view of the right foot -----------------------------------------------------------
+def build_foot_lateral() -> Drawing:
+    """The right foot seen from its lateral side, toes to the viewer's left (anterior left, as
+    the lateral spine): the calcaneus under the talus, the tibia's distal end on the talar dome,
+    the navicular in front of the talar head, the cuboid in front of the calcaneus, the three
+    cuneiforms (stacked: in this view they overlie one another), the five metatarsals fanning
+    from their bases down to heads near the ground (the fifth nearest the viewer, drawn on
+    top) and the toes. The calcaneus and metatarsals are split where the front view splits
+    them. Units: mm of a 10-year-old's foot, drawn, not measured."""
+    # (site, subpaths as point lists or ready path data, corners of the point lists)
+    shapes: list[tuple[str, list, tuple[int, ...]]] = []
+
+    def shape(sid: str, pts: list[Pt], corners: tuple[int, ...] = ()) -> None:
+        shapes.append((sid, [pts], corners))
+
+    g = PHYSIS
+    # Tibia: the distal metaphysis, the physis, the epiphysis whose plafond caps the talar dome.
+    plafond = [(170, 26.5), (163, 24.5), (156, 24), (149, 24.8), (142, 27)]
+    shape(
+        "tibia.right.distal-epiphysis",
+        [(141, 12.5 + g), (171, 12.5 + g), *plafond, (140.5, 22)],
+        corners=(0, 1),
+    )
+    shape(
+        "tibia.right.distal-metaphysis",
+        [(145, -22), (167, -22), (170, -4), (172, 12.5 - 0.1), (140, 12.5 - 0.1), (142.5, -4)],
+        corners=(0, 1, 3, 4),
+    )
+    shape(
+        "talus.right",
+        [
+            (121, 45),
+            (126, 38),
+            (137, 33.5),
+            (147, 28.5),
+            (157, 26.5),
+            (167, 28.5),
+            (175, 35),
+            (181, 44),
+            (175, 52),
+            (162, 57),
+            (148, 57.5),
+            (136, 56),
+            (127, 54),
+        ],
+    )
+    shape(
+        "calcaneus.right",
+        [
+            (129, 71),
+            (136, 62),
+            (148, 60.5),
+            (163, 60),
+            (178, 55),
+            (194, 52),
+            (206, 56),
+            (212, 68),
+            (210, 86),
+            (203, 97),
+            (186, 100),
+            (165, 97),
+            (145, 90),
+            (132, 84),
+        ],
+    )
+    shape(
+        "navicular.right", [(107, 42), (114, 37.5), (119, 44), (118.5, 54), (113, 60), (106.5, 53)]
+    )
+    shape("cuboid.right", [(103, 71), (126, 72), (129.5, 80), (127, 90), (112, 93), (102, 88)])
+    for name, (top, bottom) in (
+        ("cuneiform-medial", (37.5, 49.5)),
+        ("cuneiform-intermediate", (51, 59.5)),
+        ("cuneiform-lateral", (61, 69.5)),
+    ):
+        shape(
+            f"{name}.right",
+            [(88, top + 1), (103, top), (105, (top + bottom) / 2), (103, bottom), (88.5, bottom)],
+            corners=(0, 4),
         )
-        d.site(
-            f"vertebra.{level}.posterior-elements",
-            outline([(x + dx, y + dy) for x, y in post], corners=post_corners),
+    # In this view the first ray's head is really the lowest; the heads are kept in the bases'
+    # order (first on top) so the five read apart instead of crossing.
+    bases = [(86.5, 43.5), (86, 54.5), (86.5, 64.5), (100, 75.5), (100, 84)]
+    heads = [(33, 77), (28, 82.5), (29, 88), (32, 93), (37, 97.5)]
+    widths = [4.3, 3.1, 3.0, 2.9, 3.1]
+    toes = [[24, 18], [14, 9, 7], [13, 8, 6], [12, 7, 6], [11, 6, 5]]
+    phal: list[str] = []
+    for k in range(5):
+        base, head = bases[k], heads[k]
+        w = widths[k]
+        tube = Tube(
+            [base, head],
+            profile([(0, w * 1.3), (0.2, w * 0.85), (0.5, w * 0.8), (0.8, w * 0.85), (1, w * 1.3)]),
         )
+        gt = PHYSIS * 0.6 / tube.length
+        cut0, cut1 = (0.12, 0.8) if k == 0 else (0.2, 0.85)
+        gb = gt if k == 0 else 0.0  # the physis: at the base of the first, the heads of 2-5
+        gh = 0.0 if k == 0 else gt
+        parts = {
+            "base": tube.segment(0, cut0 - gb, cap0=1),
+            "shaft": tube.segment(cut0 + gb, cut1 - gh),
+            "head": tube.segment(cut1 + gh, 1, cap1=3 if k == 0 else 2.6),
+        }
+        for part, sub_d in parts.items():
+            shapes.append((f"metatarsal-{k + 1}.right.{part}", [sub_d], ()))
+        toe_dir = norm((-1.0, 0.04 + 0.02 * k))  # the toes lie flat on the ground
+        start = add(head, mul(toe_dir, 4.0))
+        for bone in ray(start, toe_dir, toes[k], w * (0.95 if k == 0 else 0.9), True):
+            phal.extend(bone)
+    shapes.append(("phalanges-foot.right", phal, ()))
+    skin = [
+        (6, 101),
+        (1, 93),
+        (8, 85),
+        (34, 66),
+        (70, 38),
+        (104, 28),
+        (128, 20),
+        (136, -30),
+        (176, -30),
+        (180, 18),
+        (204, 40),
+        (219, 62),
+        (218, 90),
+        (205, 104),
+        (150, 104),
+        (60, 104),
+    ]
+    # Everything placed, find the box: point lists directly, subpath strings by their numbers.
+    xs = [x for x, _ in skin]
+    ys = [y for _, y in skin]
+    for _, subs, _ in shapes:
+        for sub_ in subs:
+            if isinstance(sub_, str):
+                nums = [float(t) for t in sub_.split() if not t.isalpha()]
+                xs += nums[0::2]
+                ys += nums[1::2]
+            else:
+                xs += [x for x, _ in sub_]
+                ys += [y for _, y in sub_]
+    dx, dy = 8 - min(xs), 8 - min(ys)
+
+    def moved_d(d: str) -> str:
+        tokens = d.split()
+        out, i = [], 0
+        while i < len(tokens):
+            if tokens[i].isalpha():
+                out.append(tokens[i])
+                i += 1
+            else:
+                out.append(P((float(tokens[i]) + dx, float(tokens[i + 1]) + dy)))
+                i += 2
+        return " ".join(out)
+
+    d = Drawing(
+        max(xs) - min(xs) + 16,
+        max(ys) - min(ys) + 16,
+        "Right foot of a 10-year-old child, lateral view (toes to the left)",
+    )
+    d.decor(outline([(x + dx, y + dy) for x, y in skin]), kind="silhouette")
+    for sid, subs, corners in shapes:
+        paths = [
+            moved_d(sp)
+            if isinstance(sp, str)
+            else outline([(x + dx, y + dy) for x, y in sp], corners=corners)
+            for sp in subs
+        ]
+        d.site(sid, *paths)
     return d
 
 
 def main() -> None:
     OUT_DIR.mkdir(parents=True, exist_ok=True)
-    for name, drawing in (("front.svg", build_front()), ("spine-lateral.svg", build_lateral())):
+    for name, drawing in (
+        ("front.svg", build_front()),
+        ("spine-lateral.svg", build_lateral()),
+        ("foot-lateral.svg", build_foot_lateral()),
+    ):
         (OUT_DIR / name).write_text(drawing.text(), encoding="utf-8")
         print(f"wrote {OUT_DIR / name} ({len(drawing.ids)} sites)")
 

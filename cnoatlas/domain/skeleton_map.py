@@ -28,7 +28,26 @@ from typing import NamedTuple
 from cnoatlas import paths
 from cnoatlas.domain.errors import DataFileError
 
-VIEWS = {"front": "front.svg", "spine-lateral": "spine-lateral.svg"}
+VIEWS = {
+    "front": "front.svg",
+    "spine-lateral": "spine-lateral.svg",
+    "foot-lateral": "foot-lateral.svg",
+}
+LATERAL_EXTRA = ("sacrum", "coccyx")  # drawn below L5 in the lateral spine as well
+# The right foot seen from the side, with the distal tibia on the talus.
+FOOT_LATERAL = (
+    "tibia.right.distal-metaphysis",
+    "tibia.right.distal-epiphysis",
+    "talus.right",
+    "calcaneus.right",
+    "navicular.right",
+    "cuboid.right",
+    "cuneiform-medial.right",
+    "cuneiform-intermediate.right",
+    "cuneiform-lateral.right",
+    *(f"metatarsal-{r}.right.{part}" for r in range(1, 6) for part in ("base", "shaft", "head")),
+    "phalanges-foot.right",
+)
 CACHE_SUFFIX = ".drawing.json"
 CACHE_VERSION = 1
 _SVG = "{http://www.w3.org/2000/svg}"
@@ -164,10 +183,13 @@ def load_skeleton_map(path: Path, view: str = "") -> SkeletonMap:
 
 
 def expected_sites(view: str, site_ids: Iterable[str]) -> set[str]:
-    """The sites a view must draw: all of them in front, the vertebrae in the lateral spine."""
+    """The sites a view must draw: all of them in front; in the lateral spine the vertebrae,
+    the sacrum and the coccyx; in the lateral foot the right foot's bones (FOOT_LATERAL)."""
     ids = set(site_ids)
+    if view == "foot-lateral":
+        return ids & set(FOOT_LATERAL)
     if view == "spine-lateral":
-        return {s for s in ids if s.startswith("vertebra.")}
+        return {s for s in ids if s.startswith("vertebra.") or s in LATERAL_EXTRA}
     return ids
 
 

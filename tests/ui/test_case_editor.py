@@ -71,6 +71,7 @@ def test_the_editor_end_to_end(qtbot, tmp_path):
     assert editor.status.text() == "Ready"  # the imported case is in the library already
 
     # 2. Two lesions from the skeleton map (real clicks on the sites).
+    assert list(editor.lesions.maps) == ["front", "spine-lateral", "foot-lateral"]
     site_map = editor.lesions.maps["front"]
     qtbot.waitUntil(lambda: site_map.width() > 200)
     for site in (SITE_A, SITE_B):

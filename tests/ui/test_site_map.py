@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainterPath
 
 from cnoatlas.domain.errors import AtlasError
@@ -191,11 +191,12 @@ def test_lateral_spine_map_holds_the_vertebrae(qtbot):
     qtbot.addWidget(spine)
     spine.resize(240, 700)
     spine.show()
-    assert len(spine.site_ids()) == 48
-    point = inside_point(spine.site_path("vertebra.l2.posterior-elements"))
-    with qtbot.waitSignal(spine.siteClicked) as clicked:
-        qtbot.mouseClick(spine, Qt.MouseButton.LeftButton, pos=point)
-    assert clicked.args == ["vertebra.l2.posterior-elements"]
+    assert len(spine.site_ids()) == 50
+    for sid in ("vertebra.l2.posterior-elements", "vertebra.c5.body", "sacrum", "coccyx"):
+        point = inside_point(spine.site_path(sid))
+        with qtbot.waitSignal(spine.siteClicked) as clicked:
+            qtbot.mouseClick(spine, Qt.MouseButton.LeftButton, pos=point)
+        assert clicked.args == [sid]
 
 
 # --- the atlas page ------------------------------------------------------------------------------
@@ -218,6 +219,20 @@ def test_page_shows_the_clicked_site_in_its_panel(qtbot):
     qtbot.mouseClick(page.spine_map, Qt.MouseButton.LeftButton, pos=point)
     assert page.site_map.selected_sites() == ["vertebra.t7.body"]
     assert "disc" in page.panel.note_text()
+    # So is the right foot: its lateral view beside the spine selects on the front view too.
+    assert page.foot_map.isVisible()
+    point = inside_point(page.foot_map.site_path("calcaneus.right"))
+    qtbot.mouseClick(page.foot_map, Qt.MouseButton.LeftButton, pos=point)
+    assert page.site_map.selected_sites() == ["calcaneus.right"]
+    assert page.foot_map.selected_sites() == ["calcaneus.right"]
+    assert page.spine_map.selected_sites() == []
+    # The sacrum is drawn in both views: chosen on the spine, it is chosen on the front too.
+    point = inside_point(page.spine_map.site_path("sacrum"))
+    qtbot.mouseClick(page.spine_map, Qt.MouseButton.LeftButton, pos=point)
+    assert page.site_map.selected_sites() == ["sacrum"]
+    assert page.panel.title.text() == "Sacrum"
+    point = inside_point(page.spine_map.site_path("vertebra.t7.body"))
+    qtbot.mouseClick(page.spine_map, Qt.MouseButton.LeftButton, pos=point)
     page.mirror.click()
     assert page.site_map.is_anatomical_view()
 
@@ -318,6 +333,23 @@ def test_page_select_site_from_search_pans_the_map(qtbot):
     page.select_site("tibia.right.distal-metaphysis")
     box = page.site_map.site_bounds("tibia.right.distal-metaphysis")
     assert page.site_map.rect().contains(box.toRect())
+
+
+def test_a_site_chosen_before_the_page_is_laid_out_leaves_the_maps_whole(qtbot):
+    """Chosen before the page has its size (a map view opened with a selection), a vertebra
+    or the sacrum must not push the lateral spine off the side of its map."""
+    page = AtlasPage()
+    qtbot.addWidget(page)
+    page.select_site("sacrum")  # not yet shown: the maps have no real size
+    page.resize(1400, 900)
+    page.show()
+    qtbot.waitExposed(page)
+    for m in (page.spine_map, page.site_map, page.foot_map):
+        drawn = QRectF()
+        for sid in m.site_ids():
+            drawn = drawn.united(m.site_bounds(sid))
+        assert QRectF(m.rect()).contains(drawn), (m.view, drawn, m.rect())
+    assert page.spine_map.selected_sites() == ["sacrum"]
 
 
 def test_small_sites_get_a_minimum_hit_target(qtbot, site_map):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+import math
 
 import pytest
 
@@ -26,7 +27,7 @@ def write_svg(tmp_path, body: str, name: str = "map.svg"):
     return path
 
 
-@pytest.mark.parametrize("view", ["front", "spine-lateral"])
+@pytest.mark.parametrize("view", ["front", "spine-lateral", "foot-lateral"])
 def test_every_site_has_exactly_one_shape_and_every_shape_is_a_site(view):
     drawing = skeleton_map(view)
     expected = expected_sites(view, site_model().sites)
@@ -37,14 +38,60 @@ def test_every_site_has_exactly_one_shape_and_every_shape_is_a_site(view):
         assert raw.count(f'id="{sid}"') == 1, sid
 
 
-def test_lateral_view_holds_only_vertebrae():
+def test_lateral_view_holds_the_vertebrae_sacrum_and_coccyx():
     drawing = skeleton_map("spine-lateral")
-    assert len(drawing.shapes) == 48
-    assert all(s.startswith("vertebra.") for s in drawing.shapes)
+    assert len(drawing.shapes) == 50
+    assert {s for s in drawing.shapes if not s.startswith("vertebra.")} == {"sacrum", "coccyx"}
+
+
+def _centre(shape):
+    left, top, right, bottom = shape.bounds
+    return (left + right) / 2, (top + bottom) / 2
+
+
+def test_lateral_spine_has_its_sagittal_curves():
+    """Anterior is on the left: the cervical and lumbar lordoses bring C5 and L3 forward (smaller
+    x), the thoracic kyphosis takes T7 back, and the sacrum runs down and back below L5."""
+    drawing = skeleton_map("spine-lateral")
+    x = {lv: _centre(drawing.shapes[f"vertebra.{lv}.body"])[0] for lv in ("c5", "t7", "l3")}
+    sacrum = drawing.shapes["sacrum"]
+    _, s_top, _, s_bottom = sacrum.bounds
+    # S1: the top of the sacrum (its first ~15 mm), the points on its outline there.
+    s1 = [p for seg in sacrum.segments for p in seg.points if p[1] < s_top + 15]
+    x["s1"] = sum(p[0] for p in s1) / len(s1)
+    assert x["t7"] - x["c5"] > 8  # cervical lordosis then thoracic kyphosis
+    assert x["t7"] - x["l3"] > 5  # kyphosis then lumbar lordosis
+    assert x["s1"] - x["l3"] > 5  # the lumbosacral junction turns back again
+    # Between the apices the spine is not straight: T7 lies behind the line from C5 to L3.
+    y = {lv: _centre(drawing.shapes[f"vertebra.{lv}.body"])[1] for lv in ("c5", "t7", "l3")}
+    on_line = x["c5"] + (x["l3"] - x["c5"]) * (y["t7"] - y["c5"]) / (y["l3"] - y["c5"])
+    assert x["t7"] - on_line > 8
+
+    # Each level is turned to the curve, its endplates (a body's long axis) square to the axis:
+    # where the axis runs down and back (L5, into the sacrum) the endplate rises towards the back,
+    # where it runs down and forward (T12) it rises towards the front, at T7's apex it is level.
+    def tilt(level):
+        shape = drawing.shapes[f"vertebra.{level}.body"]
+        pts = [p for seg in shape.segments for p in seg.points]
+        mx = sum(p[0] for p in pts) / len(pts)
+        my = sum(p[1] for p in pts) / len(pts)
+        cxx = sum((p[0] - mx) ** 2 for p in pts)
+        cyy = sum((p[1] - my) ** 2 for p in pts)
+        cxy = sum((p[0] - mx) * (p[1] - my) for p in pts)
+        return math.degrees(0.5 * math.atan2(2 * cxy, cxx - cyy))  # < 0: the back end higher
+
+    assert tilt("l5") < -12 and tilt("t12") > 8 and abs(tilt("t7")) < 8
+
+    # The sacrum lies below L5 and behind it, one bone ending above the coccyx.
+    l5 = drawing.shapes["vertebra.l5.body"].bounds
+    assert s_top > l5[1] and s_bottom > l5[3] + 30
+    assert _centre(sacrum)[0] > _centre(drawing.shapes["vertebra.l5.body"])[0]
+    coccyx = drawing.shapes["coccyx"]
+    assert coccyx.subpath_count == 4 and coccyx.bounds[1] > s_top + 40
 
 
 def test_shapes_lie_inside_the_view_box():
-    for view in ("front", "spine-lateral"):
+    for view in ("front", "spine-lateral", "foot-lateral"):
         drawing = skeleton_map(view)
         x, y, w, h = drawing.view_box
         for sid, shape in drawing.shapes.items():
@@ -112,6 +159,55 @@ def test_growth_plates_are_gaps():
             assert epi[3] < meta[1], bone
 
 
+def test_lateral_foot_has_the_calcaneus_under_the_talus():
+    """The right foot from the side, toes to the left: the calcaneus under the talus (not beside
+    it), the tibia on the talus, then forwards navicular, cuneiforms, metatarsals and toes."""
+    drawing = skeleton_map("foot-lateral")
+    assert all(sid.endswith(".right") or ".right." in sid for sid in drawing.shapes)
+    box = {sid: shape.bounds for sid, shape in drawing.shapes.items()}
+    centre = {sid: _centre(shape) for sid, shape in drawing.shapes.items()}
+    talus, calcaneus = box["talus.right"], box["calcaneus.right"]
+    assert centre["calcaneus.right"][1] > talus[3] - 2  # below the talus's lowest point
+    overlap = min(talus[2], calcaneus[2]) - max(talus[0], calcaneus[0])
+    assert overlap > 0.6 * (talus[2] - talus[0])  # under it, not beside it
+    assert box["tibia.right.distal-epiphysis"][3] < centre["talus.right"][1]
+    forward = [
+        "calcaneus.right",
+        "talus.right",
+        "navicular.right",
+        "cuneiform-intermediate.right",
+        "metatarsal-2.right.shaft",
+        "phalanges-foot.right",
+    ]
+    xs = [centre[s][0] for s in forward]
+    assert xs == sorted(xs, reverse=True), xs
+    assert centre["cuboid.right"][0] < centre["calcaneus.right"][0]
+    assert box["calcaneus.right"][3] > box["talus.right"][3] + 20  # the heel reaches the ground
+
+
+def test_long_bones_in_proportion():
+    """Femur longer than tibia by about the child's ratio (tibia/femur 0.79, child-skeleton.md
+    2b), and its shaft visibly stouter than the tibia's across its middle."""
+    drawing = skeleton_map("front")
+
+    def span(prefix):
+        boxes = [s.bounds for sid, s in drawing.shapes.items() if sid.startswith(prefix)]
+        return min(b[1] for b in boxes), max(b[3] for b in boxes)
+
+    femur, tibia = span("femur.left."), span("tibia.left.")
+    ratio = (tibia[1] - tibia[0]) / (femur[1] - femur[0])
+    assert 0.72 < ratio < 0.86, ratio
+
+    def mid_width(sid):
+        shape = drawing.shapes[sid]
+        _, top, _, bottom = shape.bounds
+        y = (top + bottom) / 2
+        xs = [p[0] for seg in shape.segments for p in seg.points if abs(p[1] - y) < 8]
+        return max(xs) - min(xs)
+
+    assert mid_width("femur.left.diaphysis") > 1.25 * mid_width("tibia.left.diaphysis")
+
+
 def test_generator_output_is_committed():
     spec = importlib.util.spec_from_file_location(
         "build_skeleton", paths.PROJECT_ROOT / "tools" / "build_skeleton.py"
@@ -121,6 +217,7 @@ def test_generator_output_is_committed():
     folder = paths.PROJECT_ROOT / "assets" / "skeleton"
     assert module.build_front().text() == (folder / "front.svg").read_text("utf-8")
     assert module.build_lateral().text() == (folder / "spine-lateral.svg").read_text("utf-8")
+    assert module.build_foot_lateral().text() == (folder / "foot-lateral.svg").read_text("utf-8")
 
 
 # --- the parser ------------------------------------------------------------------------------

@@ -209,6 +209,11 @@ class AtlasPage(QWidget):
         self.spine_map.setMinimumSize(150, 260)
         self.spine_map.setMaximumWidth(200)
         self.spine_map.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        # The right foot from the side (calcaneus under the talus), under the spine.
+        self.foot_map = SiteMap("foot-lateral")
+        self.foot_map.setMinimumSize(150, 140)
+        self.foot_map.setMaximumWidth(320)
+        self.foot_map.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.panel = SitePanel()
 
         toolbar = FlowLayout(spacing=8)  # the buttons wrap on a narrow page
@@ -235,7 +240,11 @@ class AtlasPage(QWidget):
 
         maps = QHBoxLayout()
         maps.addWidget(self.site_map, 3)
-        maps.addWidget(self.spine_map, 1)
+        side = QVBoxLayout()
+        side.setContentsMargins(0, 0, 0, 0)
+        side.addWidget(self.spine_map, 3)
+        side.addWidget(self.foot_map, 1)
+        maps.addLayout(side, 1)
 
         left_widget = QWidget()
         left_widget.setObjectName("atlasMaps")
@@ -274,6 +283,7 @@ class AtlasPage(QWidget):
         self.panel.related.itemClicked.connect(self._case_chosen)
         self.site_map.siteClicked.connect(self._on_clicked)
         self.spine_map.siteClicked.connect(self._on_clicked)
+        self.foot_map.siteClicked.connect(self._on_clicked)
         self.site_map.selectionChanged.connect(self._on_selection)
         for key, slot in (
             ("+", lambda: self.site_map.zoom_by(1.25)),
@@ -313,6 +323,7 @@ class AtlasPage(QWidget):
     def _fit(self) -> None:
         self.site_map.fit()
         self.spine_map.fit()
+        self.foot_map.fit()
 
     def set_anatomical_view(self, mirrored: bool) -> None:
         self.site_map.set_anatomical_view(mirrored)
@@ -335,10 +346,11 @@ class AtlasPage(QWidget):
     def _on_selection(self, ids: list) -> None:
         if not ids:
             self.spine_map.clear_selection()
+            self.foot_map.clear_selection()
             self.panel.show_site("")
 
     def _show(self, site_id: str) -> None:
-        for m in (self.site_map, self.spine_map):
+        for m in (self.site_map, self.spine_map, self.foot_map):
             if site_id in m.site_ids():
                 if m.selected_sites() != [site_id]:
                     m.set_selection([site_id])

@@ -127,7 +127,10 @@ class SiteMap(QWidget):
         super().__init__(parent)
         self.setObjectName(f"siteMap-{view}")
         self.setAccessibleName(
-            "Skeleton map, front view" if view == "front" else "Spine map, lateral view"
+            {
+                "front": "Skeleton map, front view",
+                "foot-lateral": "Right foot map, lateral view",
+            }.get(view, "Spine map, lateral view")
         )
         self.setAccessibleDescription(
             "Arrow keys or Tab move between sites, Enter selects, plus and minus zoom, 0 fits, "
@@ -284,6 +287,13 @@ class SiteMap(QWidget):
     def ensure_visible(self, site_id: str, margin: float = 24.0) -> None:
         """Pan (at the same zoom) so the site is inside the view, e.g. after a search."""
         if site_id not in self._paths:
+            return
+        if self._zoom <= 1.0:
+            # At Fit the whole drawing is in view at any size, so there is nothing to pan to;
+            # panning here (before the layout gives the widget its size, as a map view opened
+            # with a selection does) would push the drawing off the side for good.
+            if not self._pan.isNull():
+                self.fit()
             return
         box = self.site_bounds(site_id)
         view = QRectF(self.rect()).adjusted(margin, margin, -margin, -margin)
@@ -639,7 +649,7 @@ class SiteMap(QWidget):
             mode = "Anatomical view (mirrored)" if self._mirrored else "Radiological view"
         else:  # a lateral view: anterior on the left, as sagittal images are shown
             left_mark, right_mark = ("P", "A") if self._mirrored else ("A", "P")
-            mode = "Lateral view"
+            mode = "Right foot" if self.view == "foot-lateral" else "Lateral view"
         top = Qt.AlignmentFlag.AlignTop
         _plated(painter, c, box, Qt.AlignmentFlag.AlignLeft | top, left_mark)
         _plated(painter, c, box, Qt.AlignmentFlag.AlignRight | top, right_mark)

@@ -65,7 +65,11 @@ class LesionPanel(QWidget):
         self.map_view.setObjectName("editorMapView")
         self.map_view.setAccessibleName("Skeleton view")
         maps = QVBoxLayout()
-        for view, label in (("front", "Whole skeleton"), ("spine-lateral", "Spine, lateral")):
+        for view, label in (
+            ("front", "Whole skeleton"),
+            ("spine-lateral", "Spine, lateral"),
+            ("foot-lateral", "Right foot, lateral"),
+        ):
             try:
                 site_map = SiteMap(view)
             except AtlasError as exc:  # a broken drawing: the other view still works
