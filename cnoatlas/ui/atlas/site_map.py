@@ -664,7 +664,20 @@ class SiteMap(QWidget):
             box = QRectF(
                 margin, box.top() + marks.height() + 6, self.width() - 2 * margin, box.height()
             )
-            mode = small_metrics.elidedText(mode, Qt.TextElideMode.ElideRight, box.width() - 12)
+            # A shorter name before any elision: "Radiological" says it on a narrow map.
+            short = {
+                "Radiological view": "Radiological",
+                "Anatomical view (mirrored)": "Anatomical",
+                "Lateral view": "Lateral",
+            }.get(mode, mode)
+            for candidate in (mode, short):
+                if small_metrics.horizontalAdvance(candidate) <= box.width() - 12:
+                    mode = candidate
+                    break
+            else:
+                mode = small_metrics.elidedText(
+                    short, Qt.TextElideMode.ElideRight, box.width() - 12
+                )
         _plated(painter, c, box, Qt.AlignmentFlag.AlignHCenter | top, mode, c.muted)
         name = self.hover_text() or (
             self.model.name(self._current) if self._current and self.hasFocus() else ""
