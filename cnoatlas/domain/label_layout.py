@@ -109,16 +109,23 @@ _DIRECTIONS = [0, 180, 270, 90, 315, 225, 45, 135, 337.5, 202.5, 292.5, 247.5, 2
                67.5, 112.5]  # fmt: skip
 
 
+_EDGE = 1e-6  # pixels: closer than this to a box's edge is on the edge
+
+
 def _segment_hits_box(a: tuple[float, float], b: tuple[float, float], box: Box) -> bool:
-    """Whether the segment a-b passes through the inside of ``box`` (Liang-Barsky clipping)."""
+    """Whether the segment a-b passes through the inside of ``box`` (Liang-Barsky clipping).
+
+    The inside is the box less a hair (``_EDGE``) on every side: a leader along an edge, or
+    one that ends on a corner, only touches the box, whatever the rounding of its coordinates.
+    """
     (x0, y0), (x1, y1) = a, b
     dx, dy = x1 - x0, y1 - y0
     t0, t1 = 0.0, 1.0
     for p, q in (
-        (-dx, x0 - box.x),
-        (dx, box.right - x0),
-        (-dy, y0 - box.y),
-        (dy, box.bottom - y0),
+        (-dx, x0 - (box.x + _EDGE)),
+        (dx, (box.right - _EDGE) - x0),
+        (-dy, y0 - (box.y + _EDGE)),
+        (dy, (box.bottom - _EDGE) - y0),
     ):
         if p == 0:
             if q <= 0:
@@ -206,6 +213,7 @@ def layout_labels(
     """
     hard = [b for b in keep_out if b.w > 0 and b.h > 0]
     lesions = [r.target for r in requests if r.target is not None and r.target.w * r.target.h > 0]
+    anchors = [r.anchor for r in requests]  # no label over any lesion's point
     wanted = [r for r in requests if r.width > 0 and r.height > 0]
     # A few fixed orders and preferences, leaders that cross none first; the best by ``_score``
     # wins (the first of equals).
@@ -220,7 +228,7 @@ def layout_labels(
         (by_height, False, False),
         (list(reversed(wanted)), False, False),
     ):
-        attempt = _place(order, area, hard, lesions, gap, margins_first, uncrossed)
+        attempt = _place(order, area, hard, lesions, gap, margins_first, uncrossed, anchors)
         score = _score(attempt[0])
         if best is None or score > best_score:
             best, best_score = attempt, score
@@ -231,7 +239,9 @@ def layout_labels(
     layout = LabelLayout(sorted(placed, key=lambda p: order[p.key]))
     taken = [p.box for p in placed]
     leftovers.sort(key=lambda r: order[r.key])
-    free = _free_test(area, hard, lesions, taken, gap, [p.leader for p in placed if p.leader])
+    free = _free_test(
+        area, hard, lesions, taken, gap, [p.leader for p in placed if p.leader], anchors=anchors
+    )
 
     if not leftovers:
         return layout
@@ -296,14 +306,18 @@ def _free_test(
     gap: float,
     leaders: list | None = None,
     uncrossed: bool = False,
+    anchors: Sequence[tuple[float, float]] = (),
 ):
     """Whether a box (and its leader to ``anchor``) is clear; ``taken`` and ``leaders`` (the
-    placed labels' leader lines) grow as labels land. No box lies over a placed leader; with
-    ``uncrossed`` a new leader may not cross a placed one either."""
+    placed labels' leader lines) grow as labels land. No box lies over a placed leader or over
+    any lesion's anchor point (``anchors``); with ``uncrossed`` a new leader may not cross a
+    placed one either."""
     leaders = leaders if leaders is not None else []
 
     def free(box: Box, anchor: tuple[float, float] | None) -> bool:
         if not box.inside(area):
+            return False
+        if any(_holds(box, point) for point in anchors):
             return False
         if any(box.overlaps(b) for b in hard):
             return False
@@ -334,12 +348,13 @@ def _place(
     gap: float,
     margins_first: bool,
     uncrossed: bool = False,
+    anchors: Sequence[tuple[float, float]] = (),
 ) -> tuple[list[PlacedLabel], list[LabelRequest]]:
     """One greedy pass: each label at its first free candidate; the rest left over.
     ``uncrossed``: leaders may not cross each other either."""
     taken: list[Box] = []
     leaders: list = []
-    free = _free_test(area, hard, lesions, taken, gap, leaders, uncrossed)
+    free = _free_test(area, hard, lesions, taken, gap, leaders, uncrossed, anchors)
     placed: list[PlacedLabel] = []
     leftovers: list[LabelRequest] = []
     for req in requests:

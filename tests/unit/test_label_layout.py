@@ -167,3 +167,11 @@ def test_labels_use_finding_words_never_diagnosis_or_cryptic_words():
                 assert (", no symptoms" in worded.label) == (
                     lesion.silent and tag not in ("resolved", "healed")
                 )
+
+
+def test_a_leader_along_the_edge_of_a_box_only_touches_it():
+    from cnoatlas.domain.label_layout import Box, _segment_hits_box
+
+    # Found by the property test: a box placed at y = 4 - 1e-15 under a leader at y = 4.
+    assert not _segment_hits_box((16.0, 4.0), (4.0, 4.0), Box(4.0, 3.999999999999999, 5.0, 5.0))
+    assert _segment_hits_box((16.0, 5.0), (4.0, 5.0), Box(4.0, 3.999999999999999, 5.0, 5.0))
