@@ -980,8 +980,8 @@ class _Builder:
             # plate is thin from front to back, bowed backwards in the iliac fossa, and flares
             # outwards as it rises; thicker behind at the joint and along the crest.
             sections = (  # (z, medial y, lateral y, x across, dz across), x and dz in h
-                (z_hip + 0.012 * h, si_y - 0.04 * depth, si_y - 0.3 * depth,
-                 (0.045, 0.049, 0.053, 0.057, 0.06), (0.0, 0.0, 0.0, 0.0, 0.0)),
+                (z_hip + 0.012 * h, si_y - 0.04 * depth, si_y - 0.22 * depth,
+                 (0.045, 0.05, 0.055, 0.06, 0.064), (0.0, 0.0, 0.0, 0.0, 0.0)),
                 (z_hip + 0.045 * h, si_y - 0.02 * depth, si_y - 0.12 * depth,
                  (0.046, 0.053, 0.060, 0.066, 0.071), (0.0, 0.0, 0.0, 0.0, 0.0)),
                 (z_hip + 0.07 * h, si_y + 0.03 * depth, si_y - 0.1 * depth,
