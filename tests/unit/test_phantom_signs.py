@@ -555,7 +555,8 @@ def test_iliac_wings_are_broad_plates_on_the_coronal_slice_through_the_sacroilia
         sij = body.sites[f"sacroiliac-joint.{side}"].center
         k, r0, _ = index(t1, sij)
         lat = sign * (xs - sij[0])  # mm lateral of the joint
-        box = ((zs > sij[2] - 60) & (zs < sij[2] + 120))[:, None] & ((lat > 3) & (lat < 60))[None, :]
+        rows = (zs > sij[2] - 60) & (zs < sij[2] + 120)
+        box = rows[:, None] & ((lat > 3) & (lat < 60))[None, :]
         bone = (t1.pixels[k].astype(float) > 1.25 * muscle) & box
         c0 = int(np.argmin(np.abs(lat - 12)))
         assert bone[r0, c0], (side, "no marrow just lateral of the joint")
