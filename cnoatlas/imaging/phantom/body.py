@@ -965,8 +965,8 @@ class _Builder:
             head = vec(s * x_hip, -0.1 * depth, z_hip)
             # ilium: the body above the acetabulum, the wing up to the crest, the part at the SI joint
             body_c = head + vec(-s * 0.05 * r_head, 0.2 * r_head, 1.35 * r_head)
-            # the wing fans up and out from the acetabular roof to the crest (about L4), its
-            # blade facing forwards and inwards
+            # the wing (below) fans up and out from the SI joint and the acetabular roof to the
+            # crest (about L4), its inner face (the iliac fossa) turned forwards and inwards
             si_y = float((top + t0 * seg_len * 1.2)[1]) + 0.006 * h  # beside S1-S2
             si_c = vec(s * 0.042 * h, si_y, sac_top_z - 0.025 * h)
             sid = f"ilium.{side}"
