@@ -536,6 +536,42 @@ def test_sacral_foramina_are_dark_gaps_between_the_bodies_and_the_alae(normal_pe
     assert seen == 4
 
 
+def test_iliac_wings_are_broad_plates_on_the_coronal_slice_through_the_sacroiliac_joints(
+    normal_pelvis,
+):
+    """Coronal T1 through each sacroiliac joint: the bone connected to the ilium just lateral
+    of the joint (marrow brighter than muscle) is a broad plate seen en face, not an edge-on
+    stick: rows at least 35 mm wide over more than 40 mm from foot to head, and bone reaching
+    more than 45 mm lateral of the joint (the edge-on wing of generator 17 gave no row 35 mm
+    wide and a reach of 34 mm)."""
+    t1 = next(s for s in normal_pelvis.series if s.key == "cor_t1_wb")
+    body = normal_pelvis.body
+    g = t1.grid
+    xs, zs = g.coords[g.world_axis.index(0)], g.coords[g.world_axis.index(2)]
+    thigh = body.sites["femur.left.diaphysis"].center
+    muscle = float(np.median(roi(t1, thigh + np.array([0, -0.03, 0]) * body.height, 2)))
+    dz = abs(float(zs[1] - zs[0]))
+    for side, sign in (("left", 1.0), ("right", -1.0)):
+        sij = body.sites[f"sacroiliac-joint.{side}"].center
+        k, r0, _ = index(t1, sij)
+        lat = sign * (xs - sij[0])  # mm lateral of the joint
+        rows = (zs > sij[2] - 60) & (zs < sij[2] + 120)
+        box = rows[:, None] & ((lat > 3) & (lat < 60))[None, :]
+        bone = (t1.pixels[k].astype(float) > 1.25 * muscle) & box
+        c0 = int(np.argmin(np.abs(lat - 12)))
+        assert bone[r0, c0], (side, "no marrow just lateral of the joint")
+        wing = np.zeros_like(bone)
+        stack = [(r0, c0)]
+        while stack:  # the 4-connected bone region grown from that pixel
+            i, j = stack.pop()
+            if 0 <= i < bone.shape[0] and 0 <= j < bone.shape[1] and bone[i, j] and not wing[i, j]:
+                wing[i, j] = True
+                stack += [(i + 1, j), (i - 1, j), (i, j + 1), (i, j - 1)]
+        width = wing.sum(axis=1) * t1.pixel_spacing[1]
+        assert (width >= 35).sum() * dz > 40, (side, width.max())
+        assert lat[wing.any(axis=0)].max() > 45, side
+
+
 def test_sagittal_feet_series_holds_the_whole_foot_from_heel_to_toes():
     """Every tarsal bone and metatarsal of both feet lies inside the field of view with the
     soft tissue round it (heel pad behind the calcaneus, the toes in front), on a slice whose

@@ -762,12 +762,14 @@ class _Builder:
             taper = 0.62 if i < conus - 1 else 0.3
             self.add(Capsule(pts[i], pts[i + 1], rcs[i] * 0.62, rcs[i + 1] * taper), "cord")
 
-    def loft_bone(self, sid, bone, rows, halfs, ff, cortex, axis=None, radius=None):
+    def loft_bone(self, sid, bone, rows, halfs, ff, cortex, axis=None, radius=None, extra=()):
         """A bone lofted through section curves (see shapes.Loft), painted in strips of two
         consecutive sections (small bounding boxes, fast), all cortex before all marrow so the
-        strips have no seams. Returns the centre of the middle section."""
+        strips have no seams; ``extra`` shapes of the same bone join that union (one cortex
+        round all of them, no outline inside). Returns the centre of the middle section."""
         rows, halfs = np.asarray(rows, dtype=np.float64), np.asarray(halfs, dtype=np.float64)
         outers = [Loft(rows[i : i + 2], halfs[i : i + 2]) for i in range(len(rows) - 1)]
+        outers += list(extra)
         if sid in self.mods.thickening:
             outers = [_grow(o, self.mods.thickening[sid]) for o in outers]
         inners = [shrink(o, cortex) for o in outers]
@@ -963,36 +965,45 @@ class _Builder:
             head = vec(s * x_hip, -0.1 * depth, z_hip)
             # ilium: the body above the acetabulum, the wing up to the crest, the part at the SI joint
             body_c = head + vec(-s * 0.05 * r_head, 0.2 * r_head, 1.35 * r_head)
-            # the wing fans up and out from the acetabular roof to the crest (about L4), its
-            # blade facing forwards and inwards
+            # the wing (below) fans up and out from the SI joint and the acetabular roof to the
+            # crest (about L4), its inner face (the iliac fossa) turned forwards and inwards
             si_y = float((top + t0 * seg_len * 1.2)[1]) + 0.006 * h  # beside S1-S2
             si_c = vec(s * 0.042 * h, si_y, sac_top_z - 0.025 * h)
             sid = f"ilium.{side}"
-            self.bone(sid, sid, Ellipsoid(body_c, vec(1.05, 1.1, 1.2) * r_head), f, 1.2)
-            # the wing lofted from the supra-acetabular body up to the crest (about L4/L5):
-            # each section runs from the anterior iliac spines back to the posterior ilium at
-            # the sacroiliac joint; it flares outwards as it rises, thin in the iliac fossa,
-            # thicker along the crest and behind, convex outwards in an axial slice
-            zc = z_hip + 0.084 * h
-            sections = (
-                (z_hip + 0.022 * h, (0.056, 0.057, 0.055, 0.051, 0.047), (0.0, 0.006, 0.004, 0.003, 0.006)),
-                (z_hip + 0.05 * h, (0.063, 0.065, 0.06, 0.054, 0.05), (0.016, 0.004, 0.0, 0.0, -0.008)),
-                (zc, (0.068, 0.07, 0.064, 0.055, 0.045), (-0.016, 0.0, 0.004, -0.006, -0.026)),
+            # the wing: a broad curved plate lofted through four axial sections from the lower
+            # end of the sacroiliac joint, above the sciatic notch, up to the crest (about
+            # L4/L5); below it the buttress and the supra-acetabular body carry it forward to
+            # the acetabular roof. Each section runs from the posterior
+            # ilium at the sacroiliac joint (medial, back) out to the lateral lip (the anterior
+            # iliac spines, further forward), so a coronal slice through the joints shows the
+            # wing en face: a fan from the joint and the acetabular roof out to the crest. The
+            # plate is thin from front to back, bowed backwards in the iliac fossa, and flares
+            # outwards as it rises; thicker behind at the joint and along the crest.
+            sections = (  # (z, medial y, lateral y, x across, dz across), x and dz in h
+                (z_hip + 0.012 * h, si_y - 0.04 * depth, si_y - 0.22 * depth,
+                 (0.045, 0.05, 0.055, 0.06, 0.064), (0.0, 0.0, 0.0, 0.0, 0.0)),
+                (z_hip + 0.045 * h, si_y - 0.02 * depth, si_y - 0.16 * depth,
+                 (0.046, 0.052, 0.058, 0.063, 0.067), (0.0, 0.0, 0.0, 0.0, 0.0)),
+                (z_hip + 0.07 * h, si_y + 0.03 * depth, si_y - 0.14 * depth,
+                 (0.047, 0.055, 0.063, 0.069, 0.073), (0.0, 0.0, 0.0, 0.0, 0.0)),
+                (z_hip + 0.087 * h, si_y + 0.05 * depth, si_y - 0.12 * depth,
+                 (0.05, 0.057, 0.064, 0.07, 0.074), (-0.01, 0.0, 0.004, 0.001, -0.01)),
             )  # fmt: skip
-            ys = (((-0.3, -0.12, 0.05, 0.2, 0.35), (-0.42, -0.18, 0.08, 0.3, 0.5),
-                   (-0.55, -0.25, 0.08, 0.38, 0.62)))  # fmt: skip
-            thick = ((0.0065, 0.0065, 0.0065, 0.0065, 0.007), (0.003, 0.0028, 0.0028, 0.0035, 0.006),
-                     (0.0035, 0.0032, 0.0032, 0.004, 0.0055))  # fmt: skip
-            rows = [[vec(s * x * h, yy * depth, z0 + dz * h) for x, yy, dz in zip(xr, yr, dzr, strict=True)]
-                    for (z0, xr, dzr), yr in zip(sections, ys, strict=True)]  # fmt: skip
-            wing = self.loft_bone(sid, sid, rows, np.array(thick) * h, f, 1.1)
-            self.bone(sid, sid, Ellipsoid(si_c + vec(s * 0.012 * h, 0, 0), vec(0.013 * h, 0.017 * h, 0.03 * h), rot_z(-s * 25)), f, 1.2)  # fmt: skip
-            # the posterior ilium: up to the posterior crest, and down as the thick buttress
-            # above the greater sciatic notch to the acetabulum
+            bow = np.array([0.0, 0.5, 0.7, 0.5, 0.0]) * 0.06 * depth  # the fossa bows backwards
+            across = np.linspace(0.0, 1.0, 5)
+            thick = ((0.006, 0.005, 0.0045, 0.0045, 0.005), (0.006, 0.0034, 0.003, 0.003, 0.004),
+                     (0.0055, 0.0032, 0.0028, 0.003, 0.0038), (0.005, 0.004, 0.004, 0.004, 0.0042))  # fmt: skip
+            rows = [[vec(s * x * h, ym + t * (yl - ym) + b, z0 + dz * h)
+                     for x, dz, t, b in zip(xr, dzr, across, bow, strict=True)]
+                    for z0, ym, yl, xr, dzr in sections]  # fmt: skip
+            # with it, in one outline: the supra-acetabular body, the thick auricular part at
+            # the joint, and the buttress above the greater sciatic notch down to the acetabulum
             si_ilium = si_c + vec(s * 0.012 * h, 0.0, 0.008 * h)
             buttress = head + vec(s * 0.15 * r_head, 0.75 * r_head, 1.1 * r_head)
-            self.bone(sid, sid, Capsule(si_ilium - vec(0, 0, 0.02 * h), buttress, 0.008 * h,
-                                        0.65 * r_head), f, 1.3)  # fmt: skip
+            extra = (Ellipsoid(body_c, vec(1.05, 1.1, 1.2) * r_head),
+                     Ellipsoid(si_c + vec(s * 0.012 * h, 0, 0), vec(0.013 * h, 0.017 * h, 0.03 * h), rot_z(-s * 25)),
+                     Capsule(si_ilium - vec(0, 0, 0.02 * h), buttress, 0.008 * h, 0.65 * r_head))  # fmt: skip
+            wing = self.loft_bone(sid, sid, rows, np.array(thick) * h, f, 1.1, extra=extra)
             self.sites[sid].center = wing
             # sacroiliac joint: a thin cartilage sheet between sacrum and ilium
             sij = Ellipsoid(si_c, vec(0.0016 * h, 0.016 * h, 0.03 * h), rot_z(-s * 25))
