@@ -308,30 +308,18 @@ def load_draft_images(draft: CaseDraft):
     A synthetic draft's study is made by the image generator from its lesions as they are now
     (through the phantom cache, so an unchanged description is read back, not made again).
     """
-    from cnoatlas.imaging.series import load_series
-    from cnoatlas.library.studies import CaseImages, _label_series
+    from cnoatlas.library.studies import add_annotations, read_case_series
 
-    images = CaseImages(draft.case_id)
-    try:
+    def locate() -> Path:
         if draft.synthetic:
             from cnoatlas.library.study_cache import study_folder
 
-            folder = study_folder({**draft.generator_description(), "case_id": draft.case_id})
-        else:
-            folder = draft.folder / draft.data["dicom"]
-        result = load_series(folder)
-    except AtlasError as exc:
-        images.problem = str(exc)
-        return images
-    _label_series(images, result.series)
-    if not images.series:
-        images.problem = f"{folder}: no images found"
-    truth = folder / ANNOTATIONS_FILE
-    if draft.synthetic and truth.is_file():
-        try:
-            images.annotations = ground_truth(draft, load_annotations(truth))
-        except AtlasError as exc:
-            images.problem = str(exc)
+            return study_folder({**draft.generator_description(), "case_id": draft.case_id})
+        return draft.folder / draft.data["dicom"]
+
+    images, folder = read_case_series(draft.case_id, locate)
+    if folder is not None and draft.synthetic:
+        add_annotations(images, folder / ANNOTATIONS_FILE, lambda found: ground_truth(draft, found))
     return images
 
 

@@ -215,6 +215,37 @@ def _label_series(images: CaseImages, series_list) -> None:
         images.keys[label] = key
 
 
+def read_case_series(case_id: str, locate: Callable[[], Path]) -> tuple[CaseImages, Path | None]:
+    """The series in the folder ``locate()`` gives (it may make the study first), labelled for
+    the tabs; the folder, or None with the problem said when it could not be read."""
+    from cnoatlas.imaging.series import load_series
+
+    images = CaseImages(case_id)
+    try:
+        folder = locate()
+        result = load_series(folder)
+    except AtlasError as exc:
+        images.problem = str(exc)
+        return images, None
+    _label_series(images, result.series)
+    if not images.series:
+        images.problem = f"{folder}: no images found"
+    return images, folder
+
+
+def add_annotations(
+    images: CaseImages, file: Path, word: Callable[[list[Annotation]], list[Annotation]]
+) -> None:
+    """Add the outlines of ``file`` (if there is one), worded by ``word``; a file that cannot be
+    read is the images' problem."""
+    if not file.is_file():
+        return
+    try:
+        images.annotations += word(load_annotations(file))
+    except AtlasError as exc:
+        images.problem = str(exc)
+
+
 def load_case_images(
     case: Case, on_first: Callable[[CaseImages], None] | None = None
 ) -> CaseImages:
@@ -222,34 +253,22 @@ def load_case_images(
 
     ``on_first``: when the case's synthetic study is not cached yet, it is called with the
     first series (no annotations yet) as soon as that series is made, before the others are."""
-    from cnoatlas.domain.annotations import load_annotations
-    from cnoatlas.imaging.series import load_series
 
-    images = CaseImages(case.id)
-    try:
+    def locate() -> Path:
         if on_first is not None and not case_images_cached(case):
-            folder = _generate_progressively(case, on_first)
-        else:
-            folder = case_image_folder(case)
-        result = load_series(folder)
-    except AtlasError as exc:
-        images.problem = str(exc)
+            return _generate_progressively(case, on_first)
+        return case_image_folder(case)
+
+    images, folder = read_case_series(case.id, locate)
+    if folder is None:
         return images
-    _label_series(images, result.series)
-    if not images.series:
-        images.problem = f"{folder}: no images found"
-    ann_file = folder / "annotations.json"
-    if ann_file.is_file():
-        try:
-            images.annotations = teaching_annotations(case, load_annotations(ann_file))
-        except AtlasError as exc:
-            images.problem = str(exc)
-    drawn = case.folder / "annotations.json"  # a synthetic case's outlines from the case editor
-    if case.series.generator is not None and drawn.is_file():
-        try:
-            images.annotations += teaching_annotations(case, load_annotations(drawn))
-        except AtlasError as exc:
-            images.problem = str(exc)
+
+    def word(annotations: list[Annotation]) -> list[Annotation]:
+        return teaching_annotations(case, annotations)
+
+    add_annotations(images, folder / "annotations.json", word)
+    if case.series.generator is not None:  # a synthetic case's outlines from the case editor
+        add_annotations(images, case.folder / "annotations.json", word)
     return images
 
 
