@@ -173,9 +173,10 @@ def display_path(path: Path | str) -> str:
     return text
 
 
-def _open_regular(path: Path, buffering: int = -1):
-    """Open a regular file for reading without ever blocking: a FIFO or device that took the
-    file's place since the folder was listed is refused, not opened for good."""
+def _open_regular_fd(path: Path) -> int:
+    """A descriptor of a regular file open for reading, got without ever blocking: a FIFO or
+    device that took the file's place since the folder was listed is refused, not opened for
+    good."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
@@ -188,6 +189,16 @@ def _open_regular(path: Path, buffering: int = -1):
             raise SkippedFile(f"{_kind_of(info.st_mode)}, not a file; not read")
         if hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)
+        return fd
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _open_regular(path: Path, buffering: int = -1):
+    """A regular file opened for reading (see _open_regular_fd)."""
+    fd = _open_regular_fd(path)
+    try:
         return os.fdopen(fd, "rb", buffering=buffering)
     except BaseException:
         os.close(fd)
@@ -195,14 +206,10 @@ def _open_regular(path: Path, buffering: int = -1):
 
 
 def _read_head(path: Path, size: int) -> bytes:
-    """The first ``size`` bytes of a regular file with three system calls and no file object
-    (the probe of every file before the first paint); the same refusals as _open_regular."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    """The first ``size`` bytes of a regular file with no file object (the probe of every file
+    before the first paint); the same refusals as _open_regular."""
+    fd = _open_regular_fd(path)
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise SkippedFile("not a regular file; not read")
-        if hasattr(os, "set_blocking"):
-            os.set_blocking(fd, True)
         return os.read(fd, size)
     finally:
         os.close(fd)
