@@ -254,6 +254,41 @@ def test_leukaemia_darkens_all_marrow_on_t1_and_adds_metaphyseal_bands():
     assert roi(sick.series[0], band, 0).mean() > 1.5 * roi(well.series[0], band, 0).mean()
 
 
+def test_leukaemia_fills_the_calvarial_marrow_and_leaves_the_brain_alone():
+    les = {"id": "k", "site_id": "femur.left.distal-metaphysis", "kind": "leukaemia",
+           "size_mm": 30, "intensity": 0.7}  # fmt: skip
+    sick = study([les], ("cor_stir_wb", "cor_t1_wb"), age=9)
+    well = study([], ("cor_stir_wb", "cor_t1_wb"), age=9)
+    skull = sick.body.sites["skull.vault"].outer[0]
+    c, radii = np.asarray(skull.c), np.asarray(skull.radii)
+    # deep white matter beside the lateral ventricle: the same signal, sick or well
+    brain = c + np.array([0.45 * radii[0], 0.0, 0.1 * radii[2]])
+    for k in (0, 1):
+        assert abs(roi(sick.series[k], brain, 1).mean() / roi(well.series[k], brain, 1).mean()
+                   - 1.0) < 0.1  # fmt: skip
+    # across the vault (outer table, diploe, inner table): the infiltrated marrow is brighter
+    # on STIR and darker on T1 than the healthy child's
+    d = np.array([0.55, 0.0, 0.84]) / np.linalg.norm([0.55, 0.0, 0.84])
+    surface = c + d / np.sqrt(np.sum((d / radii) ** 2))
+    vault = (surface - d * 6.0, surface - d * 0.5)
+    assert profile(sick.series[0], *vault).max() > 1.2 * profile(well.series[0], *vault).max()
+    assert profile(sick.series[1], *vault).max() < 0.9 * profile(well.series[1], *vault).max()
+
+
+def test_the_falx_stays_inside_the_skull():
+    st = study([], ("cor_stir_wb",), age=9)
+    skull = st.body.sites["skull.vault"].outer[0]
+    c, r = np.asarray(skull.c), np.asarray(skull.radii)
+    for y in (0.0, -0.5 * r[1]):  # a central and an anterior coronal plane
+        a = c + np.array([0.0, y, 0.0])
+        top = r[2] * np.sqrt(1 - (y / r[1]) ** 2)
+        # from the outer table up through the scalp: the midline (where the falx is) looks like
+        # the scalp 10 mm beside it, with no bright CSF line rising through the vault
+        mid = profile(st.series[0], a + [0, 0, top - 1.0], a + [0, 0, top + 8.0])
+        side = profile(st.series[0], a + [10, 0, top - 1.5], a + [10, 0, top + 7.5])
+        assert mid.max() < 1.4 * side.max() + 40
+
+
 def test_lch_skull_lesion_is_punched_out_of_the_whole_vault():
     les = {"id": "v", "site_id": "skull.vault", "kind": "lch", "size_mm": 20, "intensity": 0.85}
     sick = study([les], ("cor_stir_wb",), age=3)

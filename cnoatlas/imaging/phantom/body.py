@@ -594,9 +594,13 @@ class _Builder:
         cranium = vec(0.33, 0.4, 0.31) * head_h - 4.0
         skull = Ellipsoid(c, cranium)
         diploe = Ellipsoid(c, cranium - 1.6)
+        inner_table = Ellipsoid(c, cranium - 3.2 - 0.004 * h)
         self.parts.append(Part(skull, "cortex", "skull.vault"))
-        self.parts.append(Part(diploe, "marrow", "skull.vault", ff=self.ff("skull")))
-        self.parts.append(Part(Ellipsoid(c, cranium - 3.2 - 0.004 * h), "cortex", "skull.vault"))
+        # the diploe is a shell between the tables: whatever fills the marrow (leukaemia's
+        # infiltrate) stays in the vault and never spills over the brain
+        self.parts.append(Part(diploe, "marrow", "skull.vault", ff=self.ff("skull"),
+                               clip_out=(inner_table,)))  # fmt: skip
+        self.parts.append(Part(inner_table, "cortex", "skull.vault"))
         self.bone_outer.append(skull)
         self.parts.append(Part(Ellipsoid(c, cranium - 3.6 - 0.004 * h), "csf", alpha=0.35))
         brain = cranium - 4.8 - 0.004 * h
@@ -609,7 +613,8 @@ class _Builder:
         fissure = Ellipsoid(
             c + vec(0, 0, 0.12 * head_h), vec(0.6, brain[1] * 0.85, brain[2] * 0.75)
         )
-        self.parts.append(Part(fissure, "csf", alpha=0.6))
+        # kept inside the brain: the falx never reaches through the vault or the scalp
+        self.parts.append(Part(fissure, "csf", alpha=0.6, clip=(Ellipsoid(c, brain),)))
         # sulci: thin CSF clefts running in from the surface of the hemispheres (a fixed
         # pattern, so the same head every time)
         for k in range(44):

@@ -324,7 +324,8 @@ def lesion_parts(body: Body, les: Lesion) -> list[Part]:
     elif kind == "leukaemia":
         for part in body.parts:
             if part.tissue == "marrow":
-                parts.append(Part(part.shape, "infiltrate", part.site, alpha=0.6 * inten))
+                parts.append(Part(part.shape, "infiltrate", part.site, alpha=0.6 * inten,
+                                  clip=part.clip, clip_out=part.clip_out))  # fmt: skip
         for sg in body.sites.values():
             if sg.physis is not None and "metaphysis" in sg.id and sg.radius > 4:
                 d = unit(sg.center - sg.physis)

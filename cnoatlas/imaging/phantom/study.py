@@ -47,7 +47,7 @@ from cnoatlas.imaging.phantom.render import (
 )
 from cnoatlas.imaging.phantom.tissues import Weighting, tissue_table
 
-GENERATOR_VERSION = "18"  # bump whenever the same description would give other pixels
+GENERATOR_VERSION = "19"  # bump whenever the same description would give other pixels
 _WINDOW_TOP = {"stir": 0.75, "t1": 1.0}
 _FIELDS = {"age_years", "sex", "seed", "sequences", "lesions", "case_id", "variants"}
 _LESION_FIELDS = {"id", "site_id", "kind", "size_mm", "intensity", "options", "state"}
