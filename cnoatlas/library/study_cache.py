@@ -20,8 +20,24 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cnoatlas.imaging.phantom.study import StudyDescription, cache_root, cached_study_dir
+if TYPE_CHECKING:
+    from cnoatlas.imaging.phantom.study import StudyDescription
+
+
+# The generator (numpy) is imported on use: the main window sets the budget before its first
+# paint, and that must not pull numpy in.
+def cache_root() -> Path:
+    from cnoatlas.imaging.phantom.study import cache_root as root
+
+    return root()
+
+
+def cached_study_dir(description: StudyDescription | dict) -> Path:
+    from cnoatlas.imaging.phantom.study import cached_study_dir as folder
+
+    return folder(description)
 
 log = logging.getLogger("cnoatlas.cache")
 DEFAULT_BUDGET_MB = 500
