@@ -16,14 +16,17 @@ from pathlib import Path
 
 from cnoatlas.bench.core import Context, Figure, ratio_figure
 
-# Exits (without tearing Qt down, which neither side should be charged for) on the first paint.
+# Exits (without tearing Qt down, which neither side should be charged for) on the first paint,
+# saying which heavy modules were loaded by then.
 _ON_FIRST_PAINT = """
 import os, sys
 from PySide6.QtCore import QEvent, QObject
 class _FirstPaint(QObject):
     def eventFilter(self, watched, event):
         if event.type() == QEvent.Type.Paint:
-            sys.stdout.write("painted\\n"); sys.stdout.flush(); os._exit(0)
+            heavy = [m for m in ("numpy", "pydicom", "pyqtgraph") if m in sys.modules]
+            sys.stdout.write("painted " + ",".join(heavy) + "\\n"); sys.stdout.flush()
+            os._exit(0)
         return False
 """
 BARE_WINDOW = (
@@ -112,19 +115,32 @@ def _run(code: str, env: dict[str, str], cwd: Path) -> tuple[float, str]:
     return ms, done.stdout
 
 
-def window_times(ctx: Context, n: int) -> dict[str, list[float]]:
+def painted_heavy(out: str) -> list[str] | None:
+    """The heavy modules a probe reported at its first paint; None when it never painted."""
+    for line in out.splitlines():
+        if line.startswith("painted"):
+            return [m for m in line[len("painted") :].strip().split(",") if m]
+    return None
+
+
+def window_times(ctx: Context, n: int) -> tuple[dict[str, list[float]], dict[str, list[str]]]:
+    """Milliseconds to each probe's first paint (A, B, … in turn), and the heavy modules each
+    probe had loaded when it painted."""
     env = _env(ctx)
     probes = {"bare": BARE_WINDOW, "atlas": ATLAS_WINDOW, "page": ATLAS_PAGE}
     times: dict[str, list[float]] = {key: [] for key in probes}
+    heavy: dict[str, list[str]] = {key: [] for key in probes}
     for code in probes.values():  # warm the OS file cache for every probe
         _run(code, env, ctx.workdir)
     for _ in range(n):
         for key, code in probes.items():
             ms, out = _run(code, env, ctx.workdir)
-            if "painted" not in out:
+            loaded = painted_heavy(out)
+            if loaded is None:
                 raise RuntimeError(f"the {key} window exited without painting")
             times[key].append(ms)
-    return times
+            heavy[key] = sorted(set(heavy[key]) | set(loaded))
+    return times, heavy
 
 
 # The floor of the entry point's import: the standard library a command line needs anyway.
@@ -153,7 +169,7 @@ def import_times(
 
 def run(ctx: Context) -> list[Figure]:
     n = ctx.reps(7, 2)
-    windows = window_times(ctx, n)
+    windows, painted = window_times(ctx, n)
     figures = [
         ratio_figure(
             "startup.window_ratio",
@@ -183,7 +199,11 @@ def run(ctx: Context) -> list[Figure]:
     }
     times, heavy = import_times(ctx, modules, n_imports)
     entry_heavy = heavy["entry"]
-    window_heavy = [m for m in heavy["window"] if not m.startswith("PySide6")]
+    # Before the window shows: what importing its module pulls in, and what constructing it
+    # loads before its first paint (the real start, not only the import).
+    window_heavy = sorted(
+        {m for m in heavy["window"] if not m.startswith("PySide6")} | set(painted["atlas"])
+    )
     figures += [
         ratio_figure(
             "startup.entry_import_ratio",

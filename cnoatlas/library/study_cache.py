@@ -3,7 +3,7 @@
 imaging/phantom/study.py knows where a description's study is cached and how to make it; this
 module decides how much of the cache stays. Every study the UI opens comes through
 ``study_folder``, which marks it used (the folder's modification time) and then removes the
-least recently used studies until the cache fits its budget (Settings; 500 MB unless changed).
+least recently used studies until the cache fits its budget (Settings; 300 MB unless changed).
 
 Removal is safe against readers: a folder is first renamed away (atomic), then deleted, so a
 reader sees either the whole study or none (and then makes it again). The study just opened and
@@ -20,11 +20,27 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cnoatlas.imaging.phantom.study import StudyDescription, cache_root, cached_study_dir
+if TYPE_CHECKING:
+    from cnoatlas.imaging.phantom.study import StudyDescription
+
+
+# The generator (numpy) is imported on use: the main window sets the budget before its first
+# paint, and that must not pull numpy in.
+def cache_root() -> Path:
+    from cnoatlas.imaging.phantom.study import cache_root as root
+
+    return root()
+
+
+def cached_study_dir(description: StudyDescription | dict) -> Path:
+    from cnoatlas.imaging.phantom.study import cached_study_dir as folder
+
+    return folder(description)
 
 log = logging.getLogger("cnoatlas.cache")
-DEFAULT_BUDGET_MB = 500
+DEFAULT_BUDGET_MB = 300  # issue 14: the whole library's cache stays under 300 MB
 MIN_BUDGET_MB = 100
 MAX_BUDGET_MB = 100_000
 KEEP_RECENT = 2  # the study on screen and the one before it are never evicted

@@ -203,3 +203,31 @@ def test_settings_can_follow_the_screen_again(qtbot, window):
     assert not dialog.auto_scale_check.isChecked() and window.settings.scale == 1.5
     dialog.auto_scale_check.setChecked(True)  # leave the session's settings as they were
     assert window.settings.scale_is_auto and window.settings.scale == 1.0  # offscreen: 800x600
+
+
+_NO_NUMPY_UNTIL_ATLAS = """
+import sys
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from cnoatlas.ui.shell.main_window import MainWindow
+win = MainWindow(restore_state=False, remember_state=False, page_after_paint=True)
+before = "numpy" in sys.modules
+win.page("atlas")
+print(before, "numpy" in sys.modules)
+"""
+
+
+def test_window_and_atlas_page_are_built_without_numpy(tmp_path):
+    """The window and the Atlas page paint before numpy loads (the study cache's budget, set
+    in the window's constructor, must not pull in the phantom generator)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "CNOATLAS_HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-c", _NO_NUMPY_UNTIL_ATLAS], capture_output=True, text=True, env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "False"]
