@@ -284,8 +284,10 @@ def test_the_falx_stays_inside_the_skull():
         top = r[2] * np.sqrt(1 - (y / r[1]) ** 2)
         # from the outer table up through the scalp: the midline (where the falx is) looks like
         # the scalp 10 mm beside it, with no bright CSF line rising through the vault
-        mid = profile(st.series[0], a + [0, 0, top - 1.0], a + [0, 0, top + 8.0])
-        side = profile(st.series[0], a + [10, 0, top - 1.5], a + [10, 0, top + 7.5])
+        up = np.array([[0.0, 0.0, top - 1.0], [0.0, 0.0, top + 8.0]])
+        beside = np.array([10.0, 0.0, -0.5])
+        mid = profile(st.series[0], a + up[0], a + up[1])
+        side = profile(st.series[0], a + up[0] + beside, a + up[1] + beside)
         assert mid.max() < 1.4 * side.max() + 40
 
 
