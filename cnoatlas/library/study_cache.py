@@ -3,7 +3,7 @@
 imaging/phantom/study.py knows where a description's study is cached and how to make it; this
 module decides how much of the cache stays. Every study the UI opens comes through
 ``study_folder``, which marks it used (the folder's modification time) and then removes the
-least recently used studies until the cache fits its budget (Settings; 300 MB unless changed).
+least recently used studies until the cache fits its budget (Settings; 500 MB unless changed).
 
 Removal is safe against readers: a folder is first renamed away (atomic), then deleted, so a
 reader sees either the whole study or none (and then makes it again). The study just opened and
@@ -40,7 +40,7 @@ def cached_study_dir(description: StudyDescription | dict) -> Path:
     return folder(description)
 
 log = logging.getLogger("cnoatlas.cache")
-DEFAULT_BUDGET_MB = 300  # issue 14: the whole library's cache stays under 300 MB
+DEFAULT_BUDGET_MB = 500
 MIN_BUDGET_MB = 100
 MAX_BUDGET_MB = 100_000
 KEEP_RECENT = 2  # the study on screen and the one before it are never evicted
