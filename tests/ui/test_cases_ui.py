@@ -370,4 +370,3 @@ def test_the_case_browser_shows_without_the_dicom_reader():
     shown, opened = result.stdout.strip().splitlines()[-2:]
     assert shown == f"{len(case_library())} []"
     assert opened == "['pydicom', 'cnoatlas.ui.cases.page']"
-
