@@ -116,13 +116,14 @@ def run(ctx: Context) -> list[Figure]:
             "pull a whole-body case from a local Orthanc vs copying and reading its files",
             pull_ms / pull_floor,
             "x",
-            5.0,  # 3.0x measured (2 cores, idle)
+            5.0,  # 3.4x measured (2 cores, idle): report series first, then one request a series
             detail={
                 "pull_ms": pull_ms,
                 "copy_ms": pull_floor,
                 "instances": instances,
                 "files": len(files),
                 "cpus": os.cpu_count() or 0,
+                "fetch_threads": tf.PULL_THREADS,
             },
         ),
     ]

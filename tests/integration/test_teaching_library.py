@@ -11,6 +11,7 @@ import http.server
 import json
 import shutil
 import threading
+from io import BytesIO
 from pathlib import Path
 
 import numpy as np
@@ -179,9 +180,77 @@ def test_pull_refuses_a_study_that_is_not_a_teaching_file(home, tmp_path, archiv
     write_planted_series(plain, slices=2)
     datasets = [pydicom.dcmread(p) for p in sorted(plain.glob("*.dcm"))]
     client.store_instances(datasets)
+    fetched = _count_fetches(client)
     with pytest.raises(AtlasError, match="not a CNO Atlas teaching file"):
         tf.pull_case(client, str(datasets[0].StudyInstanceUID), url, case_id="nope")
     assert not (home / "data" / "cases" / "nope").exists()
+    assert fetched == []  # refused on the server's word (no SR series), not one image fetched
+
+
+def _count_fetches(client) -> list[str]:
+    """The series UIDs a pull fetches, in order (a server's raw retrieve, or a folder's)."""
+    seen: list[str] = []
+    name = "iter_series_files" if hasattr(client, "iter_series_files") else "retrieve_series"
+    original = getattr(client, name)
+
+    def counted(study_uid, series_uid, *args, **kwargs):
+        seen.append(series_uid)
+        return original(study_uid, series_uid, *args, **kwargs)
+
+    setattr(client, name, counted)
+    return seen
+
+
+def test_a_pulled_image_that_could_identify_a_patient_is_refused(home, tmp_path, archive):
+    # A server may hold what the atlas never sent: another program's upload under our names.
+    client, url = archive
+    _imported_case(tmp_path, "sent-clean")
+    case_library(reload=True)
+    datasets = tf.teaching_file(case_library().get("sent-clean"))
+    datasets[1].InstitutionName = "Plantedhospital"  # after the push-side check
+    client.store_instances(datasets)
+    study = str(datasets[0].StudyInstanceUID)
+    fetched = _count_fetches(client)
+    with pytest.raises(AtlasError, match=r"\(0008,0080\) could identify a patient") as error:
+        tf.pull_case(client, study, url, case_id="leaked-copy")
+    assert "Plantedhospital" not in str(error.value)
+    root = home / "data" / "cases"
+    assert sorted(p.name for p in root.iterdir()) == ["sent-clean"]  # no copy, no staging
+    sr_series = str(datasets[-1].SeriesInstanceUID)
+    assert fetched[0] == sr_series  # the case report first
+
+
+def test_pulled_files_are_the_servers_bytes_with_a_blank_preamble(home, tmp_path, orthanc):
+    client = tf.open_archive(orthanc.url, USER, PASSWORD)
+    _imported_case(tmp_path, "as-sent")
+    case_library(reload=True)
+    datasets = tf.teaching_file(case_library().get("as-sent"))
+    images = datasets[:-2]
+    images[0].preamble = b"Plantedname Secretina".ljust(128, b"\0")
+    images[1].file_meta.PrivateInformationCreatorUID = "1.2.826.0.1.3680043.2.99.9"
+    images[1].file_meta.PrivateInformation = b"secretina\0"
+    client.store_instances(datasets)
+    study, series = str(images[0].StudyInstanceUID), str(images[0].SeriesInstanceUID)
+    on_server = {
+        str(pydicom.dcmread(BytesIO(raw)).SOPInstanceUID): bytes(raw)
+        for raw in client.iter_series_files(study, series)
+    }
+    assert on_server[str(images[0].SOPInstanceUID)].startswith(b"Plantedname")  # kept there
+    assert b"secretina" in on_server[str(images[1].SOPInstanceUID)]
+    folder = tf.pull_case(client, study, orthanc.url, case_id="as-sent-copy")
+    pulled = {
+        str(pydicom.dcmread(p).SOPInstanceUID): p for p in sorted((folder / "dicom").rglob("*.dcm"))
+    }
+    assert set(pulled) == {str(ds.SOPInstanceUID) for ds in images}
+    for uid, path in pulled.items():
+        data = path.read_bytes()
+        assert data[:128] == bytes(128) and data[128:132] == b"DICM"
+        if uid == str(images[1].SOPInstanceUID):  # private file meta: written again without it
+            meta = pydicom.dcmread(path).file_meta
+            assert "PrivateInformation" not in meta and "PrivateInformationCreatorUID" not in meta
+        else:  # the server's own bytes after the preamble
+            assert data[128:] == on_server[uid][128:]
+    _no_needles(folder)
 
 
 def test_a_cancelled_pull_leaves_the_library_untouched(home, tmp_path, archive):

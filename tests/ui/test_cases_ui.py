@@ -1,6 +1,8 @@
 """The Cases page as a reader uses it: browse and filter, open a case, reveal, quiz, notes, map."""
 
 import html
+import subprocess
+import sys
 
 import pytest
 from PySide6.QtCore import Qt
@@ -346,3 +348,25 @@ def test_the_calculator_waits_in_quiz_mode(page, qtbot):
     page.answer("cno")
     assert page.reasoning_card.isVisible()
     assert page.reasoning.result().points == 100
+
+
+def test_the_case_browser_shows_without_the_dicom_reader():
+    # The cards need no DICOM: pydicom and the case reader are imported when a case opens (they
+    # were a third of the Cases page's cold start).
+    code = (
+        "import sys\n"
+        "from cnoatlas.ui.shell.app import ensure_app\n"
+        "from cnoatlas.ui.cases.browser import CasesPage\n"
+        "app = ensure_app(); page = CasesPage(); page.browser.AUTO_THUMBNAILS = False\n"
+        "page.resize(1280, 800); page.show(); app.processEvents()\n"
+        "print(len(page.browser.visible_case_ids()),\n"
+        "      [m for m in ('pydicom', 'cnoatlas.ui.cases.page') if m in sys.modules])\n"
+        "page.open_case(page.browser.visible_case_ids()[0], synchronous=True)\n"
+        "print([m for m in ('pydicom', 'cnoatlas.ui.cases.page') if m in sys.modules])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+    )
+    shown, opened = result.stdout.strip().splitlines()[-2:]
+    assert shown == f"{len(case_library())} []"
+    assert opened == "['pydicom', 'cnoatlas.ui.cases.page']"

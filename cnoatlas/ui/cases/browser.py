@@ -12,6 +12,7 @@ import contextlib
 import logging
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPixmap
@@ -45,10 +46,13 @@ from cnoatlas.domain.errors import AtlasError
 from cnoatlas.domain.sites import site_model
 from cnoatlas.domain.user_notes import UserNotes
 from cnoatlas.library import thumbnails
-from cnoatlas.ui.cases.page import SHORT_DIAGNOSES, CasePage
+from cnoatlas.ui.cases.names import SHORT_DIAGNOSES
 from cnoatlas.ui.common.flow import FlowLayout
 from cnoatlas.ui.common.theme import current_theme
 from cnoatlas.ui.common.views import ViewRequest, new_main_window, register_view, settle
+
+if TYPE_CHECKING:  # the reader (pydicom, the image loading) is imported when a case opens
+    from cnoatlas.ui.cases.page import CasePage
 
 log = logging.getLogger("cnoatlas.cases")
 # Small enough for five cards a row and two rows on a 1366x768 laptop; a whole-body coronal
@@ -143,12 +147,25 @@ class ThumbnailTask(QRunnable):
                 self.signals.failed.emit(self.case.id, problem)
 
 
+_PLACEHOLDERS: dict[tuple[str, str, str], QPixmap] = {}
+
+
 def _placeholder(text: str) -> QPixmap:
+    """The black card with a word on it, painted once per text, theme and font, and shared by
+    every card that waits (a page of stale thumbnails paints one, not one per card)."""
     t = current_theme()
+    key = (text, str(t.muted), QFont().toString())  # the application font: its size too
+    pixmap = _PLACEHOLDERS.get(key)
+    if pixmap is None:
+        pixmap = _PLACEHOLDERS[key] = _paint_placeholder(text, t.muted)
+    return pixmap
+
+
+def _paint_placeholder(text: str, colour) -> QPixmap:
     pixmap = QPixmap(THUMB_SIZE)
     pixmap.fill(QColor("#000000"))
     painter = QPainter(pixmap)
-    painter.setPen(QColor(t.muted))
+    painter.setPen(QColor(colour))
     font = QFont(painter.font())
     font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
     painter.setFont(font)
@@ -628,6 +645,8 @@ class CasesPage(QStackedWidget):
     def case_page(self) -> CasePage:
         """The case reader, built on first use."""
         if self._case_page is None:
+            from cnoatlas.ui.cases.page import CasePage
+
             reader = CasePage(self.library, self.notes)
             self._case_page = reader
             self.addWidget(reader)

@@ -48,19 +48,11 @@ from cnoatlas.domain.sources import bibliography
 from cnoatlas.domain.user_notes import UserNotes
 from cnoatlas.imaging.series import linked_positions_supported, linked_slice
 from cnoatlas.library.studies import CaseImages, load_case_images
+from cnoatlas.ui.cases.names import SHORT_DIAGNOSES
 from cnoatlas.ui.common.flow import FlowLayout, follow_content_width
 from cnoatlas.ui.common.theme import current_theme
 
 log = logging.getLogger("cnoatlas.cases")
-
-# Short diagnosis names for buttons and cards (the full name is in DIAGNOSES).
-SHORT_DIAGNOSES = {
-    "cno": "CNO / CRMO",
-    "bacterial-osteomyelitis": "Bacterial osteomyelitis",
-    "spondylodiscitis": "Spondylodiscitis",
-    "lch": "LCH",
-    "leukaemia": "Leukaemia",
-}
 
 
 def pattern_text(case) -> str:
