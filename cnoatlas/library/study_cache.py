@@ -22,22 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cnoatlas.imaging.phantom.version import cache_root
+
 if TYPE_CHECKING:
     from cnoatlas.imaging.phantom.study import StudyDescription
 
-
-# The generator (numpy) is imported on use: the main window sets the budget before its first
-# paint, and that must not pull numpy in.
-def cache_root() -> Path:
-    from cnoatlas.imaging.phantom.study import cache_root as root
-
-    return root()
-
-
-def cached_study_dir(description: StudyDescription | dict) -> Path:
-    from cnoatlas.imaging.phantom.study import cached_study_dir as folder
-
-    return folder(description)
 
 log = logging.getLogger("cnoatlas.cache")
 DEFAULT_BUDGET_MB = 500
@@ -152,6 +141,10 @@ def touch(folder: Path) -> None:
 
 def study_folder(description: StudyDescription | dict) -> Path:
     """The folder with this description's study (made if missing), within the cache's budget."""
+    # The generator (numpy) is imported on use: the main window sets the budget before its first
+    # paint, and that must not pull numpy in.
+    from cnoatlas.imaging.phantom.study import cached_study_dir
+
     folder = cached_study_dir(description)
     touch(folder)
     with _lock:

@@ -40,7 +40,7 @@ class ThumbPixels:
 def thumbnail_key(case: Case) -> str:
     """16 hex digits that change when the case's images would change (its description, or the
     generator's version: the same description gives other pixels after a generator change)."""
-    from cnoatlas.imaging.phantom.study import GENERATOR_VERSION
+    from cnoatlas.imaging.phantom.version import GENERATOR_VERSION
 
     description = case.generator_description()
     source = (

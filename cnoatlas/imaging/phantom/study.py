@@ -46,8 +46,8 @@ from cnoatlas.imaging.phantom.render import (
     sagittal_grid,
 )
 from cnoatlas.imaging.phantom.tissues import Weighting, tissue_table
+from cnoatlas.imaging.phantom.version import GENERATOR_VERSION, cache_root
 
-GENERATOR_VERSION = "19"  # bump whenever the same description would give other pixels
 _WINDOW_TOP = {"stir": 0.75, "t1": 1.0}
 _FIELDS = {"age_years", "sex", "seed", "sequences", "lesions", "case_id", "variants"}
 _LESION_FIELDS = {"id", "site_id", "kind", "size_mm", "intensity", "options", "state"}
@@ -443,10 +443,6 @@ def _write_study_files(study: Study, outdir: Path) -> list[Path]:
     desc = outdir / "description.json"
     desc.write_text(json.dumps(study.description.to_json(), indent=2) + "\n", encoding="utf-8")
     return [ann, desc]
-
-
-def cache_root() -> Path:
-    return paths.user_cache_dir() / "phantom"
 
 
 def study_cache_path(description: StudyDescription | dict) -> Path:
