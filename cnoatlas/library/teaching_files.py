@@ -179,7 +179,17 @@ def _archive_class():
     if _ARCHIVE_CLASS is not None:
         return _ARCHIVE_CLASS
     from dicomweb_client import DICOMwebClient
-    from dicomweb_client.web import _Transaction
+
+    try:
+        from dicomweb_client.web import _Transaction
+    except ImportError:
+        _Transaction = None
+    private = ("_get_series_url", "_http_get", "_decode_multipart_message")
+    if _Transaction is None or not all(hasattr(DICOMwebClient, name) for name in private):
+        # Another dicomweb-client than the one this was written against (0.61): its public
+        # retrieve_series (parsed datasets, written again) is slower but the same pull.
+        _ARCHIVE_CLASS = DICOMwebClient
+        return DICOMwebClient
 
     class Archive(DICOMwebClient):
         def iter_series_files(self, study_uid: str, series_uid: str):
