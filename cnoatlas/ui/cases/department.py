@@ -94,6 +94,7 @@ class DepartmentLibrary(QWidget):
         self.ask_password = ask_password or self._ask_password
         self.files: list[tf.TeachingFile] = []
         self._task: _Task | None = None
+        self._on_done: Callable[[object], None] = lambda _result: None
         self._password: str | None = None
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
@@ -250,8 +251,11 @@ class DepartmentLibrary(QWidget):
         task = _Task(lambda transfer: work(open_client(), url, transfer))
         task.setAutoDelete(False)  # kept until it reports: Cancel reads its transfer
         task.signals.progress.connect(self._on_progress)
-        task.signals.done.connect(self._finished)  # first: a handler may start the next task
-        task.signals.done.connect(done)
+        # One slot for both steps: two queued slots arrive as two events, and the view would be
+        # idle with the old status between them. Idle first: ``done`` may start the next task.
+        # (A bound method of this widget: it runs on the GUI thread, queued.)
+        self._on_done = done
+        task.signals.done.connect(self._complete)
         task.signals.failed.connect(self._failed)
         self._task = task
         self.status.setText(busy)
@@ -264,6 +268,11 @@ class DepartmentLibrary(QWidget):
     def _on_progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, max(1, total))
         self.progress.setValue(done)
+
+    def _complete(self, result) -> None:
+        done = self._on_done
+        self._finished()
+        done(result)
 
     def _finished(self, _result=None) -> None:
         self._task = None
