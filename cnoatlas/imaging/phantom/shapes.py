@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -281,10 +282,15 @@ class Loft:
         pad = float(np.max(self.half))
         return pts.min(axis=0) - pad, pts.max(axis=0) + pad
 
+    @cached_property
+    def _prepared(self) -> list[tuple]:
+        """Each triangle's float32 constants, worked out once (not on every evaluation)."""
+        return [(*_triangle_constants(a, b, c), np.float32(t)) for a, b, c, t in self.triangles()]
+
     def sdf(self, x, y, z):
         best = None
-        for a, b, c, thick in self.triangles():
-            d = _triangle_distance(x, y, z, a, b, c) - np.float32(thick)
+        for *consts, thick in self._prepared:
+            d = _triangle_distance_prepared(x, y, z, *consts) - thick
             best = d if best is None else np.minimum(best, d)
         return best
 
@@ -315,6 +321,45 @@ def _triangle_distance(x, y, z, a, b, c):
 
     to_edge = np.minimum(np.minimum(edge(ba, pa), edge(cb, pb)), edge(ac, pc))
     plane = dot(nor, pa) ** 2 / f(np.dot(nor, nor))
+    return np.sqrt(np.where(inside, plane, to_edge))
+
+
+def _triangle_constants(a, b, c):
+    """The float32 constants ``_triangle_distance`` derives from the corners."""
+    f = np.float32
+    ba, cb, ac = b - a, c - b, a - c
+    nor = np.cross(ba, ac)
+
+    def v(u):
+        return (f(u[0]), f(u[1]), f(u[2]))
+
+    return (
+        v(a), v(b), v(c), v(ba), v(cb), v(ac), v(nor),
+        v(np.cross(ba, nor)), v(np.cross(cb, nor)), v(np.cross(ac, nor)),
+        f(np.dot(ba, ba)), f(np.dot(cb, cb)), f(np.dot(ac, ac)), f(np.dot(nor, nor)),
+    )  # fmt: skip
+
+
+def _triangle_distance_prepared(x, y, z, a, b, c, ba, cb, ac, nor, n_ba, n_cb, n_ac,
+                                ba2, cb2, ac2, nor2):  # fmt: skip
+    """``_triangle_distance`` from ``_triangle_constants``: the same operations on the same
+    values."""
+    pa = (x - a[0], y - a[1], z - a[2])
+    pb = (x - b[0], y - b[1], z - b[2])
+    pc = (x - c[0], y - c[1], z - c[2])
+
+    def dot(u, p):
+        return u[0] * p[0] + u[1] * p[1] + u[2] * p[2]
+
+    inside = (np.sign(dot(n_ba, pa)) + np.sign(dot(n_cb, pb)) + np.sign(dot(n_ac, pc))) >= 2.0
+
+    def edge(e, e2, p):
+        h = np.clip(dot(e, p) / e2, 0.0, 1.0)
+        dx, dy, dz = e[0] * h - p[0], e[1] * h - p[1], e[2] * h - p[2]
+        return dx * dx + dy * dy + dz * dz
+
+    to_edge = np.minimum(np.minimum(edge(ba, ba2, pa), edge(cb, cb2, pb)), edge(ac, ac2, pc))
+    plane = dot(nor, pa) ** 2 / nor2
     return np.sqrt(np.where(inside, plane, to_edge))
 
 
