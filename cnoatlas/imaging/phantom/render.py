@@ -558,8 +558,9 @@ def finish(vol: np.ndarray, noise: float, rng: np.random.Generator, blur: float,
     Slice by slice, so each step works on data in the processor's cache. The noise is drawn
     only where the coils see the body (``_support``, found from the noiseless image): the air
     outside is stored as 0 whatever the noise, so drawing it there (three quarters of a
-    whole-body coronal slice) was wasted. Per slice: the real parts, then the imaginary parts
-    of the supported pixels in row order."""
+    whole-body coronal slice) was wasted. Each slice draws from its own stream spawned from
+    ``rng`` (the real parts, then the imaginary parts, of its supported pixels in row order),
+    so a pixel crossing the support's floor by a rounding changes that slice's noise only."""
     n, rows, cols = vol.shape
     sigma = np.float32(noise * reference)
     floor = np.float32(0.015 * reference)
@@ -567,6 +568,7 @@ def finish(vol: np.ndarray, noise: float, rng: np.random.Generator, blur: float,
     blurrer = _Blur(rows, cols, blur) if blur > 0 else None
     img = np.empty((rows, cols), dtype=np.float32)
     out = np.zeros(vol.shape, dtype=np.uint16)
+    streams = rng.spawn(n)
     for s in range(n):
         if blurrer is not None:
             blurrer(vol[s], img)
@@ -578,7 +580,7 @@ def finish(vol: np.ndarray, noise: float, rng: np.random.Generator, blur: float,
         count = int(np.count_nonzero(seen))
         if not count:
             continue
-        z = rng.standard_normal(2 * count, dtype=np.float32)
+        z = streams[s].standard_normal(2 * count, dtype=np.float32)
         z *= sigma
         re, im = z[:count], z[count:]
         re += img[seen]

@@ -68,18 +68,25 @@ class Capsule:
         return np.minimum(self.a, self.b) - r, np.maximum(self.a, self.b) + r
 
     def sdf(self, x, y, z):
-        sx, sy, sz = self.scale
-        px, py, pz = (x - self.a[0]) / sx, (y - self.a[1]) / sy, (z - self.a[2]) / sz
+        # constants in float32, so float32 coordinates are worked in float32 (numpy scalars of
+        # float64 would promote every temporary to float64)
+        f = np.float32
+        p = [x - f(self.a[0]), y - f(self.a[1]), z - f(self.a[2])]
+        for i, s in enumerate(self.scale):
+            if s != 1.0:
+                p[i] = p[i] / f(s)
+        px, py, pz = p
         ba = (self.b - self.a) / np.asarray(self.scale)
         length = float(np.linalg.norm(ba))
         u = ba / length
-        along = px * u[0] + py * u[1] + pz * u[2]
-        t = np.clip(along / length, 0.0, 1.0)
-        dx, dy, dz = px - t * ba[0], py - t * ba[1], pz - t * ba[2]
-        d = np.sqrt(dx * dx + dy * dy + dz * dz) - (self.ra + t * (self.rb - self.ra))
+        along = px * f(u[0]) + py * f(u[1]) + pz * f(u[2])
+        t = np.clip(along / f(length), 0.0, 1.0)
+        dx, dy, dz = px - t * f(ba[0]), py - t * f(ba[1]), pz - t * f(ba[2])
+        d = np.sqrt(dx * dx + dy * dy + dz * dz) - (f(self.ra) + t * f(self.rb - self.ra))
         if self.flat:
-            d = np.maximum(d, np.maximum(-along, along - length))
-        return d * min(self.scale)
+            d = np.maximum(d, np.maximum(-along, along - f(length)))
+        scale = min(self.scale)
+        return d if scale == 1.0 else d * f(scale)
 
     def point(self, t: float) -> np.ndarray:
         return self.a + t * (self.b - self.a)
@@ -98,15 +105,18 @@ class Ellipsoid:
         return self.c - r, self.c + r
 
     def sdf(self, x, y, z):
-        dx, dy, dz = x - self.c[0], y - self.c[1], z - self.c[2]
+        f = np.float32  # float32 constants keep float32 coordinates in float32
+        dx, dy, dz = x - f(self.c[0]), y - f(self.c[1]), z - f(self.c[2])
         if self.rot is None:
             q = (dx, dy, dz)
         else:
-            m = self.rot
+            m = self.rot.astype(np.float32)
             q = tuple(m[0, i] * dx + m[1, i] * dy + m[2, i] * dz for i in range(3))
         rx, ry, rz = (float(v) for v in self.radii)
-        k0 = np.sqrt((q[0] / rx) ** 2 + (q[1] / ry) ** 2 + (q[2] / rz) ** 2)
-        k1 = np.sqrt((q[0] / (rx * rx)) ** 2 + (q[1] / (ry * ry)) ** 2 + (q[2] / (rz * rz)) ** 2)
+        a = [qi * f(1.0 / r) for qi, r in zip(q, (rx, ry, rz), strict=True)]  # q / r
+        k0 = np.sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2])
+        b = [ai * f(1.0 / r) for ai, r in zip(a, (rx, ry, rz), strict=True)]  # q / r^2
+        k1 = np.sqrt(b[0] * b[0] + b[1] * b[1] + b[2] * b[2])
         return k0 * (k0 - 1.0) / np.maximum(k1, 1e-6)
 
 
