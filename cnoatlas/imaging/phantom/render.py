@@ -395,7 +395,9 @@ def paint(body_parts: list[Part], grid: Grid, table: TissueTable, weightings: li
             if part.alpha != 1.0:
                 cov *= np.float32(part.alpha)
             sub = vols[(slice(None), *(slice(a, b) for a, b in block))]
-            sub += cov[None] * (sig - sub)
+            step = sig - sub
+            step *= cov  # (sig - sub) * cov: the same products, one temporary fewer
+            sub += step
         if part.tag and painted:
             raster.lesion_cover.setdefault(part.tag, []).append((ranges, whole))
     raster.volumes = {w: vols[i] for i, w in enumerate(weightings)}

@@ -136,13 +136,14 @@ class Box:
         return self.c - h, self.c + h
 
     def sdf(self, x, y, z):
-        dx, dy, dz = x - self.c[0], y - self.c[1], z - self.c[2]
+        f = np.float32  # float32 constants keep float32 coordinates in float32
+        dx, dy, dz = x - f(self.c[0]), y - f(self.c[1]), z - f(self.c[2])
         if self.rot is None:
             q = (dx, dy, dz)
         else:
-            m = self.rot
+            m = self.rot.astype(np.float32)
             q = tuple(m[0, i] * dx + m[1, i] * dy + m[2, i] * dz for i in range(3))
-        inner = np.asarray(self.half) - self.round
+        inner = (np.asarray(self.half) - self.round).astype(np.float32)
         qx, qy, qz = (np.abs(q[i]) - inner[i] for i in range(3))
         outside = np.sqrt(
             np.maximum(qx, 0.0) ** 2 + np.maximum(qy, 0.0) ** 2 + np.maximum(qz, 0.0) ** 2
@@ -240,14 +241,15 @@ class Sweep:
     def sdf(self, x, y, z):
         best = None
         if self.thin is not None and self.flat != 1.0:
-            t = unit(np.asarray(self.thin, dtype=np.float64))
+            t = unit(np.asarray(self.thin, dtype=np.float64)).astype(np.float32)
             k = np.float32(1.0 / self.flat - 1.0)
+        radii = np.asarray(self.radii, dtype=np.float32)
         for i in range(len(self.points) - 1):
             a, b = self.points[i], self.points[i + 1]
-            ba = b - a
-            length2 = float(np.dot(ba, ba))
+            length2 = float(np.dot(b - a, b - a))
+            ba = (b - a).astype(np.float32)  # float32 constants: no promotion to float64
             px, py, pz = x - np.float32(a[0]), y - np.float32(a[1]), z - np.float32(a[2])
-            h = np.clip((px * ba[0] + py * ba[1] + pz * ba[2]) / length2, 0.0, 1.0)
+            h = np.clip((px * ba[0] + py * ba[1] + pz * ba[2]) / np.float32(length2), 0.0, 1.0)
             dx, dy, dz = px - h * ba[0], py - h * ba[1], pz - h * ba[2]
             if self.thin is not None and self.flat != 1.0:
                 along_t = dx * t[0] + dy * t[1] + dz * t[2]  # stretch the thin direction
@@ -256,7 +258,7 @@ class Sweep:
                     dy + k * along_t * t[1],
                     dz + k * along_t * t[2],
                 )
-            r = self.radii[i] + h * (self.radii[i + 1] - self.radii[i])
+            r = radii[i] + h * (radii[i + 1] - radii[i])
             d = np.sqrt(dx * dx + dy * dy + dz * dz) - r
             best = d if best is None else np.minimum(best, d)
         return best * np.float32(self.flat if self.thin is not None else 1.0)
