@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -67,18 +68,25 @@ class Capsule:
         return np.minimum(self.a, self.b) - r, np.maximum(self.a, self.b) + r
 
     def sdf(self, x, y, z):
-        sx, sy, sz = self.scale
-        px, py, pz = (x - self.a[0]) / sx, (y - self.a[1]) / sy, (z - self.a[2]) / sz
+        # constants in float32, so float32 coordinates are worked in float32 (numpy scalars of
+        # float64 would promote every temporary to float64)
+        f = np.float32
+        p = [x - f(self.a[0]), y - f(self.a[1]), z - f(self.a[2])]
+        for i, s in enumerate(self.scale):
+            if s != 1.0:
+                p[i] = p[i] / f(s)
+        px, py, pz = p
         ba = (self.b - self.a) / np.asarray(self.scale)
         length = float(np.linalg.norm(ba))
         u = ba / length
-        along = px * u[0] + py * u[1] + pz * u[2]
-        t = np.clip(along / length, 0.0, 1.0)
-        dx, dy, dz = px - t * ba[0], py - t * ba[1], pz - t * ba[2]
-        d = np.sqrt(dx * dx + dy * dy + dz * dz) - (self.ra + t * (self.rb - self.ra))
+        along = px * f(u[0]) + py * f(u[1]) + pz * f(u[2])
+        t = np.clip(along / f(length), 0.0, 1.0)
+        dx, dy, dz = px - t * f(ba[0]), py - t * f(ba[1]), pz - t * f(ba[2])
+        d = np.sqrt(dx * dx + dy * dy + dz * dz) - (f(self.ra) + t * f(self.rb - self.ra))
         if self.flat:
-            d = np.maximum(d, np.maximum(-along, along - length))
-        return d * min(self.scale)
+            d = np.maximum(d, np.maximum(-along, along - f(length)))
+        scale = min(self.scale)
+        return d if scale == 1.0 else d * f(scale)
 
     def point(self, t: float) -> np.ndarray:
         return self.a + t * (self.b - self.a)
@@ -97,15 +105,18 @@ class Ellipsoid:
         return self.c - r, self.c + r
 
     def sdf(self, x, y, z):
-        dx, dy, dz = x - self.c[0], y - self.c[1], z - self.c[2]
+        f = np.float32  # float32 constants keep float32 coordinates in float32
+        dx, dy, dz = x - f(self.c[0]), y - f(self.c[1]), z - f(self.c[2])
         if self.rot is None:
             q = (dx, dy, dz)
         else:
-            m = self.rot
+            m = self.rot.astype(np.float32)
             q = tuple(m[0, i] * dx + m[1, i] * dy + m[2, i] * dz for i in range(3))
         rx, ry, rz = (float(v) for v in self.radii)
-        k0 = np.sqrt((q[0] / rx) ** 2 + (q[1] / ry) ** 2 + (q[2] / rz) ** 2)
-        k1 = np.sqrt((q[0] / (rx * rx)) ** 2 + (q[1] / (ry * ry)) ** 2 + (q[2] / (rz * rz)) ** 2)
+        a = [qi * f(1.0 / r) for qi, r in zip(q, (rx, ry, rz), strict=True)]  # q / r
+        k0 = np.sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2])
+        b = [ai * f(1.0 / r) for ai, r in zip(a, (rx, ry, rz), strict=True)]  # q / r^2
+        k1 = np.sqrt(b[0] * b[0] + b[1] * b[1] + b[2] * b[2])
         return k0 * (k0 - 1.0) / np.maximum(k1, 1e-6)
 
 
@@ -125,13 +136,14 @@ class Box:
         return self.c - h, self.c + h
 
     def sdf(self, x, y, z):
-        dx, dy, dz = x - self.c[0], y - self.c[1], z - self.c[2]
+        f = np.float32  # float32 constants keep float32 coordinates in float32
+        dx, dy, dz = x - f(self.c[0]), y - f(self.c[1]), z - f(self.c[2])
         if self.rot is None:
             q = (dx, dy, dz)
         else:
-            m = self.rot
+            m = self.rot.astype(np.float32)
             q = tuple(m[0, i] * dx + m[1, i] * dy + m[2, i] * dz for i in range(3))
-        inner = np.asarray(self.half) - self.round
+        inner = (np.asarray(self.half) - self.round).astype(np.float32)
         qx, qy, qz = (np.abs(q[i]) - inner[i] for i in range(3))
         outside = np.sqrt(
             np.maximum(qx, 0.0) ** 2 + np.maximum(qy, 0.0) ** 2 + np.maximum(qz, 0.0) ** 2
@@ -229,14 +241,15 @@ class Sweep:
     def sdf(self, x, y, z):
         best = None
         if self.thin is not None and self.flat != 1.0:
-            t = unit(np.asarray(self.thin, dtype=np.float64))
+            t = unit(np.asarray(self.thin, dtype=np.float64)).astype(np.float32)
             k = np.float32(1.0 / self.flat - 1.0)
+        radii = np.asarray(self.radii, dtype=np.float32)
         for i in range(len(self.points) - 1):
             a, b = self.points[i], self.points[i + 1]
-            ba = b - a
-            length2 = float(np.dot(ba, ba))
+            length2 = float(np.dot(b - a, b - a))
+            ba = (b - a).astype(np.float32)  # float32 constants: no promotion to float64
             px, py, pz = x - np.float32(a[0]), y - np.float32(a[1]), z - np.float32(a[2])
-            h = np.clip((px * ba[0] + py * ba[1] + pz * ba[2]) / length2, 0.0, 1.0)
+            h = np.clip((px * ba[0] + py * ba[1] + pz * ba[2]) / np.float32(length2), 0.0, 1.0)
             dx, dy, dz = px - h * ba[0], py - h * ba[1], pz - h * ba[2]
             if self.thin is not None and self.flat != 1.0:
                 along_t = dx * t[0] + dy * t[1] + dz * t[2]  # stretch the thin direction
@@ -245,7 +258,7 @@ class Sweep:
                     dy + k * along_t * t[1],
                     dz + k * along_t * t[2],
                 )
-            r = self.radii[i] + h * (self.radii[i + 1] - self.radii[i])
+            r = radii[i] + h * (radii[i + 1] - radii[i])
             d = np.sqrt(dx * dx + dy * dy + dz * dz) - r
             best = d if best is None else np.minimum(best, d)
         return best * np.float32(self.flat if self.thin is not None else 1.0)
@@ -281,10 +294,15 @@ class Loft:
         pad = float(np.max(self.half))
         return pts.min(axis=0) - pad, pts.max(axis=0) + pad
 
+    @cached_property
+    def _prepared(self) -> list[tuple]:
+        """Each triangle's float32 constants, worked out once (not on every evaluation)."""
+        return [(*_triangle_constants(a, b, c), np.float32(t)) for a, b, c, t in self.triangles()]
+
     def sdf(self, x, y, z):
         best = None
-        for a, b, c, thick in self.triangles():
-            d = _triangle_distance(x, y, z, a, b, c) - np.float32(thick)
+        for *consts, thick in self._prepared:
+            d = _triangle_distance_prepared(x, y, z, *consts) - thick
             best = d if best is None else np.minimum(best, d)
         return best
 
@@ -315,6 +333,45 @@ def _triangle_distance(x, y, z, a, b, c):
 
     to_edge = np.minimum(np.minimum(edge(ba, pa), edge(cb, pb)), edge(ac, pc))
     plane = dot(nor, pa) ** 2 / f(np.dot(nor, nor))
+    return np.sqrt(np.where(inside, plane, to_edge))
+
+
+def _triangle_constants(a, b, c):
+    """The float32 constants ``_triangle_distance`` derives from the corners."""
+    f = np.float32
+    ba, cb, ac = b - a, c - b, a - c
+    nor = np.cross(ba, ac)
+
+    def v(u):
+        return (f(u[0]), f(u[1]), f(u[2]))
+
+    return (
+        v(a), v(b), v(c), v(ba), v(cb), v(ac), v(nor),
+        v(np.cross(ba, nor)), v(np.cross(cb, nor)), v(np.cross(ac, nor)),
+        f(np.dot(ba, ba)), f(np.dot(cb, cb)), f(np.dot(ac, ac)), f(np.dot(nor, nor)),
+    )  # fmt: skip
+
+
+def _triangle_distance_prepared(x, y, z, a, b, c, ba, cb, ac, nor, n_ba, n_cb, n_ac,
+                                ba2, cb2, ac2, nor2):  # fmt: skip
+    """``_triangle_distance`` from ``_triangle_constants``: the same operations on the same
+    values."""
+    pa = (x - a[0], y - a[1], z - a[2])
+    pb = (x - b[0], y - b[1], z - b[2])
+    pc = (x - c[0], y - c[1], z - c[2])
+
+    def dot(u, p):
+        return u[0] * p[0] + u[1] * p[1] + u[2] * p[2]
+
+    inside = (np.sign(dot(n_ba, pa)) + np.sign(dot(n_cb, pb)) + np.sign(dot(n_ac, pc))) >= 2.0
+
+    def edge(e, e2, p):
+        h = np.clip(dot(e, p) / e2, 0.0, 1.0)
+        dx, dy, dz = e[0] * h - p[0], e[1] * h - p[1], e[2] * h - p[2]
+        return dx * dx + dy * dy + dz * dz
+
+    to_edge = np.minimum(np.minimum(edge(ba, ba2, pa), edge(cb, cb2, pb)), edge(ac, ac2, pc))
+    plane = dot(nor, pa) ** 2 / nor2
     return np.sqrt(np.where(inside, plane, to_edge))
 
 
