@@ -253,3 +253,15 @@ def test_cli_gallery_writes_a_png_per_series_and_key_slice(tmp_path, capsys):
         assert (folder / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert main(["phantom", "gallery", str(tmp_path), "--case", "no-such-case"]) == 2
     assert "unknown case" in capsys.readouterr().err
+
+
+def test_the_reader_decodes_jpeg_ls_with_charls_not_pydicoms_first_pick():
+    """pydicom would pick pylibjpeg-libjpeg for JPEG-LS (about 4x CharLS's time per frame)."""
+    from pydicom.pixels import get_decoder
+
+    from cnoatlas.imaging.dicom_io import _preferred_plugin
+
+    decoder = get_decoder(pydicom.uid.JPEGLSLossless)
+    assert "pyjpegls" in decoder.available_plugins  # a dependency in pyproject.toml
+    assert _preferred_plugin(decoder) == "pyjpegls"
+    assert _preferred_plugin(get_decoder(pydicom.uid.RLELossless)) == ""  # pydicom's choice
