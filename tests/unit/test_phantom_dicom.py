@@ -255,13 +255,17 @@ def test_cli_gallery_writes_a_png_per_series_and_key_slice(tmp_path, capsys):
     assert "unknown case" in capsys.readouterr().err
 
 
-def test_the_reader_decodes_jpeg_ls_with_charls_not_pydicoms_first_pick():
-    """pydicom would pick pylibjpeg-libjpeg for JPEG-LS (about 4x CharLS's time per frame)."""
+def test_the_reader_decodes_jpeg_ls_with_charls_not_pydicoms_first_pick(written):
+    """pydicom would pick pylibjpeg-libjpeg for JPEG-LS (about 4x CharLS's time per frame);
+    a stream cut short goes to libjpeg, which refuses it at once (CharLS spins for seconds)."""
     from pydicom.pixels import get_decoder
 
     from cnoatlas.imaging.dicom_io import _preferred_plugin
 
+    study, out, _ = written
+    data = pydicom.dcmread(_series_files(out, study.series[0])[0]).PixelData
     decoder = get_decoder(pydicom.uid.JPEGLSLossless)
     assert "pyjpegls" in decoder.available_plugins  # a dependency in pyproject.toml
-    assert _preferred_plugin(decoder) == "pyjpegls"
-    assert _preferred_plugin(get_decoder(pydicom.uid.RLELossless)) == ""  # pydicom's choice
+    assert _preferred_plugin(decoder, data) == "pyjpegls"
+    assert _preferred_plugin(decoder, data[: len(data) // 2]) == ""
+    assert _preferred_plugin(get_decoder(pydicom.uid.RLELossless), data) == ""  # pydicom's
