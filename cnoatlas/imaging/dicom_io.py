@@ -1283,7 +1283,7 @@ def _decode_encapsulated(header: Header, claimed: int) -> np.ndarray | None:
 
 _RLE_LOSSLESS = "1.2.840.10008.1.2.5"
 # Where pydicom has several decoders for a syntax, the fastest one measured: JPEG-LS through
-# CharLS (pyjpegls) takes about a seventh of libjpeg's time per frame (the phantom's studies
+# CharLS (pyjpegls) takes about a fifth of libjpeg's time per frame (the phantom's studies
 # are JPEG-LS; pydicom would otherwise pick pylibjpeg-libjpeg first).
 _FASTEST_PLUGIN = {
     "1.2.840.10008.1.2.4.80": "pyjpegls",  # JPEG-LS Lossless

@@ -5,7 +5,7 @@ stored value. Measured on the 27 shipped cases' studies (3,916 frames, 1.66 GB o
 JPEG-LS stores them in 0.13 of the raw bytes (225 MB on disk), RLE Lossless in 0.20 (344 MB),
 deflate in 0.19 and lossless JPEG 2000 in 0.14. JPEG-LS encodes in less than half RLE's time
 per frame; the viewer decodes it with CharLS (``pyjpegls``) in about 2.3x RLE's time per frame
-(1.8 ms against 0.8 ms for 512x256-sized frames), JPEG 2000 takes 17x. ``ENCODING`` names
+(1.8 ms against 0.8 ms for the phantom's frames), lossless JPEG 2000 17x. ``ENCODING`` names
 the transfer syntax written (``ENCODERS`` the ones this writer can write).
 
 Every file says it is synthetic: the patient name and id, the image comments and the
