@@ -9,6 +9,11 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # User state (settings, progress, logs, caches) never touches the developer's real folders.
 os.environ["CNOATLAS_HOME"] = tempfile.mkdtemp(prefix="cnoatlas-test-home-")
+# The session's tests share one phantom cache (in that folder) and make more studies than the
+# library has (each test's own descriptions too): with the user's 300 MB default, studies the
+# next tests need were evicted and generated again (the suite ran about 5x slower). The session
+# gets a budget of its own, a default only: tests that set a budget still set it.
+os.environ["CNOATLAS_CACHE_BUDGET_MB"] = "5000"
 
 
 @pytest.fixture(autouse=True)

@@ -16,6 +16,8 @@ import time
 from cnoatlas.bench.core import Context, Figure, median
 from cnoatlas.bench.startup import BARE_WINDOW, _env, _run
 
+ISSUE_BUDGET_MB = 300  # issue 14: the cache for the whole library stays under 300 MB
+
 # Start the atlas, show the Cases page, exit when every card has its thumbnail.
 COLD_CASES_PAGE = """
 import json, os, sys, time
@@ -62,7 +64,8 @@ def cold_page(ctx: Context, n: int) -> dict[str, list]:
 
 
 def browse_every_case(limit: int | None) -> dict[str, float]:
-    """Open every case once (the case page's way) with the default budget; cache size after."""
+    """Open every case once (the case page's way) with the default budget (not the test
+    session's or a user's); the cache's size after, and what it would be with no budget."""
     from cnoatlas.domain.cases import case_library
     from cnoatlas.library import study_cache
     from cnoatlas.library.studies import case_image_folder
@@ -79,6 +82,7 @@ def browse_every_case(limit: int | None) -> dict[str, float]:
         "seconds": time.perf_counter() - start,
         "cache_mb": study_cache.cache_size() / 1e6,
         "budget_mb": float(study_cache.budget_mb()),
+        "issue_limit_mb": float(ISSUE_BUDGET_MB),
         "largest_study_mb": max(studies, default=0) / 1e6,
         "without_budget_mb": sum(studies) / 1e6,
     }
@@ -113,9 +117,9 @@ def run(ctx: Context) -> list[Figure]:
     figures.append(
         Figure(
             "cases.cache_after_browsing",
-            "phantom cache after opening every case once, share of its budget"
+            f"phantom cache after opening every case once, share of {ISSUE_BUDGET_MB} MB"
             + (" (quick: 3 cases)" if ctx.quick else ""),
-            100.0 * browse["cache_mb"] / browse["budget_mb"],
+            100.0 * browse["cache_mb"] / ISSUE_BUDGET_MB,
             "%",
             100.0,
             detail=browse,

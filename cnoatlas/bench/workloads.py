@@ -1,6 +1,6 @@
 """Workloads users have, each a ratio to the plain way of doing the same thing in the same run:
-a whole-body study of five series opened from a cold cache, a 500-slice series, a JPEG 2000
-and an RLE series, and a 40-step lecture export.
+a whole-body study of five series opened from a cold cache, a 500-slice series, a JPEG 2000,
+an RLE and a JPEG-LS series (the phantom's studies are JPEG-LS), and a 40-step lecture export.
 
 "Cold" means the files were evicted from the OS page cache before each open
 (``posix_fadvise(DONTNEED)`` after a sync), for the atlas and for the plain loop alike.
@@ -138,14 +138,15 @@ def long_series(ctx: Context) -> list[Figure]:
 
 def compressed(ctx: Context) -> list[Figure]:
     import pydicom
-    from pydicom.uid import JPEG2000Lossless, RLELossless
+    from pydicom.uid import JPEG2000Lossless, JPEGLSLossless, RLELossless
 
     from cnoatlas.bench.series import plain_read, write_series
 
     slices = 8 if ctx.quick else 24
     source = write_series(ctx.workdir / "uncompressed", slices, 256, 256)
     figures = []
-    for name, uid in (("rle", RLELossless), ("jpeg2000", JPEG2000Lossless)):
+    syntaxes = (("rle", RLELossless), ("jpeg2000", JPEG2000Lossless), ("jpegls", JPEGLSLossless))
+    for name, uid in syntaxes:
         folder = ctx.workdir / name
         folder.mkdir()
         for f in source:

@@ -1209,7 +1209,12 @@ def decode_frames(header: Header) -> np.ndarray:
             ):
                 raise UnreadableFile("the file changed since its header was read")
             # The decode boundary: native decoders may raise anything, even BaseExceptions.
-            rle = str(ds.file_meta.get("TransferSyntaxUID", "")) == _RLE_LOSSLESS
+            syntax = str(ds.file_meta.get("TransferSyntaxUID", ""))
+            if syntax in _FASTEST_PLUGIN:
+                with contextlib.suppress(Exception):  # no decoder: pixel_array says so below
+                    plugin = _preferred_plugin(get_decoder(syntax), ds.PixelData)
+                    ds.pixel_array_options(decoding_plugin=plugin)
+            rle = syntax == _RLE_LOSSLESS
             with _native_stderr_silenced() if rle else contextlib.nullcontext():
                 arr = np.asarray(ds.pixel_array)
     except BaseException as exc:
@@ -1268,6 +1273,7 @@ def _decode_encapsulated(header: Header, claimed: int) -> np.ndarray | None:
                     photometric_interpretation=interpretation,
                     number_of_frames=header.frames,
                     planar_configuration=0,
+                    decoding_plugin=_preferred_plugin(decoder, data),
                 )
     except BaseException as exc:  # the decode boundary, as in decode_frames
         problem = as_problem(exc, "pixel data could not be decoded")
@@ -1276,6 +1282,28 @@ def _decode_encapsulated(header: Header, claimed: int) -> np.ndarray | None:
 
 
 _RLE_LOSSLESS = "1.2.840.10008.1.2.5"
+# Where pydicom has several decoders for a syntax, the fastest one measured: JPEG-LS through
+# CharLS (pyjpegls) takes about a fifth of libjpeg's time per frame (the phantom's studies
+# are JPEG-LS; pydicom would otherwise pick pylibjpeg-libjpeg first).
+_FASTEST_PLUGIN = {
+    "1.2.840.10008.1.2.4.80": "pyjpegls",  # JPEG-LS Lossless
+    "1.2.840.10008.1.2.4.81": "pyjpegls",  # JPEG-LS Near-Lossless
+}
+
+
+def _preferred_plugin(decoder: Any, data: bytes | None = None) -> str:
+    """The plugin to decode with: the fastest one where it is installed, else pydicom's choice.
+
+    Given the encapsulated pixel bytes, CharLS only for a codestream that ends (an EOI marker
+    in its last bytes): on a cut-off JPEG-LS stream CharLS spins for seconds before it gives
+    up (5 s on a 64x64 file cut in half, found by tests/unit/test_fuzz_dicom.py), libjpeg
+    refuses it at once."""
+    name = _FASTEST_PLUGIN.get(str(decoder.UID), "")
+    if data is not None and b"\xff\xd9" not in data[-16:]:
+        return ""
+    return name if name in decoder.available_plugins else ""
+
+
 _STDERR_LOCK = threading.Lock()
 
 

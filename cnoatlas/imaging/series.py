@@ -314,6 +314,11 @@ class Series:
         self._lock = threading.Lock()
         self._auto_window: tuple[float, float] | None = None
         self._positions = self._normal_positions()
+        # Slice indices per file (a multi-frame file fills several): a decoded file's frames go
+        # to their slices without a scan of the whole series per slice.
+        self._slices_of_file: dict[int, list[int]] = {}
+        for index, ref in enumerate(slices):
+            self._slices_of_file.setdefault(id(ref.header), []).append(index)
 
     # --- geometry --------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -424,15 +429,13 @@ class Series:
                 self.loaded[index] = True
             else:
                 frames = decode_frames(ref.header)
-                for j, other in enumerate(self.slices):
-                    if other.header is ref.header:
-                        volume[j] = frames[other.frame]
-                        self.loaded[j] = True
+                for j in self._slices_of_file[id(ref.header)]:
+                    volume[j] = frames[self.slices[j].frame]
+                    self.loaded[j] = True
         except BaseException as exc:  # any decoder failure is this file's problem
             reason = str(as_problem(exc, "pixel data could not be read"))
-            for j, other in enumerate(self.slices):
-                if other.header is ref.header:
-                    self.failed[j] = True
+            for j in self._slices_of_file[id(ref.header)]:
+                self.failed[j] = True
             self.problems.append(Problem(ref.file, reason))
             return False
         return True

@@ -51,6 +51,7 @@ def test_bench_quick_json_has_every_figure_with_its_target(run_cli):
         "workload.long_series_memory_ratio",
         "workload.rle_load_ratio",
         "workload.jpeg2000_load_ratio",
+        "workload.jpegls_load_ratio",
         "workload.lecture_export_ratio",
     ):
         assert required in names, required

@@ -56,6 +56,33 @@ def test_budget_is_kept_in_range(asked, kept):
     assert study_cache.clamp_budget_mb(asked) == kept
 
 
+def test_the_default_budget_is_the_issues_300_mb_unless_the_environment_says(monkeypatch):
+    monkeypatch.delenv(study_cache.BUDGET_ENV, raising=False)
+    assert study_cache.default_budget_mb() == study_cache.DEFAULT_BUDGET_MB == 300
+    monkeypatch.setenv(study_cache.BUDGET_ENV, "2500")
+    assert study_cache.default_budget_mb() == 2500
+    monkeypatch.setenv(study_cache.BUDGET_ENV, "lots")
+    assert study_cache.default_budget_mb() == 300
+
+
+def test_the_test_session_has_a_budget_that_does_not_evict_its_studies():
+    """tests/conftest.py: the shared cache of the whole suite is not squeezed into 300 MB."""
+    assert study_cache.default_budget_mb() >= 2000
+
+
+def test_settings_default_to_the_caches_default_budget(tmp_path, monkeypatch):
+    from cnoatlas.ui.common.settings import AppSettings
+
+    monkeypatch.setenv("CNOATLAS_HOME", str(tmp_path))
+    monkeypatch.setenv(study_cache.BUDGET_ENV, "1234")
+    assert AppSettings().cache_budget_mb == 1234
+    monkeypatch.delenv(study_cache.BUDGET_ENV)
+    settings = AppSettings()
+    assert settings.cache_budget_mb == 300
+    settings.cache_budget_mb = 800
+    assert settings.cache_budget_mb == 800
+
+
 def test_every_shipped_case_has_an_up_to_date_thumbnail():
     """tools/build_thumbnails.py was run after the last change of a case's description."""
     from cnoatlas.domain.cases import load_library

@@ -1,8 +1,12 @@
-"""Write a generated series as DICOM MR Image Storage files, pixels RLE Lossless compressed.
+"""Write a generated series as DICOM MR Image Storage files, pixels JPEG-LS Lossless compressed.
 
-RLE Lossless (PS3.5 annex G) keeps every stored value and is read by pydicom without plugins;
-with the air outside the body at zero it stores a whole-body study in about a fifth of the
-uncompressed bytes (measured in tests/unit/test_phantom_dicom.py).
+JPEG-LS Lossless (PS3.5 section 8.2.3, transfer syntax 1.2.840.10008.1.2.4.80) keeps every
+stored value. Measured on the 27 shipped cases' studies (3,916 frames, 1.66 GB of raw pixels):
+JPEG-LS stores them in 0.13 of the raw bytes (225 MB on disk), RLE Lossless in 0.20 (344 MB),
+deflate in 0.19 and lossless JPEG 2000 in 0.14. JPEG-LS encodes in less than half RLE's time
+per frame; the viewer decodes it with CharLS (``pyjpegls``) in about 2.3x RLE's time per frame
+(1.8 ms against 0.8 ms for the phantom's frames), lossless JPEG 2000 17x. ``ENCODING`` names
+the transfer syntax written (``ENCODERS`` the ones this writer can write).
 
 Every file says it is synthetic: the patient name and id, the image comments and the
 de-identification flags. UIDs come from the study description, so files are reproducible.
@@ -13,10 +17,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import jpeg_ls
 from pydicom.dataset import FileDataset, FileMetaDataset
 from pydicom.encaps import encapsulate
 from pydicom.pixels.encoders import RLELosslessEncoder
-from pydicom.uid import PYDICOM_IMPLEMENTATION_UID, MRImageStorage, RLELossless
+from pydicom.uid import PYDICOM_IMPLEMENTATION_UID, JPEGLSLossless, MRImageStorage, RLELossless
 
 from cnoatlas import __version__
 
@@ -34,19 +39,43 @@ def _ds(v: float) -> str:
     return "0" if text in ("-0", "") else text
 
 
+BITS_STORED = 12
+
+
 def _rle(frame) -> bytes:
     rows, cols = frame.shape
     return RLELosslessEncoder.encode(
-        frame, rows=rows, columns=cols, samples_per_pixel=1, bits_allocated=16, bits_stored=12,
-        pixel_representation=0, photometric_interpretation="MONOCHROME2", number_of_frames=1,
+        frame, rows=rows, columns=cols, samples_per_pixel=1, bits_allocated=16,
+        bits_stored=BITS_STORED, pixel_representation=0,
+        photometric_interpretation="MONOCHROME2", number_of_frames=1,
     )  # fmt: skip
 
 
-def write_series(study: Any, series: Any, folder: Path) -> list[Path]:
-    """One file per slice of ``series`` (a ``study.Series`` of ``study``, a ``study.Study``).
+def _jpeg_ls(frame) -> bytes:
+    """A JPEG-LS Lossless codestream of one uint16 frame, sample precision 12 (BitsStored).
+
+    CharLS is called directly: the same bytes as pydicom's JPEG-LS encoder (which calls the
+    same function), without its checks and copies of the array (half the time per frame)."""
+    rows, cols = frame.shape
+    data = jpeg_ls.encode_buffer(
+        frame.astype("<u2", copy=False).tobytes(), rows, cols, 1, BITS_STORED, lossy_error=0
+    )
+    return bytes(data)
+
+
+# transfer syntax -> frame encoder; ENCODING is what write_series writes
+ENCODERS = {JPEGLSLossless: _jpeg_ls, RLELossless: _rle}
+ENCODING = JPEGLSLossless
+
+
+def write_series(study: Any, series: Any, folder: Path, encoding: str | None = None) -> list[Path]:
+    """One file per slice of ``series`` (a ``study.Series`` of ``study``, a ``study.Study``),
+    pixels in the transfer syntax ``encoding`` (``ENCODING`` unless given; one of ``ENCODERS``).
 
     Typed loosely on purpose: ``study`` calls this writer, so the writer does not import it.
     """
+    syntax = ENCODING if encoding is None else encoding
+    encode = ENCODERS[syntax]
     folder.mkdir(parents=True, exist_ok=True)
     desc = study.description
     w = series.weighting
@@ -60,7 +89,7 @@ def write_series(study: Any, series: Any, folder: Path) -> list[Path]:
         meta = FileMetaDataset()
         meta.MediaStorageSOPClassUID = MRImageStorage
         meta.MediaStorageSOPInstanceUID = series.sop_uids[k]
-        meta.TransferSyntaxUID = RLELossless
+        meta.TransferSyntaxUID = syntax
         meta.ImplementationClassUID = PYDICOM_IMPLEMENTATION_UID
         meta.ImplementationVersionName = f"CNOATLAS_{__version__}"[:16]
         path = folder / f"IM{k + 1:04d}.dcm"
@@ -136,14 +165,14 @@ def write_series(study: Any, series: Any, folder: Path) -> list[Path]:
         ds.Rows, ds.Columns = series.pixels.shape[1], series.pixels.shape[2]
         ds.PixelSpacing = [_ds(rows_sp), _ds(cols_sp)]
         ds.BitsAllocated = 16
-        ds.BitsStored = 12
-        ds.HighBit = 11
+        ds.BitsStored = BITS_STORED
+        ds.HighBit = BITS_STORED - 1
         ds.PixelRepresentation = 0
         ds.WindowCenter = _ds(series.window[0])
         ds.WindowWidth = _ds(series.window[1])
         ds.BurnedInAnnotation = "NO"
         ds.LossyImageCompression = "00"
-        ds.PixelData = encapsulate([_rle(series.pixels[k])])
+        ds.PixelData = encapsulate([encode(series.pixels[k])])
         ds["PixelData"].VR = "OB"
         ds.save_as(path, enforce_file_format=True)
         out.append(path)

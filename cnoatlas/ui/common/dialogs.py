@@ -231,7 +231,7 @@ class SettingsDialog(QDialog):
         theme: str,
         scale: float,
         parent: QWidget | None = None,
-        cache_budget_mb: int = 500,
+        cache_budget_mb: int = 300,
         scale_is_auto: bool = False,
     ) -> None:
         super().__init__(parent)

@@ -141,12 +141,13 @@ class AppSettings:
     @property
     def cache_budget_mb(self) -> int:
         """The phantom's study cache keeps at most this many MB (least recently used go)."""
-        from cnoatlas.library.study_cache import DEFAULT_BUDGET_MB, clamp_budget_mb
+        from cnoatlas.library.study_cache import clamp_budget_mb, default_budget_mb
 
+        default = default_budget_mb()
         try:
-            return clamp_budget_mb(float(self._qs.value("cache/budget_mb", DEFAULT_BUDGET_MB)))
+            return clamp_budget_mb(float(self._qs.value("cache/budget_mb", default)))
         except (TypeError, ValueError):
-            return DEFAULT_BUDGET_MB
+            return default
 
     @cache_budget_mb.setter
     def cache_budget_mb(self, value: float) -> None:
