@@ -385,8 +385,8 @@ class _Builder:
                     0.04 * h, 0.03 * h, scale=(1.5, 1.0, 1.0)),
             # the lower abdomen between the anterior superior iliac spines: a rounded box, so
             # the spines lie under a few mm of fat at the front corners of the pelvis
-            Box(vec(0.0, -0.32 * depth, lm["z_hip"] + 0.045 * h),
-                vec(0.085 * h, 0.66 * depth, 0.05 * h), 0.025 * h),
+            Box(vec(0.0, -0.32 * depth, lm["z_hip"] + 0.05 * h),
+                vec(0.085 * h, 0.66 * depth, 0.036 * h), 0.025 * h),
         ]  # fmt: skip
         limbs: list[Capsule] = []
         for _side, s in SIDES:
