@@ -710,11 +710,15 @@ class _Builder:
         ridge = Ellipsoid(vec(0.0, -0.35 * hh, h - 0.455 * hh), vec(0.1, 0.022, 0.035) * hh)
         self.add(ridge, "cortex")
         self.bone_outer.append(ridge)
-        self.add(shrink(ridge, 1.5), "marrow", ff=self.ff("skull"))
+        frontal: tuple[Shape, ...] = ()
         if age >= 8:
             size = float(np.interp(age, (8, 16), (0.4, 1.0)))
-            self.add(Ellipsoid(vec(0.0, -0.352 * hh, h - 0.45 * hh),
-                               vec(0.045, 0.01, 0.022) * hh * size + 0.5), "air")  # fmt: skip
+            frontal = (Ellipsoid(vec(0.0, -0.352 * hh, h - 0.45 * hh),
+                                 vec(0.045, 0.01, 0.022) * hh * size + 0.5),)  # fmt: skip
+        # the marrow never fills the sinus (leukaemia's infiltrate copies marrow parts)
+        self.parts.append(Part(shrink(ridge, 1.5), "marrow", ff=self.ff("skull"), clip_out=frontal))
+        for sinus in frontal:
+            self.add(sinus, "air")
         # ethmoid cells between the orbits, the nasal cavity, its septum and turbinates
         self.parts.append(Part(Ellipsoid(vec(0.0, -0.3 * hh, h - 0.53 * hh),
                                          vec(0.035, 0.06, 0.035) * hh), "air", alpha=0.7))  # fmt: skip
