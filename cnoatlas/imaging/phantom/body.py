@@ -383,6 +383,10 @@ class _Builder:
                       vec(w_hip * 0.92, depth * 0.82, 0.07 * h)),
             Capsule(vec(0.0, 0.6 * depth, lm["z_s1"]), vec(0.0, 0.55 * depth, spine["c7"][0][2]),
                     0.04 * h, 0.03 * h, scale=(1.5, 1.0, 1.0)),
+            # the lower abdomen between the anterior superior iliac spines: a rounded box, so
+            # the spines lie under a few mm of fat at the front corners of the pelvis
+            Box(vec(0.0, -0.32 * depth, lm["z_hip"] + 0.05 * h),
+                vec(0.085 * h, 0.66 * depth, 0.036 * h), 0.025 * h),
         ]  # fmt: skip
         limbs: list[Capsule] = []
         for _side, s in SIDES:
@@ -662,37 +666,117 @@ class _Builder:
         stem = Capsule(c + vec(0, 0.05 * head_h, -0.05 * head_h), c + vec(0, 0.09 * head_h, -0.3 * head_h),
                        0.05 * head_h, 0.026 * head_h)  # fmt: skip
         self.add(stem, "white")
-        for s in (1, -1):  # orbits (eye in its fat) and maxillary sinuses, in front
-            eye = vec(s * 0.12 * head_h, -0.34 * head_h, h - 0.52 * head_h)
-            self.add(
-                Ellipsoid(eye + vec(0, 0.035 * head_h, 0), vec(1, 1.3, 1) * 0.06 * head_h),
-                "adipose",
-            )
-            self.add(Ellipsoid(eye, vec(1, 1, 1) * 0.045 * head_h), "fluid")
-            sinus = vec(s * 0.09 * head_h, -0.25 * head_h, h - 0.66 * head_h)
-            self.add(Ellipsoid(sinus, vec(0.055, 0.07, 0.07) * head_h), "air")
+        self.face(h, head_h)
         vault_lo, vault_hi = skull.bounds()
         vault_lo[2] = c[2] - 0.1 * head_h
         self.sites["skull.vault"] = SiteGeometry(
             "skull.vault", c + vec(0, 0, cranium[2] * 0.6), vault_lo, vault_hi,
             vec(0, 0, 1), 3.0, "skull", outer=[skull], marrow=[diploe])  # fmt: skip
-        r = 0.035 * head_h
-        chin = vec(0.0, -0.25 * head_h, h - 0.9 * head_h)
+
+    def face(self, h, hh):
+        """The face below and in front of the cranial cavity: bony orbits with the globes
+        (vitreous, lens), the optic nerves and the recti in the orbital fat; the supraorbital
+        ridge (with a frontal sinus from about 8 years), the ethmoid cells, the nasal cavity with
+        its septum and turbinates, the maxillae round the maxillary sinuses and the hard palate;
+        the mandible with its body, rami, coronoid processes and condyles (marrow inside cortex).
+        The paranasal sinuses follow the usual order of development (maxillary and ethmoid
+        present in young children and growing, the frontal sinus absent before about 6-8
+        years; general anatomy, not in child-skeleton.md). Small parts in small boxes."""
+        age = self.age
+        grow = float(np.interp(age, (3, 12), (0.6, 1.0)))  # the maxillary sinus with age
+        for s in (1, -1):
+            eye = vec(s * 0.12 * hh, -0.34 * hh, h - 0.52 * hh)
+            fat_c, fat_r = eye + vec(0, 0.035 * hh, 0), vec(1, 1.3, 1) * 0.06 * hh
+            front = Ellipsoid(eye + vec(0, -0.07 * hh, 0), vec(0.075, 0.055, 0.075) * hh)
+            wall = Ellipsoid(fat_c, fat_r + 1.8)  # the orbit's bony walls, open in front
+            self.parts.append(Part(wall, "cortex", clip_out=(front,)))
+            self.add(Ellipsoid(fat_c, fat_r), "adipose")
+            apex = vec(s * 0.055 * hh, -0.235 * hh, h - 0.51 * hh)
+            self.add(Capsule(eye + vec(0, 0.03 * hh, 0), apex, 0.011 * hh, 0.009 * hh), "white")
+            for d in (vec(s, 0, 0), vec(-s, 0, 0), vec(0, 0, 1), vec(0, 0, -1)):  # the recti
+                self.add(Capsule(eye + d * 0.052 * hh + vec(0, 0.01 * hh, 0), apex + d * 0.012 * hh,
+                                 0.009 * hh, 0.006 * hh), "muscle")  # fmt: skip
+            self.add(Ellipsoid(eye, vec(1, 1, 1) * 0.045 * hh), "fluid")  # vitreous
+            self.add(Ellipsoid(eye + vec(0, -0.033 * hh, 0), vec(0.019, 0.008, 0.019) * hh),
+                     "cartilage")  # the lens: dark against the vitreous on STIR  # fmt: skip
+            # the maxilla: thin bony walls round the maxillary sinus (air)
+            sinus = vec(s * 0.09 * hh, -0.25 * hh, h - 0.665 * hh)
+            sr = vec(0.05, 0.065, 0.06) * hh * grow
+            maxilla = Ellipsoid(sinus, sr + 2.2)
+            self.add(maxilla, "cortex")
+            self.bone_outer.append(maxilla)
+            self.add(Ellipsoid(sinus, sr), "air")
+        # the supraorbital ridge (glabella), with the frontal sinus inside it from about 8 y
+        ridge = Ellipsoid(vec(0.0, -0.35 * hh, h - 0.455 * hh), vec(0.1, 0.022, 0.035) * hh)
+        self.add(ridge, "cortex")
+        self.bone_outer.append(ridge)
+        frontal: tuple[Shape, ...] = ()
+        if age >= 8:
+            size = float(np.interp(age, (8, 16), (0.4, 1.0)))
+            frontal = (Ellipsoid(vec(0.0, -0.352 * hh, h - 0.45 * hh),
+                                 vec(0.045, 0.01, 0.022) * hh * size + 0.5),)  # fmt: skip
+        # the marrow never fills the sinus (leukaemia's infiltrate copies marrow parts)
+        self.parts.append(Part(shrink(ridge, 1.5), "marrow", ff=self.ff("skull"), clip_out=frontal))
+        for sinus in frontal:
+            self.add(sinus, "air")
+        # ethmoid cells between the orbits, the nasal cavity, its septum and turbinates
+        self.parts.append(Part(Ellipsoid(vec(0.0, -0.3 * hh, h - 0.53 * hh),
+                                         vec(0.035, 0.06, 0.035) * hh), "air", alpha=0.7))  # fmt: skip
+        nose_c = vec(0.0, -0.275 * hh, h - 0.63 * hh)
+        self.add(Box(nose_c, vec(0.032, 0.085, 0.07) * hh, 2.0), "air")
+        self.add(Box(nose_c, vec(0.0045, 0.08, 0.066) * hh, 0.5), "cartilage")
+        for s in (1, -1):
+            for dz, rz in ((-0.04, 0.014), (0.0, 0.01)):  # inferior and middle turbinates
+                self.add(Ellipsoid(nose_c + vec(s * 0.024 * hh, 0.0, dz * hh),
+                                   vec(0.009, 0.065, rz) * hh), "cartilage")  # fmt: skip
+        palate = Box(vec(0.0, -0.25 * hh, h - 0.735 * hh), vec(0.1, 0.075, 0.014) * hh, 2.0)
+        self.add(palate, "cortex")
+        self.bone_outer.append(palate)
+        self.add(shrink(palate, 1.2), "marrow", ff=self.ff("axial"))
+        self.mandible(h, hh)
+
+    def mandible(self, h, hh):
+        """The mandible as curved plates: each half of the body lofted through vertical sections
+        along the arch from the symphysis to the angle, the ramus through horizontal sections up
+        to the coronoid process and the condylar neck, and the condyle; one cortex round all of
+        both halves (no line at the symphysis), marrow inside."""
+        zc, hb = h - 0.86 * hh, 0.03 * hh
+        arch = ((0.0, -0.255), (0.06, -0.238), (0.115, -0.19), (0.16, -0.11), (0.19, -0.03))
+        ramus = ((h - 0.89 * hh, (0.185, -0.05), (0.2, 0.035)),
+                 (h - 0.76 * hh, (0.195, -0.045), (0.21, 0.045)),
+                 (h - 0.67 * hh, (0.195, -0.04), (0.215, 0.055)))  # fmt: skip
+        ff = self.ff("axial")
+        pieces = []
         for side, s in SIDES:
-            angle = vec(s * 0.2 * head_h, 0.02 * head_h, h - 0.84 * head_h)
-            condyle = vec(s * 0.22 * head_h, 0.06 * head_h, h - 0.62 * head_h)
+            rows = [[vec(s * x * hh, y * hh, zc + hb), vec(s * x * hh, y * hh, zc - hb)]
+                    for x, y in arch]  # fmt: skip
+            half = np.full((len(rows), 2), 0.022 * hh)
+            half[0] = 0.026 * hh  # the symphysis is thicker
+            outers: list[Shape] = [
+                Loft(rows[i : i + 2], half[i : i + 2]) for i in range(len(rows) - 1)
+            ]
+            rr = [[vec(s * a[0] * hh, a[1] * hh, z), vec(s * p[0] * hh, p[1] * hh, z)]
+                  for z, a, p in ramus]  # fmt: skip
+            outers += [Loft(rr[i : i + 2], np.full((2, 2), 0.018 * hh)) for i in range(len(rr) - 1)]
+            condyle = vec(s * 0.22 * hh, 0.06 * hh, h - 0.635 * hh)
+            outers += [
+                Capsule(
+                    rr[-1][0], vec(s * 0.19 * hh, -0.035 * hh, h - 0.63 * hh), 0.014 * hh, 0.01 * hh
+                ),
+                Capsule(rr[-1][1], condyle, 0.018 * hh, 0.016 * hh),
+                Ellipsoid(condyle, vec(0.036, 0.018, 0.02) * hh),
+            ]
             sid = f"mandible.{side}"
-            self.bone(
-                sid,
-                "mandible",
-                Capsule(chin, angle, r, r),
-                self.ff("axial"),
-                1.0,
-                axis=angle - chin,
-            )
-            self.bone(
-                sid, "mandible", Capsule(angle, condyle, r * 0.9, r * 0.7), self.ff("axial"), 1.0
-            )
+            if sid in self.mods.thickening:
+                outers = [_grow(o, self.mods.thickening[sid]) for o in outers]
+            pieces.append((sid, outers, [shrink(o, 1.6) for o in outers]))
+        for sid, outers, _inners in pieces:
+            self.parts += [Part(o, "cortex", sid) for o in outers]
+            self.bone_outer += outers
+        for sid, outers, inners in pieces:
+            self.parts += [Part(i, "marrow", sid, ff=ff) for i in inners]
+            s = 1.0 if sid.endswith("left") else -1.0
+            self.site(sid, "mandible", outers, inners, axis=vec(s * 0.19, 0.225, 0.0))
 
     def vertebrae(self, spine, depth):
         h = self.h
@@ -1008,6 +1092,7 @@ class _Builder:
             extra = (Ellipsoid(body_c, vec(1.05, 1.1, 1.2) * r_head),
                      Ellipsoid(si_c + vec(s * 0.012 * h, 0, 0), vec(0.013 * h, 0.017 * h, 0.03 * h), rot_z(-s * 25)),
                      Capsule(si_ilium - vec(0, 0, 0.02 * h), buttress, 0.008 * h, 0.65 * r_head))  # fmt: skip
+            extra += self.iliac_landmarks(side, s, head, r_head, si_y, depth, rows)
             wing = self.loft_bone(sid, sid, rows, np.array(thick) * h, f, 1.1, extra=extra)
             self.sites[sid].center = wing
             # sacroiliac joint: a thin cartilage sheet between sacrum and ilium
@@ -1025,7 +1110,18 @@ class _Builder:
                           f, 1.2)  # fmt: skip
             tub = vec(s * x_hip * 0.78, 0.32 * depth, z_hip - 0.05 * h)
             isch_top = head + vec(-s * 0.1 * r_head, 0.6 * r_head, -1.1 * r_head)
-            self.bone(f"ischium.{side}", f"ischium.{side}", Capsule(isch_top, tub, 0.55 * r_head, 0.5 * r_head), f, 1.2)  # fmt: skip
+            # the ischium with its spine, the lower end of the greater sciatic notch (one outline)
+            isch = [Capsule(isch_top, tub, 0.55 * r_head, 0.5 * r_head),
+                    Ellipsoid(isch_top + vec(-s * 0.45, 0.65, -0.1) * r_head,
+                              vec(0.22, 0.45, 0.25) * r_head)]  # fmt: skip
+            if f"ischium.{side}" in self.mods.thickening:
+                isch = [_grow(o, self.mods.thickening[f"ischium.{side}"]) for o in isch]
+            inner = [shrink(o, 1.2) for o in isch]
+            self.parts += [Part(o, "cortex", f"ischium.{side}") for o in isch]
+            self.parts += [Part(i, "marrow", f"ischium.{side}", ff=f) for i in inner]
+            self.bone_outer += isch
+            self.site(f"ischium.{side}", f"ischium.{side}", isch, inner)
+            self.points[f"ischial-spine.{side}"] = isch[1].c
             sym = vec(s * 0.009 * h, -0.72 * depth, z_hip - 0.022 * h)
             pub_top = head + vec(-s * 0.6 * r_head, -0.8 * r_head, -0.1 * r_head)
             self.bone(f"pubis.{side}", f"pubis.{side}", Capsule(pub_top, sym, 0.45 * r_head, 0.4 * r_head), f, 1.0)  # fmt: skip
@@ -1034,6 +1130,59 @@ class _Builder:
                 tri = head + vec(-s * 1.05 * r_head, 0.0, 0.15 * r_head)
                 ax = vec(1.0, 0, 0)
                 self.add(Capsule(tri - ax * 1.2, tri + ax * 1.2, 0.7 * r_head, 0.7 * r_head, flat=True), "physis")  # fmt: skip
+
+    def iliac_landmarks(self, side, s, head, r_head, si_y, depth, rows):
+        """The ilium's landmarks, joined to the wing in one outline: the anterior wing curving
+        forwards along the side of the pelvis from the wing's lateral lip to the anterior border,
+        with the anterior superior iliac spine (ASIS, the front end of the crest) and the anterior
+        inferior spine (AIIS, just above the acetabular rim) as its two prominences and a shallow
+        notch between them; behind, the crest running back and in to the posterior superior
+        spine (PSIS, behind the sacroiliac joint) and down the posterior border to the posterior
+        inferior spine (PIIS); below the PIIS the border turns forwards into the greater sciatic
+        notch, closed below by the ischial spine. Proportions: the hip centre lies about 30 % of
+        the inter-ASIS width below the ASIS and 36 % of it lateral of the midline (Bell's
+        hip-centre rule, general gait-analysis anatomy, not from child-skeleton.md); the ASIS
+        stays under the skin of the lower abdomen (see the envelope in soft_tissue)."""
+        h, z_hip = self.h, float(head[2])
+        hy = float(head[1])
+        lip = [np.asarray(r[-1]) for r in rows]  # the wing's lateral lip, foot to head
+
+        def at_lip(z):  # the lip point at height z (linear between the wing's sections)
+            zs = [float(p[2]) for p in lip]
+            return vec(*(float(np.interp(z, zs, [p[i] for p in lip])) for i in range(2)), z)
+
+        asis = vec(s * 0.068 * h, hy - 2.0 * r_head, z_hip + 0.046 * h)
+        aiis = vec(s * (abs(head[0]) + 0.25 * r_head), hy - 1.6 * r_head, z_hip + 0.022 * h)
+        levels = (  # z, then the (x in h, y) of the middle and anterior points
+            (z_hip + 0.027 * h, (0.066, hy + 0.1 * depth), (0.062, hy - 1.45 * r_head)),
+            (float(asis[2]), (0.07, hy - 0.2 * depth), (abs(asis[0]) / h, float(asis[1]))),
+            (z_hip + 0.066 * h, (0.075, hy + 0.12 * depth), (0.073, hy - 0.15 * depth)),
+            (z_hip + 0.08 * h, (0.075, hy + 0.28 * depth), (0.074, hy + 0.18 * depth)),
+        )
+        arows = []
+        for z, (xm, ym), (xa, ya) in levels:
+            arows.append([at_lip(z), vec(s * xm * h, ym, z), vec(s * xa * h, ya, z)])
+        half = np.full((len(arows), 3), 0.0033 * h)
+        half[:, 0] = 0.0036 * h
+        arows = np.asarray(arows)
+        out: list[Shape] = [Loft(arows[i : i + 2], half[i : i + 2]) for i in range(len(arows) - 1)]
+        out += [
+            Ellipsoid(asis, vec(0.0052, 0.0062, 0.0048) * h),  # ASIS
+            Ellipsoid(aiis, vec(0.0048, 0.0052, 0.0055) * h),  # AIIS
+            Capsule(aiis, arows[0][2], 0.004 * h, 0.0036 * h),  # the border between them
+        ]
+        psis = vec(s * 0.034 * h, si_y + 0.42 * depth, z_hip + 0.043 * h)
+        piis = vec(s * 0.047 * h, si_y + 0.2 * depth, z_hip + 0.007 * h)
+        crest_back = vec(s * 0.05 * h, si_y + 0.08 * depth, z_hip + 0.08 * h)
+        out += [
+            Capsule(crest_back, psis, 0.0062 * h, 0.006 * h),  # the crest's posterior end
+            Ellipsoid(psis, vec(0.006, 0.0065, 0.008) * h),  # PSIS
+            Capsule(psis, piis, 0.0058 * h, 0.005 * h),  # the posterior border
+            Ellipsoid(piis, vec(0.0055, 0.005, 0.005) * h),  # PIIS
+        ]
+        self.points[f"asis.{side}"], self.points[f"aiis.{side}"] = asis, aiis
+        self.points[f"psis.{side}"], self.points[f"piis.{side}"] = psis, piis
+        return tuple(out)
 
     def leg(self, side, s, lm, x_hip, x_knee, x_ankle, r_head, femur_len):
         h = self.h
