@@ -24,6 +24,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QToolTip, QWidget
 
+from cnoatlas.domain.colormap import needs_halo
 from cnoatlas.domain.sites import SiteModel, site_model
 from cnoatlas.domain.skeleton_map import Shape, SkeletonMap, skeleton_map
 from cnoatlas.ui.common.theme import Theme, current_theme
@@ -601,10 +602,6 @@ class SiteMap(QWidget):
         halo.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
         ground = c.silhouette.getRgb()[:3]
         selected = set(self._selected)
-        if self._fills:
-            # Only an overlay needs the halo test; its module imports numpy, which the plain
-            # Atlas page must not pay for before its first paint.
-            from cnoatlas.domain.colormap import needs_halo
         for sid, path in self._paths.items():
             fill = self._fills.get(sid, c.bone)
             pen = outline
