@@ -63,22 +63,57 @@ def painter_path(shape: Shape) -> QPainterPath:
     """The shape's segments as a QPainterPath in drawing (SVG) coordinates."""
     path = QPainterPath()
     path.setFillRule(Qt.FillRule.OddEvenFill if shape.evenodd else Qt.FillRule.WindingFill)
-    # Plain floats, not QPointF: start-up builds ~300 of these paths for the Atlas page.
-    for seg in shape.segments:
-        op, pts = seg.op, seg.points
+    # Straight from the flat coordinates (no Segment objects, no QPointF): start-up builds
+    # ~330 of these paths, ~11,000 segments, for the Atlas page's three maps.
+    c = shape.coords
+    k = 0
+    for op in shape.ops:
         if op == "C":
-            (x1, y1), (x2, y2), (x3, y3) = pts
-            path.cubicTo(x1, y1, x2, y2, x3, y3)
+            path.cubicTo(c[k], c[k + 1], c[k + 2], c[k + 3], c[k + 4], c[k + 5])
+            k += 6
         elif op == "L":
-            path.lineTo(*pts[0])
+            path.lineTo(c[k], c[k + 1])
+            k += 2
         elif op == "M":
-            path.moveTo(*pts[0])
+            path.moveTo(c[k], c[k + 1])
+            k += 2
         elif op == "Q":
-            (x1, y1), (x2, y2) = pts
-            path.quadTo(x1, y1, x2, y2)
+            path.quadTo(c[k], c[k + 1], c[k + 2], c[k + 3])
+            k += 4
         else:
             path.closeSubpath()
     return path
+
+
+class _Geometry:
+    """A drawing's QPainterPaths, their bounding boxes and the decoration, built once per
+    drawing and shared by every map of that view (the overlay's two maps, the quiz's): Qt's
+    paths are implicitly shared and no map changes them."""
+
+    def __init__(self, drawing: SkeletonMap) -> None:
+        self.paths: dict[str, QPainterPath] = {}
+        self.boxes: dict[str, QRectF] = {}
+        for sid, shape in drawing.shapes.items():
+            path = painter_path(shape)
+            self.paths[sid] = path
+            self.boxes[sid] = path.boundingRect()
+        self.decor = [
+            (painter_path(s), next((k for k in ("silhouette", "teeth") if k in s.classes), ""))
+            for s in drawing.decor
+        ]
+
+
+_GEOMETRY: dict[str, tuple[SkeletonMap, _Geometry]] = {}
+
+
+def _geometry(view: str) -> _Geometry:
+    """The built geometry of a shipped view, made once per process (and again only if the
+    drawing itself was read again). A drawing a caller passes in is built afresh."""
+    drawing = skeleton_map(view)
+    cached = _GEOMETRY.get(view)
+    if cached is None or cached[0] is not drawing:
+        cached = _GEOMETRY[view] = (drawing, _Geometry(drawing))
+    return cached[1]
 
 
 class _Colours:
@@ -140,22 +175,15 @@ class SiteMap(QWidget):
         self.setMouseTracking(True)
         self.setMinimumSize(160, 200)
         self.view = view
-        self.model = model or site_model()
+        self._model = model
         self.drawing = drawing or skeleton_map(view)
-        self._paths: dict[str, QPainterPath] = {}
-        self._boxes: dict[str, QRectF] = {}
-        for sid, shape in self.drawing.shapes.items():
-            path = painter_path(shape)
-            self._paths[sid] = path
-            self._boxes[sid] = path.boundingRect()
-        self._decor = [
-            (painter_path(s), next((k for k in ("silhouette", "teeth") if k in s.classes), ""))
-            for s in self.drawing.decor
-        ]
+        geometry = _geometry(view) if drawing is None else _Geometry(drawing)
+        self._paths: dict[str, QPainterPath] = dict(geometry.paths)
+        self._boxes: dict[str, QRectF] = dict(geometry.boxes)
+        self._decor = list(geometry.decor)
         self._topmost = list(reversed(self._paths))  # hit testing: last drawn wins
         self._cells = self._hit_grid()
-        known = [s for s in self.model.sites if s in self._paths]
-        self._order = known + [s for s in self._paths if s not in set(known)]
+        self._keyboard_order: list[str] | None = None  # see _order
         self._anchors: dict[str, QPointF] = {}
         self._fills: dict[str, QColor] = {}
         self._highlighted: set[str] = set()
@@ -172,6 +200,22 @@ class SiteMap(QWidget):
         self._transform = QTransform()
         self._inverse = QTransform()
         self._update_transform()
+
+    @property
+    def model(self) -> SiteModel:
+        """The site model (names, keyboard order), read when first needed: the map paints
+        without it."""
+        if self._model is None:
+            self._model = site_model()
+        return self._model
+
+    @property
+    def _order(self) -> list[str]:
+        """The drawn sites in the model's (anatomical) order, then any the model lacks."""
+        if self._keyboard_order is None:
+            known = [s for s in self.model.sites if s in self._paths]
+            self._keyboard_order = known + [s for s in self._paths if s not in set(known)]
+        return self._keyboard_order
 
     # --- geometry ---------------------------------------------------------------------------
     def _update_transform(self) -> None:
@@ -372,6 +416,8 @@ class SiteMap(QWidget):
 
     def hover_text(self) -> str:
         """What the hover label shows: the name of the site under the pointer."""
+        if not self._hover:
+            return ""
         return self.model.name(self._hover) if self._hover in self.model.sites else ""
 
     def set_anatomical_view(self, mirrored: bool) -> None:
