@@ -8,10 +8,14 @@ view mirrors it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
+    QBrush,
     QColor,
     QFontMetricsF,
+    QImage,
     QKeyEvent,
     QKeySequence,
     QMouseEvent,
@@ -186,6 +190,11 @@ class SiteMap(QWidget):
         self._keyboard_order: list[str] | None = None  # see _order
         self._anchors: dict[str, QPointF] = {}
         self._fills: dict[str, QColor] = {}
+        self._hatched: frozenset[str] = frozenset()
+        self._hatch = QColor(40, 40, 40)
+        self._hatch_brushes: dict[int, QBrush] = {}
+        # (background, sites whose fill needs the halo on it), for the fills as last set.
+        self._halos: tuple[tuple[int, ...], frozenset[str]] | None = None
         self._highlighted: set[str] = set()
         self._selected: list[str] = []
         self._hover = ""
@@ -232,6 +241,8 @@ class SiteMap(QWidget):
         t.translate(-(x + w / 2), -(y + h / 2))
         self._transform = t
         self._inverse, _ = t.inverted()
+        self._mapped: dict[str, QPainterPath] = {}  # site_path's, for this transform
+        self._drawn_bounds: QRectF | None = None
         self.update()
 
     def scene_transform(self) -> QTransform:
@@ -243,12 +254,24 @@ class SiteMap(QWidget):
         return list(self._order)
 
     def site_path(self, site_id: str) -> QPainterPath:
-        """The shape of a site in widget coordinates."""
-        return self._transform.map(self._paths[self._require(site_id)])
+        """The shape of a site in widget coordinates (mapped once per zoom, pan and size)."""
+        path = self._mapped.get(site_id)
+        if path is None:
+            path = self._mapped[site_id] = self._transform.map(self._paths[self._require(site_id)])
+        return QPainterPath(path)  # a copy (implicitly shared): the caller may change it
 
     def site_bounds(self, site_id: str) -> QRectF:
         """The bounding box of a site in widget coordinates."""
         return self._transform.mapRect(self._boxes[self._require(site_id)])
+
+    def drawn_bounds(self) -> QRectF:
+        """The union of every site's bounds in widget coordinates (once per zoom, pan, size)."""
+        if self._drawn_bounds is None:
+            union = QRectF()
+            for sid in self._paths:
+                union = union.united(self.site_bounds(sid))
+            self._drawn_bounds = union
+        return QRectF(self._drawn_bounds)
 
     def site_anchor(self, site_id: str) -> QPointF:
         """A point inside the site's shape (near its middle), in widget coordinates."""
@@ -355,10 +378,41 @@ class SiteMap(QWidget):
         return site_id
 
     # --- public state -------------------------------------------------------------------------
-    def set_site_fills(self, fills: dict[str, QColor]) -> None:
-        """Colour sites (an overlay); sites not in the dict keep the bone colour."""
+    def set_site_fills(
+        self, fills: dict[str, QColor], hatched: Iterable[str] = (), hatch: QColor | None = None
+    ) -> None:
+        """Colour sites (an overlay); sites not in the dict keep the bone colour. ``hatched``
+        sites (an overlay's "no data") get diagonal lines in ``hatch`` over their fill, painted
+        in the same pass as the fill and the outline."""
         self._fills = {k: QColor(v) for k, v in fills.items() if k in self._paths}
+        self._hatched = frozenset(s for s in hatched if s in self._paths)
+        self._hatch = QColor(hatch) if hatch is not None else QColor(40, 40, 40)
+        self._halos = None  # which fills need a halo: worked out at the next paint
+        self._hatch_brushes: dict[int, QBrush] = {}
         self.update()
+
+    def hatched_sites(self) -> set[str]:
+        return set(self._hatched)
+
+    def _hatch_lines(self, untransform: QTransform) -> QBrush:
+        """The hatch lines alone, laid in widget pixels as ``_hatched_brush`` lays them."""
+        brush = QBrush(self._hatch, Qt.BrushStyle.BDiagPattern)
+        brush.setTransform(untransform)
+        return brush
+
+    def _hatched_brush(self, fill: QColor) -> QBrush:
+        """A fill colour with the hatch lines over it, as one brush: Qt's BDiagPattern drawn on
+        the colour in an 8 x 8 tile, laid in widget pixels (as a pattern brush would be, not
+        scaled with the drawing)."""
+        brush = self._hatch_brushes.get(fill.rgba())
+        if brush is None:
+            tile = QImage(8, 8, QImage.Format.Format_ARGB32_Premultiplied)
+            tile.fill(fill)
+            tiler = QPainter(tile)
+            tiler.fillRect(tile.rect(), QBrush(self._hatch, Qt.BrushStyle.BDiagPattern))
+            tiler.end()
+            brush = self._hatch_brushes[fill.rgba()] = QBrush(tile)
+        return brush
 
     def highlight_sites(self, site_ids: set[str] | frozenset[str]) -> None:
         """Light up sites (for example the lesions of a case); an empty set clears."""
@@ -647,24 +701,41 @@ class SiteMap(QWidget):
         halo.setCosmetic(True)
         halo.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
         ground = c.silhouette.getRgb()[:3]
+        if self._halos is None or self._halos[0] != ground:
+            # A dataset has a handful of distinct colours: each is tested once.
+            colours = {f.rgba(): f.getRgb()[:3] for f in self._fills.values()}
+            dim = {k for k, rgb in colours.items() if needs_halo(rgb, ground)}
+            halos = {s for s, f in self._fills.items() if f.rgba() in dim}
+            self._halos = (ground, frozenset(halos))
+        halos = self._halos[1]
         selected = set(self._selected)
+        fills, bone, hover, hatched = self._fills, c.bone, self._hover, self._hatched
+        untransform = self._inverse
         for sid, path in self._paths.items():
-            fill = self._fills.get(sid, c.bone)
-            pen = outline
-            if sid in self._fills and needs_halo(fill.getRgb()[:3], ground):
-                pen = halo
+            fill = fills.get(sid, bone)
             if sid in self._highlighted:
                 fill = c.highlight
             if sid in selected:
                 fill = c.selected
-            elif sid == self._hover:
+            elif sid == hover:
                 fill = fill.lighter(125) if fill.lightness() < 200 else fill.darker(112)
-            painter.setPen(pen)
-            painter.setBrush(fill)
+            painter.setPen(halo if sid in halos else outline)
             if sid.startswith("sternum."):
                 painter.setOpacity(0.72)  # the sternum lies over the thoracic spine
-            painter.drawPath(path)
-            painter.setOpacity(1.0)
+                painter.setBrush(fill)
+                painter.drawPath(path)
+                painter.setOpacity(1.0)
+                if sid in hatched:  # its hatching as solid as elsewhere
+                    painter.fillPath(path, self._hatch_lines(untransform))
+            elif sid in hatched:
+                # Fill, hatching and outline in one pass: a brush of the fill with the lines.
+                brush = QBrush(self._hatched_brush(fill))
+                brush.setTransform(untransform)  # the tile in widget pixels
+                painter.setBrush(brush)
+                painter.drawPath(path)
+            else:
+                painter.setBrush(fill)
+                painter.drawPath(path)
         for sid, colour in ((self._hover, c.accent), (self._current, c.text)):
             if (sid and self.hasFocus()) or (sid and sid == self._hover):
                 pen = QPen(colour, 2.2 if c.contrast else 1.8)
