@@ -444,7 +444,7 @@ class OverlayMapPanel(QFrame):
         colours = site_colours(dataset)
         drawn = self.site_map.site_ids()
         fills = {sid: _qcolor(colours.get(sid, NO_DATA)) for sid in drawn}
-        # Sites the dataset says nothing about: grey with hatching, in the map's one paint pass.
+        # Sites the dataset says nothing about: grey with hatching, painted by the map.
         no_data = [sid for sid in drawn if dataset.value_at(sid) is None]
         self.site_map.set_site_fills(fills, hatched=no_data, hatch=NO_DATA_HATCH)
         self.labels.set_dataset(dataset)

@@ -15,7 +15,6 @@ from PySide6.QtGui import (
     QBrush,
     QColor,
     QFontMetricsF,
-    QImage,
     QKeyEvent,
     QKeySequence,
     QMouseEvent,
@@ -192,7 +191,6 @@ class SiteMap(QWidget):
         self._fills: dict[str, QColor] = {}
         self._hatched: frozenset[str] = frozenset()
         self._hatch = QColor(40, 40, 40)
-        self._hatch_brushes: dict[int, QBrush] = {}
         # (background, sites whose fill needs the halo on it), for the fills as last set.
         self._halos: tuple[tuple[int, ...], frozenset[str]] | None = None
         self._highlighted: set[str] = set()
@@ -382,37 +380,16 @@ class SiteMap(QWidget):
         self, fills: dict[str, QColor], hatched: Iterable[str] = (), hatch: QColor | None = None
     ) -> None:
         """Colour sites (an overlay); sites not in the dict keep the bone colour. ``hatched``
-        sites (an overlay's "no data") get diagonal lines in ``hatch`` over their fill, painted
-        in the same pass as the fill and the outline."""
+        sites (an overlay's "no data") get diagonal lines in ``hatch`` over their fill and
+        outline, painted by the map itself after the sites."""
         self._fills = {k: QColor(v) for k, v in fills.items() if k in self._paths}
         self._hatched = frozenset(s for s in hatched if s in self._paths)
         self._hatch = QColor(hatch) if hatch is not None else QColor(40, 40, 40)
         self._halos = None  # which fills need a halo: worked out at the next paint
-        self._hatch_brushes: dict[int, QBrush] = {}
         self.update()
 
     def hatched_sites(self) -> set[str]:
         return set(self._hatched)
-
-    def _hatch_lines(self, untransform: QTransform) -> QBrush:
-        """The hatch lines alone, laid in widget pixels as ``_hatched_brush`` lays them."""
-        brush = QBrush(self._hatch, Qt.BrushStyle.BDiagPattern)
-        brush.setTransform(untransform)
-        return brush
-
-    def _hatched_brush(self, fill: QColor) -> QBrush:
-        """A fill colour with the hatch lines over it, as one brush: Qt's BDiagPattern drawn on
-        the colour in an 8 x 8 tile, laid in widget pixels (as a pattern brush would be, not
-        scaled with the drawing)."""
-        brush = self._hatch_brushes.get(fill.rgba())
-        if brush is None:
-            tile = QImage(8, 8, QImage.Format.Format_ARGB32_Premultiplied)
-            tile.fill(fill)
-            tiler = QPainter(tile)
-            tiler.fillRect(tile.rect(), QBrush(self._hatch, Qt.BrushStyle.BDiagPattern))
-            tiler.end()
-            brush = self._hatch_brushes[fill.rgba()] = QBrush(tile)
-        return brush
 
     def highlight_sites(self, site_ids: set[str] | frozenset[str]) -> None:
         """Light up sites (for example the lesions of a case); an empty set clears."""
@@ -710,7 +687,6 @@ class SiteMap(QWidget):
         halos = self._halos[1]
         selected = set(self._selected)
         fills, bone, hover, hatched = self._fills, c.bone, self._hover, self._hatched
-        untransform = self._inverse
         for sid, path in self._paths.items():
             fill = fills.get(sid, bone)
             if sid in self._highlighted:
@@ -720,22 +696,22 @@ class SiteMap(QWidget):
             elif sid == hover:
                 fill = fill.lighter(125) if fill.lightness() < 200 else fill.darker(112)
             painter.setPen(halo if sid in halos else outline)
+            painter.setBrush(fill)
             if sid.startswith("sternum."):
                 painter.setOpacity(0.72)  # the sternum lies over the thoracic spine
-                painter.setBrush(fill)
                 painter.drawPath(path)
                 painter.setOpacity(1.0)
-                if sid in hatched:  # its hatching as solid as elsewhere
-                    painter.fillPath(path, self._hatch_lines(untransform))
-            elif sid in hatched:
-                # Fill, hatching and outline in one pass: a brush of the fill with the lines.
-                brush = QBrush(self._hatched_brush(fill))
-                brush.setTransform(untransform)  # the tile in widget pixels
-                painter.setBrush(brush)
-                painter.drawPath(path)
             else:
-                painter.setBrush(fill)
                 painter.drawPath(path)
+        if hatched:
+            # Over every site and outline, in the same pass and painter (the paths are not
+            # mapped to the widget first): the lines in widget pixels, as the legend's swatch.
+            lines = QBrush(self._hatch, Qt.BrushStyle.BDiagPattern)
+            lines.setTransform(self._inverse)
+            painter.setPen(Qt.PenStyle.NoPen)
+            for sid, path in self._paths.items():
+                if sid in hatched:
+                    painter.fillPath(path, lines)
         for sid, colour in ((self._hover, c.accent), (self._current, c.text)):
             if (sid and self.hasFocus()) or (sid and sid == self._hover):
                 pen = QPen(colour, 2.2 if c.contrast else 1.8)
