@@ -104,6 +104,8 @@ class _Geometry:
             (painter_path(s), next((k for k in ("silhouette", "teeth") if k in s.classes), ""))
             for s in drawing.decor
         ]
+        # The hit-test grid over the boxes and the box around them (SiteMap._hit_grid).
+        self.grid: tuple[list[list[str]], tuple[float, float, float, float]] | None = None
 
 
 _GEOMETRY: dict[str, tuple[SkeletonMap, _Geometry]] = {}
@@ -185,7 +187,9 @@ class SiteMap(QWidget):
         self._boxes: dict[str, QRectF] = dict(geometry.boxes)
         self._decor = list(geometry.decor)
         self._topmost = list(reversed(self._paths))  # hit testing: last drawn wins
-        self._cells = self._hit_grid()
+        if geometry.grid is None:  # the boxes do not change: one grid per drawing
+            geometry.grid = self._hit_grid(), self._grid_box
+        self._cells, self._grid_box = geometry.grid
         self._keyboard_order: list[str] | None = None  # see _order
         self._anchors: dict[str, QPointF] = {}
         self._fills: dict[str, QColor] = {}
