@@ -69,19 +69,20 @@ def painter_path(shape: Shape) -> QPainterPath:
     # Straight from the flat coordinates (no Segment objects, no QPointF): start-up builds
     # ~330 of these paths, ~11,000 segments, for the Atlas page's three maps.
     c = shape.coords
+    cubic, line, move, quad = path.cubicTo, path.lineTo, path.moveTo, path.quadTo
     k = 0
     for op in shape.ops:
         if op == "C":
-            path.cubicTo(c[k], c[k + 1], c[k + 2], c[k + 3], c[k + 4], c[k + 5])
+            cubic(*c[k : k + 6])
             k += 6
         elif op == "L":
-            path.lineTo(c[k], c[k + 1])
+            line(c[k], c[k + 1])
             k += 2
         elif op == "M":
-            path.moveTo(c[k], c[k + 1])
+            move(c[k], c[k + 1])
             k += 2
         elif op == "Q":
-            path.quadTo(c[k], c[k + 1], c[k + 2], c[k + 3])
+            quad(*c[k : k + 4])
             k += 4
         else:
             path.closeSubpath()
