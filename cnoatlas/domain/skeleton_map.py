@@ -15,12 +15,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import re
 import sys
 import xml.etree.ElementTree as ET
 from array import array
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
 from typing import NamedTuple
@@ -122,6 +123,11 @@ class SkeletonMap:
     view_box: tuple[float, float, float, float]  # x, y, width, height
     shapes: dict[str, Shape]  # site id -> shape, in drawing order (later paints on top)
     decor: tuple[Shape, ...]
+    # A point well inside the visible part of each site (where a label's leader line meets it),
+    # as the drawing cache carries them: worked out once by tools/build_skeleton_cache.py with
+    # the map's own rule (cnoatlas.ui.atlas.site_map.site_anchor_point), since that takes path
+    # subtractions, tens of milliseconds for some sites. Empty when read from the SVG.
+    anchors: dict[str, Point] = field(default_factory=dict, compare=False)
 
     def problems(self, expected: Iterable[str]) -> list[str]:
         """What differs between the drawn shapes and the sites that should be drawn."""
@@ -227,7 +233,9 @@ def cache_path(svg: Path) -> Path:
     return svg.with_name(svg.name.removesuffix(".svg") + CACHE_SUFFIX)
 
 
-def drawing_cache(drawing: SkeletonMap, svg_bytes: bytes) -> dict:
+def drawing_cache(
+    drawing: SkeletonMap, svg_bytes: bytes, anchors: dict[str, Point] | None = None
+) -> dict:
     """The drawing as the cache file holds it: per shape its ops as one string and its points
     as one flat run of little-endian doubles in base64 (exact, and read without parsing)."""
 
@@ -250,6 +258,7 @@ def drawing_cache(drawing: SkeletonMap, svg_bytes: bytes) -> dict:
         "view_box": list(drawing.view_box),
         "shapes": [flat(s) for s in drawing.shapes.values()],
         "decor": [flat(s) for s in drawing.decor],
+        **({"anchors": {k: list(v) for k, v in anchors.items()}} if anchors else {}),
     }
 
 
@@ -284,7 +293,24 @@ def load_drawing_cache(svg: Path, view: str = "") -> SkeletonMap | None:
         return None
     if len(box) != 4:
         return None
-    return SkeletonMap(view or svg.stem, str(svg), box, shapes, decor)  # type: ignore[arg-type]
+    drawing = SkeletonMap(view or svg.stem, str(svg), box, shapes, decor)  # type: ignore[arg-type]
+    drawing.anchors.update(_anchors(data.get("anchors"), shapes))
+    return drawing
+
+
+def _anchors(raw: object, shapes: dict[str, Shape]) -> dict[str, Point]:
+    """The cache's anchor points, each a pair of finite numbers for a drawn site; none at all
+    if any is not (the map then works them out itself)."""
+    if not isinstance(raw, dict):
+        return {}
+    out: dict[str, Point] = {}
+    for sid, point in raw.items():
+        if sid not in shapes or not isinstance(point, list) or len(point) != 2:
+            return {}
+        if not all(isinstance(c, int | float) and math.isfinite(c) for c in point):
+            return {}
+        out[sid] = (float(point[0]), float(point[1]))
+    return out
 
 
 @cache

@@ -448,3 +448,34 @@ def test_maps_of_one_view_share_their_built_paths(qtbot):
     # A map's own state stays its own: a fill on one is not on the other.
     a.set_site_fills({sid: QColor("#ff0000")})
     assert not b._fills
+
+
+@pytest.mark.parametrize("view", ["front", "spine-lateral", "foot-lateral"])
+def test_the_drawing_cache_carries_the_anchor_points_the_map_would_work_out(view):
+    """tools/build_skeleton_cache.py stores every site's anchor (a label's leader line meets it
+    there); they are exactly the points of the map's own rule, so a label lands where it did."""
+    from cnoatlas.domain.skeleton_map import skeleton_map
+    from cnoatlas.ui.atlas.site_map import site_anchor_point
+
+    drawing = skeleton_map(view)
+    assert set(drawing.anchors) == set(drawing.shapes), "run tools/build_skeleton_cache.py"
+    widget = SiteMap(view)
+    for sid in drawing.shapes:
+        point = site_anchor_point(widget._paths, widget._boxes, sid)
+        assert drawing.anchors[sid] == (point.x(), point.y()), sid
+        assert widget.site_anchor(sid) == widget.scene_transform().map(point)
+
+
+def test_an_anchor_outside_its_site_is_worked_out_again(qtbot):
+    from dataclasses import replace
+
+    from cnoatlas.domain.skeleton_map import skeleton_map
+    from cnoatlas.ui.atlas.site_map import site_anchor_point
+
+    shipped = skeleton_map("foot-lateral")
+    sid = "talus.right"
+    wrong = replace(shipped, anchors={**shipped.anchors, sid: (-1000.0, -1000.0)})
+    widget = SiteMap("foot-lateral", drawing=wrong)
+    qtbot.addWidget(widget)
+    expected = site_anchor_point(widget._paths, widget._boxes, sid)
+    assert widget.site_anchor(sid) == widget.scene_transform().map(expected)

@@ -280,19 +280,18 @@ class SiteMap(QWidget):
         """A point inside the site's shape (near its middle), in widget coordinates."""
         sid = self._require(site_id)
         if sid not in self._anchors:
-            self._anchors[sid] = _inner_point(self._visible_part(sid), self._boxes[sid])
+            # The drawing cache carries the points (worked out by the rule below, once, by
+            # tools/build_skeleton_cache.py); one that is not inside its site is not used.
+            cached = self.drawing.anchors.get(sid)
+            point = QPointF(*cached) if cached is not None else None
+            if point is None or not self._paths[sid].contains(point):
+                point = site_anchor_point(self._paths, self._boxes, sid)
+            self._anchors[sid] = point
         return self._transform.map(self._anchors[sid])
 
     def _visible_part(self, sid: str) -> QPainterPath:
         """The site's shape minus the shapes drawn over it (the sternum over the spine)."""
-        path = self._paths[sid]
-        box = self._boxes[sid]
-        order = list(self._paths)
-        visible = path
-        for other in order[order.index(sid) + 1 :]:
-            if self._boxes[other].intersects(box):
-                visible = visible.subtracted(self._paths[other])
-        return path if visible.isEmpty() else visible
+        return _visible_part(self._paths, self._boxes, sid)
 
     _GRID = 32  # hit-test buckets per side of the drawing
 
@@ -813,6 +812,28 @@ def _plated(
     painter.drawRoundedRect(bounds, 4, 4)
     painter.setPen(colour or c.text)
     painter.drawText(box, align, text)
+
+
+def _visible_part(
+    paths: dict[str, QPainterPath], boxes: dict[str, QRectF], sid: str
+) -> QPainterPath:
+    """The site's shape minus the shapes drawn over it (the sternum over the spine)."""
+    path = paths[sid]
+    box = boxes[sid]
+    order = list(paths)
+    visible = path
+    for other in order[order.index(sid) + 1 :]:
+        if boxes[other].intersects(box):
+            visible = visible.subtracted(paths[other])
+    return path if visible.isEmpty() else visible
+
+
+def site_anchor_point(
+    paths: dict[str, QPainterPath], boxes: dict[str, QRectF], sid: str
+) -> QPointF:
+    """A point well inside the visible part of a site, in drawing coordinates: where its
+    label's leader line meets it (SiteMap.site_anchor; the drawing cache stores these)."""
+    return _inner_point(_visible_part(paths, boxes, sid), boxes[sid])
 
 
 def _inner_point(path: QPainterPath, box: QRectF) -> QPointF:
