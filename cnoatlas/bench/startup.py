@@ -56,23 +56,21 @@ MainWindow.show = _watched_show
 sys.exit(main([]))
 """
 )
-# The same start, up to the first paint of the skeleton map: the Atlas page ready to use.
+# The same start, up to the first paint of the skeleton map: the Atlas page ready to use. The
+# probe watches that one widget (from its construction), as the bare probe watches its window:
+# an application-wide filter would run Python for every event of every widget, a cost of the
+# probe (tens of milliseconds) that the app itself never pays.
 ATLAS_PAGE = (
     _ON_FIRST_PAINT
     + """
-from PySide6.QtWidgets import QApplication
 from cnoatlas.cli import main
-from cnoatlas.ui.shell.main_window import MainWindow
-class _MapPaint(_FirstPaint):
-    def eventFilter(self, watched, event):
-        if watched.objectName() == "siteMap-front":
-            return super().eventFilter(watched, event)
-        return False
-_show = MainWindow.show
-def _watched_show(self):
-    self._bench_first_paint = _MapPaint(); QApplication.instance().installEventFilter(self._bench_first_paint)
-    _show(self)
-MainWindow.show = _watched_show
+from cnoatlas.ui.atlas.site_map import SiteMap
+_init = SiteMap.__init__
+def _watched_init(self, *args, **kwargs):
+    _init(self, *args, **kwargs)
+    if self.objectName() == "siteMap-front":
+        self._bench_first_paint = _FirstPaint(); self.installEventFilter(self._bench_first_paint)
+SiteMap.__init__ = _watched_init
 sys.exit(main([]))
 """
 )

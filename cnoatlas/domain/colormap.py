@@ -2,21 +2,22 @@
 
 Viridis is perceptually uniform (equal steps in value look like equal steps in colour), keeps its
 order in greyscale and stays readable with the common colour-vision deficiencies. It has no grey,
-so a neutral grey is free to mean "this source says nothing about the site". Pure Python/numpy.
+so a neutral grey is free to mean "this source says nothing about the site". Pure Python (no
+numpy: the Atlas page paints its first map before numpy is loaded): viridis is a piecewise-linear
+ramp over fixed control points, evaluated as numpy's ``interp`` does (same floats, same colours).
 """
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_right
 from dataclasses import dataclass
-
-import numpy as np
 
 RGB = tuple[int, int, int]
 
 # matplotlib's viridis (CC0, Smith, van der Walt and Firing), every 8th of its 256 entries plus
 # the last; linear interpolation between them stays within 1/255 of the full table.
-_VIRIDIS_ANCHORS = np.array(
-    [
+_VIRIDIS_ANCHORS: tuple[tuple[float, float, float], ...] = (
         (0.2670, 0.0049, 0.3294), (0.2770, 0.0503, 0.3757), (0.2823, 0.0950, 0.4173),
         (0.2829, 0.1359, 0.4534), (0.2788, 0.1755, 0.4834), (0.2706, 0.2141, 0.5071),
         (0.2590, 0.2515, 0.5247), (0.2450, 0.2877, 0.5373), (0.2297, 0.3224, 0.5457),
@@ -28,9 +29,9 @@ _VIRIDIS_ANCHORS = np.array(
         (0.3692, 0.7889, 0.3829), (0.4401, 0.8111, 0.3410), (0.5160, 0.8312, 0.2943),
         (0.5958, 0.8487, 0.2433), (0.6785, 0.8637, 0.1895), (0.7624, 0.8764, 0.1371),
         (0.8456, 0.8873, 0.0997), (0.9261, 0.8973, 0.1041), (0.9932, 0.9062, 0.1439),
-    ]
 )  # fmt: skip
-_ANCHOR_POSITIONS = np.append(np.arange(0, 256, 8), 255) / 255.0
+# Where each anchor sits on 0…1: entries 0, 8, …, 248 and 255 of the 256-entry table.
+_ANCHOR_POSITIONS: tuple[float, ...] = tuple(k / 255.0 for k in (*range(0, 256, 8), 255))
 
 NO_DATA: RGB = (128, 128, 128)
 """Neutral grey for sites a dataset does not cover; viridis never produces a grey."""
@@ -47,17 +48,46 @@ LEVEL_COLOURS: dict[str, RGB] = {
 _LEVEL_POSITIONS = LEVEL_COLOURS  # the levels that have a colour
 
 
-def viridis(t: float | np.ndarray) -> np.ndarray:
-    """Viridis at positions ``t`` in [0, 1] (clipped), as floats in [0, 1], shape (..., 3)."""
-    t = np.clip(np.asarray(t, dtype=float), 0.0, 1.0)
-    return np.stack(
-        [np.interp(t, _ANCHOR_POSITIONS, _VIRIDIS_ANCHORS[:, c]) for c in range(3)], axis=-1
-    )
+def viridis(t: float) -> tuple[float, float, float]:
+    """Viridis at position ``t`` in [0, 1] (clipped), as floats in [0, 1].
+
+    Linear interpolation between the two anchors around ``t``, in the arithmetic of numpy's
+    ``interp`` (slope times offset plus the left value; an anchor's own position gives its value
+    exactly), so the colours are the ones the numpy version gave, to the last bit."""
+    t = float(t)
+    if math.isnan(t):
+        return (math.nan, math.nan, math.nan)
+    xs, ys = _ANCHOR_POSITIONS, _VIRIDIS_ANCHORS
+    if t >= xs[-1]:
+        return ys[-1]
+    if t <= xs[0]:
+        return ys[0]
+    j = bisect_right(xs, t) - 1  # xs[j] <= t < xs[j + 1]
+    x0, x1 = xs[j], xs[j + 1]
+    if t == x0:
+        return ys[j]
+    low, high = ys[j], ys[j + 1]
+    r, g, b = (((h - lo) / (x1 - x0)) * (t - x0) + lo for lo, h in zip(low, high, strict=True))
+    return (r, g, b)
 
 
-def to_rgb8(colour: np.ndarray) -> RGB:
+def to_rgb8(colour: tuple[float, float, float]) -> RGB:
     r, g, b = (round(float(c) * 255) for c in colour)
     return (r, g, b)
+
+
+def linspace(start: float, stop: float, count: int) -> list[float]:
+    """``count`` evenly spaced values from start to stop inclusive, as numpy's linspace gives
+    them (start + i * step, the last exactly ``stop``)."""
+    if count < 0:
+        raise ValueError(f"cannot space {count} values")
+    if count == 1:
+        return [float(start)]
+    step = (stop - start) / (count - 1) if count > 1 else 0.0
+    values = [i * step + start for i in range(count)]
+    if values:
+        values[-1] = float(stop)
+    return values
 
 
 def hex_colour(rgb: RGB) -> str:
@@ -100,7 +130,8 @@ class NumericScale:
             raise ValueError(f"scale maximum {self.maximum} must exceed minimum {self.minimum}")
 
     def position(self, value: float) -> float:
-        return float(np.clip((value - self.minimum) / (self.maximum - self.minimum), 0.0, 1.0))
+        t = (value - self.minimum) / (self.maximum - self.minimum)
+        return t if math.isnan(t) else min(max(t, 0.0), 1.0)
 
     def rgb(self, value: float | None) -> RGB:
         """The colour of a value; ``None`` (no data) is the neutral grey."""
@@ -110,11 +141,11 @@ class NumericScale:
 
     def ticks(self, count: int = 5) -> list[float]:
         """Evenly spaced legend ticks from minimum to maximum inclusive."""
-        return [float(v) for v in np.linspace(self.minimum, self.maximum, count)]
+        return linspace(self.minimum, self.maximum, count)
 
     def gradient(self, steps: int = 64) -> list[tuple[float, RGB]]:
         """(position 0…1, colour) stops for drawing a legend bar."""
-        return [(float(t), to_rgb8(viridis(t))) for t in np.linspace(0.0, 1.0, steps)]
+        return [(t, to_rgb8(viridis(t))) for t in linspace(0.0, 1.0, steps)]
 
 
 @dataclass(frozen=True)
@@ -151,5 +182,4 @@ def needs_halo(fill: RGB, background: RGB, minimum: float = MIN_FILL_CONTRAST) -
 
 def distance_to_viridis(rgb: RGB, samples: int = 256) -> float:
     """The smallest RGB distance from a colour to the viridis ramp (0-255 units)."""
-    ramp = viridis(np.linspace(0.0, 1.0, samples)) * 255.0
-    return float(np.min(np.linalg.norm(ramp - np.asarray(rgb, dtype=float), axis=1)))
+    return min(math.dist([c * 255.0 for c in viridis(t)], rgb) for t in linspace(0.0, 1.0, samples))

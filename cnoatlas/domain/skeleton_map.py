@@ -15,13 +15,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import re
 import sys
 import xml.etree.ElementTree as ET
 from array import array
 from collections.abc import Iterable
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, field
+from functools import cache, cached_property
 from pathlib import Path
 from typing import NamedTuple
 
@@ -69,21 +70,50 @@ class Segment(NamedTuple):
 
 @dataclass(frozen=True)
 class Shape:
+    """One path of a drawing, kept flat: ``ops`` has one letter per segment (M, L, Q, C, Z) and
+    ``coords`` every point of those segments in order, as x, y, x, y, … (M and L take one point,
+    Q two, C three, Z none). Start-up reads ~9,000 segments for the front view; the flat form is
+    what the cache holds and what the map draws from, and ``segments`` is made on first use."""
+
     id: str  # a site id, or "" for decoration
-    segments: tuple[Segment, ...]
+    ops: str
+    coords: tuple[float, ...]
     evenodd: bool = False  # holes (orbits, foramina) are drawn with the even-odd rule
     classes: tuple[str, ...] = ()
+
+    @classmethod
+    def from_segments(
+        cls,
+        id: str,
+        segments: Iterable[Segment],
+        evenodd: bool = False,
+        classes: tuple[str, ...] = (),
+    ) -> Shape:
+        segments = tuple(segments)
+        ops = "".join(seg.op for seg in segments)
+        coords = tuple(c for seg in segments for p in seg.points for c in p)
+        return cls(id, ops, coords, evenodd, classes)
+
+    @cached_property
+    def segments(self) -> tuple[Segment, ...]:
+        c, make, arity = self.coords, Segment._make, _ARITY
+        out = []
+        k = 0
+        for op in self.ops:
+            n = arity[op]
+            out.append(make((op, tuple((c[i], c[i + 1]) for i in range(k, k + 2 * n, 2)))))
+            k += 2 * n
+        return tuple(out)
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
         """(left, top, right, bottom) around every point, control points included."""
-        xs = [p[0] for s in self.segments for p in s.points]
-        ys = [p[1] for s in self.segments for p in s.points]
+        xs, ys = self.coords[0::2], self.coords[1::2]
         return (min(xs), min(ys), max(xs), max(ys))
 
     @property
     def subpath_count(self) -> int:
-        return sum(1 for s in self.segments if s.op == "M")
+        return self.ops.count("M")
 
 
 @dataclass(frozen=True)
@@ -93,6 +123,11 @@ class SkeletonMap:
     view_box: tuple[float, float, float, float]  # x, y, width, height
     shapes: dict[str, Shape]  # site id -> shape, in drawing order (later paints on top)
     decor: tuple[Shape, ...]
+    # A point well inside the visible part of each site (where a label's leader line meets it),
+    # as the drawing cache carries them: worked out once by tools/build_skeleton_cache.py with
+    # the map's own rule (cnoatlas.ui.atlas.site_map.site_anchor_point), since that takes path
+    # subtractions, tens of milliseconds for some sites. Empty when read from the SVG.
+    anchors: dict[str, Point] = field(default_factory=dict, compare=False)
 
     def problems(self, expected: Iterable[str]) -> list[str]:
         """What differs between the drawn shapes and the sites that should be drawn."""
@@ -168,7 +203,7 @@ def load_skeleton_map(path: Path, view: str = "") -> SkeletonMap:
         classes = tuple(element.get("class", "").split())
         where = f"path#{sid}" if sid else f"path[{index}]"
         segments = parse_path_data(element.get("d", ""), path, where)
-        shape = Shape(sid, segments, element.get("fill-rule") == "evenodd", classes)
+        shape = Shape.from_segments(sid, segments, element.get("fill-rule") == "evenodd", classes)
         if "decor" in classes:
             if sid:
                 raise DataFileError(path, where, "a decor path must not carry a site id")
@@ -198,19 +233,21 @@ def cache_path(svg: Path) -> Path:
     return svg.with_name(svg.name.removesuffix(".svg") + CACHE_SUFFIX)
 
 
-def drawing_cache(drawing: SkeletonMap, svg_bytes: bytes) -> dict:
+def drawing_cache(
+    drawing: SkeletonMap, svg_bytes: bytes, anchors: dict[str, Point] | None = None
+) -> dict:
     """The drawing as the cache file holds it: per shape its ops as one string and its points
     as one flat run of little-endian doubles in base64 (exact, and read without parsing)."""
 
     def flat(shape: Shape) -> dict:
-        xy = array("d", [c for seg in shape.segments for p in seg.points for c in p])
+        xy = array("d", shape.coords)
         if sys.byteorder != "little":
             xy.byteswap()
         return {
             "id": shape.id,
             "classes": list(shape.classes),
             "evenodd": shape.evenodd,
-            "ops": "".join(seg.op for seg in shape.segments),
+            "ops": shape.ops,
             "xy": base64.b64encode(xy.tobytes()).decode("ascii"),
         }
 
@@ -221,6 +258,7 @@ def drawing_cache(drawing: SkeletonMap, svg_bytes: bytes) -> dict:
         "view_box": list(drawing.view_box),
         "shapes": [flat(s) for s in drawing.shapes.values()],
         "decor": [flat(s) for s in drawing.decor],
+        **({"anchors": {k: list(v) for k, v in anchors.items()}} if anchors else {}),
     }
 
 
@@ -229,18 +267,14 @@ def _from_flat(item: dict) -> Shape:
     numbers.frombytes(base64.b64decode(item["xy"]))
     if sys.byteorder != "little":
         numbers.byteswap()
-    it = iter(numbers.tolist())
-    points = list(zip(it, it, strict=False))  # pairs; an odd count is refused below
-    make, arity = Segment._make, _ARITY
-    segments = []
-    k = 0
-    for op in item["ops"]:
-        n = arity[op]
-        segments.append(make((op, tuple(points[k : k + n]))))
-        k += n
-    if k != len(points) or len(numbers) % 2:
-        raise ValueError("points left over")
-    return Shape(item["id"], tuple(segments), bool(item["evenodd"]), tuple(item["classes"]))
+    ops = item["ops"]
+    if not isinstance(ops, str) or any(op not in _ARITY for op in set(ops)):
+        raise ValueError("unknown path command")
+    if len(numbers) != 2 * sum(_ARITY[op] * ops.count(op) for op in _ARITY):
+        raise ValueError("points left over or missing")
+    return Shape(
+        item["id"], ops, tuple(numbers.tolist()), bool(item["evenodd"]), tuple(item["classes"])
+    )
 
 
 def load_drawing_cache(svg: Path, view: str = "") -> SkeletonMap | None:
@@ -259,7 +293,24 @@ def load_drawing_cache(svg: Path, view: str = "") -> SkeletonMap | None:
         return None
     if len(box) != 4:
         return None
-    return SkeletonMap(view or svg.stem, str(svg), box, shapes, decor)  # type: ignore[arg-type]
+    drawing = SkeletonMap(view or svg.stem, str(svg), box, shapes, decor)  # type: ignore[arg-type]
+    drawing.anchors.update(_anchors(data.get("anchors"), shapes))
+    return drawing
+
+
+def _anchors(raw: object, shapes: dict[str, Shape]) -> dict[str, Point]:
+    """The cache's anchor points, each a pair of finite numbers for a drawn site; none at all
+    if any is not (the map then works them out itself)."""
+    if not isinstance(raw, dict):
+        return {}
+    out: dict[str, Point] = {}
+    for sid, point in raw.items():
+        if sid not in shapes or not isinstance(point, list) or len(point) != 2:
+            return {}
+        if not all(isinstance(c, int | float) and math.isfinite(c) for c in point):
+            return {}
+        out[sid] = (float(point[0]), float(point[1]))
+    return out
 
 
 @cache

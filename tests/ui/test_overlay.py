@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtWidgets import QApplication, QLabel
 
 from cnoatlas.domain.colormap import NumericScale
@@ -199,3 +199,48 @@ def test_clicking_a_bone_keeps_its_evidence_colour_and_tells_its_figure(qtbot, v
     qtbot.mouseClick(site_map, Qt.MouseButton.LeftButton, pos=anchor)
     assert site_map.selected_sites() == []
     assert "Femur: 43 %" in site_map.toolTip()
+
+
+def _colours_inside(panel, site_id):
+    """Every colour the map paints well inside a site (its outline and its neighbours left out):
+    the pixels of its path shrunk by a few pixels."""
+    from PySide6.QtGui import QPainterPathStroker
+
+    image = panel.site_map.grab().toImage()
+    path = panel.site_map.site_path(site_id)
+    stroker = QPainterPathStroker()
+    stroker.setWidth(6)
+    inner = path.subtracted(stroker.createStroke(path))
+    box = inner.boundingRect().toAlignedRect()
+    colours = set()
+    for y in range(box.top(), box.bottom() + 1):
+        for x in range(box.left(), box.right() + 1):
+            if inner.contains(QPointF(x + 0.5, y + 0.5)):
+                c = image.pixelColor(x, y)
+                colours.add((c.red(), c.green(), c.blue()))
+    return colours
+
+
+def test_only_the_sites_without_data_carry_hatch_lines(view):
+    from cnoatlas.domain.colormap import NO_DATA
+    from cnoatlas.ui.atlas.overlay import NO_DATA_HATCH
+
+    view.show_dataset("andronikou2020")
+    panel = view.primary
+    dataset = view.datasets["andronikou2020"]
+    drawn = panel.site_map.site_ids()
+    assert panel.site_map.hatched_sites() == {s for s in drawn if dataset.value_at(s) is None}
+    lines = NO_DATA_HATCH.getRgb()[:3]
+    # A bone without data: its grey and the dark diagonal lines over it, nothing else.
+    humerus = _colours_inside(panel, "humerus.left.diaphysis")
+    assert humerus == {NO_DATA, lines}
+    # A bone with data (the tibia without the label's leader line): its colour only, no lines.
+    leader = panel.site_map.site_at(_callout(panel, "Tibia").anchor)
+    other = next(
+        f"tibia.{side}.diaphysis" for side in ("left", "right") if f".{side}." not in leader
+    )
+    assert _colours_inside(panel, other) == {NumericScale(0, 100).rgb(68)}
+    # Another dataset hatches its own uncovered sites and no others.
+    view.show_dataset("lch-typical-sites")
+    lch = view.datasets["lch-typical-sites"]
+    assert panel.site_map.hatched_sites() == {s for s in drawn if lch.value_at(s) is None}

@@ -402,3 +402,80 @@ def test_search_results_stay_on_the_screen(qtbot):
     left = box.mapToGlobal(rect.topLeft()).x()
     assert left >= screen.left() and left + rect.width() <= screen.right() + 1
     assert rect.width() >= box.completer.popup().minimumWidth()
+
+
+def _reference_path(shape) -> QPainterPath:
+    """The path as the map used to build it: segment by segment, from Segment tuples."""
+    path = QPainterPath()
+    path.setFillRule(Qt.FillRule.OddEvenFill if shape.evenodd else Qt.FillRule.WindingFill)
+    for seg in shape.segments:
+        if seg.op == "M":
+            path.moveTo(*seg.points[0])
+        elif seg.op == "L":
+            path.lineTo(*seg.points[0])
+        elif seg.op == "Q":
+            path.quadTo(*seg.points[0], *seg.points[1])
+        elif seg.op == "C":
+            path.cubicTo(*seg.points[0], *seg.points[1], *seg.points[2])
+        else:
+            path.closeSubpath()
+    return path
+
+
+@pytest.mark.parametrize("view", ["front", "spine-lateral", "foot-lateral"])
+def test_paths_built_from_flat_coordinates_match_the_segments(view):
+    from cnoatlas.domain.skeleton_map import skeleton_map
+    from cnoatlas.ui.atlas.site_map import painter_path
+
+    drawing = skeleton_map(view)
+    for shape in [*drawing.shapes.values(), *drawing.decor]:
+        built, reference = painter_path(shape), _reference_path(shape)
+        assert built == reference, shape.id  # every element, exactly
+        assert built.fillRule() == reference.fillRule()
+
+
+def test_maps_of_one_view_share_their_built_paths(qtbot):
+    from cnoatlas.domain.skeleton_map import skeleton_map
+
+    a, b = SiteMap("front"), SiteMap("front")
+    custom = SiteMap("front", drawing=skeleton_map("front"))
+    for widget in (a, b, custom):
+        qtbot.addWidget(widget)
+    sid = "tibia.left.diaphysis"
+    assert a._paths[sid] is b._paths[sid]  # built once for the process
+    assert custom._paths[sid] is not a._paths[sid]  # a drawing passed in is built afresh
+    assert custom._paths[sid] == a._paths[sid]
+    # A map's own state stays its own: a fill on one is not on the other.
+    a.set_site_fills({sid: QColor("#ff0000")})
+    assert not b._fills
+
+
+@pytest.mark.parametrize("view", ["front", "spine-lateral", "foot-lateral"])
+def test_the_drawing_cache_carries_the_anchor_points_the_map_would_work_out(view):
+    """tools/build_skeleton_cache.py stores every site's anchor (a label's leader line meets it
+    there); they are exactly the points of the map's own rule, so a label lands where it did."""
+    from cnoatlas.domain.skeleton_map import skeleton_map
+    from cnoatlas.ui.atlas.site_map import site_anchor_point
+
+    drawing = skeleton_map(view)
+    assert set(drawing.anchors) == set(drawing.shapes), "run tools/build_skeleton_cache.py"
+    widget = SiteMap(view)
+    for sid in drawing.shapes:
+        point = site_anchor_point(widget._paths, widget._boxes, sid)
+        assert drawing.anchors[sid] == (point.x(), point.y()), sid
+        assert widget.site_anchor(sid) == widget.scene_transform().map(point)
+
+
+def test_an_anchor_outside_its_site_is_worked_out_again(qtbot):
+    from dataclasses import replace
+
+    from cnoatlas.domain.skeleton_map import skeleton_map
+    from cnoatlas.ui.atlas.site_map import site_anchor_point
+
+    shipped = skeleton_map("foot-lateral")
+    sid = "talus.right"
+    wrong = replace(shipped, anchors={**shipped.anchors, sid: (-1000.0, -1000.0)})
+    widget = SiteMap("foot-lateral", drawing=wrong)
+    qtbot.addWidget(widget)
+    expected = site_anchor_point(widget._paths, widget._boxes, sid)
+    assert widget.site_anchor(sid) == widget.scene_transform().map(expected)

@@ -319,3 +319,63 @@ def test_a_stale_or_damaged_cache_is_ignored(tmp_path):
     assert load_drawing_cache(svg) is None  # made from another version of the SVG
     cache.write_text("{not json", encoding="utf-8")
     assert load_drawing_cache(svg) is None
+
+
+@pytest.mark.parametrize("view", ["front", "spine-lateral", "foot-lateral"])
+def test_flat_shapes_give_back_the_parsed_segments(view):
+    """A shape read from the cache is kept flat (ops + coordinates); its segments, made on first
+    use, are the ones the SVG parser makes, and so are its bounds."""
+    from cnoatlas.domain.skeleton_map import VIEWS, Shape, load_drawing_cache
+
+    svg = paths.assets_dir() / "skeleton" / VIEWS[view]
+    parsed = load_skeleton_map(svg, view)
+    cached = load_drawing_cache(svg, view)
+    for sid, shape in parsed.shapes.items():
+        flat = cached.shapes[sid]
+        assert flat.segments == shape.segments, sid
+        assert flat.bounds == shape.bounds and flat.subpath_count == shape.subpath_count
+        again = Shape.from_segments(sid, shape.segments, shape.evenodd, shape.classes)
+        assert again == flat and len(flat.ops) == len(shape.segments)
+
+
+def test_a_cache_whose_points_do_not_fit_its_commands_is_ignored(tmp_path):
+    import json
+
+    from cnoatlas.domain.skeleton_map import cache_path, drawing_cache, load_drawing_cache
+
+    svg = tmp_path / "mini.svg"
+    svg.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">'
+        '<path id="a" d="M 0 0 L 5 5 C 1 1 2 2 3 3 Z"/></svg>',
+        encoding="utf-8",
+    )
+    data = drawing_cache(load_skeleton_map(svg), svg.read_bytes())
+    assert data["shapes"][0]["ops"] == "MLCZ"
+    for ops in ("MLCCZ", "MLZ", "MLXZ"):
+        data["shapes"][0]["ops"] = ops
+        cache_path(svg).write_text(json.dumps(data), encoding="utf-8")
+        assert load_drawing_cache(svg) is None, ops
+
+
+def test_cache_anchors_are_read_only_when_every_one_is_a_point_of_a_drawn_site(tmp_path):
+    import json
+
+    from cnoatlas.domain.skeleton_map import cache_path, drawing_cache, load_drawing_cache
+
+    svg = tmp_path / "mini.svg"
+    svg.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">'
+        '<path id="a" d="M 0 0 L 5 0 L 5 5 Z"/></svg>',
+        encoding="utf-8",
+    )
+    drawing = load_skeleton_map(svg)
+    cache = cache_path(svg)
+    cache.write_text(json.dumps(drawing_cache(drawing, svg.read_bytes(), {"a": (4.0, 1.0)})))
+    assert load_drawing_cache(svg).anchors == {"a": (4.0, 1.0)}
+    assert load_drawing_cache(svg) == drawing  # anchors are not part of the drawing's identity
+    for bad in ({"b": [1, 1]}, {"a": [1]}, {"a": ["x", 1]}, {"a": [float("nan"), 1]}, []):
+        data = drawing_cache(drawing, svg.read_bytes())
+        data["anchors"] = bad
+        cache.write_text(json.dumps(data), encoding="utf-8")
+        loaded = load_drawing_cache(svg)
+        assert loaded == drawing and loaded.anchors == {}, bad

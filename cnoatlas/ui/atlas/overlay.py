@@ -56,6 +56,7 @@ from cnoatlas.ui.common.typography import role_font
 from cnoatlas.ui.common.views import ViewRequest, register_view
 
 NO_COMPARISON = ""
+NO_DATA_HATCH = QColor(40, 40, 40)  # the diagonal lines over a site without data, and its swatch
 
 
 def _qcolor(rgb: tuple[int, int, int]) -> QColor:
@@ -146,7 +147,7 @@ class OverlayLegend(QWidget):
         if colour is None:  # the 'no data' look of the map: grey with hatching
             painter.setBrush(_qcolor(NO_DATA))
             painter.drawRect(rect)
-            painter.setBrush(QBrush(QColor(40, 40, 40), Qt.BrushStyle.BDiagPattern))
+            painter.setBrush(QBrush(NO_DATA_HATCH, Qt.BrushStyle.BDiagPattern))
         else:
             painter.setBrush(colour)
         painter.drawRect(rect)
@@ -203,7 +204,8 @@ class Callout:
 
 class ValueLabels(QWidget):
     """Large boxed labels ("Tibia / 68 %") in the margins beside the skeleton, with leader lines
-    to the bones, and hatching over the sites the dataset does not cover. Ignores the mouse."""
+    to the bones (the map itself hatches the sites the dataset does not cover). Ignores the
+    mouse."""
 
     def __init__(self, site_map: SiteMap) -> None:
         super().__init__(site_map)
@@ -243,9 +245,7 @@ class ValueLabels(QWidget):
         if self.dataset is None:
             return []
         drawn = set(self.site_map.site_ids())
-        skeleton = QRectF()
-        for sid in drawn:
-            skeleton = skeleton.united(self.site_map.site_bounds(sid))
+        skeleton = self.site_map.drawn_bounds()
         visible = QRectF(self.rect())
         skeleton = skeleton.intersected(visible) if not skeleton.isNull() else visible
         gap = 14.0
@@ -329,7 +329,6 @@ class ValueLabels(QWidget):
         theme = current_theme()
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self._paint_no_data(painter)
         callouts = self.callouts()
         if not callouts:
             return
@@ -364,16 +363,6 @@ class ValueLabels(QWidget):
                 )
                 align = Qt.AlignmentFlag.AlignLeft if c.right else Qt.AlignmentFlag.AlignRight
                 painter.drawText(row, align | Qt.AlignmentFlag.AlignVCenter, line)
-
-    def _paint_no_data(self, painter: QPainter) -> None:
-        """Hatch every drawn site the dataset does not cover."""
-        painter.save()
-        painter.setPen(Qt.PenStyle.NoPen)
-        hatch = QBrush(QColor(40, 40, 40), Qt.BrushStyle.BDiagPattern)
-        for sid in self.site_map.site_ids():
-            if self.dataset.value_at(sid) is None:
-                painter.fillPath(self.site_map.site_path(sid), hatch)
-        painter.restore()
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -453,8 +442,11 @@ class OverlayMapPanel(QFrame):
         self.summary.ensurePolished()  # three lines always, so two maps side by side line up
         self.summary.setMinimumHeight(self.summary.fontMetrics().lineSpacing() * 3 + 2)
         colours = site_colours(dataset)
-        fills = {sid: _qcolor(colours.get(sid, NO_DATA)) for sid in self.site_map.site_ids()}
-        self.site_map.set_site_fills(fills)
+        drawn = self.site_map.site_ids()
+        fills = {sid: _qcolor(colours.get(sid, NO_DATA)) for sid in drawn}
+        # Sites the dataset says nothing about: grey with hatching, painted by the map.
+        no_data = [sid for sid in drawn if dataset.value_at(sid) is None]
+        self.site_map.set_site_fills(fills, hatched=no_data, hatch=NO_DATA_HATCH)
         self.labels.set_dataset(dataset)
         self.legend.set_dataset(dataset)
         self.caption.ensurePolished()  # the style sheet's font, so that two lines are measured
@@ -557,7 +549,8 @@ class FactCardColumn(QScrollArea):
         would read as LCH figures)."""
         wanted = {c.id for c in facts_for(dataset, [v.card for v in self.cards])}
         for view in self.cards:
-            view.setVisible(view.card.id in wanted)
+            if view.isHidden() == (view.card.id in wanted):  # only the cards that change
+                view.setVisible(view.card.id in wanted)
         self.none_label.setText(
             "" if wanted else f"No key figures in the atlas yet for this map ({dataset.title})."
         )

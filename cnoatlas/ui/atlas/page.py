@@ -20,11 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnoatlas.domain.cases import case_library
 from cnoatlas.domain.errors import AtlasError, DataFileError
-from cnoatlas.domain.site_notes import for_whole_bone, notes_for
 from cnoatlas.domain.sites import site_model
-from cnoatlas.domain.sources import bibliography
 from cnoatlas.ui.atlas.site_map import SiteMap
 from cnoatlas.ui.common.flow import FlowLayout, ReflowBox
 from cnoatlas.ui.common.typography import app_scale
@@ -130,6 +127,10 @@ class SitePanel(QFrame):
             self.notes.setText(CHOOSE_A_SITE)
             self.set_related([])
             return
+        # Read when a site is first shown, not at start-up: the page paints without them.
+        from cnoatlas.domain.site_notes import for_whole_bone, notes_for
+        from cnoatlas.domain.sources import bibliography
+
         model = site_model()
         site = model.get(site_id)
         self.title.setText(site.name)
@@ -357,6 +358,8 @@ class AtlasPage(QWidget):
                 m.ensure_visible(site_id)  # chosen from search or a list: bring it into view
             else:
                 m.clear_selection()
+        from cnoatlas.domain.cases import case_library
+
         self.panel.show_site(site_id)
         self.panel.set_cases([(c.id, c.title) for c, _lesion in case_library().cases_at(site_id)])
         self.panel.add_chapters([(c.id, c.title) for c in _chapters_for(site_id)])

@@ -8,8 +8,11 @@ view mirrors it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
+    QBrush,
     QColor,
     QFontMetricsF,
     QKeyEvent,
@@ -24,6 +27,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QToolTip, QWidget
 
+from cnoatlas.domain.colormap import needs_halo
 from cnoatlas.domain.sites import SiteModel, site_model
 from cnoatlas.domain.skeleton_map import Shape, SkeletonMap, skeleton_map
 from cnoatlas.ui.common.theme import Theme, current_theme
@@ -62,22 +66,60 @@ def painter_path(shape: Shape) -> QPainterPath:
     """The shape's segments as a QPainterPath in drawing (SVG) coordinates."""
     path = QPainterPath()
     path.setFillRule(Qt.FillRule.OddEvenFill if shape.evenodd else Qt.FillRule.WindingFill)
-    # Plain floats, not QPointF: start-up builds ~300 of these paths for the Atlas page.
-    for seg in shape.segments:
-        op, pts = seg.op, seg.points
+    # Straight from the flat coordinates (no Segment objects, no QPointF): start-up builds
+    # ~330 of these paths, ~11,000 segments, for the Atlas page's three maps.
+    c = shape.coords
+    cubic, line, move, quad = path.cubicTo, path.lineTo, path.moveTo, path.quadTo
+    k = 0
+    for op in shape.ops:
         if op == "C":
-            (x1, y1), (x2, y2), (x3, y3) = pts
-            path.cubicTo(x1, y1, x2, y2, x3, y3)
+            cubic(*c[k : k + 6])
+            k += 6
         elif op == "L":
-            path.lineTo(*pts[0])
+            line(c[k], c[k + 1])
+            k += 2
         elif op == "M":
-            path.moveTo(*pts[0])
+            move(c[k], c[k + 1])
+            k += 2
         elif op == "Q":
-            (x1, y1), (x2, y2) = pts
-            path.quadTo(x1, y1, x2, y2)
+            quad(*c[k : k + 4])
+            k += 4
         else:
             path.closeSubpath()
     return path
+
+
+class _Geometry:
+    """A drawing's QPainterPaths, their bounding boxes and the decoration, built once per
+    drawing and shared by every map of that view (the overlay's two maps, the quiz's): Qt's
+    paths are implicitly shared and no map changes them."""
+
+    def __init__(self, drawing: SkeletonMap) -> None:
+        self.paths: dict[str, QPainterPath] = {}
+        self.boxes: dict[str, QRectF] = {}
+        for sid, shape in drawing.shapes.items():
+            path = painter_path(shape)
+            self.paths[sid] = path
+            self.boxes[sid] = path.boundingRect()
+        self.decor = [
+            (painter_path(s), next((k for k in ("silhouette", "teeth") if k in s.classes), ""))
+            for s in drawing.decor
+        ]
+        # The hit-test grid over the boxes and the box around them (SiteMap._hit_grid).
+        self.grid: tuple[list[list[str]], tuple[float, float, float, float]] | None = None
+
+
+_GEOMETRY: dict[str, tuple[SkeletonMap, _Geometry]] = {}
+
+
+def _geometry(view: str) -> _Geometry:
+    """The built geometry of a shipped view, made once per process (and again only if the
+    drawing itself was read again). A drawing a caller passes in is built afresh."""
+    drawing = skeleton_map(view)
+    cached = _GEOMETRY.get(view)
+    if cached is None or cached[0] is not drawing:
+        cached = _GEOMETRY[view] = (drawing, _Geometry(drawing))
+    return cached[1]
 
 
 class _Colours:
@@ -139,24 +181,23 @@ class SiteMap(QWidget):
         self.setMouseTracking(True)
         self.setMinimumSize(160, 200)
         self.view = view
-        self.model = model or site_model()
+        self._model = model
         self.drawing = drawing or skeleton_map(view)
-        self._paths: dict[str, QPainterPath] = {}
-        self._boxes: dict[str, QRectF] = {}
-        for sid, shape in self.drawing.shapes.items():
-            path = painter_path(shape)
-            self._paths[sid] = path
-            self._boxes[sid] = path.boundingRect()
-        self._decor = [
-            (painter_path(s), next((k for k in ("silhouette", "teeth") if k in s.classes), ""))
-            for s in self.drawing.decor
-        ]
+        geometry = _geometry(view) if drawing is None else _Geometry(drawing)
+        self._paths: dict[str, QPainterPath] = dict(geometry.paths)
+        self._boxes: dict[str, QRectF] = dict(geometry.boxes)
+        self._decor = list(geometry.decor)
         self._topmost = list(reversed(self._paths))  # hit testing: last drawn wins
-        self._cells = self._hit_grid()
-        known = [s for s in self.model.sites if s in self._paths]
-        self._order = known + [s for s in self._paths if s not in set(known)]
+        if geometry.grid is None:  # the boxes do not change: one grid per drawing
+            geometry.grid = self._hit_grid(), self._grid_box
+        self._cells, self._grid_box = geometry.grid
+        self._keyboard_order: list[str] | None = None  # see _order
         self._anchors: dict[str, QPointF] = {}
         self._fills: dict[str, QColor] = {}
+        self._hatched: frozenset[str] = frozenset()
+        self._hatch = QColor(40, 40, 40)
+        # (background, sites whose fill needs the halo on it), for the fills as last set.
+        self._halos: tuple[tuple[int, ...], frozenset[str]] | None = None
         self._highlighted: set[str] = set()
         self._selected: list[str] = []
         self._hover = ""
@@ -171,6 +212,22 @@ class SiteMap(QWidget):
         self._transform = QTransform()
         self._inverse = QTransform()
         self._update_transform()
+
+    @property
+    def model(self) -> SiteModel:
+        """The site model (names, keyboard order), read when first needed: the map paints
+        without it."""
+        if self._model is None:
+            self._model = site_model()
+        return self._model
+
+    @property
+    def _order(self) -> list[str]:
+        """The drawn sites in the model's (anatomical) order, then any the model lacks."""
+        if self._keyboard_order is None:
+            known = [s for s in self.model.sites if s in self._paths]
+            self._keyboard_order = known + [s for s in self._paths if s not in set(known)]
+        return self._keyboard_order
 
     # --- geometry ---------------------------------------------------------------------------
     def _update_transform(self) -> None:
@@ -187,6 +244,8 @@ class SiteMap(QWidget):
         t.translate(-(x + w / 2), -(y + h / 2))
         self._transform = t
         self._inverse, _ = t.inverted()
+        self._mapped: dict[str, QPainterPath] = {}  # site_path's, for this transform
+        self._drawn_bounds: QRectF | None = None
         self.update()
 
     def scene_transform(self) -> QTransform:
@@ -198,30 +257,41 @@ class SiteMap(QWidget):
         return list(self._order)
 
     def site_path(self, site_id: str) -> QPainterPath:
-        """The shape of a site in widget coordinates."""
-        return self._transform.map(self._paths[self._require(site_id)])
+        """The shape of a site in widget coordinates (mapped once per zoom, pan and size)."""
+        path = self._mapped.get(site_id)
+        if path is None:
+            path = self._mapped[site_id] = self._transform.map(self._paths[self._require(site_id)])
+        return QPainterPath(path)  # a copy (implicitly shared): the caller may change it
 
     def site_bounds(self, site_id: str) -> QRectF:
         """The bounding box of a site in widget coordinates."""
         return self._transform.mapRect(self._boxes[self._require(site_id)])
 
+    def drawn_bounds(self) -> QRectF:
+        """The union of every site's bounds in widget coordinates (once per zoom, pan, size)."""
+        if self._drawn_bounds is None:
+            union = QRectF()
+            for sid in self._paths:
+                union = union.united(self.site_bounds(sid))
+            self._drawn_bounds = union
+        return QRectF(self._drawn_bounds)
+
     def site_anchor(self, site_id: str) -> QPointF:
         """A point inside the site's shape (near its middle), in widget coordinates."""
         sid = self._require(site_id)
         if sid not in self._anchors:
-            self._anchors[sid] = _inner_point(self._visible_part(sid), self._boxes[sid])
+            # The drawing cache carries the points (worked out by the rule below, once, by
+            # tools/build_skeleton_cache.py); one that is not inside its site is not used.
+            cached = self.drawing.anchors.get(sid)
+            point = QPointF(*cached) if cached is not None else None
+            if point is None or not self._paths[sid].contains(point):
+                point = site_anchor_point(self._paths, self._boxes, sid)
+            self._anchors[sid] = point
         return self._transform.map(self._anchors[sid])
 
     def _visible_part(self, sid: str) -> QPainterPath:
         """The site's shape minus the shapes drawn over it (the sternum over the spine)."""
-        path = self._paths[sid]
-        box = self._boxes[sid]
-        order = list(self._paths)
-        visible = path
-        for other in order[order.index(sid) + 1 :]:
-            if self._boxes[other].intersects(box):
-                visible = visible.subtracted(self._paths[other])
-        return path if visible.isEmpty() else visible
+        return _visible_part(self._paths, self._boxes, sid)
 
     _GRID = 32  # hit-test buckets per side of the drawing
 
@@ -310,10 +380,20 @@ class SiteMap(QWidget):
         return site_id
 
     # --- public state -------------------------------------------------------------------------
-    def set_site_fills(self, fills: dict[str, QColor]) -> None:
-        """Colour sites (an overlay); sites not in the dict keep the bone colour."""
+    def set_site_fills(
+        self, fills: dict[str, QColor], hatched: Iterable[str] = (), hatch: QColor | None = None
+    ) -> None:
+        """Colour sites (an overlay); sites not in the dict keep the bone colour. ``hatched``
+        sites (an overlay's "no data") get diagonal lines in ``hatch`` over their fill and
+        outline, painted by the map itself after the sites."""
         self._fills = {k: QColor(v) for k, v in fills.items() if k in self._paths}
+        self._hatched = frozenset(s for s in hatched if s in self._paths)
+        self._hatch = QColor(hatch) if hatch is not None else QColor(40, 40, 40)
+        self._halos = None  # which fills need a halo: worked out at the next paint
         self.update()
+
+    def hatched_sites(self) -> set[str]:
+        return set(self._hatched)
 
     def highlight_sites(self, site_ids: set[str] | frozenset[str]) -> None:
         """Light up sites (for example the lesions of a case); an empty set clears."""
@@ -371,6 +451,8 @@ class SiteMap(QWidget):
 
     def hover_text(self) -> str:
         """What the hover label shows: the name of the site under the pointer."""
+        if not self._hover:
+            return ""
         return self.model.name(self._hover) if self._hover in self.model.sites else ""
 
     def set_anatomical_view(self, mirrored: bool) -> None:
@@ -600,28 +682,40 @@ class SiteMap(QWidget):
         halo.setCosmetic(True)
         halo.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
         ground = c.silhouette.getRgb()[:3]
+        if self._halos is None or self._halos[0] != ground:
+            # A dataset has a handful of distinct colours: each is tested once.
+            colours = {f.rgba(): f.getRgb()[:3] for f in self._fills.values()}
+            dim = {k for k, rgb in colours.items() if needs_halo(rgb, ground)}
+            halos = {s for s, f in self._fills.items() if f.rgba() in dim}
+            self._halos = (ground, frozenset(halos))
+        halos = self._halos[1]
         selected = set(self._selected)
-        if self._fills:
-            # Only an overlay needs the halo test; its module imports numpy, which the plain
-            # Atlas page must not pay for before its first paint.
-            from cnoatlas.domain.colormap import needs_halo
+        fills, bone, hover, hatched = self._fills, c.bone, self._hover, self._hatched
         for sid, path in self._paths.items():
-            fill = self._fills.get(sid, c.bone)
-            pen = outline
-            if sid in self._fills and needs_halo(fill.getRgb()[:3], ground):
-                pen = halo
+            fill = fills.get(sid, bone)
             if sid in self._highlighted:
                 fill = c.highlight
             if sid in selected:
                 fill = c.selected
-            elif sid == self._hover:
+            elif sid == hover:
                 fill = fill.lighter(125) if fill.lightness() < 200 else fill.darker(112)
-            painter.setPen(pen)
+            painter.setPen(halo if sid in halos else outline)
             painter.setBrush(fill)
             if sid.startswith("sternum."):
                 painter.setOpacity(0.72)  # the sternum lies over the thoracic spine
-            painter.drawPath(path)
-            painter.setOpacity(1.0)
+                painter.drawPath(path)
+                painter.setOpacity(1.0)
+            else:
+                painter.drawPath(path)
+        if hatched:
+            # Over every site and outline, in the same pass and painter (the paths are not
+            # mapped to the widget first): the lines in widget pixels, as the legend's swatch.
+            lines = QBrush(self._hatch, Qt.BrushStyle.BDiagPattern)
+            lines.setTransform(self._inverse)
+            painter.setPen(Qt.PenStyle.NoPen)
+            for sid, path in self._paths.items():
+                if sid in hatched:
+                    painter.fillPath(path, lines)
         for sid, colour in ((self._hover, c.accent), (self._current, c.text)):
             if (sid and self.hasFocus()) or (sid and sid == self._hover):
                 pen = QPen(colour, 2.2 if c.contrast else 1.8)
@@ -718,6 +812,28 @@ def _plated(
     painter.drawRoundedRect(bounds, 4, 4)
     painter.setPen(colour or c.text)
     painter.drawText(box, align, text)
+
+
+def _visible_part(
+    paths: dict[str, QPainterPath], boxes: dict[str, QRectF], sid: str
+) -> QPainterPath:
+    """The site's shape minus the shapes drawn over it (the sternum over the spine)."""
+    path = paths[sid]
+    box = boxes[sid]
+    order = list(paths)
+    visible = path
+    for other in order[order.index(sid) + 1 :]:
+        if boxes[other].intersects(box):
+            visible = visible.subtracted(paths[other])
+    return path if visible.isEmpty() else visible
+
+
+def site_anchor_point(
+    paths: dict[str, QPainterPath], boxes: dict[str, QRectF], sid: str
+) -> QPointF:
+    """A point well inside the visible part of a site, in drawing coordinates: where its
+    label's leader line meets it (SiteMap.site_anchor; the drawing cache stores these)."""
+    return _inner_point(_visible_part(paths, boxes, sid), boxes[sid])
 
 
 def _inner_point(path: QPainterPath, box: QRectF) -> QPointF:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
@@ -21,18 +22,14 @@ from PySide6.QtWidgets import (
 
 from cnoatlas import APP_NAME, __version__, paths
 from cnoatlas.domain.errors import AtlasError
-from cnoatlas.domain.sources import bibliography
-from cnoatlas.ui.common.dialogs import (
-    AboutDialog,
-    SettingsDialog,
-    ShortcutsDialog,
-    grow_to_fit,
-)
 from cnoatlas.ui.common.search_box import SearchBox
 from cnoatlas.ui.common.settings import AppSettings
 from cnoatlas.ui.common.theme import apply_theme
 from cnoatlas.ui.common.views import ViewRequest, register_view, set_main_window_factory
 from cnoatlas.ui.shell.pages import PAGES, build_page
+
+if TYPE_CHECKING:
+    from cnoatlas.ui.common.dialogs import AboutDialog, SettingsDialog, ShortcutsDialog
 
 log = logging.getLogger("cnoatlas.gui")
 
@@ -310,6 +307,9 @@ class MainWindow(QMainWindow):
         self.fullscreen_action.setChecked(self.isFullScreen())
 
     def _show_dialog(self, key: str, factory):
+        # The dialogs module is imported with the first dialog, not before the window shows.
+        from cnoatlas.ui.common.dialogs import grow_to_fit
+
         dialog = self._dialogs.get(key)
         if dialog is None:
             dialog = factory()
@@ -323,11 +323,18 @@ class MainWindow(QMainWindow):
         return dialog
 
     def open_about(self) -> AboutDialog:
-        return self._show_dialog("about", lambda: AboutDialog(bibliography(), self))
+        def make() -> AboutDialog:
+            from cnoatlas.domain.sources import bibliography
+            from cnoatlas.ui.common.dialogs import AboutDialog
+
+            return AboutDialog(bibliography(), self)
+
+        return self._show_dialog("about", make)
 
     def open_shortcuts(self) -> ShortcutsDialog:
         def make() -> ShortcutsDialog:
             from cnoatlas.ui.atlas.site_map import map_shortcuts
+            from cnoatlas.ui.common.dialogs import ShortcutsDialog
             from cnoatlas.ui.viewer.series_viewer import viewer_shortcuts
 
             sections = [
@@ -340,6 +347,8 @@ class MainWindow(QMainWindow):
 
     def open_settings(self) -> SettingsDialog:
         def make() -> SettingsDialog:
+            from cnoatlas.ui.common.dialogs import SettingsDialog
+
             dialog = SettingsDialog(
                 self.settings.theme,
                 self.settings.scale,
