@@ -10,7 +10,7 @@ from pathlib import Path
 
 from cnoatlas import paths
 
-GENERATOR_VERSION = "19"  # bump whenever the same description would give other pixels
+GENERATOR_VERSION = "20"  # bump whenever the same description would give other pixels
 
 
 def cache_root() -> Path:
