@@ -167,6 +167,10 @@ class SeriesViewer(QWidget):
         self._findings_note = ""  # why the owner keeps the findings off ("" when it does not)
         self._value_range: tuple[float, float] | None = None
         self._value_range_final = False
+        # What the image shows now (slice, whether it was loaded or failed, levels), so a
+        # report of arrived pixels repaints only when the slice in view changed with them.
+        self._rendered: tuple | None = None
+        self._presets_final = False  # the presets were made from every slice
 
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setObjectName(f"{name}-canvas")
@@ -933,19 +937,22 @@ class SeriesViewer(QWidget):
 
     # --- streaming -------------------------------------------------------------------------
     def slice_loaded(self, index: int | None = None) -> None:
-        """Pixels arrived (for ``index``, or some slices): repaint if the current one did."""
+        """Pixels arrived (for ``index``, or some slices): repaint if the current one did.
+
+        Nothing is done when the slice in view is drawn as it is already (its pixels were in,
+        or its failure shown, when it was drawn): no second paint of the same picture."""
         if self.series is None:
             return
         if self._placeholder_window and self.series.loaded.any():
             self._window_from_series(self._index)  # the first pixels: a window from the data
             index = None
-        if index is None or index == self._index:
+        if (index is None or index == self._index) and self._rendered != self._render_key():
             self._render()
             self._update_overlay()
 
     def streaming_finished(self) -> None:
         """All pixels are in: presets from the whole series (the user's window stays)."""
-        if self.series is not None:
+        if self.series is not None and not self._presets_final:
             self._fill_presets()
 
     def show_first_image(self, first: FirstImage) -> None:
@@ -976,6 +983,7 @@ class SeriesViewer(QWidget):
 
     def _fill_presets(self) -> None:
         self.presets.clear()
+        self._presets_final = self.series.fully_loaded
         for preset in self.series.presets():
             self.presets.addItem(preset.name, (preset.center, preset.width))
 
@@ -984,8 +992,17 @@ class SeriesViewer(QWidget):
         if data:
             self.set_window(*data)
 
+    def _render_key(self) -> tuple | None:
+        series = self.series
+        if series is None or self._index < 0:
+            return None
+        i = self._index
+        return (id(series), i, bool(series.loaded[i]), bool(series.failed[i]), self._center,
+                self._width, self._inverted)  # fmt: skip
+
     def _render(self) -> None:
         series = self.series
+        self._rendered = self._render_key()
         if series is None or self._index < 0:
             return
         i = self._index
@@ -1008,6 +1025,7 @@ class SeriesViewer(QWidget):
         self.image.setImage(series.pixels[i], autoLevels=False, levels=levels)
 
     def _show_empty(self, text: str) -> None:
+        self._rendered = None
         self.image.clear()
         for key, label in self._labels.items():
             if key != "status":
