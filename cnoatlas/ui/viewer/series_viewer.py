@@ -39,6 +39,7 @@ from cnoatlas.ui.viewer.items import (
     LabelLayer,
     LabelSpec,
     ScaleBar,
+    SliceImage,
     _SliceViewBox,
 )
 from cnoatlas.ui.viewer.tag_browser import TagBrowser
@@ -179,7 +180,7 @@ class SeriesViewer(QWidget):
         self.graphics.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.view = _SliceViewBox(self)
         self.graphics.ci.addItem(self.view)
-        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image = SliceImage(axisOrder="row-major")
         self.image.setPos(-0.5, -0.5)  # pixel centres at integer coordinates
         self.view.addItem(self.image)
         self.view.sigRangeChanged.connect(lambda *_: self._range_changed())
@@ -1020,7 +1021,7 @@ class SeriesViewer(QWidget):
         self._labels["status"].hide()
         lo, hi = series.raw_levels(i, self._center, self._width)
         # Reversed levels invert the grey scale with no lookup table: the image stays
-        # Grayscale8, which Qt draws about twice as fast as an indexed one.
+        # Grayscale8 (then RGB32, see SliceImage), never an indexed one, which Qt draws slower.
         levels = (hi, lo) if series.display_inverted(i, self._inverted) else (lo, hi)
         self.image.setImage(series.pixels[i], autoLevels=False, levels=levels)
 
