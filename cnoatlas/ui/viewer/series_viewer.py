@@ -172,6 +172,7 @@ class SeriesViewer(QWidget):
         # report of arrived pixels repaints only when the slice in view changed with them.
         self._rendered: tuple | None = None
         self._presets_final = False  # the presets were made from every slice
+        self._synthetic: bool | None = None  # the series says it is synthetic (None: not asked)
 
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setObjectName(f"{name}-canvas")
@@ -363,6 +364,7 @@ class SeriesViewer(QWidget):
         a caller about to load the next series passes " " for a quiet, black canvas."""
         self.stop()
         self.series = series
+        self._synthetic = None
         self._fitted = False
         self._value_range, self._value_range_final = None, False
         self._forget_annotation_items()
@@ -861,11 +863,14 @@ class SeriesViewer(QWidget):
         return min(near)[1] if near else None
 
     def _draw_marks(self) -> None:
+        had_marks = bool(self._mark_items)
         for item in self._mark_items:
             self.view.removeItem(item)
         self._mark_items = []
         if self.series is None:
             return
+        if not had_marks and not any(m.slice == self._index for m in self._marks):
+            return  # no crosshair before or now: the labels' room is what it was
         shape = _crosshair()
         for number, mark in enumerate(self._marks, 1):
             if mark.slice != self._index:
@@ -1048,7 +1053,9 @@ class SeriesViewer(QWidget):
         if self.counter.minimumWidth() < widest:
             self.counter.setMinimumWidth(widest)
         description = series.description or "(no description)"
-        kind = f"{series.modality}" + (" · synthetic" if _is_synthetic(series) else "")
+        if self._synthetic is None:  # asked once a series: its first header does not change
+            self._synthetic = _is_synthetic(series)
+        kind = f"{series.modality}" + (" · synthetic" if self._synthetic else "")
         texts = {"top_left": f"{description}\n{kind}"}
         position = series.position_mm(i)
         where = f"Pos {position:.1f} mm" if position is not None else "Pos –"
