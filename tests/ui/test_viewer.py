@@ -581,3 +581,26 @@ def test_pixels_reported_again_do_not_draw_the_same_slice_again(qtbot, tmp_path,
     assert drawn == [1] and viewer._labels["status"].isHidden()
     viewer.set_window(*viewer.window())  # an explicit change draws again
     assert drawn == [1, 1]
+
+
+def test_the_bench_grabs_what_qt_repaints_on_a_slice_change(qtbot, viewer):
+    from PySide6.QtWidgets import QApplication
+
+    from cnoatlas.bench.interaction import repainted_regions
+
+    app = QApplication.instance()
+    regions = repainted_regions(app, viewer, lambda: viewer.set_slice(5))
+    canvas = viewer.graphics.viewport()
+    painted = [w for w, _ in regions]
+    assert canvas in painted or any(w.isAncestorOf(canvas) for w in painted)
+    # the slider moved and the counter changed: both are painted (by themselves or the bar)
+    for changed in (viewer.slider, viewer.counter):
+        assert any(w is changed or w.isAncestorOf(changed) for w in painted)
+    # the buttons did not change and are not painted
+    button = viewer.tags_button
+    for widget, rect in regions:
+        if widget.isAncestorOf(button):
+            top_left = button.mapTo(widget, button.rect().topLeft())
+            assert not rect.intersects(button.rect().translated(top_left))
+    regions = repainted_regions(app, viewer, lambda: viewer.zoom(1.2))
+    assert all(w is canvas or canvas.isAncestorOf(w) for w, _ in regions)
