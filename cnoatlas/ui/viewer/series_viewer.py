@@ -173,6 +173,7 @@ class SeriesViewer(QWidget):
         self._rendered: tuple | None = None
         self._presets_final = False  # the presets were made from every slice
         self._synthetic: bool | None = None  # the series says it is synthetic (None: not asked)
+        self._markers: dict[tuple | None, dict[str, str]] = {}  # edge letters per orientation
 
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setObjectName(f"{name}-canvas")
@@ -1067,7 +1068,11 @@ class SeriesViewer(QWidget):
             f"W {self._width:.0f}  L {self._center:.0f}{inverted}\n"
             f"{series.columns}×{series.rows}  zoom {self.zoom_factor():.2f}"
         )
-        markers = series.markers(i)
+        orientation = series.slices[i].orientation
+        key = None if orientation is None else tuple(orientation)
+        markers = self._markers.get(key)
+        if markers is None:  # the letters of each orientation once, not on every slice change
+            markers = self._markers[key] = series.markers(i)
         for side in ("left", "right", "top", "bottom"):
             texts[f"mark_{side}"] = markers[side]
         # Only the labels whose text changed are measured again, and the overlay is laid out
