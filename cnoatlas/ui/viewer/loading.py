@@ -214,7 +214,7 @@ def load_in_background(
     def first_image(first: FirstImage) -> None:
         if not gone():
             viewer.show_first_image(first)
-            viewer.repaint()  # now, before the loader starts, not later against the header scan
+            viewer.paint_now()  # now, before the loader starts, not later against the header scan
 
     def scanned(result: LoadResult) -> None:
         if gone():

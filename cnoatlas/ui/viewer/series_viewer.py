@@ -976,6 +976,20 @@ class SeriesViewer(QWidget):
         self._labels["status"].show()
         self._place_overlay()
 
+    def paint_now(self) -> None:
+        """Put what changed on screen now, in one paint (the first image of an open).
+
+        The view box applies a new range at its next paint and the scene reports changed items
+        through a queued call, so a plain ``repaint()`` drew the canvas once and the event loop
+        drew it again right after. Here the range is applied and the scene's report delivered
+        now: the canvas (with the status text on it) is painted once, synchronously when the
+        viewer is on screen, and nothing is left for the event loop to paint again. The bar
+        below the canvas has not changed and is not painted."""
+        from PySide6.QtCore import QCoreApplication, QEvent
+
+        self.view.updateMatrix()
+        QCoreApplication.sendPostedEvents(self.graphics.scene(), QEvent.Type.MetaCall)
+
     # --- drawing ---------------------------------------------------------------------------
     def _window_from_series(self, index: int) -> None:
         series = self.series
