@@ -604,3 +604,37 @@ def test_the_bench_grabs_what_qt_repaints_on_a_slice_change(qtbot, viewer):
             assert not rect.intersects(button.rect().translated(top_left))
     regions = repainted_regions(app, viewer, lambda: viewer.zoom(1.2))
     assert all(w is canvas or canvas.isAncestorOf(w) for w, _ in regions)
+
+
+def test_the_first_image_is_painted_once_and_at_once(qtbot, tmp_path, monkeypatch):
+    import pyqtgraph.widgets.GraphicsView as graphics_view
+    from PySide6.QtWidgets import QApplication
+
+    from cnoatlas.imaging.dicom_io import find_sources
+    from cnoatlas.imaging.series import first_image
+
+    paints = []
+    real = graphics_view.GraphicsView.paintEvent
+
+    def counted(self, event):
+        paints.append(self)
+        real(self, event)
+
+    # Before the viewer is made: Qt looks the override up when the widget is wrapped.
+    monkeypatch.setattr(graphics_view.GraphicsView, "paintEvent", counted)
+    write_series(tmp_path / "s", 5, rows=32, columns=24)
+    viewer = SeriesViewer()
+    qtbot.addWidget(viewer)
+    viewer.resize(400, 400)
+    viewer.show()
+    qtbot.waitExposed(viewer)
+    for _ in range(3):
+        QApplication.processEvents()
+    paints.clear()
+    sources, _ = find_sources(tmp_path / "s")
+    viewer.show_first_image(first_image(sources, 2))
+    viewer.paint_now()
+    assert paints == [viewer.graphics]  # painted now, before the loop runs again
+    for _ in range(3):
+        QApplication.processEvents()
+    assert paints == [viewer.graphics]  # and not again

@@ -982,13 +982,14 @@ class SeriesViewer(QWidget):
         The view box applies a new range at its next paint and the scene reports changed items
         through a queued call, so a plain ``repaint()`` drew the canvas once and the event loop
         drew it again right after. Here the range is applied and the scene's report delivered
-        now: the canvas (with the status text on it) is painted once, synchronously when the
-        viewer is on screen, and nothing is left for the event loop to paint again. The bar
-        below the canvas has not changed and is not painted."""
+        now, then the viewer is repainted: the canvas (with the status text on it) is painted
+        once, at once when the viewer is on screen, and nothing is left for the event loop to
+        paint again."""
         from PySide6.QtCore import QCoreApplication, QEvent
 
         self.view.updateMatrix()
         QCoreApplication.sendPostedEvents(self.graphics.scene(), QEvent.Type.MetaCall)
+        self.repaint()
 
     # --- drawing ---------------------------------------------------------------------------
     def _window_from_series(self, index: int) -> None:
