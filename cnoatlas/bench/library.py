@@ -91,7 +91,9 @@ def run(ctx: Context) -> list[Figure]:
         pulls = itertools.count()
 
         def pull() -> None:
-            folder = tf.pull_case(client, study_uid, server.url, case_id=f"bench-pull-{next(pulls)}")
+            folder = tf.pull_case(
+                client, study_uid, server.url, case_id=f"bench-pull-{next(pulls)}"
+            )
             shutil.rmtree(folder)
 
         reps = ctx.reps(5, 2)

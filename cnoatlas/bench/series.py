@@ -127,15 +127,19 @@ def viewer_open_times(
         viewer = SeriesViewer()
         viewer.resize(800, 800)
         viewer.show()
+        # On screen (exposed) before "open", as the Cases page is: a paint then reaches the
+        # canvas at once (unexposed, repaint() paints nothing and the event loop paints later).
+        for _ in range(3):
+            QCoreApplication.processEvents()
         viewer.grab()
         marks: dict[str, float] = {}
         loop = QEventLoop()
         # The loader starts at once and a fast series may arrive before any signal of the task
         # could be connected here, so the viewer's own slots are wrapped (before they are
         # connected) to note when the first pixels and the last slice are painted.
-        show_first, repaint, slice_loaded, streamed = (
+        show_first, paint_now, slice_loaded, streamed = (
             viewer.show_first_image,
-            viewer.repaint,
+            viewer.paint_now,
             viewer.slice_loaded,
             viewer.streaming_finished,
         )
@@ -144,8 +148,8 @@ def viewer_open_times(
             show_first(first)
             marks["shown"] = 0.0
 
-        def on_repaint(repaint=repaint, marks=marks) -> None:
-            repaint()  # load_in_background paints the first image at once with this
+        def on_paint_now(paint_now=paint_now, marks=marks) -> None:
+            paint_now()  # load_in_background paints the first image at once with this
             if "shown" in marks and "first" not in marks:
                 marks["first"] = time.perf_counter()
 
@@ -163,7 +167,7 @@ def viewer_open_times(
             loop.quit()
 
         viewer.show_first_image = on_first
-        viewer.repaint = on_repaint
+        viewer.paint_now = on_paint_now
         viewer.slice_loaded = on_slice
         viewer.streaming_finished = on_finished
         if reference is not None and rep:

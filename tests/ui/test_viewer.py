@@ -536,3 +536,105 @@ def test_the_scale_bar_text_is_never_clipped(qtbot, viewer):
             assert rect.left() >= 0 and rect.right() <= bar.width()
             assert rect.bottom() <= bar.height() - 8 - 4  # above the bar
             assert bar.bar_pixels < bar.width()
+
+
+def test_a_short_series_is_handed_to_the_viewer_whole_and_reported_in_batches(qtbot, tmp_path):
+    from cnoatlas.ui.viewer.loading import SeriesLoadTask
+
+    write_series(tmp_path / "s", 20, rows=8, columns=8)
+    task = SeriesLoadTask(tmp_path / "s", first_slice=3)
+    task.handoff_seconds = 60.0  # everything is read before the hand-off
+    whole_at_scan = []
+    batches = []
+    task.signals.scanned.connect(lambda r: whole_at_scan.append(bool(r.series[0].loaded.all())))
+    task.signals.slicesLoaded.connect(lambda _n, indices: batches.append(list(indices)))
+    task.run()  # in this thread
+    assert whole_at_scan == [True]
+    assert all(b == [] for b in batches)  # nothing arrived after the viewer was given it
+
+    task = SeriesLoadTask(tmp_path / "s", first_slice=3)
+    task.handoff_seconds = 0.0  # handed over after the first slice
+    task.batch_seconds = 3600.0  # then one report at the end of the series
+    batches = []
+    task.signals.slicesLoaded.connect(lambda _n, indices: batches.append(list(indices)))
+    task.run()
+    assert len(batches) == 1 and sorted(batches[0]) == sorted(set(range(20)) - {3})
+
+
+def test_pixels_reported_again_do_not_draw_the_same_slice_again(qtbot, tmp_path, monkeypatch):
+    from cnoatlas.imaging.series import scan
+
+    write_series(tmp_path / "s", 4, rows=8, columns=6)
+    series = scan(tmp_path / "s").series[0]
+    viewer = SeriesViewer()
+    qtbot.addWidget(viewer)
+    viewer.set_series(series, 1)
+    drawn = []
+    real = viewer.image.setImage
+    monkeypatch.setattr(viewer.image, "setImage", lambda *a, **k: (drawn.append(1), real(*a, **k)))
+    series.load_slice(2)
+    viewer.slice_loaded()  # not the slice in view
+    assert drawn == [] and "loading" in viewer._labels["status"].text()
+    series.load_slice(1)
+    viewer.slice_loaded()
+    viewer.slice_loaded(1)
+    assert drawn == [1] and viewer._labels["status"].isHidden()
+    viewer.set_window(*viewer.window())  # an explicit change draws again
+    assert drawn == [1, 1]
+
+
+def test_the_bench_grabs_what_qt_repaints_on_a_slice_change(qtbot, viewer):
+    from PySide6.QtWidgets import QApplication
+
+    from cnoatlas.bench.interaction import repainted_regions
+
+    app = QApplication.instance()
+    regions = repainted_regions(app, viewer, lambda: viewer.set_slice(5))
+    canvas = viewer.graphics.viewport()
+    painted = [w for w, _ in regions]
+    assert canvas in painted or any(w.isAncestorOf(canvas) for w in painted)
+    # the slider moved and the counter changed: both are painted (by themselves or the bar)
+    for changed in (viewer.slider, viewer.counter):
+        assert any(w is changed or w.isAncestorOf(changed) for w in painted)
+    # the buttons did not change and are not painted
+    button = viewer.tags_button
+    for widget, rect in regions:
+        if widget.isAncestorOf(button):
+            top_left = button.mapTo(widget, button.rect().topLeft())
+            assert not rect.intersects(button.rect().translated(top_left))
+    regions = repainted_regions(app, viewer, lambda: viewer.zoom(1.2))
+    assert all(w is canvas or canvas.isAncestorOf(w) for w, _ in regions)
+
+
+def test_the_first_image_is_painted_once_and_at_once(qtbot, tmp_path, monkeypatch):
+    import pyqtgraph.widgets.GraphicsView as graphics_view
+    from PySide6.QtWidgets import QApplication
+
+    from cnoatlas.imaging.dicom_io import find_sources
+    from cnoatlas.imaging.series import first_image
+
+    paints = []
+    real = graphics_view.GraphicsView.paintEvent
+
+    def counted(self, event):
+        paints.append(self)
+        real(self, event)
+
+    # Before the viewer is made: Qt looks the override up when the widget is wrapped.
+    monkeypatch.setattr(graphics_view.GraphicsView, "paintEvent", counted)
+    write_series(tmp_path / "s", 5, rows=32, columns=24)
+    viewer = SeriesViewer()
+    qtbot.addWidget(viewer)
+    viewer.resize(400, 400)
+    viewer.show()
+    qtbot.waitExposed(viewer)
+    for _ in range(3):
+        QApplication.processEvents()
+    paints.clear()
+    sources, _ = find_sources(tmp_path / "s")
+    viewer.show_first_image(first_image(sources, 2))
+    viewer.paint_now()
+    assert paints == [viewer.graphics]  # painted now, before the loop runs again
+    for _ in range(3):
+        QApplication.processEvents()
+    assert paints == [viewer.graphics]  # and not again

@@ -10,7 +10,7 @@ from typing import Protocol
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
 from cnoatlas.ui.common.typography import role_points
@@ -34,6 +34,21 @@ class ImageMark:
     col: float
     row: float
     colour: str | None = None  # None: the marking colour; feedback colours hits and misses
+
+
+class SliceImage(pg.ImageItem):
+    """The slice on screen: pyqtgraph's ImageItem, its 8-bit grey picture kept as RGB32.
+
+    Qt's raster engine scales a Grayscale8 image about four times slower than an RGB32 one
+    (512x512 onto 800x800: 1.0 ms nearest and 1.6 ms bilinear, against 0.25 and 0.7 ms), and
+    the conversion costs 0.08 ms once per new picture (slice, window), not per paint. The
+    pixels shown are the same: every grey g becomes (g, g, g)."""
+
+    def render(self) -> None:
+        super().render()
+        image = self.qimage
+        if image is not None and image.format() == QImage.Format.Format_Grayscale8:
+            self.qimage = image.convertToFormat(QImage.Format.Format_RGB32)
 
 
 class SliceControls(Protocol):

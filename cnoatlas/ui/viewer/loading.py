@@ -1,5 +1,14 @@
 """Streaming a series into a viewer on a thread pool: the slice in view first, then every header,
 then the remaining pixels.
+
+The worker and the UI thread share one interpreter lock, so every time the UI thread runs Python
+(a slot, a layout, a paint) the reads stop, and every queued signal wakes the UI thread. The
+loader therefore (1) reads pixels for up to ``SeriesLoadTask.handoff_seconds`` after the scan
+before it hands the series to the viewer, so a short series is whole when the viewer lays it out
+(one layout, one paint, presets once) and a long one streams on from there; and (2) tells the
+viewer about arrived slices in batches (``slicesLoaded``): at once when the slice in view or the
+one the user scrolled to arrives, else at most every ``batch_seconds``, and at the end of the
+series. ``sliceLoaded`` is still emitted for every slice, for listeners that want each one.
 """
 
 from __future__ import annotations
@@ -7,6 +16,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,7 +35,8 @@ if TYPE_CHECKING:
 class LoaderSignals(QObject):
     firstImage = Signal(object)  # FirstImage: paint it while the headers are read
     scanned = Signal(object)  # LoadResult with unloaded series
-    sliceLoaded = Signal(int, int)  # series number, slice index
+    sliceLoaded = Signal(int, int)  # series number, slice index (every slice)
+    slicesLoaded = Signal(int, object)  # series number, the indices read since the last batch
     progress = Signal(int, int)
     finished = Signal(object)  # LoadResult, pixels loaded
     failed = Signal(str)
@@ -33,6 +44,13 @@ class LoaderSignals(QObject):
 
 class SeriesLoadTask(QRunnable):
     """Reads the slice in view first, then every header, then streams the remaining pixels."""
+
+    # Pixels read after the header scan before the series is handed to the viewer (seconds):
+    # about 300 uncompressed 512x512 slices, a pause the reader does not see (the first image
+    # is on screen already) that spares a short series every hand-off to the UI thread.
+    handoff_seconds = 0.03
+    # Other slices than the one in view are reported at most this often (seconds).
+    batch_seconds = 0.1
 
     def __init__(self, path: str | Path, first_slice: int | None = None) -> None:
         super().__init__()
@@ -47,20 +65,25 @@ class SeriesLoadTask(QRunnable):
         # Sources found and the first image read by the caller already (see load_in_background).
         self.found: tuple[list, list, FirstImage | None] | None = None
         self._wanted: queue.SimpleQueue[int] = queue.SimpleQueue()
+        self._current: int | None = first_slice  # the slice the viewer shows (None: middle)
         # The result once the viewer has been given all of it (set on the UI thread).
         self.delivered: LoadResult | None = None
         self.setAutoDelete(False)
 
     def want(self, index: int) -> None:
         """Read this slice of the first series next (the user scrolled to it)."""
+        self._current = index
         self._wanted.put(index)
 
-    def _next_wanted(self, series: Series) -> int | None:
+    def _next_wanted(self, series: Series) -> tuple[int | None, bool]:
+        """The next slice asked for that is still to read, and whether any was asked for."""
+        asked = False
         while not self._wanted.empty():
             index = self._wanted.get_nowait()
+            asked = True
             if 0 <= index < len(series) and not (series.loaded[index] or series.failed[index]):
-                return index
-        return None
+                return index, True
+        return None, asked
 
     def run(self) -> None:
         from cnoatlas.imaging.dicom_io import find_sources
@@ -77,25 +100,35 @@ class SeriesLoadTask(QRunnable):
                     self.first_painted.wait(self.first_paint_wait)
             result = scan_sources(sources, problems, None, self.cancel)
             adopted = result.series[0].adopt(first) if first and result.series else None
-            loaded = LoadResult(result.series, list(result.problems), result.skipped)
-            self.signals.scanned.emit(loaded)
             if adopted is not None:
                 self.signals.sliceLoaded.emit(0, adopted)
+            loaded = LoadResult(result.series, list(result.problems), result.skipped)
+            if not result.series:
+                self.signals.scanned.emit(loaded)
             total = sum(len(s) for s in result.series)
             done = 0
+            deadline = time.perf_counter() + self.handoff_seconds
             for number, series in enumerate(result.series):
+                if number == 0:
+                    batch = _Batch(self, series, deadline, loaded)
                 start = self.first_slice if number == 0 else None
                 for planned in series.load_order(start):
                     if self.cancel.is_set():
                         return
-                    wanted = self._next_wanted(series) if number == 0 else None
+                    wanted, asked = self._next_wanted(series) if number == 0 else (None, False)
                     for index in (planned,) if wanted is None else (wanted, planned):
                         if series.loaded[index] or series.failed[index]:
                             continue
                         series.load_slice(index)
                         self.signals.sliceLoaded.emit(number, index)
+                        if number == 0:
+                            batch.add(index)
+                    if number == 0:
+                        batch.step(asked)
                     done += 1
                     self.signals.progress.emit(done, total)
+                if number == 0:
+                    batch.finish()
                 loaded.problems.extend(series.problems)
             self.signals.finished.emit(loaded)
         except AtlasError as exc:
@@ -119,6 +152,52 @@ class SeriesLoadTask(QRunnable):
             )
 
 
+class _Batch:
+    """The first series' slices read since the viewer was last told, and when to tell it."""
+
+    def __init__(self, task: SeriesLoadTask, series: Series, deadline: float, result) -> None:
+        self.task, self.series, self.deadline, self.result = task, series, deadline, result
+        self.handed_off = False
+        self.indices: list[int] = []
+        self.last = time.perf_counter()
+
+    def add(self, index: int) -> None:
+        self.indices.append(index)
+
+    def step(self, asked: bool) -> None:
+        """After each planned slice: hand the series over once its time is up; then report the
+        batch when the slice in view (or one asked for) is in, or the batch is old enough."""
+        now = time.perf_counter()
+        if not self.handed_off:
+            if now >= self.deadline:
+                self.hand_off()
+            return
+        current = self.task._current
+        shown = current is not None and current in self.indices
+        if self.indices and (asked or shown or now - self.last >= self.task.batch_seconds):
+            self.flush(now)
+        elif asked:  # the slice asked for was in already: the viewer may be waiting for it
+            self.flush(now, force=True)
+
+    def hand_off(self) -> None:
+        self.task.signals.scanned.emit(self.result)
+        self.handed_off = True
+        self.indices = []  # the viewer reads what is loaded when it is given the series
+        self.last = time.perf_counter()
+
+    def flush(self, now: float, force: bool = False) -> None:
+        if self.indices or force:
+            self.task.signals.slicesLoaded.emit(0, self.indices)
+        self.indices = []
+        self.last = now
+
+    def finish(self) -> None:
+        if self.handed_off:
+            self.flush(time.perf_counter())
+        else:
+            self.hand_off()
+
+
 def load_in_background(
     viewer: SeriesViewer, path: str | Path, first_slice: int | None = None
 ) -> SeriesLoadTask:
@@ -135,7 +214,7 @@ def load_in_background(
     def first_image(first: FirstImage) -> None:
         if not gone():
             viewer.show_first_image(first)
-            viewer.repaint()  # now, before the loader starts, not later against the header scan
+            viewer.paint_now()  # now, before the loader starts, not later against the header scan
 
     def scanned(result: LoadResult) -> None:
         if gone():
@@ -145,18 +224,20 @@ def load_in_background(
         else:
             viewer._show_empty("No images found")
 
-    def arrived(number: int, index: int) -> None:
+    def arrived(number: int, _indices: list[int]) -> None:
+        # The viewer looks at its own slice: repainted only if that one came in since.
         if number == 0 and not gone():
-            viewer.slice_loaded(index)
+            viewer.slice_loaded()
 
     viewer.sliceChanged.connect(task.want)
     task.signals.scanned.connect(scanned)
-    task.signals.sliceLoaded.connect(arrived)
+    task.signals.slicesLoaded.connect(arrived)
 
     def finished(result: LoadResult) -> None:
         if gone():
             return
         viewer.sliceChanged.disconnect(task.want)
+        viewer.slice_loaded()  # a slice asked for after the last batch
         viewer.streaming_finished()
         task.delivered = result
 

@@ -39,6 +39,7 @@ from cnoatlas.ui.viewer.items import (
     LabelLayer,
     LabelSpec,
     ScaleBar,
+    SliceImage,
     _SliceViewBox,
 )
 from cnoatlas.ui.viewer.tag_browser import TagBrowser
@@ -167,6 +168,12 @@ class SeriesViewer(QWidget):
         self._findings_note = ""  # why the owner keeps the findings off ("" when it does not)
         self._value_range: tuple[float, float] | None = None
         self._value_range_final = False
+        # What the image shows now (slice, whether it was loaded or failed, levels), so a
+        # report of arrived pixels repaints only when the slice in view changed with them.
+        self._rendered: tuple | None = None
+        self._presets_final = False  # the presets were made from every slice
+        self._synthetic: bool | None = None  # the series says it is synthetic (None: not asked)
+        self._markers: dict[tuple | None, dict[str, str]] = {}  # edge letters per orientation
 
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setObjectName(f"{name}-canvas")
@@ -175,7 +182,7 @@ class SeriesViewer(QWidget):
         self.graphics.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.view = _SliceViewBox(self)
         self.graphics.ci.addItem(self.view)
-        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image = SliceImage(axisOrder="row-major")
         self.image.setPos(-0.5, -0.5)  # pixel centres at integer coordinates
         self.view.addItem(self.image)
         self.view.sigRangeChanged.connect(lambda *_: self._range_changed())
@@ -358,6 +365,7 @@ class SeriesViewer(QWidget):
         a caller about to load the next series passes " " for a quiet, black canvas."""
         self.stop()
         self.series = series
+        self._synthetic = None
         self._fitted = False
         self._value_range, self._value_range_final = None, False
         self._forget_annotation_items()
@@ -856,11 +864,14 @@ class SeriesViewer(QWidget):
         return min(near)[1] if near else None
 
     def _draw_marks(self) -> None:
+        had_marks = bool(self._mark_items)
         for item in self._mark_items:
             self.view.removeItem(item)
         self._mark_items = []
         if self.series is None:
             return
+        if not had_marks and not any(m.slice == self._index for m in self._marks):
+            return  # no crosshair before or now: the labels' room is what it was
         shape = _crosshair()
         for number, mark in enumerate(self._marks, 1):
             if mark.slice != self._index:
@@ -933,19 +944,22 @@ class SeriesViewer(QWidget):
 
     # --- streaming -------------------------------------------------------------------------
     def slice_loaded(self, index: int | None = None) -> None:
-        """Pixels arrived (for ``index``, or some slices): repaint if the current one did."""
+        """Pixels arrived (for ``index``, or some slices): repaint if the current one did.
+
+        Nothing is done when the slice in view is drawn as it is already (its pixels were in,
+        or its failure shown, when it was drawn): no second paint of the same picture."""
         if self.series is None:
             return
         if self._placeholder_window and self.series.loaded.any():
             self._window_from_series(self._index)  # the first pixels: a window from the data
             index = None
-        if index is None or index == self._index:
+        if (index is None or index == self._index) and self._rendered != self._render_key():
             self._render()
             self._update_overlay()
 
     def streaming_finished(self) -> None:
         """All pixels are in: presets from the whole series (the user's window stays)."""
-        if self.series is not None:
+        if self.series is not None and not self._presets_final:
             self._fill_presets()
 
     def show_first_image(self, first: FirstImage) -> None:
@@ -962,6 +976,21 @@ class SeriesViewer(QWidget):
         self._labels["status"].show()
         self._place_overlay()
 
+    def paint_now(self) -> None:
+        """Put what changed on screen now, in one paint (the first image of an open).
+
+        The view box applies a new range at its next paint and the scene reports changed items
+        through a queued call, so a plain ``repaint()`` drew the canvas once and the event loop
+        drew it again right after. Here the range is applied and the scene's report delivered
+        now, then the viewer is repainted: the canvas (with the status text on it) is painted
+        once, at once when the viewer is on screen, and nothing is left for the event loop to
+        paint again."""
+        from PySide6.QtCore import QCoreApplication, QEvent
+
+        self.view.updateMatrix()
+        QCoreApplication.sendPostedEvents(self.graphics.scene(), QEvent.Type.MetaCall)
+        self.repaint()
+
     # --- drawing ---------------------------------------------------------------------------
     def _window_from_series(self, index: int) -> None:
         series = self.series
@@ -976,6 +1005,7 @@ class SeriesViewer(QWidget):
 
     def _fill_presets(self) -> None:
         self.presets.clear()
+        self._presets_final = self.series.fully_loaded
         for preset in self.series.presets():
             self.presets.addItem(preset.name, (preset.center, preset.width))
 
@@ -984,8 +1014,17 @@ class SeriesViewer(QWidget):
         if data:
             self.set_window(*data)
 
+    def _render_key(self) -> tuple | None:
+        series = self.series
+        if series is None or self._index < 0:
+            return None
+        i = self._index
+        return (id(series), i, bool(series.loaded[i]), bool(series.failed[i]), self._center,
+                self._width, self._inverted)  # fmt: skip
+
     def _render(self) -> None:
         series = self.series
+        self._rendered = self._render_key()
         if series is None or self._index < 0:
             return
         i = self._index
@@ -1003,11 +1042,12 @@ class SeriesViewer(QWidget):
         self._labels["status"].hide()
         lo, hi = series.raw_levels(i, self._center, self._width)
         # Reversed levels invert the grey scale with no lookup table: the image stays
-        # Grayscale8, which Qt draws about twice as fast as an indexed one.
+        # Grayscale8 (then RGB32, see SliceImage), never an indexed one, which Qt draws slower.
         levels = (hi, lo) if series.display_inverted(i, self._inverted) else (lo, hi)
         self.image.setImage(series.pixels[i], autoLevels=False, levels=levels)
 
     def _show_empty(self, text: str) -> None:
+        self._rendered = None
         self.image.clear()
         for key, label in self._labels.items():
             if key != "status":
@@ -1029,7 +1069,9 @@ class SeriesViewer(QWidget):
         if self.counter.minimumWidth() < widest:
             self.counter.setMinimumWidth(widest)
         description = series.description or "(no description)"
-        kind = f"{series.modality}" + (" · synthetic" if _is_synthetic(series) else "")
+        if self._synthetic is None:  # asked once a series: its first header does not change
+            self._synthetic = _is_synthetic(series)
+        kind = f"{series.modality}" + (" · synthetic" if self._synthetic else "")
         texts = {"top_left": f"{description}\n{kind}"}
         position = series.position_mm(i)
         where = f"Pos {position:.1f} mm" if position is not None else "Pos –"
@@ -1041,7 +1083,11 @@ class SeriesViewer(QWidget):
             f"W {self._width:.0f}  L {self._center:.0f}{inverted}\n"
             f"{series.columns}×{series.rows}  zoom {self.zoom_factor():.2f}"
         )
-        markers = series.markers(i)
+        orientation = series.slices[i].orientation
+        key = None if orientation is None else tuple(orientation)
+        markers = self._markers.get(key)
+        if markers is None:  # the letters of each orientation once, not on every slice change
+            markers = self._markers[key] = series.markers(i)
         for side in ("left", "right", "top", "bottom"):
             texts[f"mark_{side}"] = markers[side]
         # Only the labels whose text changed are measured again, and the overlay is laid out
