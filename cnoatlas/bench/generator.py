@@ -161,16 +161,20 @@ def run(ctx: Context) -> list[Figure]:
     )
 
     stored = sum(p.stat().st_size for p in files)
-    library = 18 * stored  # the library's 18 cases, each a study like this one
+    from cnoatlas.domain.cases import case_library
+
+    # The library's synthetic cases, each a study like this one.
+    count = sum(1 for case in case_library() if case.series.generator is not None)
+    library = count * stored
     figures.append(
         Figure(
             "generator.library_cache_share",
-            f"cache of 18 such studies ({_pixel_encoding(files[0])} pixels) as a share of the "
-            "300 MB budget",
+            f"cache of {count} such studies ({_pixel_encoding(files[0])} pixels) as a share of "
+            "the 300 MB budget",
             100.0 * library / 300e6,
             "%",
             100.0,
-            detail={"study_bytes": stored, "files": len(files), "budget_mb": 300},
+            detail={"study_bytes": stored, "files": len(files), "budget_mb": 300, "cases": count},
         )
     )
 
