@@ -347,7 +347,12 @@ class CaseForm(QScrollArea):
 
     # --- layout helpers ---
     def _row(self, label: str, field_widget, key: str) -> None:
-        holder = QVBoxLayout()
+        # Each row is a widget holding its layouts: a parentless layout handed to
+        # QFormLayout.addRow was destroyed twice (by the form and by its Python wrapper) when
+        # the editor was deleted, a segfault seen when a later window processed the deletion.
+        row = QWidget()
+        holder = QVBoxLayout(row)
+        holder.setContentsMargins(0, 0, 0, 0)
         holder.setSpacing(2)
         if isinstance(field_widget, QWidget):
             holder.addWidget(field_widget)
@@ -356,7 +361,7 @@ class CaseForm(QScrollArea):
         problem = _problem_label(key)
         self.problems[key] = problem
         holder.addWidget(problem)
-        self.form.addRow(label, holder)
+        self.form.addRow(label, row)
 
     # --- edits ---
     def _edit(self, path: tuple, value: Callable[[], object], now: bool = False) -> None:
