@@ -466,12 +466,10 @@ class _Blur:
             np.multiply(p[i : i + n], w, out=self.tmp)
             out += self.tmp
 
-    def cols_pass(self, src: np.ndarray | None, out: np.ndarray) -> None:
-        """Blur along columns into ``out``; ``src`` None: the input is already in place in
-        the middle of ``pad_cols`` (``self.middle``)."""
+    def cols_pass(self, out: np.ndarray) -> None:
+        """Blur along columns into ``out`` the slice already in place in the middle of
+        ``pad_cols`` (``self.middle``, where ``rows_pass`` wrote it)."""
         r, n, p = self.radius, self.cols, self.pad_cols
-        if src is not None:
-            p[:, r : r + n] = src
         p[:, :r] = p[:, r : r + 1]
         p[:, r + n :] = p[:, r + n - 1 : r + n]
         out[...] = 0.0
@@ -485,7 +483,7 @@ class _Blur:
 
     def __call__(self, src: np.ndarray, out: np.ndarray) -> np.ndarray:
         self.rows_pass(src, self.middle)
-        self.cols_pass(None, out)
+        self.cols_pass(out)
         return out
 
 
@@ -524,7 +522,7 @@ def coil_gain(grid: Grid, body: Body, seed: int) -> np.ndarray:
         narrow.rows_pass(np.repeat(coarse[s], step, axis=0)[:rows], part)
         wide.middle[...] = np.repeat(part, step, axis=1)[:, :cols]
         o = out[s]
-        wide.cols_pass(None, o)
+        wide.cols_pass(o)
         o *= np.float32(0.06)
         o += np.float32(1.0)
         o *= shading[s]

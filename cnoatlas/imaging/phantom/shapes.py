@@ -311,33 +311,8 @@ class Loft:
         return r[r.shape[0] // 2, r.shape[1] // 2]
 
 
-def _triangle_distance(x, y, z, a, b, c):
-    """Unsigned distance from broadcast points to the triangle abc (Quilez's method)."""
-    f = np.float32
-    ba, cb, ac = b - a, c - b, a - c
-    nor = np.cross(ba, ac)
-    pa = (x - f(a[0]), y - f(a[1]), z - f(a[2]))
-    pb = (x - f(b[0]), y - f(b[1]), z - f(b[2]))
-    pc = (x - f(c[0]), y - f(c[1]), z - f(c[2]))
-
-    def dot(u, p):
-        return f(u[0]) * p[0] + f(u[1]) * p[1] + f(u[2]) * p[2]
-
-    inside = (np.sign(dot(np.cross(ba, nor), pa)) + np.sign(dot(np.cross(cb, nor), pb))
-              + np.sign(dot(np.cross(ac, nor), pc))) >= 2.0  # fmt: skip
-
-    def edge(e, p):
-        h = np.clip(dot(e, p) / f(np.dot(e, e)), 0.0, 1.0)
-        dx, dy, dz = f(e[0]) * h - p[0], f(e[1]) * h - p[1], f(e[2]) * h - p[2]
-        return dx * dx + dy * dy + dz * dz
-
-    to_edge = np.minimum(np.minimum(edge(ba, pa), edge(cb, pb)), edge(ac, pc))
-    plane = dot(nor, pa) ** 2 / f(np.dot(nor, nor))
-    return np.sqrt(np.where(inside, plane, to_edge))
-
-
 def _triangle_constants(a, b, c):
-    """The float32 constants ``_triangle_distance`` derives from the corners."""
+    """The float32 constants of the triangle abc that ``_triangle_distance_prepared`` uses."""
     f = np.float32
     ba, cb, ac = b - a, c - b, a - c
     nor = np.cross(ba, ac)
@@ -354,8 +329,8 @@ def _triangle_constants(a, b, c):
 
 def _triangle_distance_prepared(x, y, z, a, b, c, ba, cb, ac, nor, n_ba, n_cb, n_ac,
                                 ba2, cb2, ac2, nor2):  # fmt: skip
-    """``_triangle_distance`` from ``_triangle_constants``: the same operations on the same
-    values."""
+    """Unsigned distance from broadcast points to a triangle (Quilez's method), given the
+    triangle's ``_triangle_constants``."""
     pa = (x - a[0], y - a[1], z - a[2])
     pb = (x - b[0], y - b[1], z - b[2])
     pc = (x - c[0], y - c[1], z - c[2])
