@@ -231,7 +231,7 @@ class SettingsDialog(QDialog):
         theme: str,
         scale: float,
         parent: QWidget | None = None,
-        cache_budget_mb: int = 300,
+        cache_budget_mb: int | None = None,  # None: the study cache's default
         scale_is_auto: bool = False,
     ) -> None:
         super().__init__(parent)
@@ -262,7 +262,7 @@ class SettingsDialog(QDialog):
         hint = QLabel("Use 1.5 to 3 and the high-contrast theme when projecting in a lecture hall.")
         hint.setProperty("role", "muted")
         hint.setWordWrap(True)
-        from cnoatlas.library.study_cache import MAX_BUDGET_MB, MIN_BUDGET_MB
+        from cnoatlas.library.study_cache import MAX_BUDGET_MB, MIN_BUDGET_MB, default_budget_mb
 
         self.cache_spin = QSpinBox()
         self.cache_spin.setObjectName("cacheBudgetSpin")
@@ -270,7 +270,9 @@ class SettingsDialog(QDialog):
         self.cache_spin.setRange(MIN_BUDGET_MB, MAX_BUDGET_MB)
         self.cache_spin.setSingleStep(100)
         self.cache_spin.setSuffix(" MB")
-        self.cache_spin.setValue(cache_budget_mb)
+        self.cache_spin.setValue(
+            default_budget_mb() if cache_budget_mb is None else cache_budget_mb
+        )
         self.cache_spin.setToolTip(
             "Synthetic studies are kept on disk to open again at once; beyond this size the "
             "least recently opened ones are removed (and made again when needed)."
