@@ -110,7 +110,7 @@ class SeriesLoadTask(QRunnable):
             deadline = time.perf_counter() + self.handoff_seconds
             for number, series in enumerate(result.series):
                 if number == 0:
-                    batch = _Batch(self, series, deadline, loaded)
+                    batch = _Batch(self, deadline, loaded)
                 start = self.first_slice if number == 0 else None
                 for planned in series.load_order(start):
                     if self.cancel.is_set():
@@ -155,47 +155,46 @@ class SeriesLoadTask(QRunnable):
 class _Batch:
     """The first series' slices read since the viewer was last told, and when to tell it."""
 
-    def __init__(self, task: SeriesLoadTask, series: Series, deadline: float, result) -> None:
-        self.task, self.series, self.deadline, self.result = task, series, deadline, result
+    def __init__(self, task: SeriesLoadTask, deadline: float, result) -> None:
+        self.task, self.deadline, self.result = task, deadline, result
         self.handed_off = False
         self.indices: list[int] = []
+        self.shown = False  # the slice in view is among them
         self.last = time.perf_counter()
 
     def add(self, index: int) -> None:
         self.indices.append(index)
+        self.shown |= index == self.task._current
 
     def step(self, asked: bool) -> None:
         """After each planned slice: hand the series over once its time is up; then report the
-        batch when the slice in view (or one asked for) is in, or the batch is old enough."""
+        batch when the slice in view is in, or the batch is old enough, or a slice was asked
+        for (even one read already: the viewer may be waiting for it)."""
         now = time.perf_counter()
         if not self.handed_off:
             if now >= self.deadline:
                 self.hand_off()
             return
-        current = self.task._current
-        shown = current is not None and current in self.indices
-        if self.indices and (asked or shown or now - self.last >= self.task.batch_seconds):
+        old = now - self.last >= self.task.batch_seconds
+        if asked or (self.indices and (self.shown or old)):
             self.flush(now)
-        elif asked:  # the slice asked for was in already: the viewer may be waiting for it
-            self.flush(now, force=True)
 
     def hand_off(self) -> None:
         self.task.signals.scanned.emit(self.result)
         self.handed_off = True
-        self.indices = []  # the viewer reads what is loaded when it is given the series
+        self.indices, self.shown = [], False  # the viewer reads what is loaded when given it
         self.last = time.perf_counter()
 
-    def flush(self, now: float, force: bool = False) -> None:
-        if self.indices or force:
-            self.task.signals.slicesLoaded.emit(0, self.indices)
-        self.indices = []
+    def flush(self, now: float) -> None:
+        self.task.signals.slicesLoaded.emit(0, self.indices)
+        self.indices, self.shown = [], False
         self.last = now
 
     def finish(self) -> None:
-        if self.handed_off:
-            self.flush(time.perf_counter())
-        else:
+        if not self.handed_off:
             self.hand_off()
+        elif self.indices:
+            self.flush(time.perf_counter())
 
 
 def load_in_background(
