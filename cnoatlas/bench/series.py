@@ -73,14 +73,12 @@ def plain_read(files: list[Path]) -> list:
     about 4x as long and would flatter the atlas)."""
     import pydicom
 
-    from cnoatlas.imaging.dicom_io import _FASTEST_PLUGIN
+    from cnoatlas.imaging.dicom_io import use_fastest_decoder
 
     pixels = []
     for f in files:
         ds = pydicom.dcmread(f)
-        plugin = _FASTEST_PLUGIN.get(str(ds.file_meta.get("TransferSyntaxUID", "")))
-        if plugin:
-            ds.pixel_array_options(decoding_plugin=plugin)
+        use_fastest_decoder(ds)
         pixels.append(ds.pixel_array)
     return pixels
 

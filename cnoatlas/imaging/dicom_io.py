@@ -1209,12 +1209,8 @@ def decode_frames(header: Header) -> np.ndarray:
             ):
                 raise UnreadableFile("the file changed since its header was read")
             # The decode boundary: native decoders may raise anything, even BaseExceptions.
-            syntax = str(ds.file_meta.get("TransferSyntaxUID", ""))
-            if syntax in _FASTEST_PLUGIN:
-                with contextlib.suppress(Exception):  # no decoder: pixel_array says so below
-                    plugin = _preferred_plugin(get_decoder(syntax), ds.PixelData)
-                    ds.pixel_array_options(decoding_plugin=plugin)
-            rle = syntax == _RLE_LOSSLESS
+            use_fastest_decoder(ds)
+            rle = str(ds.file_meta.get("TransferSyntaxUID", "")) == _RLE_LOSSLESS
             with _native_stderr_silenced() if rle else contextlib.nullcontext():
                 arr = np.asarray(ds.pixel_array)
     except BaseException as exc:
@@ -1302,6 +1298,16 @@ def _preferred_plugin(decoder: Any, data: bytes | None = None) -> str:
     if data is not None and b"\xff\xd9" not in data[-16:]:
         return ""
     return name if name in decoder.available_plugins else ""
+
+
+def use_fastest_decoder(ds: Dataset) -> None:
+    """Have ``ds.pixel_array`` decode with ``_preferred_plugin`` where the syntax has a
+    faster decoder than pydicom's first pick (a missing decoder: pixel_array says so)."""
+    syntax = str(ds.file_meta.get("TransferSyntaxUID", ""))
+    if syntax in _FASTEST_PLUGIN:
+        with contextlib.suppress(Exception):
+            plugin = _preferred_plugin(get_decoder(syntax), ds.PixelData)
+            ds.pixel_array_options(decoding_plugin=plugin)
 
 
 _STDERR_LOCK = threading.Lock()
