@@ -52,9 +52,12 @@ class _Signals(QObject):
 class _Task(QRunnable):
     """Runs ``work(transfer)`` on a worker; reports progress, the result or one line of error."""
 
-    def __init__(self, work: Callable[[tf.Transfer], object]) -> None:
+    def __init__(
+        self, work: Callable[[tf.Transfer], object], done: Callable[[object], None]
+    ) -> None:
         super().__init__()
         self.work = work
+        self.done = done  # the view's handler of the result (on the GUI thread)
         self.signals = _Signals()
         self.transfer = tf.Transfer(progress=self._progress)
 
@@ -94,7 +97,6 @@ class DepartmentLibrary(QWidget):
         self.ask_password = ask_password or self._ask_password
         self.files: list[tf.TeachingFile] = []
         self._task: _Task | None = None
-        self._on_done: Callable[[object], None] = lambda _result: None
         self._password: str | None = None
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
@@ -248,13 +250,12 @@ class DepartmentLibrary(QWidget):
             self.status.setText(str(exc))
             return
         url = self.server.text().strip()
-        task = _Task(lambda transfer: work(open_client(), url, transfer))
+        task = _Task(lambda transfer: work(open_client(), url, transfer), done)
         task.setAutoDelete(False)  # kept until it reports: Cancel reads its transfer
         task.signals.progress.connect(self._on_progress)
         # One slot for both steps: two queued slots arrive as two events, and the view would be
         # idle with the old status between them. Idle first: ``done`` may start the next task.
         # (A bound method of this widget: it runs on the GUI thread, queued.)
-        self._on_done = done
         task.signals.done.connect(self._complete)
         task.signals.failed.connect(self._failed)
         self._task = task
@@ -270,11 +271,11 @@ class DepartmentLibrary(QWidget):
         self.progress.setValue(done)
 
     def _complete(self, result) -> None:
-        done = self._on_done
+        done = self._task.done
         self._finished()
         done(result)
 
-    def _finished(self, _result=None) -> None:
+    def _finished(self) -> None:
         self._task = None
         self.progress.hide()
         self.cancel_button.hide()
