@@ -49,15 +49,13 @@ from cnoatlas.domain.evidence import (
     site_colours,
 )
 from cnoatlas.domain.sites import site_model
-from cnoatlas.ui.atlas.site_map import SiteMap
+from cnoatlas.ui.atlas.site_map import NO_DATA_HATCH, SiteMap
 from cnoatlas.ui.common.flow import ReflowBox, follow_content_width
 from cnoatlas.ui.common.theme import current_theme
 from cnoatlas.ui.common.typography import role_font
 from cnoatlas.ui.common.views import ViewRequest, register_view
 
 NO_COMPARISON = ""
-NO_DATA_HATCH = QColor(40, 40, 40)  # the diagonal lines over a site without data, and its swatch
-
 
 def _qcolor(rgb: tuple[int, int, int]) -> QColor:
     return QColor(*rgb)

@@ -89,6 +89,9 @@ def painter_path(shape: Shape) -> QPainterPath:
     return path
 
 
+# The diagonal lines over a site without data (an overlay's hatching), and its legend swatch.
+NO_DATA_HATCH = QColor(40, 40, 40)
+
 class _Geometry:
     """A drawing's QPainterPaths, their bounding boxes and the decoration, built once per
     drawing and shared by every map of that view (the overlay's two maps, the quiz's): Qt's
@@ -195,7 +198,7 @@ class SiteMap(QWidget):
         self._anchors: dict[str, QPointF] = {}
         self._fills: dict[str, QColor] = {}
         self._hatched: frozenset[str] = frozenset()
-        self._hatch = QColor(40, 40, 40)
+        self._hatch = QColor(NO_DATA_HATCH)
         # (background, sites whose fill needs the halo on it), for the fills as last set.
         self._halos: tuple[tuple[int, ...], frozenset[str]] | None = None
         self._highlighted: set[str] = set()
@@ -244,7 +247,6 @@ class SiteMap(QWidget):
         t.translate(-(x + w / 2), -(y + h / 2))
         self._transform = t
         self._inverse, _ = t.inverted()
-        self._mapped: dict[str, QPainterPath] = {}  # site_path's, for this transform
         self._drawn_bounds: QRectF | None = None
         self.update()
 
@@ -257,11 +259,8 @@ class SiteMap(QWidget):
         return list(self._order)
 
     def site_path(self, site_id: str) -> QPainterPath:
-        """The shape of a site in widget coordinates (mapped once per zoom, pan and size)."""
-        path = self._mapped.get(site_id)
-        if path is None:
-            path = self._mapped[site_id] = self._transform.map(self._paths[self._require(site_id)])
-        return QPainterPath(path)  # a copy (implicitly shared): the caller may change it
+        """The shape of a site in widget coordinates."""
+        return self._transform.map(self._paths[self._require(site_id)])
 
     def site_bounds(self, site_id: str) -> QRectF:
         """The bounding box of a site in widget coordinates."""
@@ -288,10 +287,6 @@ class SiteMap(QWidget):
                 point = site_anchor_point(self._paths, self._boxes, sid)
             self._anchors[sid] = point
         return self._transform.map(self._anchors[sid])
-
-    def _visible_part(self, sid: str) -> QPainterPath:
-        """The site's shape minus the shapes drawn over it (the sternum over the spine)."""
-        return _visible_part(self._paths, self._boxes, sid)
 
     _GRID = 32  # hit-test buckets per side of the drawing
 
@@ -381,14 +376,14 @@ class SiteMap(QWidget):
 
     # --- public state -------------------------------------------------------------------------
     def set_site_fills(
-        self, fills: dict[str, QColor], hatched: Iterable[str] = (), hatch: QColor | None = None
+        self, fills: dict[str, QColor], hatched: Iterable[str] = (), hatch: QColor = NO_DATA_HATCH
     ) -> None:
         """Colour sites (an overlay); sites not in the dict keep the bone colour. ``hatched``
         sites (an overlay's "no data") get diagonal lines in ``hatch`` over their fill and
         outline, painted by the map itself after the sites."""
         self._fills = {k: QColor(v) for k, v in fills.items() if k in self._paths}
         self._hatched = frozenset(s for s in hatched if s in self._paths)
-        self._hatch = QColor(hatch) if hatch is not None else QColor(40, 40, 40)
+        self._hatch = QColor(hatch)
         self._halos = None  # which fills need a halo: worked out at the next paint
         self.update()
 
