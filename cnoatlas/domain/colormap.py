@@ -81,12 +81,11 @@ def linspace(start: float, stop: float, count: int) -> list[float]:
     them (start + i * step, the last exactly ``stop``)."""
     if count < 0:
         raise ValueError(f"cannot space {count} values")
-    if count == 1:
-        return [float(start)]
-    step = (stop - start) / (count - 1) if count > 1 else 0.0
+    if count < 2:
+        return [float(start)] * count
+    step = (stop - start) / (count - 1)
     values = [i * step + start for i in range(count)]
-    if values:
-        values[-1] = float(stop)
+    values[-1] = float(stop)
     return values
 
 
